@@ -1,0 +1,105 @@
+import type { Encoding } from './transfer-syntax.js';
+import type { Tag } from './tag.js';
+
+export const UNDEFINED_LENGTH = 0xffffffff;
+
+/** [start, end) in the source the node was read from. Absent on nodes created in memory. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** An encapsulated fragment; its bytes stay in the source unless replaced. */
+export interface Fragment {
+  /** Offset of the fragment's value in the source. */
+  offset: number;
+  length: number;
+  span?: Span;
+  /** Replacement bytes; a fragment with data is written from it. */
+  data?: Buffer;
+}
+
+/**
+ * One data element as read. The value stays in the source's byte order and charset; decode
+ * it only when a rule needs it. Exactly one of value / bulk / items / fragments describes it.
+ */
+export class Element {
+  /** Held bytes of a small value. */
+  value?: Buffer;
+  /** A value above the bulk threshold, left in the source: offset of its first byte. */
+  bulkOffset?: number;
+  items?: Item[];
+  fragments?: Fragment[];
+  /** Set when any part of this element was changed after reading. */
+  modified = false;
+  span?: Span;
+  /** Set when the explicit VR bytes were not a known VR (kept for reports; writes use `vr`). */
+  badVR?: string;
+
+  constructor(
+    readonly tag: Tag,
+    public vr: string,
+    /** Value length as encoded; UNDEFINED_LENGTH for undefined-length sequences and encapsulated data. */
+    public length: number,
+  ) {}
+
+  get isSequence(): boolean {
+    return this.items !== undefined;
+  }
+  get isBulk(): boolean {
+    return this.bulkOffset !== undefined;
+  }
+  get undefinedLength(): boolean {
+    return this.length === UNDEFINED_LENGTH;
+  }
+}
+
+export class Item {
+  modified = false;
+  span?: Span;
+  constructor(
+    public dataset: DataSet,
+    /** Item length as encoded; UNDEFINED_LENGTH when closed by an item delimiter. */
+    public length: number,
+  ) {}
+}
+
+/** The elements of a dataset or item, in the order read (ascending tag in well-formed files). */
+export class DataSet {
+  /** Set when an element was added or removed, or an element changed. */
+  modified = false;
+  span?: Span;
+  /** Set for items whose content is encoded differently from their container (e.g. UN read as implicit SQ). */
+  encoding?: Encoding;
+
+  constructor(public elements: Element[] = []) {}
+
+  get(tag: Tag): Element | undefined {
+    // Datasets are small and mostly ascending: a linear scan beats keeping an index in sync.
+    for (const e of this.elements) if (e.tag === tag) return e;
+    return undefined;
+  }
+
+  has(tag: Tag): boolean {
+    return this.get(tag) !== undefined;
+  }
+
+  /** Inserts or replaces, keeping ascending tag order. */
+  set(el: Element): void {
+    el.modified = true;
+    const els = this.elements;
+    let i = 0;
+    while (i < els.length && els[i].tag < el.tag) i++;
+    if (i < els.length && els[i].tag === el.tag) els[i] = el;
+    else els.splice(i, 0, el);
+    this.modified = true;
+  }
+
+  delete(tag: Tag): boolean {
+    const i = this.elements.findIndex((e) => e.tag === tag);
+    if (i < 0) return false;
+    this.elements.splice(i, 1);
+    this.modified = true;
+    return true;
+  }
+}

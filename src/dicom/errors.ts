@@ -1,0 +1,46 @@
+/** Typed, serialisable codec errors: they cross worker boundaries as plain data. */
+export type DicomErrorCode =
+  | 'NOT_DICOM'          // no recognisable DICOM structure
+  | 'TRUNCATED'          // value or header runs past the end of the input
+  | 'BAD_LENGTH'         // a length that cannot be right (odd where even is required, past its container)
+  | 'BAD_VR'             // explicit VR bytes that are not a VR and cannot be recovered
+  | 'BAD_ITEM'           // sequence content that is not an item or delimiter
+  | 'BAD_DELIMITER'      // a delimiter where none may stand
+  | 'NESTING_TOO_DEEP'   // sequences nested beyond the configured limit
+  | 'BAD_META'           // file meta group unreadable
+  | 'DEFLATE'            // deflated body cannot be inflated
+  | 'IO';                // the file system failed
+
+export interface DicomErrorData {
+  code: DicomErrorCode;
+  message: string;
+  /** Byte offset in the (inflated) dataset stream where the problem was found. */
+  offset?: number;
+  /** Element path, e.g. "(0040,0275)[0].(0008,1150)". */
+  path?: string;
+  file?: string;
+}
+
+export class DicomError extends Error implements DicomErrorData {
+  readonly code: DicomErrorCode;
+  readonly offset?: number;
+  path?: string;
+  file?: string;
+
+  constructor(data: DicomErrorData) {
+    super(data.message);
+    this.name = 'DicomError';
+    this.code = data.code;
+    this.offset = data.offset;
+    this.path = data.path;
+    this.file = data.file;
+  }
+
+  toJSON(): DicomErrorData {
+    return { code: this.code, message: this.message, offset: this.offset, path: this.path, file: this.file };
+  }
+
+  static fromJSON(d: DicomErrorData): DicomError {
+    return new DicomError(d);
+  }
+}

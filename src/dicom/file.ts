@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, copyFileSync, createReadStream, createWriteStream, fsyncSync, openSync, renameSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { constants as zc, createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { DicomError } from './errors.js';
+import { readBody, readPrefix, type DicomFile } from './part10.js';
+import type { ReadOptions } from './read.js';
+import { BufferSource, FileSource, readRange, type ByteSource } from './source.js';
+import { ChunkList, Encoder, type Chunk } from './write.js';
+
+export interface OpenOptions extends ReadOptions {
+  /** Inflate deflated bodies in memory up to this size; larger ones spill to a temp file (default 64 MiB). */
+  maxInflateInMemory?: number;
+}
+
+const DEFAULT_MAX_INFLATE = 64 * 1024 * 1024;
+
+/** A temp file holding an inflated body; removed on close. */
+class SpillSource extends FileSource {
+  override close(): void {
+    super.close();
+    try {
+      unlinkSync(this.path);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function annotate(e: unknown, file: string): unknown {
+  if (e instanceof DicomError) {
+    e.file ??= file;
+    return e;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && err.syscall) {
+    return new DicomError({ code: 'IO', message: err.message, file });
+  }
+  return e;
+}
+
+function inflateInMemory(compressed: Buffer, max: number): Buffer {
+  try {
+    return inflateRawSync(compressed, { maxOutputLength: max });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw e;
+    // Some writers wrap the deflate stream in a zlib header despite PS3.5 A.5.
+    try {
+      return inflateSync(compressed, { maxOutputLength: max });
+    } catch {
+      throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}` });
+    }
+  }
+}
+
+/** Parses a DICOM file held in memory. */
+export function parseDicom(buf: Buffer, opts: OpenOptions = {}): DicomFile {
+  const src = new BufferSource(buf);
+  const prefix = readPrefix(src, opts);
+  if (!prefix.deflated) return readBody(prefix, src, src, prefix.bodyStart, opts);
+  const body = new BufferSource(inflateInMemory(buf.subarray(prefix.bodyStart), opts.maxInflateInMemory ?? 1 << 30));
+  return readBody(prefix, src, body, 0, opts);
+}
+
+/**
+ * Opens and parses a DICOM file, reading it as a stream through a window: values above the bulk
+ * threshold are left on disk. Close the result (closeDicom) when done.
+ */
+export async function openDicom(path: string, opts: OpenOptions = {}): Promise<DicomFile> {
+  let src: FileSource | undefined;
+  let body: ByteSource | undefined;
+  try {
+    src = new FileSource(path);
+    const prefix = readPrefix(src, opts);
+    if (!prefix.deflated) return readBody(prefix, src, src, prefix.bodyStart, opts);
+    body = await inflateBody(src, prefix.bodyStart, opts.maxInflateInMemory ?? DEFAULT_MAX_INFLATE);
+    return readBody(prefix, src, body, 0, opts);
+  } catch (e) {
+    body?.close();
+    src?.close();
+    throw annotate(e, path);
+  }
+}
+
+async function inflateBody(src: FileSource, start: number, max: number): Promise<ByteSource> {
+  if (src.size - start <= max) {
+    try {
+      return new BufferSource(inflateInMemory(readRange(src, start, src.size - start), max));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw e;
+    }
+  }
+  const spill = join(tmpdir(), `anonflow-inflate-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await pipeline(createReadStream(src.path, { start }), createInflateRaw(), createWriteStream(spill, { mode: 0o600 }));
+  } catch (e) {
+    try { unlinkSync(spill); } catch { /* never created */ }
+    throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}` });
+  }
+  return new SpillSource(spill);
+}
+
+export function closeDicom(f: DicomFile): void {
+  if (f.body !== f.source) f.body.close();
+  f.source.close();
+}
+
+/** What to write: `head` as is, then `deflate` (if any) through a raw deflate stream. */
+export interface OutputPlan {
+  head: ChunkList;
+  deflate?: ChunkList;
+}
+
+/** Plans the output of a (possibly changed) file in its own transfer syntax. */
+export function planOutput(f: DicomFile): OutputPlan {
+  const head = new ChunkList();
+  const metaEncoder = new Encoder(f.source);
+  if (f.preamble) head.range(f.source, 0, 132);
+  if (f.meta) metaEncoder.writeDataSet(f.meta, f.metaEncoding, head);
+  else if (f.bodyStart > 0) head.range(f.source, 0, f.bodyStart); // stray bytes before a raw dataset
+  const bodyEncoder = new Encoder(f.body);
+  if (!f.deflated) {
+    bodyEncoder.writeDataSet(f.dataset, f.encoding, head);
+    if (f.trailing) head.range(f.body, f.trailing.start, f.trailing.end);
+    return { head };
+  }
+  if (bodyEncoder.isCleanDataSet(f.dataset)) {
+    // Unchanged: keep the original compressed bytes rather than deflating again.
+    head.range(f.source, f.bodyStart, f.source.size);
+    return { head };
+  }
+  const deflate = new ChunkList();
+  bodyEncoder.writeDataSet(f.dataset, f.encoding, deflate);
+  if (f.trailing) deflate.range(f.body, f.trailing.start, f.trailing.end);
+  return { head, deflate };
+}
+
+const BLOCK = 1024 * 1024;
+
+function* chunkBuffers(list: ChunkList): Generator<Buffer> {
+  for (const c of list.chunks) {
+    if (Buffer.isBuffer(c)) {
+      yield c;
+      continue;
+    }
+    for (let at = c.start; at < c.end; at += BLOCK) yield readRange(c.src, at, Math.min(BLOCK, c.end - at));
+  }
+}
+
+/** The whole output in memory (for small files and tests). */
+export function serializeDicom(f: DicomFile): Buffer {
+  const plan = planOutput(f);
+  const head = Buffer.concat([...chunkBuffers(plan.head)]);
+  if (!plan.deflate) return head;
+  return Buffer.concat([head, deflateRawSync(Buffer.concat([...chunkBuffers(plan.deflate)]))]);
+}
+
+function writeChunks(fd: number, list: ChunkList): void {
+  let pending: Buffer[] = [];
+  const flush = (): void => {
+    if (pending.length === 1) writeAll(fd, pending[0]);
+    else if (pending.length > 1) writevSync(fd, pending);
+    pending = [];
+  };
+  for (const c of list.chunks as Chunk[]) {
+    if (Buffer.isBuffer(c)) {
+      pending.push(c);
+      if (pending.length >= 512) flush();
+      continue;
+    }
+    flush();
+    if (c.src.buffer) {
+      writeAll(fd, c.src.buffer.subarray(c.start, c.end));
+      continue;
+    }
+    const block = Buffer.allocUnsafe(Math.min(BLOCK, c.end - c.start));
+    for (let at = c.start; at < c.end; ) {
+      const n = c.src.readInto(block, 0, at, Math.min(block.length, c.end - at));
+      if (n === 0) throw new DicomError({ code: 'IO', message: `source ended at ${at} while copying` });
+      writeAll(fd, block.subarray(0, n));
+      at += n;
+    }
+  }
+  flush();
+}
+
+function writeAll(fd: number, b: Buffer): void {
+  for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+}
+
+export interface WriteOptions {
+  /** fsync before the rename, for durability across power loss (default false). */
+  fsync?: boolean;
+}
+
+/**
+ * Writes the file atomically: to a temporary name in the destination folder, then renamed, so no
+ * partial output is ever visible under the final name.
+ */
+export async function writeDicom(f: DicomFile, outPath: string, opts: WriteOptions = {}): Promise<number> {
+  const plan = planOutput(f);
+  const tmp = join(dirname(outPath), `.${basename(outPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const whole = plan.head.chunks.length === 1 ? plan.head.chunks[0] : undefined;
+    let size = plan.head.size;
+    if (!plan.deflate && whole && !Buffer.isBuffer(whole) && whole.src instanceof FileSource && whole.start === 0 && whole.end === whole.src.size) {
+      copyFileSync(whole.src.path, tmp); // untouched file: let the kernel copy it
+    } else {
+      const fd = openSync(tmp, 'wx', 0o644);
+      try {
+        writeChunks(fd, plan.head);
+        if (plan.deflate) {
+          const deflater = createDeflateRaw({ level: zc.Z_DEFAULT_COMPRESSION });
+          const sink = createWriteStream('', { fd, start: plan.head.size, autoClose: false });
+          let deflated = 0;
+          deflater.on('data', (b: Buffer) => (deflated += b.length));
+          await pipeline(Readable.from(chunkBuffers(plan.deflate)), deflater, sink);
+          size = plan.head.size + deflated;
+        }
+        if (opts.fsync) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    renameSync(tmp, outPath);
+    return size;
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* not created */ }
+    throw annotate(e, outPath);
+  }
+}

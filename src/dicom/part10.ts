@@ -1,0 +1,179 @@
+import { Cursor } from './cursor.js';
+import type { DataSet, Span } from './dataset.js';
+import { DicomError } from './errors.js';
+import { DataSetReader, type ReadOptions } from './read.js';
+import type { ByteSource } from './source.js';
+import { TRANSFER_SYNTAX_UID } from './tag.js';
+import {
+  EXPLICIT_LE,
+  IMPLICIT_LE,
+  transferSyntax,
+  type Encoding,
+  type TransferSyntax,
+} from './transfer-syntax.js';
+import { hasLongLength, isVR } from './vr.js';
+
+/** What precedes the dataset: preamble, file meta group, and how the dataset is encoded. */
+export interface Prefix {
+  /** A 128-byte preamble followed by "DICM". */
+  preamble: boolean;
+  meta?: DataSet;
+  /** Offset in the file where the dataset (or, if deflated, its compressed stream) starts. */
+  bodyStart: number;
+  /** Transfer Syntax UID as the meta declares it, trimmed. */
+  transferSyntaxUID?: string;
+  transferSyntax: TransferSyntax;
+  deflated: boolean;
+  /** The meta group's own encoding: explicit VR little endian unless a writer got it wrong. */
+  metaEncoding: Encoding;
+  warnings: string[];
+}
+
+export interface DicomFile extends Prefix {
+  source: ByteSource;
+  /** The dataset's bytes: the file itself, or the inflated stream of a deflated file. */
+  body: ByteSource;
+  /** Encoding of the dataset as found (may differ from the declared transfer syntax). */
+  encoding: Encoding;
+  dataset: DataSet;
+  /** Zero bytes after the last element, kept as they are. */
+  trailing?: Span;
+}
+
+const asciiAt = (src: ByteSource, at: number, n: number): string => {
+  const b = Buffer.alloc(n);
+  src.readInto(b, 0, at, n);
+  return b.toString('latin1');
+};
+
+const EXPLICIT_BE: Encoding = Object.freeze({ explicit: true, little: false });
+const IMPLICIT_BE: Encoding = Object.freeze({ explicit: false, little: false });
+const CANDIDATES = [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE, IMPLICIT_BE];
+
+/** The tag number of the element at `at` read in `enc`, if its header is plausible there. */
+function plausibleTag(src: ByteSource, at: number, enc: Encoding): number | undefined {
+  if (src.size - at < 8) return undefined;
+  const b = Buffer.alloc(12);
+  src.readInto(b, 0, at, Math.min(12, src.size - at));
+  const u16 = (i: number): number => (enc.little ? b.readUInt16LE(i) : b.readUInt16BE(i));
+  const u32 = (i: number): number => (enc.little ? b.readUInt32LE(i) : b.readUInt32BE(i));
+  const tag = ((u16(0) << 16) | u16(2)) >>> 0;
+  const group = tag >>> 16;
+  if (group === 0xfffe || group === 0xffff) return undefined;
+  const vr = String.fromCharCode(b[4], b[5]);
+  const rest = src.size - at;
+  if (!enc.explicit) {
+    if (isVR(vr)) return undefined;
+    const len = u32(4);
+    return len === 0xffffffff || 8 + len <= rest ? tag : undefined;
+  }
+  if (!isVR(vr)) return undefined;
+  if (hasLongLength(vr)) {
+    if (rest < 12) return undefined;
+    const len = u32(8);
+    return len === 0xffffffff || 12 + len <= rest ? tag : undefined;
+  }
+  return 8 + u16(6) <= rest ? tag : undefined;
+}
+
+/**
+ * The encoding of the element at `at`, by inspection: the declared one if its header reads
+ * plausibly there, else the plausible candidate whose tag reads lowest (datasets start low).
+ */
+export function sniffEncoding(src: ByteSource, at: number, declared?: Encoding): Encoding | undefined {
+  if (declared && plausibleTag(src, at, declared) !== undefined) return declared;
+  let best: Encoding | undefined;
+  let bestTag = Infinity;
+  for (const enc of CANDIDATES) {
+    const tag = plausibleTag(src, at, enc);
+    if (tag !== undefined && tag < bestTag) {
+      best = enc;
+      bestTag = tag;
+    }
+  }
+  return best;
+}
+
+const MAX_LEADING = 16;
+
+const sameEncoding = (a: Encoding, b: Encoding): boolean => a.explicit === b.explicit && a.little === b.little;
+
+export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
+  const warnings: string[] = [];
+  let metaStart: number | undefined;
+  let preamble = false;
+  if (src.size >= 132 && asciiAt(src, 128, 4) === 'DICM') {
+    preamble = true;
+    metaStart = 132;
+  } else if (src.size >= 8) {
+    const b = Buffer.alloc(8);
+    src.readInto(b, 0, 0, 8);
+    if (b.readUInt16LE(0) === 0x0002) {
+      metaStart = 0;
+      warnings.push('no preamble: file starts with the file meta group');
+    }
+  }
+  if (metaStart === undefined) {
+    // A raw dataset; some writers leave a few stray bytes before it, which are kept as they are.
+    let at = 0;
+    let enc: Encoding | undefined;
+    for (; at < Math.min(MAX_LEADING, src.size) && !enc; at++) enc = sniffEncoding(src, at);
+    if (!enc) throw new DicomError({ code: 'NOT_DICOM', message: 'no preamble, no file meta, and no readable data element at the start', offset: 0 });
+    at--;
+    warnings.push('no file meta: transfer syntax inferred from the dataset');
+    if (at > 0) warnings.push(`${at} stray byte(s) before the dataset kept as they are`);
+    const ts = enc.explicit ? (enc.little ? transferSyntax('1.2.840.10008.1.2.1') : transferSyntax('1.2.840.10008.1.2.2')) : transferSyntax('1.2.840.10008.1.2');
+    return { preamble, bodyStart: at, transferSyntax: ts, deflated: false, metaEncoding: EXPLICIT_LE, warnings };
+  }
+  const metaEncoding = (sniffEncoding(src, metaStart) ?? EXPLICIT_LE).explicit ? EXPLICIT_LE : IMPLICIT_LE;
+  if (!metaEncoding.explicit) warnings.push('file meta group is encoded implicit VR');
+  const reader = new DataSetReader(new Cursor(src, metaStart), opts);
+  let meta: DataSet;
+  try {
+    meta = reader.readTopLevel(metaEncoding, { stopUnlessGroup: 0x0002 }).dataset;
+  } catch (e) {
+    if (e instanceof DicomError) throw new DicomError({ ...e.toJSON(), code: e.code === 'TRUNCATED' ? 'TRUNCATED' : 'BAD_META', message: `file meta: ${e.message}` });
+    throw e;
+  }
+  warnings.push(...reader.warnings);
+  const bodyStart = reader.cur.pos;
+  const tsEl = meta.get(TRANSFER_SYNTAX_UID);
+  const uid = tsEl?.value?.toString('latin1').replace(/[\0 ]+$/, '').trim();
+  if (!uid) warnings.push('file meta has no Transfer Syntax UID: inferred from the dataset');
+  let ts = uid ? transferSyntax(uid) : transferSyntax('1.2.840.10008.1.2.1');
+  if (!uid) {
+    const enc = sniffEncoding(src, bodyStart, EXPLICIT_LE);
+    if (enc && !enc.explicit) ts = transferSyntax('1.2.840.10008.1.2');
+    else if (enc && !enc.little) ts = transferSyntax('1.2.840.10008.1.2.2');
+  }
+  return { preamble, meta, bodyStart, transferSyntaxUID: uid, transferSyntax: ts, deflated: ts.deflated, metaEncoding, warnings };
+}
+
+/** Parses the dataset of a file whose prefix is known; `body` holds the dataset bytes from `bodyStart`. */
+export function readBody(
+  prefix: Prefix,
+  source: ByteSource,
+  body: ByteSource,
+  bodyStart: number,
+  opts: ReadOptions = {},
+): DicomFile {
+  const warnings = [...prefix.warnings];
+  let encoding = prefix.transferSyntax.encoding;
+  const found = sniffEncoding(body, bodyStart, encoding);
+  if (found && !sameEncoding(found, encoding) && prefix.meta) {
+    warnings.push(
+      `transfer syntax ${prefix.transferSyntax.uid} says ${describe(encoding)} but the dataset is ${describe(found)}: read as found`,
+    );
+    encoding = found;
+  } else if (found && !prefix.meta) {
+    encoding = found;
+  }
+  const reader = new DataSetReader(new Cursor(body, bodyStart), opts);
+  const { dataset, trailingStart } = reader.readTopLevel(encoding, { allowTrailingZeros: true });
+  warnings.push(...reader.warnings);
+  const file: DicomFile = { ...prefix, warnings, source, body, encoding, dataset };
+  if (trailingStart !== undefined) file.trailing = { start: trailingStart, end: body.size };
+  return file;
+}
+
+const describe = (e: Encoding): string => `${e.explicit ? 'explicit' : 'implicit'} VR ${e.little ? 'little' : 'big'} endian`;

@@ -1,0 +1,34 @@
+/** A tag is a number: (group << 16 | element) >>> 0. Keywords are for people. */
+export type Tag = number;
+
+export const tagOf = (group: number, element: number): Tag => ((group << 16) | element) >>> 0;
+export const groupOf = (tag: Tag): number => tag >>> 16;
+export const elementOf = (tag: Tag): number => tag & 0xffff;
+
+const hex4 = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
+
+/** "(0010,0010)" */
+export const formatTag = (tag: Tag): string => `(${hex4(groupOf(tag))},${hex4(elementOf(tag))})`;
+/** "00100010", as in the DICOM JSON model. */
+export const tagHex = (tag: Tag): string => tag.toString(16).toUpperCase().padStart(8, '0');
+
+/** Accepts "(0010,0010)", "0010,0010", "00100010". */
+export function parseTag(text: string): Tag | undefined {
+  const m = /^\(?([0-9a-fA-F]{4}),?([0-9a-fA-F]{4})\)?$/.exec(text.trim());
+  return m ? tagOf(parseInt(m[1], 16), parseInt(m[2], 16)) : undefined;
+}
+
+export const isPrivate = (tag: Tag): boolean => (groupOf(tag) & 1) === 1 && groupOf(tag) > 0x0008;
+export const isPrivateCreator = (tag: Tag): boolean =>
+  isPrivate(tag) && elementOf(tag) >= 0x0010 && elementOf(tag) <= 0x00ff;
+/** The creator element reserving the block of a private data element, e.g. (0029,1010) → (0029,0010). */
+export const privateCreatorTagOf = (tag: Tag): Tag => tagOf(groupOf(tag), elementOf(tag) >>> 8);
+export const isGroupLength = (tag: Tag): boolean => elementOf(tag) === 0;
+
+export const ITEM = 0xfffee000;
+export const ITEM_DELIMITER = 0xfffee00d;
+export const SEQUENCE_DELIMITER = 0xfffee0dd;
+export const PIXEL_DATA = 0x7fe00010;
+export const TRANSFER_SYNTAX_UID = 0x00020010;
+export const FILE_META_GROUP_LENGTH = 0x00020000;
+export const SPECIFIC_CHARACTER_SET = 0x00080005;
