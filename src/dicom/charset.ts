@@ -57,6 +57,9 @@
  *  - double-byte codes that map to the same Unicode character as an earlier code
  *    (e.g. duplicated NEC / IBM extension codes in the EUC-JP table) - the lowest code
  *    is used when encoding;
+ *  - vendor extension rows of the EUC-JP table (NEC row 13, IBM rows 89-92) are decoded
+ *    but never produced for ISO 2022 IR 87 (not JIS X 0208), so e.g. '①' read from
+ *    0x2D21 throws CHARSET_UNENCODABLE when re-encoded with IR 87 alone;
  *  - bytes decoded leniently (latin1 fallback / U+FFFD).
  */
 import iconv from 'iconv-lite';

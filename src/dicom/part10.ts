@@ -96,6 +96,18 @@ export function sniffEncoding(src: ByteSource, at: number, declared?: Encoding):
 
 const MAX_LEADING = 16;
 
+/**
+ * Without a preamble or meta, content is DICOM only if it starts like a dataset: a plausible
+ * element of group 0000-0008 (ACR-NEMA group lengths, directory records, identifying group).
+ * That keeps text and other files from being mistaken for datasets.
+ */
+function sniffRawStart(src: ByteSource, at: number): Encoding | undefined {
+  const enc = sniffEncoding(src, at);
+  if (!enc) return undefined;
+  const tag = plausibleTag(src, at, enc)!;
+  return tag >>> 16 <= 0x0008 ? enc : undefined;
+}
+
 const sameEncoding = (a: Encoding, b: Encoding): boolean => a.explicit === b.explicit && a.little === b.little;
 
 export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
@@ -117,7 +129,7 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
     // A raw dataset; some writers leave a few stray bytes before it, which are kept as they are.
     let at = 0;
     let enc: Encoding | undefined;
-    for (; at < Math.min(MAX_LEADING, src.size) && !enc; at++) enc = sniffEncoding(src, at);
+    for (; at < Math.min(MAX_LEADING, src.size) && !enc; at++) enc = sniffRawStart(src, at);
     if (!enc) throw new DicomError({ code: 'NOT_DICOM', message: 'no preamble, no file meta, and no readable data element at the start', offset: 0 });
     at--;
     warnings.push('no file meta: transfer syntax inferred from the dataset');

@@ -192,7 +192,7 @@ export class Encoder {
       const len = el.undefinedLength ? UNDEFINED_LENGTH : this.valueSize(el, enc);
       out.bytes(header(el.tag, vr, len, enc));
       for (const it of el.items) this.writeItem(it, itemEnc, out);
-      if (el.undefinedLength) out.bytes(header(SEQUENCE_DELIMITER, '', 0, enc));
+      if (el.undefinedLength) out.bytes(header(SEQUENCE_DELIMITER, '', 0, itemEnc));
       return;
     }
     if (el.fragments) {

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { DicomError } from '../dicom/errors.js';
+import { UsageError } from '../run/run.js';
+import { dumpCommand } from './commands/dump.js';
+import { runCommand } from './commands/run.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The CLI edge: the only place that prints errors and sets exit codes. */
+export async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('anon')
+    .usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).')
+    .command(runCommand)
+    .command(dumpCommand)
+    .demandCommand(1, 'Name a command.')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(pkg.version)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      console.error(`${y.help()}\n\n${msg}`);
+      process.exit(2);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`anon: ${e.message}`);
+      process.exit(2);
+    }
+    if (e instanceof DicomError) {
+      const where = [e.file, e.path, e.offset !== undefined ? `offset ${e.offset}` : ''].filter(Boolean).join(', ');
+      console.error(`anon: ${e.code}: ${e.message}${where ? ` (${where})` : ''}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,39 @@
+import type { DicomErrorData } from '../dicom/errors.js';
+
+export type RunStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED';
+
+export interface AnonymizedFile {
+  id: string;
+  path: string;
+  source: string;
+  size_in_bytes: number;
+  content_type: 'application/dicom';
+}
+
+export interface Failure {
+  path: string;
+  code: DicomErrorData['code'];
+  message: string;
+  element_path?: string;
+  offset?: number;
+}
+
+/** A run report, shaped like an anonymization-run resource. */
+export interface RunReport {
+  id: string;
+  status: RunStatus;
+  profile: string;
+  options: Record<string, unknown>;
+  created_at: string;
+  completed_at?: string;
+  duration_seconds?: number;
+  results: {
+    samples_processed: number;
+    entity_summary: Record<string, number>;
+    error: string | null;
+  };
+  anonymized_files: AnonymizedFile[];
+  skipped: { path: string; reason: string }[];
+  failures: Failure[];
+  quarantined: { path: string; reason: string }[];
+}
