@@ -140,13 +140,13 @@ export function planOutput(f: DicomFile): OutputPlan {
 
 const BLOCK = 1024 * 1024;
 
-function* chunkBuffers(list: ChunkList): Generator<Buffer> {
+function* chunkBuffers(list: ChunkList, block = BLOCK): Generator<Buffer> {
   for (const c of list.chunks) {
     if (Buffer.isBuffer(c)) {
       yield c;
       continue;
     }
-    for (let at = c.start; at < c.end; at += BLOCK) yield readRange(c.src, at, Math.min(BLOCK, c.end - at));
+    for (let at = c.start; at < c.end; at += block) yield readRange(c.src, at, Math.min(block, c.end - at));
   }
 }
 
@@ -217,7 +217,8 @@ export async function writeDicom(f: DicomFile, outPath: string, opts: WriteOptio
           const sink = createWriteStream('', { fd, start: plan.head.size, autoClose: false });
           let deflated = 0;
           deflater.on('data', (b: Buffer) => (deflated += b.length));
-          await pipeline(Readable.from(chunkBuffers(plan.deflate)), deflater, sink);
+          // Small blocks and a short queue keep a large deflated body's footprint flat.
+          await pipeline(Readable.from(chunkBuffers(plan.deflate, 64 * 1024), { highWaterMark: 4 }), deflater, sink);
           size = plan.head.size + deflated;
         }
         if (opts.fsync) fsyncSync(fd);

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { cleanEnv } from './helpers/child-env.js';
+import { writeSample } from '../fixtures/sample.js';
+
+const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
+
+function anon(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: cleanEnv() });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+t.test('anon --version → the package version', { skip }, async (t) => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const r = anon('--version');
+  t.equal(r.status, 0);
+  t.equal(r.stdout.trim(), pkg.version);
+});
+
+t.test('anon <command> --help → usage for every command', { skip }, async (t) => {
+  for (const cmd of ['run', 'dump']) {
+    const r = anon(cmd, '--help');
+    t.equal(r.status, 0, `${cmd} --help exits 0`);
+    t.match(r.stdout, new RegExp(`anon ${cmd}`), `${cmd} --help shows its usage`);
+  }
+});
+
+t.test('anon with no command → usage error, exit 2', { skip }, async (t) => {
+  t.equal(anon().status, 2);
+});
+
+t.test('anon run --profile identity --layout mirror → every file unchanged at its relative path, report written', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const input = join(dir, 'in');
+  const names = writeSample(input);
+  const r = anon('run', input, '--out', join(dir, 'out'), '--profile', 'identity', '--layout', 'mirror', '--report-dir', join(dir, 'report'), '--json');
+  t.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  t.equal(report.status, 'SUCCEEDED');
+  t.equal(report.results.samples_processed, names.length);
+  t.equal(report.skipped.length, 1, 'the text file is skipped');
+  t.match(report.skipped[0].reason, /not DICOM/);
+  for (const name of names.filter((n) => !n.endsWith('.txt'))) {
+    t.ok(readFileSync(join(dir, 'out', name)).equals(readFileSync(join(input, name))), `${name} identical`);
+  }
+  t.same(JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')).id, report.id);
+});
+
+t.test('anon run with the output inside an input → refused with exit 2, nothing written', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeSample(dir);
+  const r = anon('run', dir, '--out', join(dir, 'out'));
+  t.equal(r.status, 2);
+  t.match(r.stderr, /must not be inside input/);
+  t.notOk(existsSync(join(dir, 'out')));
+});
+
+t.test('anon run with an unknown profile → exit 2 before any file is touched', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeSample(join(dir, 'in'));
+  const r = anon('run', join(dir, 'in'), '--out', join(dir, 'out'), '--profile', 'basic');
+  t.equal(r.status, 2);
+  t.notOk(existsSync(join(dir, 'out')));
+});
+
+t.test('anon run over a broken file → it is listed as failed with its code, exit 1', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const input = join(dir, 'in');
+  writeSample(input);
+  const good = readFileSync(join(input, 'ct', 'slice-1.dcm'));
+  mkdirSync(join(input, 'broken'));
+  writeFileSync(join(input, 'broken', 'cut.dcm'), good.subarray(0, good.length - 100));
+  const r = anon('run', input, '--out', join(dir, 'out'), '--report-dir', join(dir, 'r'), '--json');
+  t.equal(r.status, 1);
+  const report = JSON.parse(r.stdout);
+  t.equal(report.status, 'FAILED');
+  t.equal(report.failures.length, 1);
+  t.equal(report.failures[0].code, 'TRUNCATED');
+  t.equal(report.failures[0].element_path, '(7FE0,0010)');
+  t.notOk(existsSync(join(dir, 'out', 'broken', 'cut.dcm')), 'no output for the failed file');
+});
+
+t.test('anon dump → dcmdump-style lines; --json → the DICOM JSON model', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeSample(dir);
+  const text = anon('dump', join(dir, 'ct', 'slice-1.dcm'));
+  t.equal(text.status, 0, text.stderr);
+  t.match(text.stdout, /\(0010,0010\) PN \[Sample\^Patient\]/);
+  const json = anon('dump', join(dir, 'ct', 'slice-2.dcm'), '--json');
+  t.equal(json.status, 0, json.stderr);
+  const model = JSON.parse(json.stdout);
+  t.same(model['00100010'], { vr: 'PN', Value: [{ Alphabetic: 'Sample^Patient' }] });
+});
