@@ -3,8 +3,8 @@
  * same file list, in one process, with the contenders interleaved per repeat so that machine noise
  * hits all of them alike.
  *
- *   node dist/bench/codec.js [--corpus DIR] [--repeat N] [--min-size BYTES] [--only ID,ID]
- *                            [--out TMPDIR] [--json]
+ *   node dist/bench/codec.js [--corpus DIR] [--repeat N] [--min-size BYTES] [--dcmjs-max-seconds S]
+ *                            [--only ID,ID] [--out TMPDIR] [--json]
  *
  * See bench/README.md for what each contender measures and for measured figures.
  */
@@ -27,6 +27,8 @@ interface Args {
   json: boolean;
   out?: string;
   minSize: number;
+  /** dcmjs files slower than this in the warm-up are reported apart and not repeated. */
+  dcmjsMaxSeconds: number;
   only?: Set<string>;
 }
 
@@ -35,7 +37,8 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'); 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`codec bench: ${msg}\n`);
   process.stderr.write(
-    'usage: node dist/bench/codec.js [--corpus DIR] [--repeat N] [--min-size BYTES[k|M]] [--only ID,ID] [--out TMPDIR] [--json]\n' +
+    'usage: node dist/bench/codec.js [--corpus DIR] [--repeat N] [--min-size BYTES[k|M]] [--dcmjs-max-seconds S]\n' +
+      '                                [--only ID,ID] [--out TMPDIR] [--json]\n' +
       `contenders: ${CONTENDER_IDS.join(', ')}\n`,
   );
   process.exit(msg ? 2 : 0);
@@ -49,7 +52,7 @@ function parseSize(s: string): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { corpus: resolve(REPO_ROOT, '..', 'shared', 'corpus'), repeat: 5, json: false, minSize: 0 };
+  const args: Args = { corpus: resolve(REPO_ROOT, '..', 'shared', 'corpus'), repeat: 5, json: false, minSize: 0, dcmjsMaxSeconds: 2 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -78,6 +81,12 @@ function parseArgs(argv: string[]): Args {
       case '--min-size':
         args.minSize = parseSize(value());
         break;
+      case '--dcmjs-max-seconds': {
+        const n = Number(value());
+        if (!(n > 0)) usage('--dcmjs-max-seconds must be a positive number');
+        args.dcmjsMaxSeconds = n;
+        break;
+      }
       case '--only': {
         const ids = value().split(',').map((s) => s.trim()).filter(Boolean);
         for (const id of ids) if (!CONTENDER_IDS.includes(id)) usage(`unknown contender ${id}`);
@@ -126,8 +135,8 @@ function listFiles(root: string): Entry[] {
 interface Contender {
   id: string;
   label: string;
-  /** Processes one file; `out` is a path in a fresh output folder. */
-  run(e: Entry, out: string): Promise<void> | void;
+  /** Processes one file; `out` is a path in a fresh output folder. Returns the bytes written. */
+  run(e: Entry, out: string): Promise<number> | number;
   /** Set around a whole pass (outside the timed region). */
   before?(): void;
   after?(): void;
@@ -156,12 +165,14 @@ interface DcmjsLike {
   data: {
     DicomMessage: { readFile(buf: ArrayBuffer, opts?: object): { write(opts?: object): ArrayBuffer } };
   };
-  log?: { setLevel(level: string): void };
+  log?: { setLevel(level: string): void; getLoggers?(): Record<string, { setLevel(level: string): void }> };
 }
 
 const require = createRequire(import.meta.url);
 const dcmjs = require('dcmjs') as DcmjsLike;
+// Silence dcmjs's loggers (child loggers such as "validation.dcmjs" keep their own level).
 dcmjs.log?.setLevel('silent');
+for (const l of Object.values(dcmjs.log?.getLoggers?.() ?? {})) l.setLevel('silent');
 
 const toArrayBuffer = (b: Buffer): ArrayBuffer =>
   b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
@@ -184,7 +195,7 @@ const CONTENDERS: Contender[] = [
     async run(e, out) {
       const f = await openDicom(e.path);
       try {
-        await writeDicom(f, out);
+        return await writeDicom(f, out);
       } finally {
         closeDicom(f);
       }
@@ -197,7 +208,7 @@ const CONTENDERS: Contender[] = [
       const f = await openDicom(e.path);
       try {
         markAllModified(f);
-        await writeDicom(f, out);
+        return await writeDicom(f, out);
       } finally {
         closeDicom(f);
       }
@@ -208,6 +219,7 @@ const CONTENDERS: Contender[] = [
     label: 'anonflow read only',
     async run(e) {
       closeDicom(await openDicom(e.path));
+      return 0;
     },
   },
   {
@@ -215,7 +227,9 @@ const CONTENDERS: Contender[] = [
     label: 'dcmjs readFile+write',
     run(e, out) {
       const dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(readFileSync(e.path)));
-      writeFileSync(out, Buffer.from(dict.write()));
+      const ab = dict.write();
+      writeFileSync(out, Buffer.from(ab));
+      return ab.byteLength;
     },
     before: silenceConsole,
     after: restoreConsole,
@@ -225,13 +239,16 @@ const CONTENDERS: Contender[] = [
     label: 'plain copy (copyFileSync)',
     run(e, out) {
       copyFileSync(e.path, out);
+      return e.size;
     },
   },
   {
     id: 'readwrite',
     label: 'plain readFile+writeFile',
     run(e, out) {
-      writeFileSync(out, readFileSync(e.path));
+      const b = readFileSync(e.path);
+      writeFileSync(out, b);
+      return b.length;
     },
   },
 ];
@@ -245,6 +262,8 @@ type Times = Float64Array;
 
 interface PassResult {
   times: Times;
+  /** Bytes written per file. */
+  written: Float64Array;
   failures: Map<number, string>;
 }
 
@@ -252,6 +271,7 @@ async function pass(c: Contender, files: Entry[], include: (i: number) => boolea
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const times = new Float64Array(files.length).fill(NaN);
+  const written = new Float64Array(files.length);
   const failures = new Map<number, string>();
   c.before?.();
   try {
@@ -260,7 +280,7 @@ async function pass(c: Contender, files: Entry[], include: (i: number) => boolea
       const out = join(outDir, `${i}.dcm`);
       const t0 = performance.now();
       try {
-        await c.run(files[i], out);
+        written[i] = await c.run(files[i], out);
         times[i] = (performance.now() - t0) / 1000;
       } catch (err) {
         failures.set(i, (err as Error)?.message?.split('\n')[0] ?? String(err));
@@ -271,7 +291,7 @@ async function pass(c: Contender, files: Entry[], include: (i: number) => boolea
   }
   rmSync(outDir, { recursive: true, force: true });
   (globalThis as { gc?: () => void }).gc?.();
-  return { times, failures };
+  return { times, written, failures };
 }
 
 const median = (xs: number[]): number => {
@@ -282,7 +302,10 @@ const median = (xs: number[]): number => {
 
 interface Stats {
   files: number;
+  /** Input bytes. */
   bytes: number;
+  /** Output bytes (first timed repeat). */
+  outBytes: number;
   secMedian: number;
   secMin: number;
   filesPerSecMedian: number;
@@ -295,17 +318,25 @@ interface Stats {
   xReadWrite?: number;
   /** Median seconds / dcmjs's median seconds (below 1: faster than dcmjs). */
   xDcmjs?: number;
+  /** Median over files of (this file's median time / dcmjs's median time on it): robust to outliers. */
+  xDcmjsPerFile?: number;
 }
 
-function stats(runs: Times[], subset: number[], sizes: number[]): Stats {
+interface Runs {
+  times: Times[];
+  written: Float64Array;
+}
+
+function stats(runs: Runs, subset: number[], sizes: number[]): Stats {
   const bytes = subset.reduce((s, i) => s + sizes[i], 0);
-  const secs = runs.map((t) => subset.reduce((s, i) => s + t[i], 0));
+  const secs = runs.times.map((t) => subset.reduce((s, i) => s + t[i], 0));
   const secMedian = median(secs);
   const secMin = Math.min(...secs);
   const MiB = 1024 * 1024;
   return {
     files: subset.length,
     bytes,
+    outBytes: subset.reduce((s, i) => s + runs.written[i], 0),
     secMedian,
     secMin,
     filesPerSecMedian: subset.length / secMedian,
@@ -315,49 +346,61 @@ function stats(runs: Times[], subset: number[], sizes: number[]): Stats {
   };
 }
 
+/** Per file, the median of its times across repeats. */
+const perFileMedian = (runs: Runs, i: number): number => median(runs.times.map((t) => t[i]));
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
 const fmt = (n: number | undefined, digits = 2): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
+const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
 
-function table(title: string, rows: { label: string; s?: Stats; note?: string }[]): string {
-  const head = ['contender', 'files', 'sec med', 'sec min', 'files/s med', 'files/s best', 'MiB/s med', 'MiB/s best', '× copy', '× r+w', '× dcmjs'];
-  const body = rows.map(({ label, s, note }) =>
-    s
-      ? [
-          label,
-          String(s.files),
-          fmt(s.secMedian, 3),
-          fmt(s.secMin, 3),
-          fmt(s.filesPerSecMedian, 0),
-          fmt(s.filesPerSecBest, 0),
-          fmt(s.mibPerSecMedian, 1),
-          fmt(s.mibPerSecBest, 1),
-          fmt(s.xCopy),
-          fmt(s.xReadWrite),
-          fmt(s.xDcmjs),
-        ]
-      : [label, note ?? '—', '', '', '', '', '', '', '', '', ''],
-  );
+function table(title: string, rows: { label: string; s?: Stats; note?: string }[], withDcmjs: boolean): string {
+  const head = ['contender', 'files', 'sec med', 'sec min', 'files/s med', 'files/s best', 'MiB/s med', 'MiB/s best', 'out MiB', '× copy', '× r+w'];
+  if (withDcmjs) head.push('× dcmjs', '× dcmjs per-file med');
+  const body = rows.map(({ label, s, note }) => {
+    if (!s) return [label, note ?? '—', ...head.slice(2).map(() => '')];
+    const r = [
+      label,
+      String(s.files),
+      fmt(s.secMedian, 3),
+      fmt(s.secMin, 3),
+      fmt(s.filesPerSecMedian, 0),
+      fmt(s.filesPerSecBest, 0),
+      fmt(s.mibPerSecMedian, 1),
+      fmt(s.mibPerSecBest, 1),
+      mib(s.outBytes),
+      fmt(s.xCopy),
+      fmt(s.xReadWrite),
+    ];
+    if (withDcmjs) r.push(fmt(s.xDcmjs, 3), fmt(s.xDcmjsPerFile, 3));
+    return r;
+  });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   const rule = '|' + widths.map((w, i) => (i === 0 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|';
-  return [`${title}`, '', line(head), rule, ...body.map(line)].join('\n');
+  return [title, '', line(head), rule, ...body.map(line)].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
+
+interface Failure {
+  file: string;
+  error: string;
+}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const log = (s: string): void => void process.stderr.write(s + '\n');
   const wallStart = performance.now();
   const contenders = CONTENDERS.filter((c) => !args.only || args.only.has(c.id));
+  const has = (id: string): boolean => contenders.some((c) => c.id === id);
 
   // Candidates: every file in the corpus (minus the bookkeeping files) at or above --min-size.
   const candidates = listFiles(args.corpus).filter((e) => e.size >= args.minSize);
   // The file list: the candidates anonflow parses (this also warms the page cache).
   const files: Entry[] = [];
-  const notParsed: { file: string; error: string }[] = [];
+  const notParsed: Failure[] = [];
   for (const e of candidates) {
     try {
       closeDicom(await openDicom(e.path));
@@ -368,31 +411,50 @@ async function main(): Promise<void> {
   }
   if (files.length === 0) usage(`no parseable DICOM files in ${args.corpus}`);
   const sizes = files.map((e) => e.size);
+  const sum = (ix: number[]): number => ix.reduce((s, i) => s + sizes[i], 0);
+  const every = files.map((_, i) => i);
   log(`corpus ${args.corpus}: ${candidates.length} candidate files, ${files.length} parse, ${notParsed.length} do not`);
 
-  const base = args.out ? (mkdirSync(args.out, { recursive: true }), mkdtempSync(join(args.out, 'anonflow-bench-'))) : mkdtempSync(join(tmpdir(), 'anonflow-bench-'));
+  const base = args.out
+    ? (mkdirSync(args.out, { recursive: true }), mkdtempSync(join(args.out, 'anonflow-bench-')))
+    : mkdtempSync(join(tmpdir(), 'anonflow-bench-'));
   const outDir = join(base, 'out');
 
   try {
-    // Warm-up pass (also JIT): which files each contender handles. Not timed for the report.
+    // Warm-up pass (also JIT): which files each contender handles. Not part of the figures.
     const ok = new Map<string, boolean[]>();
-    const failures = new Map<string, { file: string; error: string }[]>();
+    const failures = new Map<string, Failure[]>();
+    let dcmjsWarm: PassResult | undefined;
     for (const c of contenders) {
       log(`warm-up: ${c.label}`);
       const r = await pass(c, files, () => true, outDir);
+      if (c.id === 'dcmjs') dcmjsWarm = r;
       ok.set(c.id, files.map((_, i) => !r.failures.has(i)));
       failures.set(c.id, [...r.failures].map(([i, error]) => ({ file: files[i].rel, error })));
     }
 
+    // dcmjs takes minutes on a few files (it writes hundreds of MB for them); those are reported
+    // on their own and left out of the timed repeats, which would otherwise measure only them.
+    const dcmjsSlow: { file: string; size: number; seconds: number; outBytes: number }[] = [];
+    const dcmjsOk = ok.get('dcmjs');
+    if (dcmjsWarm && dcmjsOk) {
+      for (const i of every) {
+        if (dcmjsOk[i] && dcmjsWarm.times[i] > args.dcmjsMaxSeconds) {
+          dcmjsOk[i] = false;
+          dcmjsSlow.push({ file: files[i].rel, size: sizes[i], seconds: dcmjsWarm.times[i], outBytes: dcmjsWarm.written[i] });
+        }
+      }
+    }
+
     // Correctness side-check (untimed): the untouched path must reproduce the input byte for byte;
     // count how many fully re-encoded files come out identical to the input.
-    const identical = { rw: 0, reencode: 0, checked: 0 };
-    if (contenders.some((c) => c.id === 'anonflow-rw' || c.id === 'anonflow-reencode')) {
+    const identical = { checked: 0, rw: 0, reencode: 0 };
+    if (has('anonflow-rw') || has('anonflow-reencode')) {
       mkdirSync(outDir, { recursive: true });
-      for (let i = 0; i < files.length; i++) {
-        const src = readFileSync(files[i].path);
+      for (const e of files) {
+        const src = readFileSync(e.path);
         identical.checked++;
-        const f = await openDicom(files[i].path);
+        const f = await openDicom(e.path);
         try {
           const o1 = join(outDir, 'rw.dcm');
           await writeDicom(f, o1);
@@ -402,7 +464,7 @@ async function main(): Promise<void> {
           await writeDicom(f, o2);
           if (src.equals(readFileSync(o2))) identical.reencode++;
         } catch {
-          /* counted as failures above */
+          /* counted as failures in the warm-up */
         } finally {
           closeDicom(f);
         }
@@ -410,17 +472,16 @@ async function main(): Promise<void> {
       rmSync(outDir, { recursive: true, force: true });
     }
 
-    // Subsets. "all": files every anonflow contender and the plain copies handle.
-    // "common": those of them dcmjs also handles.
-    const anonIds = contenders.filter((c) => c.id !== 'dcmjs').map((c) => c.id);
-    const all = files.map((_, i) => i).filter((i) => anonIds.every((id) => ok.get(id)![i]));
-    const dcmjsOk = ok.get('dcmjs');
-    const common = dcmjsOk ? all.filter((i) => dcmjsOk[i]) : undefined;
+    // Subsets. "all": files every non-dcmjs contender handles. "common": those dcmjs also handles
+    // (in reasonable time).
+    const others = contenders.filter((c) => c.id !== 'dcmjs').map((c) => c.id);
+    const all = every.filter((i) => others.every((id) => ok.get(id)![i]));
     const allSet = new Set(all);
+    const common = dcmjsOk ? all.filter((i) => dcmjsOk[i]) : undefined;
     const include = new Map(contenders.map((c) => [c.id, c.id === 'dcmjs' ? (i: number) => dcmjsOk![i] : (i: number) => allSet.has(i)]));
 
     // Timed repeats, interleaved; the starting contender rotates each repeat.
-    const runs = new Map<string, Times[]>(contenders.map((c) => [c.id, []]));
+    const runs = new Map<string, Runs>(contenders.map((c) => [c.id, { times: [], written: new Float64Array(files.length) }]));
     for (let r = 0; r < args.repeat; r++) {
       const order = contenders.map((_, k) => contenders[(k + r) % contenders.length]);
       log(`repeat ${r + 1}/${args.repeat}: ${order.map((c) => c.id).join(' → ')}`);
@@ -431,29 +492,32 @@ async function main(): Promise<void> {
           failures.get(c.id)!.push({ file: files[i].rel, error: `repeat ${r + 1}: ${error}` });
           res.times[i] = 0;
         }
-        runs.get(c.id)!.push(res.times);
+        const run = runs.get(c.id)!;
+        run.times.push(res.times);
+        if (r === 0) run.written = res.written;
       }
     }
 
     const subsetStats = (subset: number[], withDcmjs: boolean): Map<string, Stats> => {
       const m = new Map<string, Stats>();
-      for (const c of contenders) {
-        if (c.id === 'dcmjs' && !withDcmjs) continue;
-        m.set(c.id, stats(runs.get(c.id)!, subset, sizes));
-      }
+      for (const c of contenders) if (c.id !== 'dcmjs' || withDcmjs) m.set(c.id, stats(runs.get(c.id)!, subset, sizes));
       const copy = m.get('copy');
       const rw = m.get('readwrite');
       const dj = m.get('dcmjs');
-      for (const s of m.values()) {
+      for (const [id, s] of m) {
         if (copy) s.xCopy = s.secMedian / copy.secMedian;
         if (rw) s.xReadWrite = s.secMedian / rw.secMedian;
-        if (dj) s.xDcmjs = s.secMedian / dj.secMedian;
+        if (dj) {
+          s.xDcmjs = s.secMedian / dj.secMedian;
+          const d = runs.get('dcmjs')!;
+          const own = runs.get(id)!;
+          s.xDcmjsPerFile = median(subset.map((i) => perFileMedian(own, i) / perFileMedian(d, i)));
+        }
       }
       return m;
     };
     const allStats = subsetStats(all, false);
     const commonStats = common ? subsetStats(common, true) : undefined;
-    const dcmjsOnlyStats = dcmjsOk ? stats(runs.get('dcmjs')!, files.map((_, i) => i).filter((i) => dcmjsOk[i]), sizes) : undefined;
 
     const rss = process.resourceUsage().maxRSS; // KiB
     const machine = {
@@ -462,21 +526,27 @@ async function main(): Promise<void> {
       cpu: cpus()[0]?.model,
       platform: `${process.platform} ${process.arch}`,
     };
-    const sum = (ix: number[]): number => ix.reduce((s, i) => s + sizes[i], 0);
+    const dcmjsFailed = failures.get('dcmjs') ?? [];
 
     if (args.json) {
-      const obj = (m: Map<string, Stats> | undefined) => (m ? Object.fromEntries([...m].map(([id, s]) => [id, s])) : undefined);
+      const obj = (m: Map<string, Stats> | undefined) => (m ? Object.fromEntries(m) : undefined);
       const out = {
         machine,
-        args: { corpus: args.corpus, repeat: args.repeat, minSize: args.minSize, only: args.only ? [...args.only] : undefined },
-        corpus: { candidates: candidates.length, parsed: files.length, bytes: sum(files.map((_, i) => i)), notParsed },
+        args: {
+          corpus: args.corpus,
+          repeat: args.repeat,
+          minSize: args.minSize,
+          dcmjsMaxSeconds: args.dcmjsMaxSeconds,
+          only: args.only ? [...args.only] : undefined,
+        },
+        corpus: { candidates: candidates.length, parsed: files.length, bytes: sum(every), notParsed },
         contenders: Object.fromEntries(contenders.map((c) => [c.id, c.label])),
         subsets: {
           all: { files: all.length, bytes: sum(all), stats: obj(allStats) },
           common: common ? { files: common.length, bytes: sum(common), stats: obj(commonStats) } : undefined,
-          dcmjsHandled: dcmjsOnlyStats,
         },
         failures: Object.fromEntries(failures),
+        dcmjsSlow,
         identicalOutput: identical,
         peakRssMiB: rss / 1024,
         wallSeconds: (performance.now() - wallStart) / 1000,
@@ -485,42 +555,57 @@ async function main(): Promise<void> {
       return;
     }
 
-    const label = (id: string): string => contenders.find((c) => c.id === id)!.label;
     const rowsOf = (m: Map<string, Stats>, dcmjsNote?: string) =>
       contenders.map((c) => (m.has(c.id) ? { label: c.label, s: m.get(c.id) } : { label: c.label, note: dcmjsNote }));
-    const MiB = (n: number): string => (n / 1024 / 1024).toFixed(1);
     const lines: string[] = [];
     lines.push(`machine: node ${machine.node}, nproc ${machine.nproc}, ${machine.cpu}, ${machine.platform}`);
     lines.push(`corpus: ${args.corpus}${args.minSize ? ` (files ≥ ${args.minSize} bytes)` : ''}`);
-    lines.push(`  ${candidates.length} candidate files, ${files.length} parse with anonflow (${notParsed.length} do not), ${args.repeat} repeats, interleaved`);
+    lines.push(`  ${candidates.length} candidate files, ${files.length} parse with anonflow (${notParsed.length} do not); ${args.repeat} repeats, interleaved`);
     for (const c of contenders) {
       const f = failures.get(c.id)!;
       if (f.length) lines.push(`  ${c.label}: fails on ${f.length} file(s)`);
     }
+    if (dcmjsSlow.length) lines.push(`  dcmjs readFile+write: ${dcmjsSlow.length} file(s) over ${args.dcmjsMaxSeconds} s in the warm-up, left out of its repeats (listed below)`);
     if (identical.checked)
       lines.push(`  output identical to input: untouched write ${identical.rw}/${identical.checked}, full re-encode ${identical.reencode}/${identical.checked}`);
     lines.push('');
-    const dcmjsFailed = failures.get('dcmjs')?.length ?? 0;
-    lines.push(table(`All ${all.length} files (${MiB(sum(all))} MiB)`, rowsOf(allStats, dcmjsOk ? `n/a: fails on ${dcmjsFailed}` : undefined)));
+    const dcmjsNote = dcmjsOk ? `n/a (fails on ${dcmjsFailed.length}, slow on ${dcmjsSlow.length})` : undefined;
+    lines.push(table(`All ${all.length} files (${mib(sum(all))} MiB)`, rowsOf(allStats, dcmjsNote), false));
     if (common && commonStats) {
       lines.push('');
-      lines.push(table(`Files both anonflow and dcmjs handle: ${common.length} (${MiB(sum(common))} MiB)`, rowsOf(commonStats)));
+      lines.push(table(`Files both anonflow and dcmjs handle: ${common.length} (${mib(sum(common))} MiB)`, rowsOf(commonStats), true));
     }
     lines.push('');
-    lines.push('sec = summed per-file time over the subset; med = median of repeats; min/best = fastest repeat.');
-    lines.push('× copy / × r+w / × dcmjs = median time relative to that contender over the same files (lower is faster).');
+    lines.push('sec = summed per-file time over the subset; med = median of repeats; min/best = fastest repeat;');
+    lines.push('MiB/s = input bytes; out MiB = bytes written. × X = median time relative to X over the same files (lower is faster);');
+    lines.push('× dcmjs per-file med = median over files of (time / dcmjs time on that file).');
     lines.push(`peak RSS (whole process, maxRSS): ${(rss / 1024).toFixed(0)} MiB; wall ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
-    if (dcmjsFailed) {
+    lines.push('');
+    lines.push('slowest files (median of repeats):');
+    for (const c of contenders) {
+      const run = runs.get(c.id)!;
+      const ix = every.filter((i) => include.get(c.id)!(i));
+      const top = ix.map((i) => ({ i, t: perFileMedian(run, i) })).sort((x, y) => y.t - x.t).slice(0, 3);
+      const share = top.reduce((s, x) => s + x.t, 0) / ix.reduce((s, i) => s + perFileMedian(run, i), 0);
+      lines.push(`  ${c.label} (top 3 = ${(share * 100).toFixed(0)}% of its time):`);
+      for (const { i, t } of top) lines.push(`    ${(t * 1000).toFixed(1).padStart(8)} ms  ${mib(sizes[i]).padStart(6)} MiB  ${files[i].rel}`);
+    }
+    if (dcmjsSlow.length) {
       lines.push('');
-      lines.push(`${label('dcmjs')} failures:`);
-      for (const f of failures.get('dcmjs')!) lines.push(`  ${f.file}: ${f.error}`);
+      lines.push(`dcmjs readFile+write, too slow (warm-up):`);
+      for (const x of dcmjsSlow) lines.push(`  ${x.file}: ${x.size} bytes in, ${x.seconds.toFixed(1)} s, ${mib(x.outBytes)} MiB written`);
     }
     for (const c of contenders) {
-      if (c.id === 'dcmjs') continue;
       const f = failures.get(c.id)!;
       if (!f.length) continue;
+      lines.push('');
       lines.push(`${c.label} failures:`);
       for (const x of f) lines.push(`  ${x.file}: ${x.error}`);
+    }
+    if (notParsed.length) {
+      lines.push('');
+      lines.push('not parsed by anonflow (excluded):');
+      for (const x of notParsed) lines.push(`  ${x.file}: ${x.error}`);
     }
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

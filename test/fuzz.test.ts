@@ -7,7 +7,7 @@
  *
  * Bounded in count and time:
  *   FUZZ_SEED     base seed (default 0x5eed1)
- *   FUZZ_COUNT    mutants to run at most (default 3000)
+ *   FUZZ_COUNT    mutants to run at most (default 10000)
  *   FUZZ_TIME_MS  stop starting new mutants after this long (default 40000)
  *   FUZZ_ONLY     run only this mutant index (reproduces one failure, with its full stack)
  *   FUZZ_DISK_EVERY  every n-th mutant also goes through openDicom/writeDicom on disk (default 10)
@@ -51,7 +51,7 @@ const CORPUS_FILES = [
 ];
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed1) >>> 0;
-const COUNT = Number(process.env.FUZZ_COUNT ?? 3000);
+const COUNT = Number(process.env.FUZZ_COUNT ?? 10_000);
 const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 40_000);
 const ONLY = process.env.FUZZ_ONLY === undefined ? undefined : Number(process.env.FUZZ_ONLY);
 /** Any single parse slower than this fails the test. */
@@ -116,6 +116,18 @@ function fixtureOriginals(): { name: string; bytes: Buffer }[] {
     { name: 'fixture:implicitLE', bytes: buildDicom({ transferSyntax: TS.implicitLE, elements: els }) },
     { name: 'fixture:explicitBE', bytes: buildDicom({ transferSyntax: TS.explicitBE, elements: els }) },
     { name: 'fixture:deflated', bytes: buildDicom({ transferSyntax: TS.deflatedLE, elements: els }) },
+    {
+      // A stray item (FFFE,E000) inside a defined-length item: read with a warning, kept as it is.
+      name: 'fixture:stray-item',
+      bytes: buildDicom({
+        transferSyntax: TS.explicitLE,
+        elements: [
+          ...els.slice(0, 3),
+          { tag: 0x00081140, vr: 'SQ', items: [[{ tag: 0x00081150, vr: 'UI', value: '1.2.3' }, { tag: 0xfffee000, vr: '', value: Buffer.from('abcd') }]] },
+          ...els.slice(4),
+        ],
+      }),
+    },
     {
       name: 'fixture:encapsulated',
       bytes: buildDicom({
@@ -240,8 +252,11 @@ function runInMemory(m: MutantCase, failures: Failure[]): Outcome | undefined {
       else {
         const k = `${mode} ${e.code}`;
         stats.reparseErrors.set(k, (stats.reparseErrors.get(k) ?? 0) + 1);
-        if (mode === 'clean') failures.push({ mutant: m, phase: 'the clean output of a parsed file does not parse', error: e });
-        else stats.reparseExamples.push(m);
+        failures.push({
+          mutant: m,
+          phase: `the ${mode} output of a parsed file does not parse${mode === 're-encoded' && hasStrayItem(f.dataset) ? ' (the file has a stray item)' : ''}`,
+          error: e,
+        });
       }
     }
   }
@@ -260,11 +275,15 @@ function markAll(ds: DataSet): void {
   }
 }
 
+/** Whether a stray item or delimiter (an FFFE element outside a sequence, kept as read) is anywhere in the tree. */
+function hasStrayItem(ds: DataSet): boolean {
+  return ds.elements.some((el) => el.tag >>> 16 === 0xfffe || (el.items ?? []).some((it) => hasStrayItem(it.dataset)));
+}
+
 /** Outcomes that are not failures but are worth seeing in the log. */
 const stats = {
   serializeErrors: new Map<string, number>(),
   reparseErrors: new Map<string, number>(),
-  reparseExamples: [] as MutantCase[],
 };
 
 /** Why a DicomError is not a proper typed error, if it is not. */
@@ -332,11 +351,26 @@ function reproduction(fl: Failure): string {
   ].join('\n');
 }
 
+/**
+ * Failures that match a reported codec bug not fixed yet: shown as TODO instead of failing the
+ * suite. Delete an entry once the bug is fixed, so that a regression fails again.
+ */
+const KNOWN_BUGS: { match: (fl: Failure) => boolean; todo: string }[] = [
+  {
+    match: (fl) => fl.phase.startsWith('parseDicom threw DEFLATE without a numeric offset'),
+    todo: 'codec bug: DEFLATE errors carry no offset (file.ts inflateInMemory / inflateBody)',
+  },
+  {
+    match: (fl) => fl.phase === 'the re-encoded output of a parsed file does not parse (the file has a stray item)',
+    todo: 'codec bug: a stray item kept in an explicit VR dataset is sized with a 12-byte header but written with 8 (write.ts headerSize/elementSize)',
+  },
+];
+
 // ---------------------------------------------------------------------------
 // the test
 // ---------------------------------------------------------------------------
 
-t.test('fuzz: mutated corpus files and fixtures → DicomError or a clean parse, never anything else', async (t) => {
+t.test('parseDicom seeded mutations of corpus files and fixtures (bounded count and time) → DicomError or a clean parse, never anything else', async (t) => {
   const { originals, missing } = loadOriginals();
   if (missing.length === CORPUS_FILES.length) {
     t.comment(`shared corpus not found at ${CORPUS}: fuzzing built fixtures only`);
@@ -385,7 +419,6 @@ t.test('fuzz: mutated corpus files and fixtures → DicomError or a clean parse,
   }
   const fmt = (mp: Map<string, number>): string => [...mp].map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   t.comment(`serialise errors (typed): ${fmt(stats.serializeErrors)}; re-parse errors of outputs (typed): ${fmt(stats.reparseErrors)}`);
-  for (const m of stats.reparseExamples.slice(0, 5)) t.comment(`  output does not re-parse: ${m.file} #${m.index} (${m.description})`);
   t.comment(`rss after the loop ${(rss / 1024 ** 2).toFixed(0)} MiB`);
 
   const groups = new Map<string, Failure[]>();
@@ -393,13 +426,17 @@ t.test('fuzz: mutated corpus files and fixtures → DicomError or a clean parse,
     const k = signature(fl);
     groups.set(k, [...(groups.get(k) ?? []), fl]);
   }
+  let unknown = 0;
   for (const [, fls] of groups) {
+    const known = KNOWN_BUGS.find((k) => k.match(fls[0]));
+    if (!known) unknown += fls.length;
     t.fail(`${fls.length} mutant(s): ${fls[0].phase}`, {
       diagnostic: true,
+      ...(known ? { todo: known.todo } : {}),
       examples: fls.slice(0, 3).map(reproduction).join('\n\n'),
     });
   }
-  t.equal(failures.length, 0, 'no mutant threw anything but a typed DicomError');
+  t.equal(unknown, 0, 'no mutant threw anything but a typed DicomError (apart from known, reported codec bugs)');
   t.ok(ran >= Math.min(indexes.length, 200), `at least 200 mutants ran (ran ${ran})`);
   t.ok(slowest.ms <= MAX_PARSE_MS, `slowest single parse ${slowest.ms.toFixed(0)} ms ≤ ${MAX_PARSE_MS} ms`);
   t.ok(rss < MAX_RSS, `rss ${(rss / 1024 ** 2).toFixed(0)} MiB < 1.5 GiB`);

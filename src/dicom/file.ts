@@ -118,7 +118,8 @@ export interface OutputPlan {
 export function planOutput(f: DicomFile): OutputPlan {
   const head = new ChunkList();
   const metaEncoder = new Encoder(f.source);
-  if (f.preamble) head.range(f.source, 0, 132);
+  if (f.preamble && f.zeroPreamble) head.bytes(Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1')]));
+  else if (f.preamble) head.range(f.source, 0, 132);
   if (f.meta) metaEncoder.writeDataSet(f.meta, f.metaEncoding, head);
   else if (f.bodyStart > 0) head.range(f.source, 0, f.bodyStart); // stray bytes before a raw dataset
   const bodyEncoder = new Encoder(f.body);

@@ -38,6 +38,8 @@ export interface DicomFile extends Prefix {
   dataset: DataSet;
   /** Zero bytes after the last element, kept as they are. */
   trailing?: Span;
+  /** Write 128 zero bytes instead of the source's preamble (it can hold anything). */
+  zeroPreamble?: boolean;
 }
 
 const asciiAt = (src: ByteSource, at: number, n: number): string => {

@@ -229,6 +229,13 @@ export class DataSetReader {
     return el;
   }
 
+  /** The items of a defined-length sequence value, from the cursor to `end` (e.g. a UN value that is a sequence). */
+  readItemsTo(enc: Encoding, end: number): Item[] {
+    const el = new Element(0, 'SQ', end - this.cur.pos);
+    this.readItems(el, enc, end);
+    return el.items!;
+  }
+
   private readUndefinedLength(el: Element, enc: Encoding): void {
     const vr = el.vr;
     if (vr === 'SQ') return this.readItems(el, enc, undefined);

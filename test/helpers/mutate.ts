@@ -133,8 +133,8 @@ export interface Mutant {
   description: string;
 }
 
-export type MutationKind = 'flip' | 'overwrite' | 'truncate' | 'insert' | 'delete' | 'duplicate' | 'length';
-export const MUTATION_KINDS: readonly MutationKind[] = ['flip', 'overwrite', 'truncate', 'insert', 'delete', 'duplicate', 'length'];
+export type MutationKind = 'flip' | 'overwrite' | 'zeros' | 'truncate' | 'insert' | 'delete' | 'duplicate' | 'length';
+export const MUTATION_KINDS: readonly MutationKind[] = ['flip', 'overwrite', 'zeros', 'truncate', 'insert', 'delete', 'duplicate', 'length'];
 
 /**
  * Applies one mutation of `kind` to `buf` (a copy is returned). `fields` are the original's
@@ -161,6 +161,14 @@ export function mutateOnce(buf: Buffer, kind: MutationKind, rng: Rng, fields: re
       const b = rng.pick(['random', 'ff', '00']) === 'random' ? rng.bytes(len) : Buffer.alloc(len, rng.pick([0xff, 0x00]));
       b.copy(out, at);
       return { bytes: out, description: `overwrite ${len} bytes at ${at} with ${b.toString('hex')}` };
+    }
+    case 'zeros': {
+      // A run of zeros: reads as (0000,0000) elements, or as trailing padding when it reaches the end.
+      const out = Buffer.from(buf);
+      const len = Math.min(rng.range(8, 1024), n);
+      const at = rng.pick([rng.int(n - len + 1), n - len]);
+      out.fill(0, at, at + len);
+      return { bytes: out, description: `zero ${len} bytes at ${at}` };
     }
     case 'truncate': {
       const to = rng.int(n);

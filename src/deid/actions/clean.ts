@@ -1,0 +1,54 @@
+import { decodeStrings } from '../../dicom/values.js';
+import { isStringVR } from '../../dicom/vr.js';
+import { ageOver89, shiftDA, shiftDT } from '../../pseudo/dates.js';
+import { isSafePrivate } from '../safe-private.js';
+import { setStrings, writeVR, type ElementCall } from '../state.js';
+import { category } from './category.js';
+import { keep } from './keep.js';
+import { remove } from './remove.js';
+import { uid } from './uid.js';
+import { zero } from './zero.js';
+
+/**
+ * C: replace with values of similar meaning known not to contain identifying information.
+ * What that means depends on the value:
+ *  - private elements (Retain Safe Private): kept if the Safe Private table lists them, else removed;
+ *  - sequences: kept, their items cleaned by the rules;
+ *  - UIDs: remapped (U); dates (Retain Longitudinal Modified Dates): shifted by the patient's
+ *    keyed offset in whole days, so times of day are kept; ages over 89: 90Y;
+ *  - text: identifiers known from the file and identifier-shaped tokens blanked out;
+ *  - bulk binary values (overlay or curve data): no automatic cleaning exists, so they are removed.
+ */
+export function clean(call: ElementCall): void {
+  const { st, ds, el, ctx } = call;
+  if ((el.tag >>> 16) & 1) {
+    return isSafePrivate(call.creator, el.tag, writeVR(el)) ? keep(call) : remove(call);
+  }
+  if (el.items) return keep(call);
+  const vr = writeVR(el);
+  if (vr === 'UI') return uid(call);
+  if (!isStringVR(vr)) {
+    st.warnings.push(`${call.path}: no cleaning exists for a ${vr} value: removed`);
+    return remove(call);
+  }
+  if (vr === 'TM') return;
+  const values = decodeStrings(el, ctx);
+  let next: string[];
+  try {
+    if (vr === 'DA' || vr === 'DT') {
+      const days = st.dateOffset;
+      next = values.map((v) => (v === '' ? v : vr === 'DA' ? shiftDA(v, days) : shiftDT(v, days)));
+      st.datesShifted = true;
+    } else if (vr === 'AS') {
+      next = values.map((v) => ageOver89(v));
+    } else {
+      next = values.map((v) => st.scrubber.clean(v));
+    }
+  } catch (e) {
+    st.warnings.push(`${call.path}: ${(e as Error).message}: emptied`);
+    return zero(call);
+  }
+  if (next.every((v, i) => v === values[i])) return;
+  setStrings(ds, el, next, ctx, vr);
+  st.count(category(el));
+}

@@ -1,0 +1,111 @@
+import { DataSet, Element } from '../dicom/dataset.js';
+import { lookup } from '../dicom/dictionary.js';
+import type { DicomFile } from '../dicom/part10.js';
+import { formatTag, isPrivateCreator } from '../dicom/tag.js';
+import { datasetContext, decodeStrings, type ValueContext } from '../dicom/values.js';
+import { ACTIONS } from './actions/index.js';
+import { applyParam } from './actions/param.js';
+import { DeidError } from './errors.js';
+import { applyMarks } from './marks.js';
+import { retypeUN } from './retype.js';
+import { COMPOUND, type Decision } from './rules.js';
+import { FileState, type DeidEnv, type ElementCall } from './state.js';
+import type { Action, SimpleCode } from './types.js';
+
+export interface DeidResult {
+  /** Count per kind of identifier removed or replaced. */
+  entities: Record<string, number>;
+  warnings: string[];
+  datesShifted: boolean;
+}
+
+export const simpleCode = (a: Action): SimpleCode | undefined =>
+  typeof a !== 'string' ? undefined : a in COMPOUND ? COMPOUND[a as keyof typeof COMPOUND] : (a as SimpleCode);
+
+const describe = (a: Action): string => (typeof a === 'string' ? a : JSON.stringify(a));
+
+const shortValue = (el: Element | undefined, ctx: ValueContext): string | undefined => {
+  if (!el) return undefined;
+  if (el.items) return `(sequence, ${el.items.length} items)`;
+  if (el.fragments) return `(encapsulated, ${el.fragments.length} fragments)`;
+  if (el.value === undefined) return `(${el.length} bytes, not loaded)`;
+  try {
+    const v = decodeStrings(el, ctx).join('\\');
+    return v.length > 64 ? `${v.slice(0, 61)}...` : v;
+  } catch {
+    return `(${el.value.length} bytes)`;
+  }
+};
+
+/**
+ * De-identifies a parsed file in place: every element, at every depth, gets the action the
+ * profile's rules decide (rules.ts has the precedence); then the marks and the file meta are set.
+ * Throws DeidError when the file cannot be fully cleaned, so it is never written as if it were.
+ */
+export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
+  const st = new FileState(f, env);
+  const walk = (ds: DataSet, inherited: ValueContext, path: string): void => {
+    const ctx = datasetContext(ds, inherited);
+    const creators = new Map<number, string>();
+    const opaque = new Set<Element>();
+    for (const el of ds.elements) {
+      if (!retypeUN(el)) opaque.add(el);
+    }
+    for (const el of ds.elements) {
+      if (isPrivateCreator(el.tag) && el.value) {
+        creators.set(((el.tag >>> 16) << 8) | (el.tag & 0xff), decodeStrings(el, ctx)[0] ?? '');
+      }
+    }
+    for (const el of [...ds.elements]) {
+      if (isPrivateCreator(el.tag)) continue; // kept or dropped with their blocks, below
+      const here = `${path}${path ? '.' : ''}${formatTag(el.tag)}`;
+      const creator = (el.tag >>> 16) & 1 ? creators.get(((el.tag >>> 16) << 8) | ((el.tag >>> 8) & 0xff)) : undefined;
+      const decision: Decision = (el.tag >>> 16) === 0xfffe
+        ? { action: 'X', origin: 'stray item or delimiter' } // structure left by a faulty writer: never kept
+        : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
+      if (opaque.has(el) && simpleCode(decision.action) !== 'X') {
+        // A sequence whose bytes cannot be read cannot be cleaned: fail closed.
+        st.warnings.push(`${here}: sequence encoded as UN could not be read: removed`);
+        decision.action = 'X';
+        decision.origin += ' (unreadable sequence)';
+      }
+      const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk };
+      const before = env.explain ? shortValue(el, ctx) : undefined;
+      try {
+        const code = simpleCode(decision.action);
+        if (code) ACTIONS[code](call);
+        else applyParam(call, decision.action as Exclude<Action, string>);
+      } catch (e) {
+        if (e instanceof DeidError) throw e;
+        throw new DeidError('DEID_FAILED', `${(e as Error).message}`, here);
+      }
+      if (env.explain) {
+        env.explain({
+          path: here,
+          tag: el.tag,
+          keyword: lookup(el.tag)?.keyword ?? (creator !== undefined ? `private (${creator})` : ''),
+          vr: el.vr,
+          action: describe(decision.action),
+          origin: decision.origin,
+          before,
+          after: shortValue(ds.get(el.tag), ctx),
+        });
+      }
+    }
+    dropEmptyPrivateBlocks(ds);
+  };
+  walk(f.dataset, st.top, '');
+  if (env.profile.marks) applyMarks(st);
+  return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
+}
+
+/** A private creator stays only while its block still holds an element. */
+function dropEmptyPrivateBlocks(ds: DataSet): void {
+  for (const el of [...ds.elements]) {
+    if (!isPrivateCreator(el.tag)) continue;
+    const group = el.tag >>> 16;
+    const block = el.tag & 0xff;
+    const used = ds.elements.some((e) => e.tag >>> 16 === group && !isPrivateCreator(e.tag) && ((e.tag >>> 8) & 0xff) === block);
+    if (!used) ds.delete(el.tag);
+  }
+}

@@ -1,0 +1,170 @@
+import { DataSet, Element } from '../dicom/dataset.js';
+import { lookup } from '../dicom/dictionary.js';
+import type { DicomFile } from '../dicom/part10.js';
+import { tagOf, type Tag } from '../dicom/tag.js';
+import { decodeStrings, encodeStrings, fileContext, type ValueContext } from '../dicom/values.js';
+import { dateOffsetDays } from '../pseudo/dates.js';
+import { pseudoPatientId, pseudoPatientName } from '../pseudo/ids.js';
+import type { MappingRecorder } from '../pseudo/mapping.js';
+import { isWellKnownUID, pseudoUID } from '../pseudo/uid.js';
+import type { CompiledRules, Decision } from './rules.js';
+import { Scrubber } from './scrub.js';
+import type { EngineProfile } from './types.js';
+
+export const PATIENT_NAME = tagOf(0x0010, 0x0010);
+export const PATIENT_ID = tagOf(0x0010, 0x0020);
+
+/** What one explain line says about an element. */
+export interface ExplainEntry {
+  path: string;
+  tag: Tag;
+  keyword: string;
+  vr: string;
+  action: string;
+  origin: string;
+  before?: string;
+  after?: string;
+}
+
+/** Everything a run shares across files (and workers): pure data plus the secret. */
+export interface DeidEnv {
+  key: Buffer;
+  rules: CompiledRules;
+  profile: EngineProfile;
+  pseudonymTable?: { get(originalId: string): { id: string; name?: string } | undefined };
+  recorder?: MappingRecorder;
+  /** Implementation version, for DeidentificationMethod and the meta. */
+  version: string;
+  explain?: (e: ExplainEntry) => void;
+}
+
+/** Attributes whose original values feed the text scrubber. */
+const IDENTIFYING = [
+  0x00100010, 0x00100020, 0x00101000, 0x00101001, 0x00100030, 0x00101040, 0x00102154, 0x00080050, 0x00080090,
+  0x00081050, 0x00081060, 0x00081070, 0x00080080, 0x00080081, 0x00101060, 0x00200010, 0x00321032, 0x00101005,
+  0x00102180, 0x00380300, 0x00400006,
+];
+
+/** Per-file state of one de-identification. */
+export class FileState {
+  readonly counts: Record<string, number> = {};
+  readonly warnings: string[] = [];
+  datesShifted = false;
+  readonly top: ValueContext;
+  /** The top-level elements as read: conditions and pseudonyms see original values. */
+  private readonly original: DataSet;
+  private readonly cache = new Map<Tag, string | undefined>();
+  private offset: number | undefined;
+  private scrubberCache: Scrubber | undefined;
+
+  constructor(
+    readonly file: DicomFile,
+    readonly env: DeidEnv,
+  ) {
+    this.top = fileContext(file);
+    this.original = new DataSet([...file.dataset.elements]);
+  }
+
+  get rules(): CompiledRules {
+    return this.env.rules;
+  }
+
+  /** An original top-level value, decoded (multiple values joined with a backslash). */
+  readonly read = (tag: Tag): string | undefined => {
+    if (this.cache.has(tag)) return this.cache.get(tag);
+    const el = this.original.get(tag);
+    let v: string | undefined;
+    if (el && !el.items && !el.fragments) {
+      try {
+        v = decodeStrings(el, this.top).join('\\');
+      } catch {
+        v = undefined;
+      }
+    }
+    this.cache.set(tag, v);
+    return v;
+  };
+
+  /** The patient the file belongs to, for keyed per-patient values. */
+  get patientKey(): string {
+    return this.read(PATIENT_ID) || this.read(PATIENT_NAME) || this.read(tagOf(0x0020, 0x000d)) || '';
+  }
+
+  get dateOffset(): number {
+    this.offset ??= dateOffsetDays(this.env.key, this.patientKey, this.env.profile.pseudonyms.dateShiftDays);
+    return this.offset;
+  }
+
+  get scrubber(): Scrubber {
+    if (!this.scrubberCache) {
+      const ids: string[] = [];
+      for (const t of IDENTIFYING) {
+        const v = this.read(t);
+        if (v) ids.push(v);
+      }
+      this.scrubberCache = new Scrubber(ids);
+    }
+    return this.scrubberCache;
+  }
+
+  count(kind: string): void {
+    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+  }
+
+  pseudonymId(originalId: string): string {
+    const row = this.env.pseudonymTable?.get(originalId);
+    const id = row ? row.id : pseudoPatientId(this.env.key, originalId, this.env.profile.pseudonyms.patientIdPrefix);
+    this.env.recorder?.addPatient(originalId, id);
+    return id;
+  }
+
+  pseudonymName(originalId: string): string {
+    const row = this.env.pseudonymTable?.get(originalId);
+    if (row?.name) return row.name;
+    if (row) return row.id;
+    return pseudoPatientName(this.env.key, originalId, this.env.profile.pseudonyms.patientIdPrefix);
+  }
+
+  uid(original: string): string {
+    if (original === '' || isWellKnownUID(original)) return original;
+    const u = pseudoUID(this.env.key, original);
+    this.env.recorder?.addUID(original, u);
+    return u;
+  }
+}
+
+/** The VR to write a replacement value with: the element's own, or the dictionary's where it was UN. */
+export function writeVR(el: Element): string {
+  if (el.vr !== 'UN' && !el.badVR) return el.vr;
+  const dict = lookup(el.tag)?.vr;
+  return dict && /^[A-Z]{2}$/.test(dict) ? dict : el.vr;
+}
+
+/** Replaces an element's value with strings encoded for its VR and the dataset's character set. */
+export function setStrings(ds: DataSet, el: Element, values: string[], ctx: ValueContext, vr = writeVR(el)): Element {
+  const bytes = encodeStrings(values, vr, ctx.charset);
+  const next = new Element(el.tag, vr, bytes.length);
+  next.value = bytes;
+  ds.set(next);
+  return next;
+}
+
+export function setBytes(ds: DataSet, el: Element, bytes: Buffer, vr = writeVR(el)): Element {
+  const next = new Element(el.tag, vr, bytes.length);
+  next.value = bytes;
+  ds.set(next);
+  return next;
+}
+
+export interface ElementCall {
+  st: FileState;
+  ds: DataSet;
+  el: Element;
+  ctx: ValueContext;
+  path: string;
+  decision: Decision;
+  /** The private creator of the element's block, for private data elements. */
+  creator?: string;
+  /** Recurse into a dataset with the rules. */
+  walk: (ds: DataSet, ctx: ValueContext, path: string) => void;
+}

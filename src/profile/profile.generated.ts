@@ -1,0 +1,231 @@
+/* eslint-disable */
+// Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
+// Do not edit: change the schema and run `npm run gen`.
+// schema sha256: 143471af3fc08d4f48bd727703100199ac3b5ff44eaf0a0a2afbb3acb88cbf1a
+
+/**
+ * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "OptionName".
+ */
+export type OptionName =
+  | "cleanPixelData"
+  | "cleanRecognizableVisualFeatures"
+  | "cleanGraphics"
+  | "cleanStructuredContent"
+  | "cleanDescriptors"
+  | "retainLongFullDates"
+  | "retainLongModifiedDates"
+  | "retainPatientCharacteristics"
+  | "retainDeviceIdentity"
+  | "retainUIDs"
+  | "retainSafePrivate"
+  | "retainInstitutionIdentity";
+/**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Tag".
+ */
+export type Tag = string;
+/**
+ * An action code, or a parameterised action.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Action".
+ */
+export type Action =
+  | ActionCode
+  | {
+      replace: string;
+    }
+  | {
+      set: string;
+    }
+  | {
+      hash: {
+        prefix?: string;
+        length?: number;
+      };
+    }
+  | {
+      shiftDate: {
+        days?: number;
+      };
+    };
+/**
+ * PS3.15 Table E.1-1a action codes. D: dummy value; Z: zero length (or dummy); X: remove; K: keep (sequences are cleaned); C: clean; U: consistent new UID. Compound codes are resolved by the engine as documented in docs/precedence.md.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "ActionCode".
+ */
+export type ActionCode = "D" | "Z" | "X" | "K" | "C" | "U" | "Z/D" | "X/Z" | "X/D" | "X/Z/D" | "X/Z/U*";
+
+/**
+ * An anonflow de-identification profile. Actions use PS3.15 Annex E's own codes (Table E.1-1a) and option names (Section E.3), so every line can be checked against the standard.
+ */
+export interface Profile {
+  /**
+   * Path to this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Short name, used by --profile.
+   */
+  name: string;
+  description?: string;
+  source?: Source;
+  /**
+   * Profiles this one builds on (names of built-in profiles or paths to JSON files), applied in order; this profile's own rules take precedence over theirs.
+   */
+  extends?: string | [string, ...string[]];
+  /**
+   * PS3.15 E.3 options in effect. They switch on the option columns of the rules.
+   */
+  options?: OptionName[];
+  rules?: Rule[];
+  defaults?: Defaults;
+  pseudonyms?: Pseudonyms;
+  /**
+   * Add the de-identification marks (PatientIdentityRemoved, DeidentificationMethod, its code sequence, LongitudinalTemporalInformationModified). Default true; the identity profile sets false.
+   */
+  marks?: boolean;
+}
+/**
+ * Provenance of a generated profile.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Source".
+ */
+export interface Source {
+  standard: string;
+  edition: string;
+  generatedBy?: string;
+  sha256?: string;
+}
+/**
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Rule".
+ */
+export interface Rule {
+  match: Match;
+  action: Action;
+  /**
+   * The action when an option is in effect (Table E.1-1's option columns).
+   */
+  options?: {[K in OptionName]?: Action};
+  /**
+   * All must hold for the rule to apply.
+   *
+   * @minItems 1
+   */
+  when?: [Condition, ...Condition[]];
+  /**
+   * The attribute name, for people.
+   */
+  name?: string;
+  /**
+   * Row of PS3.15 Table E.1-1 this rule implements.
+   */
+  row?: number;
+  note?: string;
+}
+/**
+ * What a rule applies to: exactly one selector.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Match".
+ */
+export interface Match {
+  tag?: Tag;
+  /**
+   * A PS3.6 keyword, e.g. PatientName.
+   */
+  keyword?: string;
+  /**
+   * A tag with x for any hex digit, e.g. (50xx,xxxx), (60xx,4000).
+   */
+  mask?: string;
+  /**
+   * Every element of one group, e.g. 0019.
+   */
+  group?: string;
+  /**
+   * "all" for every private element (odd group), or one private element: its creator and the element byte within the creator's block (optionally a group).
+   */
+  private?:
+    | "all"
+    | {
+        creator: string;
+        element: string;
+        group?: string;
+      };
+  /**
+   * Every element of this VR.
+   */
+  vr?: string;
+  /**
+   * Every element no other rule matches.
+   */
+  otherwise?: true;
+}
+/**
+ * A test on an attribute of the top-level dataset, by tag or keyword.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Condition".
+ */
+export interface Condition {
+  /**
+   * A keyword or a tag such as (0008,0060).
+   */
+  attribute: string;
+  equals?: string;
+  /**
+   * @minItems 1
+   */
+  in?: [string, ...string[]];
+  /**
+   * A regular expression tested against the value.
+   */
+  matches?: string;
+  present?: boolean;
+}
+/**
+ * Actions for elements no rule matches.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Defaults".
+ */
+export interface Defaults {
+  /**
+   * A standard attribute the dictionary knows (default K).
+   */
+  public?: ActionCode;
+  /**
+   * An even-group attribute the dictionary does not know: a newer edition's attribute may carry identity (default X).
+   */
+  unknownPublic?: ActionCode;
+  /**
+   * A private element (default X).
+   */
+  private?: ActionCode;
+}
+/**
+ * How replacement identifiers are made.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Pseudonyms".
+ */
+export interface Pseudonyms {
+  /**
+   * Prefix of HMAC-derived Patient IDs and Names (default ANON).
+   */
+  patientIdPrefix?: string;
+  /**
+   * Range of the keyed per-patient date offset, in days (default -3650 to -1).
+   */
+  dateShiftDays?: {
+    min: number;
+    max: number;
+  };
+}
