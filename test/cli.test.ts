@@ -12,7 +12,8 @@ const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
 function anon(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: cleanEnv() });
+  // A fixed secret: tests never create a per-user secret in the real home folder.
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...cleanEnv(), ANON_SECRET: 'cli-test-secret-0123456789' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -67,9 +68,42 @@ t.test('anon run with an unknown profile → exit 2 before any file is touched',
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeSample(join(dir, 'in'));
-  const r = anon('run', join(dir, 'in'), '--out', join(dir, 'out'), '--profile', 'basic');
+  const r = anon('run', join(dir, 'in'), '--out', join(dir, 'out'), '--profile', 'no-such-profile');
   t.equal(r.status, 2);
+  t.match(r.stderr, /no-such-profile/);
   t.notOk(existsSync(join(dir, 'out')));
+});
+
+t.test('anon run with an invalid profile file → exit 2 naming the JSON path, before any file is touched', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeSample(join(dir, 'in'));
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ name: 'bad', extends: 'basic', rules: [{ match: { tag: '(0010,001)' }, action: 'X' }] }));
+  const r = anon('run', join(dir, 'in'), '--out', join(dir, 'out'), '--profile', bad);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /\/rules\/0\/match\/tag/);
+  t.notOk(existsSync(join(dir, 'out')));
+});
+
+t.test('anon run with the default profile → basic profile, hierarchy of pseudonymised names, no original identifier in paths or headers', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeSample(join(dir, 'in'));
+  const r = anon('run', join(dir, 'in'), '--out', join(dir, 'out'), '--report-dir', join(dir, 'r'), '--json');
+  t.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  t.equal(report.profile, 'basic');
+  t.equal(report.anonymized_files.length, 4);
+  t.ok(report.results.entity_summary.names > 0, 'names counted');
+  t.ok(report.results.entity_summary.uids > 0, 'UIDs counted');
+  for (const f of report.anonymized_files) {
+    t.notMatch(f.path, /slice|PID-000123|2\.25\.314159265358979323846264338327950288/, 'no original identifier in the output path');
+    const bytes = readFileSync(f.path);
+    for (const secret of ['Sample^Patient', 'PID-000123', 'ACC20240117', 'Referring^Rita', '19600229', 'VENDOR PRIVATE', '314159265358979323846264338327950288']) {
+      t.notOk(bytes.includes(Buffer.from(secret, 'latin1')), `${secret} is gone`);
+    }
+  }
 });
 
 t.test('anon run over a broken file → it is listed as failed with its code, exit 1', { skip }, async (t) => {
@@ -80,7 +114,7 @@ t.test('anon run over a broken file → it is listed as failed with its code, ex
   const good = readFileSync(join(input, 'ct', 'slice-1.dcm'));
   mkdirSync(join(input, 'broken'));
   writeFileSync(join(input, 'broken', 'cut.dcm'), good.subarray(0, good.length - 100));
-  const r = anon('run', input, '--out', join(dir, 'out'), '--report-dir', join(dir, 'r'), '--json');
+  const r = anon('run', input, '--out', join(dir, 'out'), '--layout', 'mirror', '--report-dir', join(dir, 'r'), '--json');
   t.equal(r.status, 1);
   const report = JSON.parse(r.stdout);
   t.equal(report.status, 'FAILED');

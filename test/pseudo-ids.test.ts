@@ -31,7 +31,7 @@ t.test('pseudoPatientName', async (t) => {
   t.equal(pseudoPatientName(K1, 'MRN-0012345'), name, 'pseudoPatientName same secret and ID → same result in every call');
   t.equal(name.split('^')[1], patientCode(K1, 'MRN-0012345'), 'pseudoPatientName given name is patientCode');
   t.match(name, /^[^\\=]{1,64}$/, 'pseudoPatientName is PN-valid (no backslash or =, ≤ 64)');
-  t.equal(pseudoPatientName(K1, 'MRN-0012345', ''), id, 'pseudoPatientName empty prefix → code alone, equal to the ID');
+  t.equal(pseudoPatientName(K1, 'MRN-0012345', ''), pseudoPatientId(K1, 'MRN-0012345', ''), 'pseudoPatientName empty prefix → code alone, equal to the ID');
   t.equal(pseudoPatientName(K1, 'MRN-0012345', 'X'), `X^${id.slice(4)}`, 'pseudoPatientName custom prefix is the family name');
   t.equal(pseudoPatientName(K1, ''), '', 'pseudoPatientName empty patient ID → empty name');
   t.not(pseudoPatientName(K2, 'MRN-0012345'), name, 'pseudoPatientName different secrets → different names');

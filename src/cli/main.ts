@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { DicomError } from '../dicom/errors.js';
 import { UsageError } from '../run/run.js';
 import { dumpCommand } from './commands/dump.js';
+import { profileCommand } from './commands/profile.js';
 import { runCommand } from './commands/run.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).')
     .command(runCommand)
     .command(dumpCommand)
+    .command(profileCommand)
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

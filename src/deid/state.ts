@@ -31,7 +31,7 @@ export interface DeidEnv {
   key: Buffer;
   rules: CompiledRules;
   profile: EngineProfile;
-  pseudonymTable?: { get(originalId: string): { id: string; name?: string } | undefined };
+  pseudonymTable?: { lookup(q: { patientId?: string; studyInstanceUid?: string; accessionNumber?: string }): { id: string; name?: string } | undefined };
   recorder?: MappingRecorder;
   /** Implementation version, for DeidentificationMethod and the meta. */
   version: string;
@@ -111,15 +111,24 @@ export class FileState {
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
   }
 
+  /** The pseudonym table's row for this file: by original Patient ID, then study, then accession. */
+  private tableRow(originalId: string): { id: string; name?: string } | undefined {
+    return this.env.pseudonymTable?.lookup({
+      patientId: originalId,
+      studyInstanceUid: this.read(tagOf(0x0020, 0x000d)),
+      accessionNumber: this.read(tagOf(0x0008, 0x0050)),
+    });
+  }
+
   pseudonymId(originalId: string): string {
-    const row = this.env.pseudonymTable?.get(originalId);
+    const row = this.tableRow(originalId);
     const id = row ? row.id : pseudoPatientId(this.env.key, originalId, this.env.profile.pseudonyms.patientIdPrefix);
     this.env.recorder?.addPatient(originalId, id);
     return id;
   }
 
   pseudonymName(originalId: string): string {
-    const row = this.env.pseudonymTable?.get(originalId);
+    const row = this.tableRow(originalId);
     if (row?.name) return row.name;
     if (row) return row.id;
     return pseudoPatientName(this.env.key, originalId, this.env.profile.pseudonyms.patientIdPrefix);

@@ -90,19 +90,34 @@ export class Cursor {
     this.pos += n;
   }
 
-  /** True when every byte from pos to end is zero (trailing padding some writers leave). */
+  private lastNonZero: number | undefined;
+
+  /**
+   * True when every byte from pos to end is zero (trailing padding some writers leave). The last
+   * non-zero byte is found once, scanning back from the end, so asking again costs nothing.
+   */
   restIsZero(): boolean {
-    const save = this.pos;
-    try {
-      while (this.pos < this.end) {
-        const n = Math.min(WINDOW, this.end - this.pos);
-        const i = this.need(n);
-        for (let k = i; k < i + n; k++) if (this.buf[k] !== 0) return false;
-        this.pos += n;
+    if (this.lastNonZero === undefined) {
+      const save = this.pos;
+      let last = -1;
+      try {
+        for (let end = this.end; end > save && last < 0; ) {
+          const start = Math.max(save, end - WINDOW);
+          this.pos = start;
+          const i = this.need(end - start);
+          for (let k = i + (end - start) - 1; k >= i; k--) {
+            if (this.buf[k] !== 0) {
+              last = start + (k - i);
+              break;
+            }
+          }
+          end = start;
+        }
+      } finally {
+        this.pos = save;
       }
-      return true;
-    } finally {
-      this.pos = save;
+      this.lastNonZero = last;
     }
+    return this.pos > this.lastNonZero;
   }
 }

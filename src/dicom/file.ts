@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, createReadStream, createWriteStream, fsyncSync, openSync, renameSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zc, createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { DicomError } from './errors.js';
@@ -14,16 +14,21 @@ import { ChunkList, Encoder, type Chunk } from './write.js';
 export interface OpenOptions extends ReadOptions {
   /** Inflate deflated bodies in memory up to this size; larger ones spill to a temp file (default 64 MiB). */
   maxInflateInMemory?: number;
+  /** Largest inflated body accepted at all (default 16 GiB). */
+  maxInflated?: number;
 }
 
 const DEFAULT_MAX_INFLATE = 64 * 1024 * 1024;
 
-/** A temp file holding an inflated body; removed on close. */
+/**
+ * A temp file holding an inflated body. Its name is unlinked as soon as it is open, so it goes
+ * away with the process however that ends.
+ */
 class SpillSource extends FileSource {
-  override close(): void {
-    super.close();
+  constructor(path: string) {
+    super(path);
     try {
-      unlinkSync(this.path);
+      unlinkSync(path);
     } catch {
       /* already gone */
     }
@@ -42,27 +47,36 @@ function annotate(e: unknown, file: string): unknown {
   return e;
 }
 
-function inflateInMemory(compressed: Buffer, max: number): Buffer {
+const tooLarge = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+
+function inflateInMemory(compressed: Buffer, max: number, offset: number): Buffer {
   try {
     return inflateRawSync(compressed, { maxOutputLength: max });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw e;
+    if (tooLarge(e)) throw e;
     // Some writers wrap the deflate stream in a zlib header despite PS3.5 A.5.
     try {
       return inflateSync(compressed, { maxOutputLength: max });
     } catch {
-      throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}` });
+      throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}`, offset });
     }
   }
 }
 
-/** Parses a DICOM file held in memory. */
+/** Parses a DICOM file held in memory; a deflated body may inflate to maxInflateInMemory (default 256 MiB). */
 export function parseDicom(buf: Buffer, opts: OpenOptions = {}): DicomFile {
   const src = new BufferSource(buf);
   const prefix = readPrefix(src, opts);
   if (!prefix.deflated) return readBody(prefix, src, src, prefix.bodyStart, opts);
-  const body = new BufferSource(inflateInMemory(buf.subarray(prefix.bodyStart), opts.maxInflateInMemory ?? 1 << 30));
-  return readBody(prefix, src, body, 0, opts);
+  const max = opts.maxInflateInMemory ?? 256 * 1024 * 1024;
+  let inflated: Buffer;
+  try {
+    inflated = inflateInMemory(buf.subarray(prefix.bodyStart), max, prefix.bodyStart);
+  } catch (e) {
+    if (!tooLarge(e)) throw e;
+    throw new DicomError({ code: 'DEFLATE', message: `deflated dataset inflates past ${max} bytes (in-memory limit)`, offset: prefix.bodyStart });
+  }
+  return readBody(prefix, src, new BufferSource(inflated), 0, opts);
 }
 
 /**
@@ -76,7 +90,7 @@ export async function openDicom(path: string, opts: OpenOptions = {}): Promise<D
     src = new FileSource(path);
     const prefix = readPrefix(src, opts);
     if (!prefix.deflated) return readBody(prefix, src, src, prefix.bodyStart, opts);
-    body = await inflateBody(src, prefix.bodyStart, opts.maxInflateInMemory ?? DEFAULT_MAX_INFLATE);
+    body = await inflateBody(src, prefix.bodyStart, opts.maxInflateInMemory ?? DEFAULT_MAX_INFLATE, opts.maxInflated ?? 16 * 1024 ** 3);
     return readBody(prefix, src, body, 0, opts);
   } catch (e) {
     body?.close();
@@ -85,20 +99,28 @@ export async function openDicom(path: string, opts: OpenOptions = {}): Promise<D
   }
 }
 
-async function inflateBody(src: FileSource, start: number, max: number): Promise<ByteSource> {
+async function inflateBody(src: FileSource, start: number, max: number, cap: number): Promise<ByteSource> {
   if (src.size - start <= max) {
     try {
-      return new BufferSource(inflateInMemory(readRange(src, start, src.size - start), max));
+      return new BufferSource(inflateInMemory(readRange(src, start, src.size - start), max, start));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw e;
+      if (!tooLarge(e)) throw e;
     }
   }
   const spill = join(tmpdir(), `anonflow-inflate-${process.pid}-${randomBytes(6).toString('hex')}`);
+  let inflated = 0;
+  // A deflate bomb must not fill the disk: stop past the cap.
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      inflated += chunk.length;
+      done(inflated > cap ? new Error(`inflates past ${cap} bytes`) : null, chunk);
+    },
+  });
   try {
-    await pipeline(createReadStream(src.path, { start }), createInflateRaw(), createWriteStream(spill, { mode: 0o600 }));
+    await pipeline(createReadStream(src.path, { start }), createInflateRaw(), limit, createWriteStream(spill, { mode: 0o600 }));
   } catch (e) {
     try { unlinkSync(spill); } catch { /* never created */ }
-    throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}` });
+    throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}`, offset: start });
   }
   return new SpillSource(spill);
 }
@@ -207,7 +229,7 @@ export async function writeDicom(f: DicomFile, outPath: string, opts: WriteOptio
   try {
     const whole = plan.head.chunks.length === 1 ? plan.head.chunks[0] : undefined;
     let size = plan.head.size;
-    if (!plan.deflate && whole && !Buffer.isBuffer(whole) && whole.src instanceof FileSource && whole.start === 0 && whole.end === whole.src.size) {
+    if (!plan.deflate && whole && !Buffer.isBuffer(whole) && whole.src instanceof FileSource && !(whole.src instanceof SpillSource) && whole.start === 0 && whole.end === whole.src.size) {
       copyFileSync(whole.src.path, tmp); // untouched file: let the kernel copy it
     } else {
       const fd = openSync(tmp, 'wx', 0o644);

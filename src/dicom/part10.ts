@@ -107,7 +107,8 @@ function sniffRawStart(src: ByteSource, at: number): Encoding | undefined {
   const enc = sniffEncoding(src, at);
   if (!enc) return undefined;
   const tag = plausibleTag(src, at, enc)!;
-  return tag >>> 16 <= 0x0008 ? enc : undefined;
+  // (0000,0000) is what zeros read as: an empty or never-written file is not a dataset.
+  return tag !== 0 && tag >>> 16 <= 0x0008 ? enc : undefined;
 }
 
 const sameEncoding = (a: Encoding, b: Encoding): boolean => a.explicit === b.explicit && a.little === b.little;

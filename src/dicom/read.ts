@@ -86,7 +86,8 @@ export class DataSetReader {
           const group = this.cur.bytes.readUInt16LE(i);
           if (group !== opts.stopUnlessGroup) break;
         }
-        if (opts.allowTrailingZeros && this.atZeroTag(enc) && this.cur.restIsZero()) {
+        // Zero padding after the dataset is kept; fewer zeros than a header is a cut, not padding.
+        if (opts.allowTrailingZeros && this.cur.remaining >= 8 && this.atZeroTag(enc) && this.cur.restIsZero()) {
           trailingStart = this.cur.pos;
           this.cur.pos = this.cur.end;
           break;
@@ -158,6 +159,7 @@ export class DataSetReader {
       this.warnings.push(`${formatTag(tag)} at ${start}: invalid VR ${JSON.stringify(raw)} read as ${vr} (${form} length form)`);
       return { tag, vr, length, badVR: raw };
     }
+    this.path.push(tag); // the error names the element itself
     this.fail('BAD_VR', `${formatTag(tag)}: invalid VR ${JSON.stringify(raw)} and no length form fits`, start);
   }
 

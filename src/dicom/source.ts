@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { DicomError } from './errors.js';
 
 /**
  * Random-access bytes that the reader walks forward through a window and the writer copies
@@ -34,7 +35,7 @@ export class FileSource implements ByteSource {
     this.size = fstatSync(this.fd).size;
   }
   readInto(dst: Buffer, dstOffset: number, start: number, length: number): number {
-    if (this.fd === undefined) throw new Error(`FileSource ${this.path} is closed`);
+    if (this.fd === undefined) throw new DicomError({ code: 'IO', message: `${this.path} was closed before it was read`, file: this.path });
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, dst, dstOffset + done, length - done, start + done);

@@ -61,7 +61,8 @@ const header = (tag: number, vr: string, length: number, enc: Encoding): Buffer 
 };
 
 /** Header size of an element written in `enc`. */
-const headerSize = (vr: string, enc: Encoding): number => (enc.explicit && hasLongLength(vr) ? 12 : 8);
+const headerSize = (tag: number, vr: string, enc: Encoding): number =>
+  enc.explicit && tag >>> 16 !== 0xfffe && hasLongLength(vr) ? 12 : 8;
 
 /** The VR to write for an element whose explicit VR bytes were invalid. */
 const writableVR = (el: Element): string => (isVR(el.vr) ? el.vr : 'UN');
@@ -110,7 +111,7 @@ export class Encoder {
     if (this.isClean(el)) return el.span!.end - el.span!.start;
     let n = this.sizeMemo.get(el);
     if (n === undefined) {
-      n = headerSize(writableVR(el), enc) + this.valueSize(el, enc);
+      n = headerSize(el.tag, writableVR(el), enc) + this.valueSize(el, enc);
       this.sizeMemo.set(el, n);
     }
     return n;

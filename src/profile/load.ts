@@ -157,11 +157,16 @@ export function loadProfile(nameOrPath: string, opts: { extraOptions?: OptionNam
     if (!known.includes(o)) errors.push(new ProfileError('PROFILE_INVALID', `unknown option "${o}" (options: ${known.join(', ')})`));
   }
   if (errors.length === 0) {
+    // the chain alone was checked in resolveChain; here the extra options join in
+    const origin = (o: OptionName): string | undefined => {
+      const l = layers.find((x) => x.profile.options?.includes(o));
+      return l ? displayPath(l.file) : extra.includes(o) ? 'extraOptions' : undefined;
+    };
     for (const [a, b] of EXCLUSIVE_OPTIONS) {
-      const inChain = (o: OptionName) => layers.some((l) => l.profile.options?.includes(o));
-      const both = (inChain(a) || extra.includes(a)) && (inChain(b) || extra.includes(b));
-      if (both) {
-        const detail = `options ${a} and ${b} (one of them from extraOptions) are alternatives (PS3.15 E.3.6): choose one`;
+      const oa = origin(a);
+      const ob = origin(b);
+      if (oa !== undefined && ob !== undefined) {
+        const detail = `options ${a} (from ${oa}) and ${b} (from ${ob}) are alternatives (PS3.15 E.3.6): choose one`;
         errors.push(new ProfileError('PROFILE_CONFLICT', detail, { file: layers[0].file }));
       }
     }
@@ -188,6 +193,7 @@ export function loadProfile(nameOrPath: string, opts: { extraOptions?: OptionNam
   for (const l of layers) for (const o of l.profile.options ?? []) inEffect.add(o);
   const resolved: ResolvedProfile = {
     name: root.profile.name,
+    ...(root.profile.description !== undefined ? { description: root.profile.description } : {}),
     layers: layers.map((l) => ({ profile: l.profile.name, file: l.file, rules: l.profile.rules ?? [] })),
     options: known.filter((o) => inEffect.has(o)),
     defaults: {
@@ -202,6 +208,5 @@ export function loadProfile(nameOrPath: string, opts: { extraOptions?: OptionNam
     marks: firstSet((p) => p.marks) ?? true,
     sources: layers.flatMap((l) => (l.profile.source ? [l.profile.source] : [])),
   };
-  if (root.profile.description !== undefined) resolved.description = root.profile.description;
   return resolved;
 }

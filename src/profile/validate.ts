@@ -21,17 +21,26 @@ interface Compiled {
   schema: SchemaNode;
   validate: ValidateFunction;
   id: string;
+  /** JSON pointer of every object in the schema, so an error's parentSchema can be located */
+  pointers: Map<object, string>;
   branches: Map<string, ValidateFunction>;
 }
 let compiled: Compiled | undefined;
 
-/** profiles/schema.json, compiled once. */
+/** profiles/schema.json, compiled once. verbose: errors carry their schema and parentSchema objects. */
 function schemaValidator(): Compiled {
   if (compiled) return compiled;
   const schema = JSON.parse(readFileSync(join(builtinProfileDir(), 'schema.json'), 'utf8')) as SchemaNode;
-  const ajv = new Ajv({ allErrors: true, strict: true });
+  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
   const validate = ajv.compile(schema);
-  return (compiled = { ajv, schema, validate, id: String(schema.$id ?? ''), branches: new Map() });
+  const pointers = new Map<object, string>();
+  const walk = (node: unknown, at: string) => {
+    if (node === null || typeof node !== 'object') return;
+    pointers.set(node, at);
+    for (const [k, v] of Object.entries(node)) walk(v, `${at}/${escapePart(k)}`);
+  };
+  walk(schema, '');
+  return (compiled = { ajv, schema, validate, id: String(schema.$id ?? ''), pointers, branches: new Map() });
 }
 
 /** The twelve option names, in the schema's order. */
@@ -57,11 +66,11 @@ function valueAt(data: Json, pointer: string): Json | undefined {
   return v;
 }
 
-/** The schema node an ajv schemaPath ("#/definitions/Action/oneOf", possibly with an id before '#') names. */
-function schemaAt(schemaPath: string): SchemaNode | undefined {
-  const hash = schemaPath.indexOf('#');
+/** The schema node a local $ref ("#/definitions/ActionCode") names. */
+function schemaAt(ref: string): SchemaNode | undefined {
+  const hash = ref.indexOf('#');
   let node: unknown = schemaValidator().schema;
-  for (const part of pointerParts(hash >= 0 ? schemaPath.slice(hash + 1) : schemaPath)) {
+  for (const part of pointerParts(hash >= 0 ? ref.slice(hash + 1) : ref)) {
     if (node === null || typeof node !== 'object') return undefined;
     node = (node as Record<string, unknown>)[part];
   }
@@ -110,10 +119,9 @@ function describeBranch(raw: SchemaNode): { types: Set<string>; text: string } {
 }
 
 /** Errors of one oneOf alternative, validated on its own (instance paths made absolute). */
-function branchErrors(schemaPath: string, index: number, value: Json | undefined, base: string): ErrorObject[] {
+function branchErrors(oneOfPointer: string, index: number, value: Json | undefined, base: string): ErrorObject[] {
   const c = schemaValidator();
-  const hash = schemaPath.indexOf('#');
-  const ref = `${c.id}#${hash >= 0 ? schemaPath.slice(hash + 1) : schemaPath}/${index}`;
+  const ref = `${c.id}#${oneOfPointer}/${index}`;
   let v = c.branches.get(ref);
   if (!v) c.branches.set(ref, (v = c.ajv.compile({ $ref: ref })));
   if (v(value)) return [];
@@ -129,16 +137,28 @@ const ROOT_MISMATCH = new Set(['type', 'const', 'enum', 'required']);
  * that the oneOf is the whole schema of that location, so every error at or below it comes from it.
  */
 function explainOneOf(e: ErrorObject, data: Json): Problem[] {
-  const branches = schemaAt(e.schemaPath);
+  const branches: unknown = e.schema;
+  const parent = e.parentSchema ? schemaValidator().pointers.get(e.parentSchema) : undefined;
   const value = valueAt(data, e.instancePath);
-  if (!Array.isArray(branches)) return [{ jsonPath: e.instancePath, detail: e.message ?? 'is invalid' }];
+  if (!Array.isArray(branches) || parent === undefined) return [{ jsonPath: e.instancePath, detail: e.message ?? 'is invalid' }];
   const passing = (e.params as { passingSchemas?: number[] | null }).passingSchemas;
   if (Array.isArray(passing)) {
     return [{ jsonPath: e.instancePath, detail: `is ambiguous: it matches alternatives ${passing.join(' and ')} of the schema` }];
   }
+  // an object carrying the keys of several alternatives, e.g. {"replace": …, "set": …}
+  if (jsonType(value) === 'object') {
+    const keys = (branches as SchemaNode[]).flatMap((b) => {
+      const r = resolveRef(b).required;
+      return Array.isArray(r) && r.length === 1 ? [String(r[0])] : [];
+    });
+    const present = keys.filter((k) => k in (value as object));
+    if (present.length > 1) {
+      return [{ jsonPath: e.instancePath, detail: `must have exactly one of ${keys.map((k) => `"${k}"`).join(', ')} (has ${present.map((k) => `"${k}"`).join(', ')})` }];
+    }
+  }
   let best: ErrorObject[] | undefined;
   for (let i = 0; i < branches.length; i++) {
-    const errs = branchErrors(e.schemaPath, i, value, e.instancePath);
+    const errs = branchErrors(`${parent}/oneOf`, i, value, e.instancePath);
     const mismatch = errs.some((x) => x.instancePath === e.instancePath && ROOT_MISMATCH.has(x.keyword));
     if (!mismatch && (best === undefined || errs.length < best.length)) best = errs;
   }
@@ -154,23 +174,24 @@ function explainOneOf(e: ErrorObject, data: Json): Problem[] {
 /** One ajv error as a readable problem; undefined to drop it (a wrapper of another error). */
 function renderOne(e: ErrorObject): Problem | undefined {
   const at = e.instancePath;
-  const parentPath = e.schemaPath.replace(/\/[^/]+$/, '');
+  const parent = (e.parentSchema ?? {}) as SchemaNode;
+  const defs = schemaValidator().schema.definitions as Record<string, SchemaNode>;
   switch (e.keyword) {
     case 'propertyNames':
       return undefined; // the inner error, which carries propertyName, says more
     case 'additionalProperties': {
       const prop = (e.params as { additionalProperty: string }).additionalProperty;
-      const props = schemaAt(parentPath)?.properties;
+      const props = parent.properties;
       const allowed = props && typeof props === 'object' ? ` (allowed: ${Object.keys(props).join(', ')})` : '';
       return { jsonPath: at, detail: `has unknown property "${prop}"${allowed}` };
     }
     case 'minProperties':
     case 'maxProperties': {
-      const node = schemaAt(parentPath);
-      if (parentPath.endsWith('/definitions/Match') && node?.properties) {
-        return { jsonPath: at, detail: `must have exactly one selector: ${Object.keys(node.properties).join(', ')}` };
+      if (parent === defs.Match && parent.properties) {
+        const has = (e.data !== null && typeof e.data === 'object' ? Object.keys(e.data) : []).map((k) => `"${k}"`);
+        return { jsonPath: at, detail: `must have exactly one selector of ${Object.keys(parent.properties).join(', ')} (has ${has.join(', ') || 'none'})` };
       }
-      if (parentPath.endsWith('/definitions/Condition')) {
+      if (parent === defs.Condition) {
         return { jsonPath: at, detail: 'must have a test besides "attribute": equals, in, matches or present' };
       }
       break;
@@ -277,7 +298,7 @@ function semanticProblems(data: Json): { invalid: Problem[]; conflicts: Problem[
     }
     const exact = match !== undefined && (typeof match.tag === 'string' || typeof match.keyword === 'string');
     const checkSet = (action: Json | undefined, path: string) => {
-      if (isObject(action) && 'set' in action && match !== undefined && !exact) {
+      if (isObject(action) && Object.keys(action).length === 1 && 'set' in action && match !== undefined && !exact) {
         const sel = Object.keys(match)[0] ?? 'nothing';
         invalid.push({ jsonPath: path, detail: `"set" adds the attribute when it is absent, so the rule must match one tag or keyword, not ${sel}` });
       }

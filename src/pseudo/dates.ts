@@ -195,17 +195,27 @@ function tryShiftOneDT(v: string, days: number, whole: string): string | undefin
 export function shiftDT(value: string, days: number): string {
   checkDays(days);
   return eachValue(value, (v) => {
-    const single = tryShiftOneDT(v, days, value);
-    if (single !== undefined) return single;
+    let firstError: unknown;
+    const attempt = (part: string): string | undefined => {
+      if (part === '') return '';
+      try {
+        return tryShiftOneDT(part, days, value);
+      } catch (e) {
+        firstError ??= e;
+        return undefined;
+      }
+    };
+    const single = attempt(v);
+    if (single !== undefined && single !== '') return single;
     for (let i = v.indexOf('-'); i >= 0; i = v.indexOf('-', i + 1)) {
       const a = v.slice(0, i).trim();
       const b = v.slice(i + 1).trim();
       if (a === '' && b === '') break;
-      const sa = a === '' ? '' : tryShiftOneDT(a, days, value);
-      const sb = b === '' ? '' : tryShiftOneDT(b, days, value);
+      const sa = attempt(a);
+      const sb = sa === undefined ? undefined : attempt(b);
       if (sa !== undefined && sb !== undefined) return `${sa}-${sb}`;
     }
-    throw invalid('DT', value, 'expected YYYY[MM[DD[HH[MM[SS[.F{1-6}]]]]]][&ZZXX] or a range of those');
+    throw firstError ?? invalid('DT', value, 'expected YYYY[MM[DD[HH[MM[SS[.F{1-6}]]]]]][&ZZXX] or a range of those');
   });
 }
 

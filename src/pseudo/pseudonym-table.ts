@@ -253,7 +253,6 @@ export function parsePseudonymTable(text: string, file = '<pseudonym table>'): P
   };
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
 
 function checkLO(v: string, err: () => PseudoError): void {

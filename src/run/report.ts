@@ -1,4 +1,3 @@
-import type { DicomErrorData } from '../dicom/errors.js';
 
 export type RunStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED';
 
@@ -12,7 +11,7 @@ export interface AnonymizedFile {
 
 export interface Failure {
   path: string;
-  code: DicomErrorData['code'];
+  code: string;
   message: string;
   element_path?: string;
   offset?: number;

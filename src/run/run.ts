@@ -1,49 +1,84 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { deidentify } from '../deid/engine.js';
+import { DeidError } from '../deid/errors.js';
+import type { DeidEnv } from '../deid/state.js';
 import { DicomError } from '../dicom/errors.js';
 import { closeDicom, openDicom, writeDicom } from '../dicom/file.js';
 import { isInside, walk } from '../io/walk.js';
+import { outputPath, type Layout } from './layout.js';
 import type { RunReport } from './report.js';
-
-export type Layout = 'mirror';
 
 export interface RunOptions {
   inputs: string[];
   out: string;
-  profile: 'identity';
+  /** The profile's name, for the report. */
+  profileName: string;
+  /** The de-identification to apply; undefined writes files unchanged (the identity profile). */
+  env?: DeidEnv;
   layout: Layout;
+  /** Extra facts for the report's `options`. */
+  reportOptions?: Record<string, unknown>;
   /** Called once per input as it ends. */
   onFile?: (outcome: FileOutcome) => void;
 }
 
+/** The typed error of a failed file, as data. */
+export interface FileError {
+  code: string;
+  message: string;
+  path?: string;
+  offset?: number;
+}
+
 export type FileOutcome =
-  | { status: 'written'; path: string; output: string; size: number }
+  | { status: 'written'; path: string; output: string; size: number; entities: Record<string, number>; warnings: string[] }
   | { status: 'skipped'; path: string; reason: string }
-  | { status: 'failed'; path: string; error: DicomError };
+  | { status: 'failed'; path: string; error: FileError };
 
 /** A usage error: reported with exit code 2 before any file is touched. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Processes one file: read it, apply the profile, write it atomically. */
-export async function processFile(path: string, output: string): Promise<FileOutcome> {
+const asFileError = (e: unknown): FileError | undefined => {
+  if (e instanceof DicomError) return { code: e.code, message: e.message, path: e.path, offset: e.offset };
+  if (e instanceof DeidError) return { code: e.code, message: e.message, path: e.path };
+  return undefined;
+};
+
+/**
+ * Processes one file: read it, de-identify it, write it atomically. Only a fully processed file
+ * is written; anything else is reported, never half-done.
+ */
+export async function processFile(
+  path: string,
+  rel: string,
+  opts: { out: string; layout: Layout; env?: DeidEnv; claimed?: Set<string> },
+): Promise<FileOutcome> {
   let f;
   try {
     f = await openDicom(path);
   } catch (e) {
     if (e instanceof DicomError && e.code === 'NOT_DICOM') return { status: 'skipped', path, reason: `not DICOM: ${e.message}` };
-    if (e instanceof DicomError) return { status: 'failed', path, error: e };
+    const err = asFileError(e);
+    if (err) return { status: 'failed', path, error: err };
     throw e;
   }
   try {
-    // The identity profile changes nothing: the output is the input's bytes, re-framed.
+    const result = opts.env ? deidentify(f, opts.env) : { entities: {}, warnings: [] };
+    const output = outputPath(opts.out, opts.layout, rel, f);
+    if (opts.claimed?.has(output)) {
+      return { status: 'skipped', path, reason: `duplicate: another input of this run was written to ${output}` };
+    }
+    opts.claimed?.add(output);
     mkdirSync(dirname(output), { recursive: true });
     const size = await writeDicom(f, output);
-    return { status: 'written', path, output, size };
+    return { status: 'written', path, output, size, entities: result.entities, warnings: [...f.warnings, ...result.warnings] };
   } catch (e) {
-    if (e instanceof DicomError) return { status: 'failed', path, error: e };
+    const err = asFileError(e);
+    if (err) return { status: 'failed', path, error: err };
     throw e;
   } finally {
     closeDicom(f);
@@ -59,8 +94,8 @@ export async function run(opts: RunOptions): Promise<RunReport> {
   const report: RunReport = {
     id: randomUUID(),
     status: 'PROCESSING',
-    profile: opts.profile,
-    options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out },
+    profile: opts.profileName,
+    options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, ...opts.reportOptions },
     created_at: new Date(started).toISOString(),
     results: { samples_processed: 0, entity_summary: {}, error: null },
     anonymized_files: [],
@@ -68,8 +103,9 @@ export async function run(opts: RunOptions): Promise<RunReport> {
     failures: [],
     quarantined: [],
   };
+  const claimed = new Set<string>();
   for await (const entry of walk(opts.inputs)) {
-    const outcome = await processFile(entry.path, join(out, entry.rel));
+    const outcome = await processFile(entry.path, entry.rel, { out, layout: opts.layout, env: opts.env, claimed });
     report.results.samples_processed++;
     switch (outcome.status) {
       case 'written':
@@ -80,6 +116,9 @@ export async function run(opts: RunOptions): Promise<RunReport> {
           size_in_bytes: outcome.size,
           content_type: 'application/dicom',
         });
+        for (const [k, n] of Object.entries(outcome.entities)) {
+          report.results.entity_summary[k] = (report.results.entity_summary[k] ?? 0) + n;
+        }
         break;
       case 'skipped':
         report.skipped.push({ path: outcome.path, reason: outcome.reason });

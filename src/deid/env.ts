@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import type { MappingRecorder } from '../pseudo/mapping.js';
+import { DeidError } from './errors.js';
+import { CompiledRules } from './rules.js';
+import type { DeidEnv, ExplainEntry } from './state.js';
+import type { EngineProfile, OptionName } from './types.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Options whose work is on pixel data: not done by this engine yet, so never claimed. */
+const PIXEL_OPTIONS: OptionName[] = ['cleanPixelData', 'cleanRecognizableVisualFeatures'];
+
+export interface EnvOptions {
+  key: Buffer;
+  pseudonymTable?: DeidEnv['pseudonymTable'];
+  recorder?: MappingRecorder;
+  explain?: (e: ExplainEntry) => void;
+}
+
+/**
+ * Compiles a profile for de-identification. Fails before any file is touched when the profile
+ * asks for something the engine cannot do (a file is never marked with an option not applied).
+ */
+export function createDeidEnv(profile: EngineProfile, opts: EnvOptions): DeidEnv {
+  const unsupported = profile.options.filter((o) => PIXEL_OPTIONS.includes(o));
+  if (unsupported.length) {
+    throw new DeidError('DEID_UNSUPPORTED', `option ${unsupported.join(', ')} needs pixel cleaning, which this build does not do`);
+  }
+  return { key: opts.key, rules: new CompiledRules(profile), profile, pseudonymTable: opts.pseudonymTable, recorder: opts.recorder, version: VERSION, explain: opts.explain };
+}
