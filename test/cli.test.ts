@@ -11,6 +11,9 @@ const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
+/** The report carried by the last NDJSON event of `anon run --json`. */
+const reportOf = (stdout: string): any => JSON.parse(stdout.trim().split('\n').pop()!).report;
+
 function anon(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   // A fixed secret: tests never create a per-user secret in the real home folder.
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...cleanEnv(), ANON_SECRET: 'cli-test-secret-0123456789' } });
@@ -43,7 +46,7 @@ t.test('anon run --profile identity --layout mirror → every file unchanged at 
   const names = writeSample(input);
   const r = anon('run', input, '--out', join(dir, 'out'), '--profile', 'identity', '--layout', 'mirror', '--report-dir', join(dir, 'report'), '--json');
   t.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stdout);
+  const report = reportOf(r.stdout);
   t.equal(report.status, 'SUCCEEDED');
   t.equal(report.results.samples_processed, names.length);
   t.equal(report.skipped.length, 1, 'the text file is skipped');
@@ -92,7 +95,7 @@ t.test('anon run with the default profile → basic profile, hierarchy of pseudo
   writeSample(join(dir, 'in'));
   const r = anon('run', join(dir, 'in'), '--out', join(dir, 'out'), '--report-dir', join(dir, 'r'), '--json');
   t.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stdout);
+  const report = reportOf(r.stdout);
   t.equal(report.profile, 'basic');
   t.equal(report.anonymized_files.length, 4);
   t.ok(report.results.entity_summary.names > 0, 'names counted');
@@ -116,7 +119,7 @@ t.test('anon run over a broken file → it is listed as failed with its code, ex
   writeFileSync(join(input, 'broken', 'cut.dcm'), good.subarray(0, good.length - 100));
   const r = anon('run', input, '--out', join(dir, 'out'), '--layout', 'mirror', '--report-dir', join(dir, 'r'), '--json');
   t.equal(r.status, 1);
-  const report = JSON.parse(r.stdout);
+  const report = reportOf(r.stdout);
   t.equal(report.status, 'FAILED');
   t.equal(report.failures.length, 1);
   t.equal(report.failures[0].code, 'TRUNCATED');

@@ -10,6 +10,11 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 /** The CLI edge: the only place that prints errors and sets exit codes. */
 export async function main(argv: string[]): Promise<void> {
+  // Output piped into `head` and the like: stop quietly when the reader goes away.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const cli = yargs(argv)
     .scriptName('anon')
     .usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).')

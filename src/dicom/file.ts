@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, createWriteStream, fsyncSync, openSync, renameSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, createWriteStream, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -217,6 +217,35 @@ function writeAll(fd: number, b: Buffer): void {
 export interface WriteOptions {
   /** fsync before the rename, for durability across power loss (default false). */
   fsync?: boolean;
+  /**
+   * Never replace an existing output: the temp file is linked into place, which fails if the name
+   * exists. The caller is told whether the existing file holds the same bytes.
+   */
+  noClobber?: boolean;
+}
+
+/** What writeDicom did: the size written, and with noClobber whether an output was already there. */
+export interface WriteResult {
+  size: number;
+  existing?: 'identical' | 'different';
+}
+
+function sameContent(a: string, b: string): boolean {
+  const fa = openSync(a, 'r');
+  const fb = openSync(b, 'r');
+  try {
+    const ba = Buffer.allocUnsafe(BLOCK);
+    const bb = Buffer.allocUnsafe(BLOCK);
+    for (let at = 0; ; at += BLOCK) {
+      const na = readSync(fa, ba, 0, BLOCK, at);
+      const nb = readSync(fb, bb, 0, BLOCK, at);
+      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
+      if (na === 0) return true;
+    }
+  } finally {
+    closeSync(fa);
+    closeSync(fb);
+  }
 }
 
 /**
@@ -224,6 +253,11 @@ export interface WriteOptions {
  * partial output is ever visible under the final name.
  */
 export async function writeDicom(f: DicomFile, outPath: string, opts: WriteOptions = {}): Promise<number> {
+  return (await writeDicomFile(f, outPath, opts)).size;
+}
+
+/** writeDicom, telling also whether a noClobber write found an output already in place. */
+export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteOptions = {}): Promise<WriteResult> {
   const plan = planOutput(f);
   const tmp = join(dirname(outPath), `.${basename(outPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -249,8 +283,19 @@ export async function writeDicom(f: DicomFile, outPath: string, opts: WriteOptio
         closeSync(fd);
       }
     }
-    renameSync(tmp, outPath);
-    return size;
+    if (!opts.noClobber) {
+      renameSync(tmp, outPath);
+      return { size };
+    }
+    try {
+      linkSync(tmp, outPath);
+      return { size };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return { size, existing: sameContent(tmp, outPath) ? 'identical' : 'different' };
+    } finally {
+      unlinkSync(tmp);
+    }
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* not created */ }
     throw annotate(e, outPath);

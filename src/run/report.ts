@@ -35,4 +35,16 @@ export interface RunReport {
   skipped: { path: string; reason: string }[];
   failures: Failure[];
   quarantined: { path: string; reason: string }[];
+  /** Throughput and cost of this run (the files timed are those processed, not resumed). */
+  performance?: {
+    files_timed: number;
+    p50_ms: number;
+    p99_ms: number;
+    files_per_second: number;
+    mib_per_second: number;
+    cpu_seconds: number;
+    peak_rss_mib: number;
+  };
+  /** Set when a per-file list was cut at this length: journal.ndjson beside the report has every file. */
+  lists_truncated_at?: number;
 }

@@ -1,28 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import { deidentify } from '../deid/engine.js';
 import { DeidError } from '../deid/errors.js';
 import type { DeidEnv } from '../deid/state.js';
 import { DicomError } from '../dicom/errors.js';
-import { closeDicom, openDicom, writeDicom } from '../dicom/file.js';
+import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
 import { isInside, walk } from '../io/walk.js';
+import type { MappingRecorder } from '../pseudo/mapping.js';
+import { journalEntry, Journal, type JournalEntry } from './journal.js';
 import { outputPath, type Layout } from './layout.js';
 import type { RunReport } from './report.js';
-
-export interface RunOptions {
-  inputs: string[];
-  out: string;
-  /** The profile's name, for the report. */
-  profileName: string;
-  /** The de-identification to apply; undefined writes files unchanged (the identity profile). */
-  env?: DeidEnv;
-  layout: Layout;
-  /** Extra facts for the report's `options`. */
-  reportOptions?: Record<string, unknown>;
-  /** Called once per input as it ends. */
-  onFile?: (outcome: FileOutcome) => void;
-}
+import { ReportBuilder } from './report-builder.js';
+import type { FileResult, FileTask, WorkerConfig } from '../pool/task.js';
 
 /** The typed error of a failed file, as data. */
 export interface FileError {
@@ -50,12 +42,14 @@ const asFileError = (e: unknown): FileError | undefined => {
 
 /**
  * Processes one file: read it, de-identify it, write it atomically. Only a fully processed file
- * is written; anything else is reported, never half-done.
+ * is written; anything else is reported, never half-done. With noClobber (hierarchy layout, where
+ * a name is the instance's identity) an existing output is never replaced: the same bytes mean
+ * the instance is already there, different bytes are a conflict.
  */
 export async function processFile(
   path: string,
   rel: string,
-  opts: { out: string; layout: Layout; env?: DeidEnv; claimed?: Set<string> },
+  opts: { out: string; layout: Layout; env?: DeidEnv; noClobber?: boolean },
 ): Promise<FileOutcome> {
   let f;
   try {
@@ -69,13 +63,13 @@ export async function processFile(
   try {
     const result = opts.env ? deidentify(f, opts.env) : { entities: {}, warnings: [] };
     const output = outputPath(opts.out, opts.layout, rel, f);
-    if (opts.claimed?.has(output)) {
-      return { status: 'skipped', path, reason: `duplicate: another input of this run was written to ${output}` };
-    }
-    opts.claimed?.add(output);
     mkdirSync(dirname(output), { recursive: true });
-    const size = await writeDicom(f, output);
-    return { status: 'written', path, output, size, entities: result.entities, warnings: [...f.warnings, ...result.warnings] };
+    const written = await writeDicomFile(f, output, { noClobber: opts.noClobber });
+    if (written.existing === 'identical') return { status: 'skipped', path, reason: `duplicate: identical output already at ${output}` };
+    if (written.existing === 'different') {
+      return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `a different file with the same patient, study, series and instance already is at ${output}` } };
+    }
+    return { status: 'written', path, output, size: written.size, entities: result.entities, warnings: [...f.warnings, ...result.warnings] };
   } catch (e) {
     const err = asFileError(e);
     if (err) return { status: 'failed', path, error: err };
@@ -85,56 +79,111 @@ export async function processFile(
   }
 }
 
+/** What a run tells as it goes (progress displays and --json consume these). */
+export type RunEvent =
+  | { type: 'start'; id: string; threads: number; resumed: number }
+  | { type: 'file'; outcome: FileOutcome; bytes_in: number; ms: number; counts: RunCounts }
+  | { type: 'end'; report: RunReport };
+
+export interface RunCounts {
+  done: number;
+  written: number;
+  skipped: number;
+  failed: number;
+  quarantined: number;
+  bytes_in: number;
+}
+
+export interface RunOptions {
+  inputs: string[];
+  out: string;
+  layout: Layout;
+  /** Everything a worker needs (profile name or path, options, secret, pseudonym table). */
+  worker: Omit<WorkerConfig, 'out' | 'layout'>;
+  /** The profile's name and options, for the report. */
+  profileName: string;
+  profileOptions: string[];
+  /** Worker threads; 0 processes files on the main thread (default: the machine's cores). */
+  threads?: number;
+  /** Folder for the journal and report (created). */
+  reportDir: string;
+  /** Continue the run recorded in reportDir: inputs already done are not redone. */
+  resume?: boolean;
+  recorder?: MappingRecorder;
+  onEvent?: (e: RunEvent) => void;
+}
+
+/** Where the compiled worker lives: beside this module in dist/, also when tests run the sources. */
+function workerURL(): URL {
+  const here = new URL(import.meta.url);
+  return here.pathname.endsWith('.ts') ? new URL('../../dist/src/pool/worker.js', here) : new URL('../pool/worker.js', here);
+}
+
 export async function run(opts: RunOptions): Promise<RunReport> {
   const out = resolve(opts.out);
   for (const input of opts.inputs) {
     if (isInside(out, input)) throw new UsageError(`output folder ${out} must not be inside input ${resolve(input)}`);
   }
-  const started = Date.now();
-  const report: RunReport = {
-    id: randomUUID(),
-    status: 'PROCESSING',
+  const reportDir = resolve(opts.reportDir);
+  if (isInside(reportDir, out)) throw new UsageError(`report folder ${reportDir} must not be inside the output folder ${out}`);
+  mkdirSync(reportDir, { recursive: true });
+  const journalPath = join(reportDir, 'journal.ndjson');
+  const done = opts.resume ? Journal.done(journalPath) : new Map<string, JournalEntry>();
+  const builder = new ReportBuilder(reportDir, {
+    id: opts.resume ? ReportBuilder.previousId(reportDir) ?? randomUUID() : randomUUID(),
     profile: opts.profileName,
-    options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, ...opts.reportOptions },
-    created_at: new Date(started).toISOString(),
-    results: { samples_processed: 0, entity_summary: {}, error: null },
-    anonymized_files: [],
-    skipped: [],
-    failures: [],
-    quarantined: [],
-  };
-  const claimed = new Set<string>();
-  for await (const entry of walk(opts.inputs)) {
-    const outcome = await processFile(entry.path, entry.rel, { out, layout: opts.layout, env: opts.env, claimed });
-    report.results.samples_processed++;
-    switch (outcome.status) {
-      case 'written':
-        report.anonymized_files.push({
-          id: String(report.anonymized_files.length + 1),
-          path: outcome.output,
-          source: outcome.path,
-          size_in_bytes: outcome.size,
-          content_type: 'application/dicom',
-        });
-        for (const [k, n] of Object.entries(outcome.entities)) {
-          report.results.entity_summary[k] = (report.results.entity_summary[k] ?? 0) + n;
-        }
-        break;
-      case 'skipped':
-        report.skipped.push({ path: outcome.path, reason: outcome.reason });
-        break;
-      case 'failed': {
-        const e = outcome.error;
-        report.failures.push({ path: outcome.path, code: e.code, message: e.message, element_path: e.path, offset: e.offset });
-        break;
-      }
-    }
-    opts.onFile?.(outcome);
+    options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
+  });
+  const journal = new Journal(journalPath);
+  const threads = opts.threads ?? availableParallelism();
+  const cfg: WorkerConfig = { ...opts.worker, out, layout: opts.layout };
+  const counts: RunCounts = { done: 0, written: 0, skipped: 0, failed: 0, quarantined: 0, bytes_in: 0 };
+  opts.onEvent?.({ type: 'start', id: builder.id, threads, resumed: done.size });
+  for (const e of done.values()) builder.addEntry(e, true);
+
+  let runTask: (t: FileTask) => Promise<FileResult>;
+  let close = async (): Promise<void> => {};
+  if (threads === 0) {
+    const { createProcessor } = await import('../pool/process.js');
+    runTask = createProcessor(cfg);
+  } else {
+    const { Piscina } = await import('piscina');
+    const pool = new Piscina({ filename: workerURL().href, workerData: cfg, minThreads: threads, maxThreads: threads });
+    runTask = (t) => pool.run(t) as Promise<FileResult>;
+    close = () => pool.destroy();
   }
-  const ended = Date.now();
-  report.completed_at = new Date(ended).toISOString();
-  report.duration_seconds = (ended - started) / 1000;
-  report.status = report.failures.length || report.quarantined.length ? 'FAILED' : 'SUCCEEDED';
-  if (report.status === 'FAILED') report.results.error = `${report.failures.length} file(s) failed, ${report.quarantined.length} quarantined`;
+
+  const finish = (r: FileResult): void => {
+    const entry = journalEntry(r.outcome);
+    journal.append(entry);
+    builder.addEntry(entry, false);
+    if (r.mapping) opts.recorder?.merge(r.mapping);
+    counts.done++;
+    counts.bytes_in += r.bytesIn;
+    counts[r.outcome.status]++;
+    builder.addTiming(r.ms, r.bytesIn);
+    opts.onEvent?.({ type: 'file', outcome: r.outcome, bytes_in: r.bytesIn, ms: r.ms, counts: { ...counts } });
+  };
+
+  // p-limit bounds the files open at once; the pending set bounds the queue, so a walk of a
+  // million files never runs ahead of the workers.
+  const inFlight = Math.max(1, threads) * 2;
+  const limit = pLimit(inFlight);
+  const pending = new Set<Promise<void>>();
+  try {
+    for await (const entry of walk(opts.inputs)) {
+      if (done.has(entry.path)) continue;
+      const p: Promise<void> = limit(() => runTask({ path: entry.path, rel: entry.rel })).then(finish);
+      pending.add(p);
+      void p.finally(() => pending.delete(p)).catch(() => {});
+      if (pending.size >= inFlight * 2) await Promise.race(pending);
+    }
+    await Promise.all(pending);
+  } finally {
+    await close();
+    journal.close();
+  }
+  const report = builder.finish();
+  opts.onEvent?.({ type: 'end', report });
   return report;
 }

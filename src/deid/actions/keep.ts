@@ -1,6 +1,30 @@
-import type { ElementCall } from '../state.js';
+import { decodeStrings } from '../../dicom/values.js';
+import { ageOver89 } from '../../pseudo/dates.js';
+import { setStrings, type ElementCall } from '../state.js';
 
-/** K: keep the value; a sequence is kept and its items are cleaned by the rules. */
-export function keep({ el, ctx, path, walk }: ElementCall): void {
-  el.items?.forEach((item, i) => walk(item.dataset, ctx, `${path}[${i}]`));
+/**
+ * K: keep the value; a sequence is kept and its items are cleaned by the rules. An age (AS) kept
+ * (Retain Patient Characteristics) is still capped at 90Y when over 89, as PS3.15 E.3.4 notes:
+ * very old ages are rare enough to identify.
+ */
+export function keep(call: ElementCall): void {
+  const { el, ctx, path, walk } = call;
+  if (el.items) {
+    el.items.forEach((item, i) => walk(item.dataset, ctx, `${path}[${i}]`));
+    return;
+  }
+  if (el.vr === 'AS' && el.value && el.value.length) {
+    const values = decodeStrings(el, ctx);
+    const capped = values.map((v) => {
+      try {
+        return ageOver89(v);
+      } catch {
+        return v;
+      }
+    });
+    if (capped.some((v, i) => v !== values[i])) {
+      setStrings(call.ds, el, capped, ctx, 'AS');
+      call.st.count('patient_characteristics');
+    }
+  }
 }

@@ -1,0 +1,100 @@
+import { closeSync, existsSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { FileOutcome } from './run.js';
+
+/** One finished input, as the run journal records it (one JSON object per line). */
+export type JournalEntry =
+  | { input: string; status: 'written'; output: string; size: number; entities: Record<string, number> }
+  | { input: string; status: 'skipped'; reason: string }
+  | { input: string; status: 'failed'; code: string; message: string; element_path?: string; offset?: number }
+  | { input: string; status: 'quarantined'; reason: string };
+
+export function journalEntry(o: FileOutcome): JournalEntry {
+  switch (o.status) {
+    case 'written': return { input: o.path, status: 'written', output: o.output, size: o.size, entities: o.entities };
+    case 'skipped': return { input: o.path, status: 'skipped', reason: o.reason };
+    case 'failed': return { input: o.path, status: 'failed', code: o.error.code, message: o.error.message, element_path: o.error.path, offset: o.error.offset };
+  }
+}
+
+const SYNC_EVERY = 256;
+
+/**
+ * An append-only record of finished inputs. An entry is appended only after its output was
+ * renamed into place, so a resumed run can trust it; the tail line of a killed run may be cut,
+ * and is ignored.
+ */
+export class Journal {
+  private fd: number;
+  private unsynced = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a', 0o600);
+  }
+
+  append(e: JournalEntry): void {
+    writeSync(this.fd, JSON.stringify(e) + '\n');
+    if (++this.unsynced >= SYNC_EVERY) this.sync();
+  }
+
+  sync(): void {
+    fsyncSync(this.fd);
+    this.unsynced = 0;
+  }
+
+  close(): void {
+    this.sync();
+    closeSync(this.fd);
+  }
+
+  /** Every complete entry of a journal, in order, read block by block (a journal can be large). */
+  static *read(path: string): Generator<JournalEntry> {
+    if (!existsSync(path)) return;
+    const fd = openSync(path, 'r');
+    try {
+      const block = Buffer.allocUnsafe(1 << 20);
+      const decoder = new StringDecoder('utf8'); // a character may straddle two blocks
+      let carry = '';
+      for (let at = 0; ; ) {
+        const n = readSync(fd, block, 0, block.length, at);
+        if (n === 0) break;
+        at += n;
+        const text = carry + decoder.write(block.subarray(0, n));
+        const lines = text.split('\n');
+        carry = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line) continue;
+          try {
+            yield JSON.parse(line) as JournalEntry;
+          } catch {
+            /* a line cut by a crash */
+          }
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Inputs a resumed run need not redo: written ones whose output is still complete (same size),
+   * and skipped ones. Failed inputs are tried again.
+   */
+  static done(path: string): Map<string, JournalEntry> {
+    const done = new Map<string, JournalEntry>();
+    for (const e of Journal.read(path)) {
+      if (e.status === 'written') {
+        try {
+          if (statSync(e.output).size === e.size) done.set(e.input, e);
+        } catch {
+          /* output gone: redo */
+        }
+      } else if (e.status === 'skipped') {
+        done.set(e.input, e);
+      } else {
+        done.delete(e.input);
+      }
+    }
+    return done;
+  }
+}
