@@ -219,6 +219,8 @@ function collect(f: DicomFile, table: Table, options: OptionName[]): Collected {
       const keep = ((code === 'K' || code === 'C') && !replaced) || MARKS.has(el.tag);
       if (keep && group & 1) keptBlocks.add(blockOf(el.tag));
       add(valuesOf(el, ctx), here, keep);
+      // Shifting moves dates by whole days: the time of day of a date-time stays, by design.
+      if (replaced && el.vr === 'DT') add(valuesOf(el, ctx).map((v) => v.slice(8)), here, true);
     }
     for (const el of ds.elements) {
       if (!((el.tag >>> 16) & 1) || !isPrivateCreator(el.tag)) continue;

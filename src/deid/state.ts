@@ -36,6 +36,14 @@ export interface DeidEnv {
   /** Implementation version, for DeidentificationMethod and the meta. */
   version: string;
   explain?: (e: ExplainEntry) => void;
+  /**
+   * DICOMDIR hook (set only by src/deid/dicomdir.ts, per directory record): the original value a
+   * record inherits from the records above it (its PATIENT, STUDY, SERIES records) for an
+   * attribute the record itself lacks. `FileState.read` falls back to it, so a STUDY record gets
+   * the per-patient key (date offset), pseudonyms, scrubber and conditions of the files it indexes.
+   * Unset for ordinary files.
+   */
+  inherited?: (tag: Tag) => string | undefined;
 }
 
 /** Attributes whose original values feed the text scrubber. */
@@ -80,6 +88,8 @@ export class FileState {
       } catch {
         v = undefined;
       }
+    } else if (!el && this.env.inherited) {
+      v = this.env.inherited(tag); // DICOMDIR hook: see DeidEnv.inherited
     }
     this.cache.set(tag, v);
     return v;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { listBuiltinProfiles, loadProfile, ProfileError, validateProfileFile, type ResolvedProfile } from '../../profile/load.js';
 import { UsageError } from '../../run/run.js';
+import { explainCommand } from './explain.js';
 
 // Profile errors reach the CLI edge as UsageErrors: a bad profile is the user's input (exit 2).
 function asUsage<T>(f: () => T): T {
@@ -86,8 +87,7 @@ export const profileCommand: CommandModule = {
       .command(listCommand)
       .command(showCommand)
       .command(validateCommand)
-      // ---- `anon profile explain`: reserved for the lead (not implemented here). Register it on
-      // ---- this line: .command(explainCommand)
+      .command(explainCommand)
       .demandCommand(1, 'Name a profile command: list, show or validate.'),
   handler: () => {},
 };
