@@ -262,11 +262,16 @@ function elementBytes(f: DicomFile, el: Element | undefined): Buffer | undefined
   return Buffer.from(readRange(f.body, el.span.start, el.span.end - el.span.start));
 }
 
-/** The de-identified output with the pixel data's value left out: it is checked unchanged instead. */
+/**
+ * The de-identified output as searchable bytes: a deflated dataset inflated, and the pixel data's
+ * value left out (it is checked unchanged instead).
+ */
 function searchable(out: Buffer, f: DicomFile): Buffer[] {
+  const head = f.deflated ? [out.subarray(0, f.bodyStart)] : [];
+  const body = f.deflated ? readRange(f.body, 0, f.body.size) : out;
   const px = f.dataset.get(PIXEL_DATA);
-  if (!px?.span || f.deflated) return [out];
-  return [out.subarray(0, px.span.start), out.subarray(px.span.end)];
+  if (!px?.span) return [...head, body];
+  return [...head, body.subarray(0, px.span.start), body.subarray(px.span.end)];
 }
 
 function checkFile(tt: Test, name: string, input: Buffer, table: Table, options: OptionName[]): void {

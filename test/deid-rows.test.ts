@@ -81,7 +81,7 @@ function vrOf(tag: number): string {
 function valueFor(vr: string, row: number): FixtureElement['value'] {
   switch (vr) {
     case 'AE': return 'JOHN DOE WS1';
-    case 'AS': return '092Y';
+    case 'AS': return '045Y'; // under 90: the engine caps kept ages over 89 (deid-engine.test.ts)
     case 'AT': return [0x00100010];
     case 'CS': return 'JOHN DOE';
     case 'DA': return '19650412';
@@ -297,7 +297,7 @@ function checkElement(tt: Test, o: Outcome, origDs: DataSet, outDs: DataSet, tag
         return;
       }
       if (vr === 'AS') {
-        tt.equal(now, '090Y', `${what}: age over 89 → 90Y`);
+        tt.equal(now, was, `${what}: an age under 90 is kept`);
         return;
       }
       if (was === undefined) {

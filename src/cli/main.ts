@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../version.js';
 import yargs from 'yargs';
 import { DicomError } from '../dicom/errors.js';
 import { UsageError } from '../run/run.js';
+import { benchCommand } from './commands/bench.js';
 import { dumpCommand } from './commands/dump.js';
 import { profileCommand } from './commands/profile.js';
 import { runCommand } from './commands/run.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The CLI edge: the only place that prints errors and sets exit codes. */
 export async function main(argv: string[]): Promise<void> {
@@ -21,11 +21,12 @@ export async function main(argv: string[]): Promise<void> {
     .command(runCommand)
     .command(dumpCommand)
     .command(profileCommand)
+    .command(benchCommand)
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()
     .alias('h', 'help')
-    .version(pkg.version)
+    .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err, y) => {
       if (err) throw err;

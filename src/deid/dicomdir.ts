@@ -154,7 +154,7 @@ export function readDirectory(f: DicomFile): DirectoryTree {
   items.forEach((it, i) => {
     if (it.span) byOffset.set(it.span.start, i);
   });
-  const info: (RecordInfo | undefined)[] = new Array(items.length);
+  const info: (RecordInfo | undefined)[] = items.map(() => undefined);
   const snapshots = items.map((it) => ({ ds: it.dataset, ctx: datasetContext(it.dataset, topCtx) }));
   const ownValue = (i: number, tag: Tag): string | undefined => {
     const el = snapshots[i].ds.get(tag);

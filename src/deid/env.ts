@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { MappingRecorder } from '../pseudo/mapping.js';
 import { DeidError } from './errors.js';
 import { CompiledRules } from './rules.js';
 import type { DeidEnv, ExplainEntry } from './state.js';
 import type { EngineProfile, OptionName } from './types.js';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export { VERSION } from '../version.js';
+import { VERSION } from '../version.js';
 
 /** Options whose work is on pixel data: not done by this engine yet, so never claimed. */
 const PIXEL_OPTIONS: OptionName[] = ['cleanPixelData', 'cleanRecognizableVisualFeatures'];

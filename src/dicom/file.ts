@@ -222,6 +222,8 @@ export interface WriteOptions {
    * exists. The caller is told whether the existing file holds the same bytes.
    */
   noClobber?: boolean;
+  /** Folder for the temporary file (same file system as outPath); default: beside outPath. */
+  tmpDir?: string;
 }
 
 /** What writeDicom did: the size written, and with noClobber whether an output was already there. */
@@ -259,7 +261,7 @@ export async function writeDicom(f: DicomFile, outPath: string, opts: WriteOptio
 /** writeDicom, telling also whether a noClobber write found an output already in place. */
 export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteOptions = {}): Promise<WriteResult> {
   const plan = planOutput(f);
-  const tmp = join(dirname(outPath), `.${basename(outPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(opts.tmpDir ?? dirname(outPath), `.${basename(outPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const whole = plan.head.chunks.length === 1 ? plan.head.chunks[0] : undefined;
     let size = plan.head.size;

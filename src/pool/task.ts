@@ -12,6 +12,8 @@ export interface WorkerConfig {
   record: boolean;
   out: string;
   layout: Layout;
+  /** Where temporary files are written before their rename. */
+  tmpDir?: string;
 }
 
 /** One file to process: the main thread sends paths, never buffers. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
@@ -25,7 +25,16 @@ export interface FileError {
 }
 
 export type FileOutcome =
-  | { status: 'written'; path: string; output: string; size: number; entities: Record<string, number>; warnings: string[] }
+  | {
+      status: 'written';
+      path: string;
+      output: string;
+      size: number;
+      entities: Record<string, number>;
+      warnings: string[];
+      /** The output was already in place with these exact bytes (a resumed run, or a copy of an input). */
+      alreadyPresent?: boolean;
+    }
   | { status: 'skipped'; path: string; reason: string }
   | { status: 'failed'; path: string; error: FileError };
 
@@ -49,7 +58,7 @@ const asFileError = (e: unknown): FileError | undefined => {
 export async function processFile(
   path: string,
   rel: string,
-  opts: { out: string; layout: Layout; env?: DeidEnv; noClobber?: boolean },
+  opts: { out: string; layout: Layout; env?: DeidEnv; noClobber?: boolean; tmpDir?: string },
 ): Promise<FileOutcome> {
   let f;
   try {
@@ -64,8 +73,10 @@ export async function processFile(
     const result = opts.env ? deidentify(f, opts.env) : { entities: {}, warnings: [] };
     const output = outputPath(opts.out, opts.layout, rel, f);
     mkdirSync(dirname(output), { recursive: true });
-    const written = await writeDicomFile(f, output, { noClobber: opts.noClobber });
-    if (written.existing === 'identical') return { status: 'skipped', path, reason: `duplicate: identical output already at ${output}` };
+    const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir });
+    if (written.existing === 'identical') {
+      return { status: 'written', path, output, size: written.size, entities: result.entities, warnings: [...f.warnings, ...result.warnings], alreadyPresent: true };
+    }
     if (written.existing === 'different') {
       return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `a different file with the same patient, study, series and instance already is at ${output}` } };
     }
@@ -99,7 +110,7 @@ export interface RunOptions {
   out: string;
   layout: Layout;
   /** Everything a worker needs (profile name or path, options, secret, pseudonym table). */
-  worker: Omit<WorkerConfig, 'out' | 'layout'>;
+  worker: Omit<WorkerConfig, 'out' | 'layout' | 'tmpDir'>;
   /** The profile's name and options, for the report. */
   profileName: string;
   profileOptions: string[];
@@ -111,6 +122,33 @@ export interface RunOptions {
   resume?: boolean;
   recorder?: MappingRecorder;
   onEvent?: (e: RunEvent) => void;
+}
+
+const TEMP_ROOT = '.anonflow-tmp';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Temporary files go to <out>/.anonflow-tmp/<pid>-<run>/ (same file system, so renames are atomic),
+ * never beside outputs. What a killed run left there is removed by the next run.
+ */
+function prepareTempDir(out: string, runId: string): string {
+  const root = join(out, TEMP_ROOT);
+  mkdirSync(root, { recursive: true });
+  for (const name of readdirSync(root)) {
+    const pid = Number(name.split('-')[0]);
+    if (!Number.isInteger(pid) || !alive(pid)) rmSync(join(root, name), { recursive: true, force: true });
+  }
+  const dir = join(root, `${process.pid}-${runId}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** Where the compiled worker lives: beside this module in dist/, also when tests run the sources. */
@@ -135,8 +173,9 @@ export async function run(opts: RunOptions): Promise<RunReport> {
     options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
   });
   const journal = new Journal(journalPath);
+  const tmpDir = prepareTempDir(out, builder.id);
   const threads = opts.threads ?? availableParallelism();
-  const cfg: WorkerConfig = { ...opts.worker, out, layout: opts.layout };
+  const cfg: WorkerConfig = { ...opts.worker, out, layout: opts.layout, tmpDir };
   const counts: RunCounts = { done: 0, written: 0, skipped: 0, failed: 0, quarantined: 0, bytes_in: 0 };
   opts.onEvent?.({ type: 'start', id: builder.id, threads, resumed: done.size });
   for (const e of done.values()) builder.addEntry(e, true);
@@ -153,7 +192,16 @@ export async function run(opts: RunOptions): Promise<RunReport> {
     close = () => pool.destroy();
   }
 
+  // Outputs claimed in this run (and, on resume, by the journal): one input per output is
+  // written, any other that produced the same output is a duplicate.
+  const claimed = new Set<string>();
+  for (const e of done.values()) if (e.status === 'written') claimed.add(e.output);
   const finish = (r: FileResult): void => {
+    const o = r.outcome;
+    if (o.status === 'written') {
+      if (claimed.has(o.output)) r.outcome = { status: 'skipped', path: o.path, reason: `duplicate: another input of this run has the same output ${o.output}` };
+      else claimed.add(o.output);
+    }
     const entry = journalEntry(r.outcome);
     journal.append(entry);
     builder.addEntry(entry, false);
@@ -182,6 +230,12 @@ export async function run(opts: RunOptions): Promise<RunReport> {
   } finally {
     await close();
     journal.close();
+    rmSync(tmpDir, { recursive: true, force: true });
+    try {
+      rmdirSync(dirname(tmpDir)); // only when no other run is using it
+    } catch {
+      /* another run's temp files are there */
+    }
   }
   const report = builder.finish();
   opts.onEvent?.({ type: 'end', report });

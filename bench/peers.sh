@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Side-by-side bulk bench: anonflow (basic profile), cp -r and every peer de-identifier script in
+# ../shared/peers that works on this machine, on the same corpus, in one run.
+#
+#   bench/peers.sh CORPUS [N]          N timed rounds (default 3) after one warm-up round
+#
+# Contenders are interleaved: each round runs every contender once, and the first contender
+# rotates from round to round, so background load hits all of them about equally. Reported per
+# contender: median wall seconds, files/s and MiB/s over the corpus, median CPU seconds (user+sys)
+# and peak RSS (GNU time: the largest single process, for multi-process peers), the number of
+# files written, and the ratios wall/anonflow and wall/cp.
+#
+# Environment: PEERS_DIR (default ../shared/peers beside the repo), ONLY="cp gdcmanon ..." to run a
+# subset (anonflow is always run), ANON_THREADS (passed to anon run --threads), TMPDIR (output).
+# Needs a built anonflow (npx tsc -p tsconfig.json) and GNU time (Debian package `time`).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CORPUS=${1:?usage: bench/peers.sh CORPUS [N]}
+N=${2:-3}
+CORPUS=$(cd "$CORPUS" && pwd)
+PEERS_DIR=${PEERS_DIR:-$REPO/../shared/peers}
+PEERS_DIR=$(cd "$PEERS_DIR" && pwd)
+GNUTIME=$(type -P time || true)
+[ -n "$GNUTIME" ] || { echo "GNU time not found (apt-get install time)" >&2; exit 2; }
+[ -f "$REPO/dist/src/cli/main.js" ] || { echo "anonflow is not built: npx tsc -p tsconfig.json" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/peers-bench.XXXXXX")
+cleanup() { rm -rf -- "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# anonflow as a "peer script": IN OUT, fixed secret (no per-user secret is created).
+cat > "$WORK/anonflow.sh" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+rm -rf -- "\$2" "$WORK/anon-report"
+ANON_SECRET=peers-bench-fixed-secret-0123456789 exec node "$REPO/bin/anon" run "\$1" --out "\$2" \
+  --profile basic --quiet --report-dir "$WORK/anon-report" ${ANON_THREADS:+--threads $ANON_THREADS}
+EOF
+
+# Why a peer cannot run here (empty: it can).
+missing() {
+  case $1 in
+    cp) type -P cp >/dev/null || echo "cp not found" ;;
+    gdcmanon) type -P gdcmanon >/dev/null && type -P openssl >/dev/null || echo "gdcmanon/openssl not found (apt-get install libgdcm-tools openssl)" ;;
+    dcmtk) type -P dcmodify >/dev/null || echo "dcmodify not found (apt-get install dcmtk)" ;;
+    pixelmed) type -P java >/dev/null && { [ -n "${PIXELMED_JAR:-}" ] || dpkg -L libpixelmed-java 2>/dev/null | grep -q '/pixelmed\.jar$'; } || echo "java/pixelmed.jar not found (apt-get install pixelmed-apps)" ;;
+    orthanc) type -P Orthanc >/dev/null && type -P python3 >/dev/null || echo "Orthanc not found (apt-get install orthanc)" ;;
+    *) ;;
+  esac
+}
+
+NAMES=(anonflow)
+SCRIPTS=("$WORK/anonflow.sh")
+for s in "$PEERS_DIR"/*.sh; do
+  name=$(basename "$s" .sh)
+  case $name in lib|bench_time) continue ;; esac
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
+  why=$(missing "$name")
+  if [ -n "$why" ]; then echo "skip $name: $why" >&2; continue; fi
+  NAMES+=("$name"); SCRIPTS+=("$s")
+done
+
+files=$(find "$CORPUS" -type f | wc -l)
+bytes=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+mib=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1048576}')
+echo "corpus: $CORPUS: $files files, $mib MiB; $N rounds after 1 warm-up; $(nproc) cores, node $(node -v), $(date -u +%Y-%m-%dT%H:%MZ)" >&2
+
+# One timed run: appends "wall cpu rss_kib rc written" to $WORK/<name>.runs (or .warm).
+run_one() {
+  local i=$1 dest=$2 out="$WORK/out-${NAMES[$1]}"
+  rm -rf -- "$out"
+  "$GNUTIME" -f '%e %U %S %M %x' -o "$WORK/time.log" bash "${SCRIPTS[$i]}" "$CORPUS" "$out" >"$WORK/${NAMES[$i]}.log" 2>&1 || true
+  local wall usr sys rss rc written
+  read -r wall usr sys rss rc < <(tail -1 "$WORK/time.log")
+  written=$(find "$out" -type f ! -name .peer-output 2>/dev/null | wc -l)
+  rm -rf -- "$out"
+  echo "$wall $(awk -v u="$usr" -v s="$sys" 'BEGIN{print u+s}') $rss $rc $written" >> "$WORK/${NAMES[$i]}.$dest"
+  printf '%-9s %-9s wall=%6.2fs rc=%s written=%s\n' "$dest" "${NAMES[$i]}" "$wall" "$rc" "$written" >&2
+}
+
+count=${#NAMES[@]}
+for round in $(seq 0 "$N"); do
+  for k in $(seq 0 $((count - 1))); do
+    i=$(( (k + round) % count ))
+    if [ "$round" = 0 ]; then run_one "$i" warm; else run_one "$i" runs; fi
+  done
+done
+
+# median of column C of a file
+med() { awk -v c="$2" '{print $c}' "$1" | sort -g | awk '{a[NR]=$1} END{if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+anon_wall=$(med "$WORK/anonflow.runs" 1)
+cp_wall=""
+[ -f "$WORK/cp.runs" ] && cp_wall=$(med "$WORK/cp.runs" 1)
+printf '\n%-10s %7s %8s %8s %7s %7s %9s %8s %10s %8s\n' contender wall_s files/s MiB/s cpu_s rss_MiB written exit x_anon x_cp
+for i in "${!NAMES[@]}"; do
+  n=${NAMES[$i]}; f="$WORK/$n.runs"
+  w=$(med "$f" 1); c=$(med "$f" 2); r=$(med "$f" 3); wr=$(med "$f" 5)
+  rcs=$(awk '{print $4}' "$f" | sort -u | paste -sd, -)
+  awk -v n="$n" -v w="$w" -v c="$c" -v r="$r" -v wr="$wr" -v rc="$rcs" -v files="$files" -v mib="$mib" -v a="$anon_wall" -v cp="$cp_wall" 'BEGIN{
+    xcp = (cp == "" ? "-" : sprintf("%.2f", w / cp));
+    printf "%-10s %7.2f %8.1f %8.1f %7.2f %7.0f %9d %8s %10.2f %8s\n", n, w, files / w, mib / w, c, r / 1024, wr, rc, w / a, xcp }'
+done
+echo "wall_s, cpu_s, rss: medians of $N runs; x_anon = wall / anonflow wall; x_cp = wall / cp wall; written: files in OUT" >&2

@@ -1,0 +1,67 @@
+import type { CommandModule } from 'yargs';
+import { formatTable, runBench } from '../../bench/bench.js';
+import { UsageError } from '../../run/run.js';
+
+interface BenchArgs {
+  corpus?: string;
+  generate?: number;
+  rows?: number;
+  profile: string[];
+  repeat: number;
+  warmup: number;
+  threads?: number;
+  tmp?: string;
+  cp: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+const whole = (v: number | undefined, name: string, min: number): void => {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} takes a whole number ≥ ${min}`);
+};
+
+export const benchCommand: CommandModule<object, BenchArgs> = {
+  command: 'bench',
+  describe: 'Measure bulk-run throughput, latency, CPU and peak RSS per profile, against a plain cp -r',
+  builder: (y) =>
+    y
+      .option('corpus', { type: 'string', describe: 'folder of files to run over (read only)' })
+      .option('generate', { type: 'number', describe: 'instead: generate a synthetic CT/MR series of N files (with PHI) in a temp folder' })
+      .option('rows', { type: 'number', describe: 'with --generate: CT matrix size (default 512; MR is half)' })
+      .option('profile', { alias: 'p', type: 'string', array: true, default: ['identity', 'basic'], describe: 'profiles to measure (repeatable)' })
+      .option('repeat', { type: 'number', default: 3, describe: 'timed rounds; medians are reported' })
+      .option('warmup', { type: 'number', default: 1, describe: 'untimed rounds first (page cache, JIT)' })
+      .option('threads', { alias: 'j', type: 'number', describe: 'passed to anon run --threads' })
+      .option('tmp', { type: 'string', describe: 'parent folder for temp output (default: the OS temp folder)' })
+      .option('cp', { type: 'boolean', default: true, describe: 'include the cp -r baseline (--no-cp to skip)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines on stderr' })
+      .conflicts('corpus', 'generate') as never,
+  handler: async (args) => {
+    if (args.corpus === undefined && args.generate === undefined) throw new UsageError('name --corpus DIR or --generate N');
+    whole(args.generate, 'generate', 1);
+    whole(args.rows, 'rows', 4);
+    if (args.rows !== undefined && args.rows % 2) throw new UsageError('--rows takes an even number');
+    whole(args.repeat, 'repeat', 1);
+    whole(args.warmup, 'warmup', 0);
+    whole(args.threads, 'threads', 0);
+    const profiles = args.profile.length ? args.profile : ['identity', 'basic'];
+    const result = await runBench({
+      corpus: args.corpus,
+      generate: args.generate,
+      rows: args.rows,
+      profiles,
+      repeat: args.repeat,
+      warmup: args.warmup,
+      threads: args.threads,
+      tmp: args.tmp,
+      noCp: !args.cp,
+      onProgress: args.quiet ? undefined : (m) => console.error(`anon bench: ${m}`),
+    });
+    console.log(args.json ? JSON.stringify(result, null, 2) : formatTable(result));
+    if (result.rows.some((r) => r.exit_codes.some((c) => c !== 0))) {
+      console.error('anon bench: some runs exited non-zero (failed or quarantined files): see exit_codes in --json');
+      process.exitCode = 1;
+    }
+  },
+};

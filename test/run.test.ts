@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { buildDicom } from '../fixtures/build.js';
+import { writeSample } from '../fixtures/sample.js';
+import { run, UsageError, type RunEvent } from '../src/run/run.js';
+import { cleanEnv } from './helpers/child-env.js';
+
+const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url)));
+const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
+const KEY = new Uint8Array(Buffer.from('run-test-secret-0123456789'));
+
+const tmp = (t: Tap.Test): string => {
+  const d = mkdtempSync(join(tmpdir(), 'anonflow-run-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+};
+
+/** n small CT instances of one series, each with its own SOP Instance UID. */
+function writeInstances(dir: string, n: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    writeFileSync(
+      join(dir, `img${String(i).padStart(5, '0')}.dcm`),
+      buildDicom({
+        sopInstanceUID: `2.25.777.${i + 1}`,
+        elements: [
+          { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
+          { tag: 0x00080018, vr: 'UI', value: `2.25.777.${i + 1}` },
+          { tag: 0x00100010, vr: 'PN', value: 'Resume^Test' },
+          { tag: 0x00100020, vr: 'LO', value: 'RT-1' },
+          { tag: 0x0020000d, vr: 'UI', value: '2.25.777' },
+          { tag: 0x0020000e, vr: 'UI', value: '2.25.777.0' },
+          { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(64 * 1024, i & 0xff) },
+        ],
+      }),
+    );
+  }
+}
+
+const countFiles = (dir: string): number =>
+  readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
+
+t.test('run with worker threads → every input accounted for once, journal and report written', { skip }, async (t) => {
+  const d = tmp(t);
+  writeSample(join(d, 'in'));
+  const events: RunEvent[] = [];
+  const report = await run({
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy',
+    worker: { profile: 'basic', options: [], key: KEY, record: false },
+    profileName: 'basic', profileOptions: [], threads: 2, reportDir: join(d, 'report'),
+    onEvent: (e) => events.push(e),
+  });
+  t.equal(report.status, 'SUCCEEDED');
+  t.equal(report.results.samples_processed, 5);
+  t.equal(report.anonymized_files.length + report.skipped.length, 5);
+  t.equal(events.filter((e) => e.type === 'file').length, 5, 'one event per input');
+  t.equal(events[0].type, 'start');
+  t.equal(events.at(-1)!.type, 'end');
+  t.equal(readFileSync(join(d, 'report', 'journal.ndjson'), 'utf8').trim().split('\n').length, 5);
+  t.ok(report.performance && report.performance.p99_ms >= report.performance.p50_ms, 'latency percentiles');
+  t.equal(countFiles(join(d, 'out')), 4);
+});
+
+t.test('run in-process (threads 0) → the same outputs as with workers', { skip }, async (t) => {
+  const d = tmp(t);
+  writeSample(join(d, 'in'));
+  const common = { inputs: [join(d, 'in')], layout: 'hierarchy' as const, worker: { profile: 'basic', options: [], key: KEY, record: false }, profileName: 'basic', profileOptions: [] };
+  const a = await run({ ...common, out: join(d, 'a'), threads: 0, reportDir: join(d, 'ra') });
+  const b = await run({ ...common, out: join(d, 'b'), threads: 2, reportDir: join(d, 'rb') });
+  const rel = (p: string, root: string): string => p.slice(root.length);
+  t.same(a.anonymized_files.map((f) => rel(f.path, join(d, 'a'))).sort(), b.anonymized_files.map((f) => rel(f.path, join(d, 'b'))).sort());
+  for (const f of a.anonymized_files) {
+    t.ok(readFileSync(f.path).equals(readFileSync(join(d, 'b', rel(f.path, join(d, 'a'))))), 'identical bytes');
+  }
+});
+
+t.test('output folder inside an input, or report inside the output → UsageError before any file', { skip }, async (t) => {
+  const d = tmp(t);
+  writeSample(join(d, 'in'));
+  const base = { layout: 'mirror' as const, worker: { profile: 'identity', options: [], record: false }, profileName: 'identity', profileOptions: [], threads: 0 };
+  await t.rejects(run({ ...base, inputs: [join(d, 'in')], out: join(d, 'in', 'out'), reportDir: join(d, 'r') }), UsageError);
+  await t.rejects(run({ ...base, inputs: [join(d, 'in')], out: join(d, 'out'), reportDir: join(d, 'out', 'r') }), UsageError);
+  t.notOk(existsSync(join(d, 'in', 'out')));
+});
+
+t.test('the same instance twice in the input, hierarchy layout → written once, the copy skipped as a duplicate', { skip }, async (t) => {
+  const d = tmp(t);
+  writeSample(join(d, 'in'));
+  cpSync(join(d, 'in', 'ct', 'slice-1.dcm'), join(d, 'in', 'copy-of-slice-1.dcm'));
+  const report = await run({
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { profile: 'basic', options: [], key: KEY, record: false },
+    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'),
+  });
+  t.equal(report.anonymized_files.length, 4);
+  t.equal(report.skipped.filter((s) => /duplicate: another input of this run has the same output/.test(s.reason)).length, 1);
+  t.equal(countFiles(join(d, 'out')), 4);
+});
+
+t.test('two different files claiming one instance UID, hierarchy layout → the second fails OUTPUT_CONFLICT, nothing overwritten', { skip }, async (t) => {
+  const d = tmp(t);
+  writeInstances(join(d, 'in', 'a'), 1);
+  writeInstances(join(d, 'in', 'b'), 1);
+  // Same UIDs, different pixels: a real conflict, not a copy.
+  const b = readFileSync(join(d, 'in', 'b', 'img00000.dcm'));
+  b[b.length - 1] ^= 0xff;
+  writeFileSync(join(d, 'in', 'b', 'img00000.dcm'), b);
+  const report = await run({
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { profile: 'basic', options: [], key: KEY, record: false },
+    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'),
+  });
+  t.equal(report.anonymized_files.length, 1);
+  t.equal(report.failures.length, 1);
+  t.equal(report.failures[0].code, 'OUTPUT_CONFLICT');
+  t.equal(report.status, 'FAILED');
+});
+
+t.test('run killed with SIGKILL mid-way, then --resume → every input once, no duplicates, no partial outputs', { skip, timeout: 120_000 }, async (t) => {
+  const d = tmp(t);
+  const N = 300;
+  writeInstances(join(d, 'in'), N);
+  const args = [BIN, 'run', join(d, 'in'), '--out', join(d, 'out'), '--threads', '1', '--quiet'];
+  const env = { ...cleanEnv(), ANON_SECRET: 'run-test-secret-0123456789' };
+  const journal = join(d, 'r', 'journal.ndjson');
+  const child = spawn(process.execPath, [...args, '--report-dir', join(d, 'r')], { env, stdio: 'ignore' });
+  // Kill once some, but not all, files are journaled.
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      const lines = existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 1 : 0;
+      if (lines >= 20 || child.exitCode !== null) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        resolve();
+      }
+    }, 5);
+  });
+  await new Promise((r) => child.on('exit', r));
+  const before = readFileSync(journal, 'utf8').split('\n').filter(Boolean).length;
+  t.ok(before < N, `killed part-way (${before} of ${N} journaled)`);
+  const resumed = spawn(process.execPath, [...args, '--resume', join(d, 'r'), '--json'], { env });
+  let out = '';
+  resumed.stdout.on('data', (b) => (out += b));
+  const code = await new Promise((r) => resumed.on('exit', r));
+  t.equal(code, 0);
+  const events = out.trim().split('\n').map((l) => JSON.parse(l));
+  t.ok(events[0].resumed >= before, 'journaled inputs are not redone');
+  const report = events.at(-1).report;
+  t.equal(report.results.samples_processed, N, 'every input accounted for');
+  t.equal(report.anonymized_files.length, N);
+  t.equal(new Set(report.anonymized_files.map((f: { source: string }) => f.source)).size, N, 'no input twice');
+  t.equal(countFiles(join(d, 'out')), N, 'exactly one output per input');
+  const leftovers = readdirSync(join(d, 'out'), { recursive: true }).filter((n) => String(n).endsWith('.tmp'));
+  t.same(leftovers, [], 'no temp files left, not even those of the killed run');
+  for (const f of report.anonymized_files) t.equal(statSync(f.path).size, f.size_in_bytes);
+});
