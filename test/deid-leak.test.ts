@@ -317,7 +317,7 @@ function checkFile(tt: Test, name: string, input: Buffer, table: Table, options:
     const enc = [Buffer.from(v, 'latin1'), Buffer.from(v, 'utf8')];
     if (enc.some((b) => regions.some((r) => r.includes(b))) || decodedBlob.includes(v)) leaks.push(`${where} ${JSON.stringify(v)}`);
   }
-  tt.same(leaks, [], `${name}: none of ${suspects.length} removed or replaced values survives`);
+  tt.same(leaks, [], leaks.length ? `${name}: ${leaks.length} of ${suspects.length} removed or replaced values survive: ${leaks.slice(0, 3).join('; ')}` : `${name}: none of ${suspects.length} removed or replaced values survives`);
 
   // 2. Pixel data unchanged.
   const pxIn = original.dataset.get(PIXEL_DATA);

@@ -14,7 +14,8 @@ import { journalEntry, Journal, type JournalEntry } from './journal.js';
 import { outputPath, type Layout } from './layout.js';
 import type { RunReport } from './report.js';
 import { ReportBuilder } from './report-builder.js';
-import type { FileResult, FileTask, WorkerConfig } from '../pool/task.js';
+import { openPool } from '../pool/pool.js';
+import type { FileResult, WorkerConfig } from '../pool/task.js';
 
 /** The typed error of a failed file, as data. */
 export interface FileError {
@@ -151,12 +152,6 @@ function prepareTempDir(out: string, runId: string): string {
   return dir;
 }
 
-/** Where the compiled worker lives: beside this module in dist/, also when tests run the sources. */
-function workerURL(): URL {
-  const here = new URL(import.meta.url);
-  return here.pathname.endsWith('.ts') ? new URL('../../dist/src/pool/worker.js', here) : new URL('../pool/worker.js', here);
-}
-
 export async function run(opts: RunOptions): Promise<RunReport> {
   const out = resolve(opts.out);
   for (const input of opts.inputs) {
@@ -180,17 +175,7 @@ export async function run(opts: RunOptions): Promise<RunReport> {
   opts.onEvent?.({ type: 'start', id: builder.id, threads, resumed: done.size });
   for (const e of done.values()) builder.addEntry(e, true);
 
-  let runTask: (t: FileTask) => Promise<FileResult>;
-  let close = async (): Promise<void> => {};
-  if (threads === 0) {
-    const { createProcessor } = await import('../pool/process.js');
-    runTask = createProcessor(cfg);
-  } else {
-    const { Piscina } = await import('piscina');
-    const pool = new Piscina({ filename: workerURL().href, workerData: cfg, minThreads: threads, maxThreads: threads });
-    runTask = (t) => pool.run(t) as Promise<FileResult>;
-    close = () => pool.destroy();
-  }
+  const pool = await openPool(cfg, threads);
 
   // Outputs claimed in this run (and, on resume, by the journal): one input per output is
   // written, any other that produced the same output is a duplicate.
@@ -221,14 +206,14 @@ export async function run(opts: RunOptions): Promise<RunReport> {
   try {
     for await (const entry of walk(opts.inputs)) {
       if (done.has(entry.path)) continue;
-      const p: Promise<void> = limit(() => runTask({ path: entry.path, rel: entry.rel })).then(finish);
+      const p: Promise<void> = limit(() => pool.run({ path: entry.path, rel: entry.rel })).then(finish);
       pending.add(p);
       void p.finally(() => pending.delete(p)).catch(() => {});
       if (pending.size >= inFlight * 2) await Promise.race(pending);
     }
     await Promise.all(pending);
   } finally {
-    await close();
+    await pool.close();
     journal.close();
     rmSync(tmpDir, { recursive: true, force: true });
     try {

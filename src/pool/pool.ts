@@ -1,0 +1,33 @@
+import type { FileResult, FileTask, WorkerConfig } from './task.js';
+
+/** Processes files with a compiled profile: on worker threads, or on this thread (threads 0). */
+export interface FilePool {
+  run(task: FileTask): Promise<FileResult>;
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+/** Where the compiled worker lives: beside this module in dist/, also when tests run the sources. */
+function workerURL(): URL {
+  const here = new URL(import.meta.url);
+  return here.pathname.endsWith('.ts') ? new URL('../../dist/src/pool/worker.js', here) : new URL('./worker.js', here);
+}
+
+/**
+ * The pool `anon run` (and the watch daemon, and the server) process files through. Each worker
+ * compiles the profile once from `cfg`; tasks carry paths only.
+ */
+export async function openPool(cfg: WorkerConfig, threads: number): Promise<FilePool> {
+  if (threads === 0) {
+    const { createProcessor } = await import('./process.js');
+    const processor = createProcessor(cfg);
+    return { run: processor, threads: 0, close: async () => {} };
+  }
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina({ filename: workerURL().href, workerData: cfg, minThreads: threads, maxThreads: threads });
+  return {
+    run: (t) => pool.run(t) as Promise<FileResult>,
+    threads,
+    close: () => pool.destroy(),
+  };
+}
