@@ -222,7 +222,7 @@ export function readDirectory(f: DicomFile): DirectoryTree {
     const pointedAt = new Set<number>();
     items.forEach((it, i) => {
       for (const tag of RECORD_OFFSETS) {
-        const off = readOffset(it.dataset.get(tag), littleOf(it.dataset, f), '');
+        const off = readOffset(it.dataset.get(tag), littleOf(it.dataset, f), `${recordPath(i)}.${formatTag(tag)}`);
         const j = off ? byOffset.get(off) : undefined;
         if (j !== undefined) pointedAt.add(j);
       }

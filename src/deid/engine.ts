@@ -44,7 +44,7 @@ const shortValue = (el: Element | undefined, ctx: ValueContext): string | undefi
  */
 export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const st = new FileState(f, env);
-  const walk = (ds: DataSet, inherited: ValueContext, path: string): void => {
+  const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false): void => {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();
     const opaque = new Set<Element>();
@@ -63,13 +63,19 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
       const decision: Decision = (el.tag >>> 16) === 0xfffe
         ? { action: 'X', origin: 'stray item or delimiter' } // structure left by a faulty writer: never kept
         : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
+      if (cleaning && decision.origin === 'defaults.public' && cleanable(el)) {
+        // Inside a cleaned sequence (Content Sequence under Clean Structured Content…), values no
+        // rule names are cleaned rather than kept: free text there is the likeliest leak.
+        decision.action = 'C';
+        decision.origin = 'inside a cleaned sequence';
+      }
       if (opaque.has(el) && simpleCode(decision.action) !== 'X') {
         // A sequence whose bytes cannot be read cannot be cleaned: fail closed.
         st.warnings.push(`${here}: sequence encoded as UN could not be read: removed`);
         decision.action = 'X';
         decision.origin += ' (unreadable sequence)';
       }
-      const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk };
+      const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk, cleaning };
       const before = env.explain ? shortValue(el, ctx) : undefined;
       try {
         const code = simpleCode(decision.action);
@@ -98,6 +104,11 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   if (env.profile.marks) applyMarks(st);
   return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
 }
+
+/** Code item attributes and code strings are kept in cleaned content (PS3.15 E.1.1 Notes 9, 10). */
+const CODE_ATTRIBUTES = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080105, 0x00080119, 0x00080120, 0x00080121, 0x00080005]);
+const cleanable = (el: Element): boolean =>
+  !CODE_ATTRIBUTES.has(el.tag) && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
 
 /** A private creator stays only while its block still holds an element. */
 function dropEmptyPrivateBlocks(ds: DataSet): void {

@@ -75,11 +75,25 @@ function addMeta(st: FileState): void {
 
 function fixMeta(st: FileState): void {
   const meta = st.file.meta!;
+  // A meta group holding an attribute twice (a faulty writer's) keeps the first copy only.
+  const seen = new Set<number>();
+  for (const el of [...meta.elements]) {
+    if (seen.has(el.tag)) {
+      meta.remove(el);
+      st.warnings.push(`file meta: duplicate ${el.tag.toString(16).padStart(8, '0')} removed`);
+    }
+    seen.add(el.tag);
+  }
   const sop = st.file.dataset.get(SOP_INSTANCE_UID);
-  if (sop && !sop.items && sop.value) {
-    const uid = decodeStrings(sop, st.top)[0];
-    const current = meta.get(tagOf(0x0002, 0x0003));
-    if (uid && (!current || decodeStrings(current, metaContext(st.file))[0] !== uid)) meta.set(str(tagOf(0x0002, 0x0003), 'UI', [uid]));
+  const current = meta.get(tagOf(0x0002, 0x0003));
+  const currentUID = current?.value ? decodeStrings(current, metaContext(st.file))[0] : undefined;
+  const uid = sop && !sop.items && sop.value ? decodeStrings(sop, st.top)[0] : undefined;
+  if (uid) {
+    if (currentUID !== uid) meta.set(str(tagOf(0x0002, 0x0003), 'UI', [uid]));
+  } else if (currentUID && !st.env.profile.options.includes('retainUIDs')) {
+    // No SOP Instance UID to copy (directories, odd files): remap the meta's own, as row U says.
+    const mapped = st.uid(currentUID);
+    if (mapped !== currentUID) meta.set(str(tagOf(0x0002, 0x0003), 'UI', [mapped]));
   }
   meta.set(str(tagOf(0x0002, 0x0012), 'UI', [IMPLEMENTATION_CLASS_UID]));
   meta.set(str(tagOf(0x0002, 0x0013), 'SH', [`ANONFLOW_${st.env.version}`.slice(0, 16)]));

@@ -164,14 +164,14 @@ export function setStrings(ds: DataSet, el: Element, values: string[], ctx: Valu
   const bytes = encodeStrings(values, vr, ctx.charset);
   const next = new Element(el.tag, vr, bytes.length);
   next.value = bytes;
-  ds.set(next);
+  ds.replace(el, next);
   return next;
 }
 
 export function setBytes(ds: DataSet, el: Element, bytes: Buffer, vr = writeVR(el)): Element {
   const next = new Element(el.tag, vr, bytes.length);
   next.value = bytes;
-  ds.set(next);
+  ds.replace(el, next);
   return next;
 }
 
@@ -184,6 +184,8 @@ export interface ElementCall {
   decision: Decision;
   /** The private creator of the element's block, for private data elements. */
   creator?: string;
-  /** Recurse into a dataset with the rules. */
-  walk: (ds: DataSet, ctx: ValueContext, path: string) => void;
+  /** Set inside a sequence being cleaned (C): attributes no rule names are cleaned, not kept. */
+  cleaning: boolean;
+  /** Recurse into a dataset with the rules (cleaning: as inside a cleaned sequence). */
+  walk: (ds: DataSet, ctx: ValueContext, path: string, cleaning?: boolean) => void;
 }

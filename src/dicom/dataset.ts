@@ -95,6 +95,24 @@ export class DataSet {
     this.modified = true;
   }
 
+  /** Replaces one element by identity (a malformed dataset may hold a tag twice), else sets. */
+  replace(old: Element, next: Element): void {
+    const i = this.elements.indexOf(old);
+    if (i < 0) return this.set(next);
+    next.modified = true;
+    this.elements[i] = next;
+    this.modified = true;
+  }
+
+  /** Removes one element by identity. */
+  remove(el: Element): boolean {
+    const i = this.elements.indexOf(el);
+    if (i < 0) return false;
+    this.elements.splice(i, 1);
+    this.modified = true;
+    return true;
+  }
+
   delete(tag: Tag): boolean {
     const i = this.elements.findIndex((e) => e.tag === tag);
     if (i < 0) return false;

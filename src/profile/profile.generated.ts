@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema and run `npm run gen`.
-// schema sha256: 143471af3fc08d4f48bd727703100199ac3b5ff44eaf0a0a2afbb3acb88cbf1a
+// schema sha256: b199d25bbb4a5919dd6f16b67072df9c602096d2173d579fb5e6e5c9481ced13
 
 /**
  * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
@@ -89,6 +89,7 @@ export interface Profile {
    * Add the de-identification marks (PatientIdentityRemoved, DeidentificationMethod, its code sequence, LongitudinalTemporalInformationModified). Default true; the identity profile sets false.
    */
   marks?: boolean;
+  pixels?: Pixels;
 }
 /**
  * Provenance of a generated profile.
@@ -228,4 +229,75 @@ export interface Pseudonyms {
     min: number;
     max: number;
   };
+}
+/**
+ * Burned-in annotations: mask rules, and which images are quarantined when no mask rule selects them.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Pixels".
+ */
+export interface Pixels {
+  masks?: MaskRule[];
+  /**
+   * Images that may carry burned-in text: without a matching mask rule they are quarantined, never written. Images with BurnedInAnnotation YES always are.
+   */
+  burnedInText?: {
+    /**
+     * Default US, SC, OT, XC, ES.
+     */
+    modalities?: string[];
+    /**
+     * Default: the Secondary Capture SOP classes.
+     */
+    sopClasses?: string[];
+  };
+  /**
+   * For lossy compressed sources: re-encode with the same codec (marking LossyImageCompression and its history), or write Explicit VR Little Endian (default).
+   */
+  lossy?: "reencode" | "explicitLittleEndian";
+}
+/**
+ * Regions to blank in the pixel data of the images its conditions select. The first mask rule whose conditions hold is applied (most derived profile first).
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "MaskRule".
+ */
+export interface MaskRule {
+  name?: string;
+  /**
+   * All must hold (Modality, Manufacturer, ManufacturerModelName, Rows, Columns, SOPClassUID, ImageType…).
+   *
+   * @minItems 1
+   */
+  when?: [Condition, ...Condition[]];
+  /**
+   * @minItems 1
+   */
+  regions?: [Region, ...Region[]];
+  /**
+   * Blank everything outside the regions of the Sequence of Ultrasound Regions (0018,6011).
+   */
+  outsideUltrasoundRegions?: boolean;
+  /**
+   * Limit the whole rule to these frames (1-based).
+   *
+   * @minItems 1
+   */
+  frames?: [number, ...number[]];
+}
+/**
+ * A rectangle in pixel coordinates (columns x, rows y), optionally limited to some frames (1-based).
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Region".
+ */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /**
+   * @minItems 1
+   */
+  frames?: [number, ...number[]];
 }

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
+import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
 import { deidentify } from '../deid/engine.js';
 import { DeidError } from '../deid/errors.js';
 import type { DeidEnv } from '../deid/state.js';
@@ -71,7 +72,12 @@ export async function processFile(
     throw e;
   }
   try {
-    const result = opts.env ? deidentify(f, opts.env) : { entities: {}, warnings: [] };
+    // A DICOMDIR indexes files by their paths and its records by byte offsets: it is
+    // de-identified with its patients' keys and its offsets recomputed, in the mirror layout only.
+    const dicomdir = isDicomdir(f);
+    if (dicomdir && opts.layout === 'hierarchy') return { status: 'skipped', path, reason: dicomdirForHierarchy(f) };
+    const result = !opts.env ? { entities: {}, warnings: [] } : dicomdir ? deidentifyDicomdir(f, opts.env) : deidentify(f, opts.env);
+    if (dicomdir) fixDirectoryOffsets(f);
     const output = outputPath(opts.out, opts.layout, rel, f);
     mkdirSync(dirname(output), { recursive: true });
     const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir });
@@ -140,7 +146,7 @@ const alive = (pid: number): boolean => {
  * Temporary files go to <out>/.anonflow-tmp/<pid>-<run>/ (same file system, so renames are atomic),
  * never beside outputs. What a killed run left there is removed by the next run.
  */
-function prepareTempDir(out: string, runId: string): string {
+export function prepareTempDir(out: string, runId: string): string {
   const root = join(out, TEMP_ROOT);
   mkdirSync(root, { recursive: true });
   for (const name of readdirSync(root)) {

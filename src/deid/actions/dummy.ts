@@ -50,7 +50,7 @@ function dummySequence(st: FileState, ds: DataSet, ctx: ValueContext, path: stri
   for (const el of [...ds.elements]) {
     const here = `${path}.(${(el.tag >>> 16).toString(16).padStart(4, '0').toUpperCase()},${(el.tag & 0xffff).toString(16).padStart(4, '0').toUpperCase()})`;
     if ((el.tag >>> 16) & 1) {
-      ds.delete(el.tag);
+      ds.remove(el);
       continue;
     }
     if (el.items) {
@@ -65,7 +65,7 @@ function dummySequence(st: FileState, ds: DataSet, ctx: ValueContext, path: stri
       continue;
     }
     if (el.fragments) {
-      ds.delete(el.tag);
+      ds.remove(el);
       continue;
     }
     dummyLeaf(st, ds, el, inner);

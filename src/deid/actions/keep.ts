@@ -1,6 +1,8 @@
 import { decodeStrings } from '../../dicom/values.js';
 import { ageOver89 } from '../../pseudo/dates.js';
+import { looksLikeSequence, readAsSequence } from '../retype.js';
 import { setStrings, type ElementCall } from '../state.js';
+import { remove } from './remove.js';
 
 /**
  * K: keep the value; a sequence is kept and its items are cleaned by the rules. An age (AS) kept
@@ -9,8 +11,13 @@ import { setStrings, type ElementCall } from '../state.js';
  */
 export function keep(call: ElementCall): void {
   const { el, ctx, path, walk } = call;
+  // A kept private sequence written as UN must be read to be cleaned; unreadable, it goes.
+  if (looksLikeSequence(el) && !readAsSequence(el)) {
+    call.st.warnings.push(`${path}: kept sequence encoded as UN could not be read: removed`);
+    return remove(call);
+  }
   if (el.items) {
-    el.items.forEach((item, i) => walk(item.dataset, ctx, `${path}[${i}]`));
+    el.items.forEach((item, i) => walk(item.dataset, ctx, `${path}[${i}]`, call.cleaning));
     return;
   }
   if (el.vr === 'AS' && el.value && el.value.length) {

@@ -3,6 +3,6 @@ import { category } from './category.js';
 
 /** X: remove the attribute (a sequence with all its items). */
 export function remove({ st, ds, el }: ElementCall): void {
-  ds.delete(el.tag);
+  ds.remove(el);
   st.count(category(el));
 }

@@ -10,7 +10,7 @@ export function zero(call: ElementCall): void {
   if (el.items) {
     const empty = new Element(el.tag, el.vr === 'UN' ? 'SQ' : el.vr, 0);
     empty.items = [];
-    ds.set(empty);
+    ds.replace(el, empty);
   } else {
     setBytes(ds, el, Buffer.alloc(0), writeVR(el));
   }
