@@ -101,22 +101,27 @@ t.test('the same instance twice in the input, hierarchy layout → written once,
   t.equal(countFiles(join(d, 'out')), 4);
 });
 
-t.test('two different files claiming one instance UID, hierarchy layout → the second fails OUTPUT_CONFLICT, nothing overwritten', { skip }, async (t) => {
+t.test('two different files claiming one instance UID, hierarchy layout → both written, the second under a suffix, nothing overwritten', { skip }, async (t) => {
   const d = tmp(t);
   writeInstances(join(d, 'in', 'a'), 1);
   writeInstances(join(d, 'in', 'b'), 1);
-  // Same UIDs, different pixels: a real conflict, not a copy.
+  // Same UIDs, different pixels: another file, not a copy.
   const b = readFileSync(join(d, 'in', 'b', 'img00000.dcm'));
   b[b.length - 1] ^= 0xff;
   writeFileSync(join(d, 'in', 'b', 'img00000.dcm'), b);
-  const report = await run({
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { profile: 'basic', options: [], key: KEY, record: false },
-    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'),
-  });
-  t.equal(report.anonymized_files.length, 1);
-  t.equal(report.failures.length, 1);
-  t.equal(report.failures[0].code, 'OUTPUT_CONFLICT');
-  t.equal(report.status, 'FAILED');
+  const opts = {
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy' as const, worker: { profile: 'basic', options: [], key: KEY, record: false },
+    profileName: 'basic', profileOptions: [], threads: 0,
+  };
+  const report = await run({ ...opts, reportDir: join(d, 'r') });
+  t.equal(report.anonymized_files.length, 2);
+  t.equal(report.failures.length, 0);
+  const names = report.anonymized_files.map((f) => f.path).sort();
+  t.equal(names.filter((n) => /\.1\.dcm$/.test(n)).length, 1, 'the second takes the next suffix');
+  t.equal(countFiles(join(d, 'out')), 2);
+  const again = await run({ ...opts, reportDir: join(d, 'r2') });
+  t.same(again.anonymized_files.map((f) => f.path).sort(), names, 'a second run finds both in place: same names, nothing added');
+  t.equal(countFiles(join(d, 'out')), 2);
 });
 
 t.test('run killed with SIGKILL mid-way, then --resume → every input once, no duplicates, no partial outputs', { skip, timeout: 120_000 }, async (t) => {

@@ -6,6 +6,8 @@ import { benchCommand } from './commands/bench.js';
 import { dumpCommand } from './commands/dump.js';
 import { profileCommand } from './commands/profile.js';
 import { runCommand } from './commands/run.js';
+import { verifyCommand } from './commands/verify.js';
+import { watchCommand } from './commands/watch.js';
 
 
 /** The CLI edge: the only place that prints errors and sets exit codes. */
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(dumpCommand)
     .command(profileCommand)
     .command(benchCommand)
+    .command(verifyCommand)
+    .command(watchCommand)
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

@@ -78,7 +78,7 @@ function attributeTag(attr: string, origin: string): Tag {
   return tag;
 }
 
-function compileCondition(c: Condition, origin: string): CompiledCondition {
+export function compileCondition(c: Condition, origin: string): CompiledCondition {
   const tag = attributeTag(c.attribute, origin);
   const re = c.matches !== undefined ? new RegExp(c.matches) : undefined;
   const inSet = c.in ? new Set(c.in) : undefined;

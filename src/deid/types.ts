@@ -53,4 +53,26 @@ export interface EngineProfile {
   defaults: { public: ActionCode; unknownPublic: ActionCode; private: ActionCode };
   pseudonyms: { patientIdPrefix: string; dateShiftDays: { min: number; max: number } };
   marks: boolean;
+  /** Burned-in annotation policy (see src/deid/pixel-policy.ts); absent: the defaults. */
+  pixels?: {
+    masks: MaskRuleSpec[];
+    burnedInText: { modalities: string[]; sopClasses: string[] };
+    lossy: 'reencode' | 'explicitLittleEndian';
+  };
+}
+
+export interface RegionSpec {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  frames?: number[];
+}
+
+export interface MaskRuleSpec {
+  name?: string;
+  when?: Condition[];
+  regions?: RegionSpec[];
+  outsideUltrasoundRegions?: boolean;
+  frames?: number[];
 }

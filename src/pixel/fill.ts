@@ -1,7 +1,7 @@
 import type { DicomFile } from '../dicom/part10.js';
 import { valueBytes } from '../dicom/values.js';
 import { PixelError } from './errors.js';
-import { readUS, TAG, type ImageInfo } from './image.js';
+import { TAG, type ImageInfo } from './image.js';
 
 /**
  * Fill values, per sample, as stored values (signed where PixelRepresentation is 1): black in
@@ -47,7 +47,6 @@ export function paletteBlack(f: DicomFile, info: ImageInfo): number {
       best = i;
     }
   }
-  void readUS;
   return first + best;
 }
 

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { builtinProfileFile, isBuiltinName, listBuiltinProfiles } from './builtins.js';
 import { displayPath, ProfileError } from './errors.js';
-import type { ActionCode, OptionName, Profile, Rule, Source } from './profile.generated.js';
+import type { ActionCode, MaskRule, OptionName, Profile, Rule, Source } from './profile.generated.js';
 import { checkProfileDocument, EXCLUSIVE_OPTIONS, optionNames } from './validate.js';
 
 export { builtinProfileDir, listBuiltinProfiles } from './builtins.js';
 export { ProfileError, type ProfileErrorCode, type ProfileErrorData } from './errors.js';
-export type { Action, ActionCode, Condition, Defaults, Match, OptionName, Profile, Pseudonyms, Rule, Source } from './profile.generated.js';
+export type { Action, ActionCode, Condition, Defaults, MaskRule, Match, OptionName, Profile, Pseudonyms, Region, Rule, Source } from './profile.generated.js';
 
 export interface ResolvedProfile {
   name: string;
@@ -28,8 +28,27 @@ export interface ResolvedProfile {
   pseudonyms: { patientIdPrefix: string; dateShiftDays: { min: number; max: number } };
   /** The first layer that sets it wins; fallback true. */
   marks: boolean;
+  /** Mask rules of every layer, most derived first (the first match wins); burned-in policy and lossy handling: first layer that sets them. */
+  pixels: ResolvedPixels;
   /** The "source" of every layer that has one, in layer order. */
   sources: Source[];
+}
+
+/** Modalities that may carry burned-in text: quarantined unless a mask rule selects them. */
+export const DEFAULT_BURNED_IN_MODALITIES = ['US', 'SC', 'OT', 'XC', 'ES'] as const;
+/** The Secondary Capture SOP classes (PS3.4 B.5): screen captures and scanned documents. */
+export const DEFAULT_BURNED_IN_SOP_CLASSES = [
+  '1.2.840.10008.5.1.4.1.1.7',
+  '1.2.840.10008.5.1.4.1.1.7.1',
+  '1.2.840.10008.5.1.4.1.1.7.2',
+  '1.2.840.10008.5.1.4.1.1.7.3',
+  '1.2.840.10008.5.1.4.1.1.7.4',
+] as const;
+
+export interface ResolvedPixels {
+  masks: MaskRule[];
+  burnedInText: { modalities: string[]; sopClasses: string[] };
+  lossy: 'reencode' | 'explicitLittleEndian';
 }
 
 const FALLBACK_DEFAULTS = { public: 'K', unknownPublic: 'X', private: 'X' } as const satisfies ResolvedProfile['defaults'];
@@ -206,6 +225,14 @@ export function loadProfile(nameOrPath: string, opts: { extraOptions?: OptionNam
       dateShiftDays: { ...(firstSet((p) => p.pseudonyms?.dateShiftDays) ?? FALLBACK_PSEUDONYMS.dateShiftDays) },
     },
     marks: firstSet((p) => p.marks) ?? true,
+    pixels: {
+      masks: layers.flatMap((l) => l.profile.pixels?.masks ?? []),
+      burnedInText: {
+        modalities: firstSet((p) => p.pixels?.burnedInText?.modalities) ?? [...DEFAULT_BURNED_IN_MODALITIES],
+        sopClasses: firstSet((p) => p.pixels?.burnedInText?.sopClasses) ?? [...DEFAULT_BURNED_IN_SOP_CLASSES],
+      },
+      lossy: firstSet((p) => p.pixels?.lossy) ?? 'explicitLittleEndian',
+    },
     sources: layers.flatMap((l) => (l.profile.source ? [l.profile.source] : [])),
   };
   return resolved;

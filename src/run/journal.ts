@@ -13,6 +13,7 @@ export function journalEntry(o: FileOutcome): JournalEntry {
   switch (o.status) {
     case 'written': return { input: o.path, status: 'written', output: o.output, size: o.size, entities: o.entities };
     case 'skipped': return { input: o.path, status: 'skipped', reason: o.reason };
+    case 'quarantined': return { input: o.path, status: 'quarantined', reason: o.reason };
     case 'failed': return { input: o.path, status: 'failed', code: o.error.code, message: o.error.message, element_path: o.error.path, offset: o.error.offset };
   }
 }

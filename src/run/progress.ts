@@ -14,6 +14,7 @@ export function outcomeLine(o: FileOutcome): string {
   switch (o.status) {
     case 'written': return `written  ${o.path} -> ${o.output}`;
     case 'skipped': return `skipped  ${o.path}: ${o.reason}`;
+    case 'quarantined': return `quarantined ${o.path}: ${o.reason}`;
     case 'failed': return `failed   ${o.path}: ${o.error.code}: ${o.error.message}${o.error.path ? ` at ${o.error.path}` : ''}`;
   }
 }
@@ -25,6 +26,7 @@ function fileEvent(e: Extract<RunEvent, { type: 'file' }>): Record<string, unkno
   switch (o.status) {
     case 'written': return { ...base, output: o.output, size: o.size };
     case 'skipped': return { ...base, reason: o.reason };
+    case 'quarantined': return { ...base, reason: o.reason };
     case 'failed': return { ...base, code: o.error.code, message: o.error.message, element_path: o.error.path };
   }
 }
@@ -69,7 +71,7 @@ export class Progress {
     if (e.type === 'file') {
       this.counts = e.counts;
       if (this.mode === 'lines') this.out(outcomeLine(e.outcome) + '\n');
-      else if (e.outcome.status === 'failed') this.err(`\r\x1b[K${outcomeLine(e.outcome)}\n`);
+      else if (e.outcome.status === 'failed' || e.outcome.status === 'quarantined') this.err(`\r\x1b[K${outcomeLine(e.outcome)}\n`);
       if (this.mode === 'tty' && Date.now() - this.last > 100) this.draw();
       return;
     }

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
 import { deidentify } from '../deid/engine.js';
+import { decidePixels } from '../deid/pixel-policy.js';
 import { DeidError } from '../deid/errors.js';
 import type { DeidEnv } from '../deid/state.js';
 import { DicomError } from '../dicom/errors.js';
@@ -38,6 +39,7 @@ export type FileOutcome =
       alreadyPresent?: boolean;
     }
   | { status: 'skipped'; path: string; reason: string }
+  | { status: 'quarantined'; path: string; reason: string }
   | { status: 'failed'; path: string; error: FileError };
 
 /** A usage error: reported with exit code 2 before any file is touched. */
@@ -76,18 +78,29 @@ export async function processFile(
     // de-identified with its patients' keys and its offsets recomputed, in the mirror layout only.
     const dicomdir = isDicomdir(f);
     if (dicomdir && opts.layout === 'hierarchy') return { status: 'skipped', path, reason: dicomdirForHierarchy(f) };
+    if (opts.env && !dicomdir) {
+      const pixels = decidePixels(f, opts.env.profile);
+      if (pixels.kind === 'quarantine') return { status: 'quarantined', path, reason: pixels.reason };
+      if (pixels.kind === 'mask') {
+        const name = pixels.rule.name ?? `pixels.masks[${pixels.index}]`;
+        return { status: 'quarantined', path, reason: `mask rule ${name} selects the image, but this build cannot clean pixel data: not written` };
+      }
+    }
     const result = !opts.env ? { entities: {}, warnings: [] } : dicomdir ? deidentifyDicomdir(f, opts.env) : deidentify(f, opts.env);
     if (dicomdir) fixDirectoryOffsets(f);
-    const output = outputPath(opts.out, opts.layout, rel, f);
-    mkdirSync(dirname(output), { recursive: true });
-    const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir });
-    if (written.existing === 'identical') {
-      return { status: 'written', path, output, size: written.size, entities: result.entities, warnings: [...f.warnings, ...result.warnings], alreadyPresent: true };
+    const base = outputPath(opts.out, opts.layout, rel, f);
+    mkdirSync(dirname(base), { recursive: true });
+    const warnings = [...f.warnings, ...result.warnings];
+    // No-clobber: a name already holding other bytes (the same instance in another encoding, or
+    // another file reusing its UIDs) is never replaced; the file gets the next free suffix.
+    for (let n = 0; n < MAX_SUFFIX; n++) {
+      const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
+      const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir });
+      if (written.existing === 'different') continue;
+      if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
+      return { status: 'written', path, output, size: written.size, entities: result.entities, warnings, alreadyPresent: written.existing === 'identical' };
     }
-    if (written.existing === 'different') {
-      return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `a different file with the same patient, study, series and instance already is at ${output}` } };
-    }
-    return { status: 'written', path, output, size: written.size, entities: result.entities, warnings: [...f.warnings, ...result.warnings] };
+    return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${MAX_SUFFIX} different files already claim the output name ${base}` } };
   } catch (e) {
     const err = asFileError(e);
     if (err) return { status: 'failed', path, error: err };
@@ -96,6 +109,9 @@ export async function processFile(
     closeDicom(f);
   }
 }
+
+/** Different files one output name may take (name, name.1 … name.N-1) before a file fails. */
+const MAX_SUFFIX = 100;
 
 /** What a run tells as it goes (progress displays and --json consume these). */
 export type RunEvent =

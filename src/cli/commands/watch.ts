@@ -1,0 +1,154 @@
+import { relative, resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../../run/run.js';
+import { setupDeid } from '../../run/setup.js';
+import { WatchDaemon, type WatchEvent } from '../../watch/daemon.js';
+
+interface WatchArgs {
+  inbox: string;
+  out: string;
+  profile: string;
+  option: string[];
+  layout: string;
+  threads?: number;
+  'secret-file'?: string;
+  pseudonyms?: string;
+  done?: string;
+  failed?: string;
+  quarantine?: string;
+  state?: string;
+  'delete-originals': boolean;
+  'settle-ms': number;
+  'study-quiet'?: number;
+  'rescan-s': number;
+  'stats-s': number;
+  quiet: boolean;
+  json: boolean;
+}
+
+const time = (): string => new Date().toISOString();
+
+/** One line per file on stdout; stats and notices on stderr. */
+function printer(mode: 'lines' | 'json' | 'quiet', inbox: string): (e: WatchEvent) => void {
+  if (mode === 'json') return (e) => console.log(JSON.stringify(e));
+  return (e) => {
+    switch (e.type) {
+      case 'start':
+        if (mode === 'lines') console.error(`anon watch: watching ${e.inbox} → ${e.out} (state ${e.state}, ${e.threads} threads)`);
+        break;
+      case 'file': {
+        if (mode === 'quiet' && e.status !== 'failed') break;
+        const moved = e.moved_to ? ` [original → ${relative(resolve(inbox, '..'), e.moved_to)}]` : e.moved_to === null ? ' [original removed]' : '';
+        const what =
+          e.status === 'written' || e.status === 'already-present'
+            ? `→ ${e.output}`
+            : e.status === 'quarantined'
+              ? `: ${e.reason}`
+              : `: ${e.code}: ${e.message}`;
+        const line = `${time()} ${e.status.padEnd(15)} ${e.input} ${what} (${e.ms} ms)${moved}`;
+        if (e.status === 'failed' || e.status === 'retry') console.error(line);
+        else console.log(line);
+        break;
+      }
+      case 'stats': {
+        if (mode === 'quiet') break;
+        const s = e.status;
+        const q = s.queue;
+        console.error(
+          `${time()} stats: queue ${q.total} (settling ${q.settling}, grouping ${q.grouping}, ready ${q.ready}, in flight ${q.in_flight}, retrying ${q.retrying}); ` +
+            `written ${s.totals.written}, already present ${s.totals.already_present}, failed ${s.totals.failed}, quarantined ${s.totals.quarantined}; ` +
+            `${s.files_per_second} files/s, rss ${s.rss_mib} MiB${s.last_error ? `; last error ${s.last_error.code}` : ''}`,
+        );
+        break;
+      }
+      case 'notice':
+        console.error(`anon watch: ${e.message}`);
+        break;
+      case 'stop':
+        if (mode === 'lines') {
+          const t = e.totals;
+          console.error(`anon watch: stopped: ${t.written} written, ${t.already_present} already present, ${t.failed} failed, ${t.quarantined} quarantined`);
+        }
+        break;
+    }
+  };
+}
+
+export const watchCommand: CommandModule<object, WatchArgs> = {
+  command: 'watch <inbox>',
+  describe: 'Watch a folder and de-identify every file dropped into it, moving originals to done/, failed/ or quarantine/',
+  builder: (y) =>
+    y
+      .positional('inbox', { type: 'string', demandOption: true, describe: 'the folder to watch (recursively)' })
+      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (outside the inbox)' })
+      .option('profile', { alias: 'p', type: 'string', default: 'basic', describe: 'built-in profile name (anon profile list) or a profile JSON file' })
+      .option('option', { type: 'string', array: true, default: [], describe: 'a PS3.15 E.3 option to add (repeatable)' })
+      .option('layout', { type: 'string', default: 'hierarchy', choices: ['hierarchy', 'mirror'], describe: 'hierarchy: patient/study/series/instance by pseudonymised names; mirror: relative paths in the inbox (a later file of the same name replaces the output)' })
+      .option('threads', { alias: 'j', type: 'number', describe: 'worker threads (default: the number of cores; 0: no workers)' })
+      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' })
+      .option('pseudonyms', { type: 'string', describe: 'CSV mapping original Patient IDs to pseudo IDs and names (anonapi mapping format)' })
+      .option('done', { type: 'string', describe: 'where originals go once written (default: <inbox>/../done)' })
+      .option('failed', { type: 'string', describe: 'where originals that failed go, each with a .error.json (default: <inbox>/../failed)' })
+      .option('quarantine', { type: 'string', describe: 'where non-DICOM and other refused files go, each with a .reason.json (default: <inbox>/../quarantine)' })
+      .option('state', { type: 'string', describe: 'journal, reports, status.json and lock (default: <inbox>/../.anonflow-watch/<inbox name>)' })
+      .option('delete-originals', { type: 'boolean', default: false, describe: 'delete originals once written instead of moving them to done/' })
+      .option('settle-ms', { type: 'number', default: 2000, describe: 'a file is read once its size and mtime have not changed for this long' })
+      .option('study-quiet', { type: 'number', describe: 'study grouping (off by default): hold a study until none of its files arrived for this many seconds; one report per study' })
+      .option('rescan-s', { type: 'number', default: 60, describe: 'walk the inbox this often for files the watcher missed' })
+      .option('stats-s', { type: 'number', default: 10, describe: 'print the stats line this often' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only failures' })
+      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON) on stdout' }) as never,
+  handler: async (args) => {
+    if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
+    for (const k of ['settle-ms', 'rescan-s', 'stats-s'] as const) {
+      if (!(args[k] >= 0) || (k !== 'settle-ms' && args[k] === 0)) throw new UsageError(`--${k} takes a positive number`);
+    }
+    if (args['study-quiet'] !== undefined && !(args['study-quiet'] > 0)) throw new UsageError('--study-quiet takes a positive number of seconds');
+    // Profile, secret and pseudonym table are checked here, before any file is touched.
+    const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
+    const mode = args.json ? 'json' : args.quiet ? 'quiet' : 'lines';
+    if (mode === 'lines') for (const n of setup.notes) console.error(`anon: ${n}`);
+    const profilePath = /[/\\]|\.json$/i.test(args.profile) ? resolve(args.profile) : args.profile;
+    const daemon = new WatchDaemon({
+      inbox: args.inbox,
+      out: args.out,
+      layout: args.layout as 'hierarchy' | 'mirror',
+      worker: {
+        profile: profilePath,
+        options: args.option,
+        key: setup.env?.key,
+        pseudonyms: args.pseudonyms ? resolve(args.pseudonyms) : undefined,
+        record: false,
+      },
+      profileName: setup.profile.name,
+      profileOptions: setup.profile.options,
+      threads: args.threads,
+      state: args.state,
+      done: args.done,
+      failed: args.failed,
+      quarantine: args.quarantine,
+      deleteOriginals: args['delete-originals'],
+      settleMs: args['settle-ms'],
+      studyQuietMs: args['study-quiet'] !== undefined ? args['study-quiet'] * 1000 : undefined,
+      rescanMs: args['rescan-s'] * 1000,
+      statsMs: args['stats-s'] * 1000,
+      onEvent: printer(mode, resolve(args.inbox)),
+    });
+    // Signals: the first finishes the files in flight and exits 0; a second exits at once (the
+    // journal makes that safe too).
+    let signalled = 0;
+    let started: Promise<void> | undefined;
+    const stopped = new Promise<void>((done) => {
+      const onSignal = (sig: NodeJS.Signals): void => {
+        if (++signalled > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+        if (mode === 'lines') console.error(`anon watch: ${sig}: finishing the files in flight`);
+        void (started ?? Promise.resolve()).then(() => daemon.stop(), () => {}).then(done);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    started = daemon.start();
+    await started;
+    await stopped;
+  },
+};

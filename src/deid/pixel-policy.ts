@@ -1,0 +1,66 @@
+import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from '../profile/load.js';
+import type { DicomFile } from '../dicom/part10.js';
+import { tagOf, type Tag } from '../dicom/tag.js';
+import { decodeStrings, fileContext } from '../dicom/values.js';
+import { compileCondition } from './rules.js';
+import type { EngineProfile, MaskRuleSpec } from './types.js';
+
+const PIXEL_DATA_TAGS = [0x7fe00010, 0x7fe00008, 0x7fe00009];
+const BURNED_IN_ANNOTATION = tagOf(0x0028, 0x0301);
+const MODALITY = tagOf(0x0008, 0x0060);
+const SOP_CLASS = tagOf(0x0008, 0x0016);
+
+/** What to do about burned-in annotations in one image. */
+export type PixelDecision =
+  | { kind: 'none' }
+  | { kind: 'mask'; rule: MaskRuleSpec; index: number }
+  | { kind: 'quarantine'; reason: string };
+
+/**
+ * Fail closed on pixels: an image that is or may be annotated (BurnedInAnnotation YES, or a
+ * modality or SOP class configured as carrying burned-in text, even without the attribute) is
+ * written only when a mask rule selects it; otherwise it is quarantined. The first mask rule
+ * whose conditions hold wins (most derived profile first, then in order).
+ */
+export function decidePixels(f: DicomFile, profile: EngineProfile): PixelDecision {
+  if (!PIXEL_DATA_TAGS.some((t) => f.dataset.has(t))) return { kind: 'none' };
+  const ctx = fileContext(f);
+  const cache = new Map<Tag, string | undefined>();
+  const read = (tag: Tag): string | undefined => {
+    if (!cache.has(tag)) {
+      const el = f.dataset.get(tag);
+      let v: string | undefined;
+      try {
+        v = el && !el.items && !el.fragments ? decodeStrings(el, ctx).join('\\') : undefined;
+      } catch {
+        v = undefined;
+      }
+      cache.set(tag, v);
+    }
+    return cache.get(tag);
+  };
+  const policy = profile.pixels ?? {
+    masks: [],
+    burnedInText: { modalities: [...DEFAULT_BURNED_IN_MODALITIES], sopClasses: [...DEFAULT_BURNED_IN_SOP_CLASSES] },
+    lossy: 'explicitLittleEndian' as const,
+  };
+  const masks = policy.masks;
+  for (let i = 0; i < masks.length; i++) {
+    const rule = masks[i];
+    const conditions = (rule.when ?? []).map((c) => compileCondition(c, `pixels.masks[${i}]`));
+    if (conditions.every((c) => c.test(read(c.tag)))) return { kind: 'mask', rule, index: i };
+  }
+  const burnedIn = read(BURNED_IN_ANNOTATION)?.trim().toUpperCase();
+  if (burnedIn === 'YES') return { kind: 'quarantine', reason: 'BurnedInAnnotation is YES and no mask rule selects the image' };
+  // A configured modality or SOP class is quarantined even when it claims NO: that claim is the
+  // writer's, and often wrong for ultrasound and screen captures.
+  const modality = read(MODALITY)?.trim();
+  if (modality && policy.burnedInText.modalities.includes(modality)) {
+    return { kind: 'quarantine', reason: `modality ${modality} may carry burned-in text and no mask rule selects the image` };
+  }
+  const sopClass = read(SOP_CLASS)?.trim();
+  if (sopClass && policy.burnedInText.sopClasses.includes(sopClass)) {
+    return { kind: 'quarantine', reason: `SOP class ${sopClass} (secondary capture) may carry burned-in text and no mask rule selects the image` };
+  }
+  return { kind: 'none' };
+}

@@ -1,0 +1,259 @@
+// `anon serve` configuration: a JSON or YAML file (validated with ajv), plus command-line flags
+// that add to it. Tokens are only ever held hashed (SHA-256): the file carries hashes, a token
+// given with --user is hashed as it is read.
+
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { isBuiltinName } from '../profile/builtins.js';
+
+export interface ServeUser {
+  name: string;
+  /** hex SHA-256 of the token */
+  token_sha256: string;
+  /** projects this user may create jobs for (absent: all) */
+  projects?: string[];
+}
+
+export interface ServeConfig {
+  host: string;
+  port: number;
+  data_dir: string;
+  /** path prefixes, one per "server" (e.g. /sandbox, /p01) */
+  prefixes: string[];
+  users: ServeUser[];
+  /** UNC share (\\server\share) → local folder */
+  shares: { unc: string; path: string }[];
+  /** local folders sources and destinations must lie in (share folders are roots too) */
+  roots: string[];
+  /** project name → profile (built-in name or JSON file) */
+  projects: Record<string, string>;
+  /** Patient IDs of patients who opted out */
+  opt_out: string[];
+  /** SOP Class UIDs a job processes when it names none itself (absent or empty: all) */
+  sop_class_filter: string[];
+  /** jobs run at once */
+  concurrency: number;
+  /** worker threads per job (0: on the server's thread) */
+  threads: number;
+  secret_file?: string;
+  layout: 'hierarchy' | 'mirror';
+}
+
+const SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    host: { type: 'string', minLength: 1 },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    data_dir: { type: 'string', minLength: 1 },
+    prefixes: { type: 'array', items: { type: 'string', pattern: '^/[A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*$' } },
+    users: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'token_sha256'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          token_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          projects: { type: 'array', items: { type: 'string', minLength: 1 } },
+        },
+      },
+    },
+    shares: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['unc', 'path'],
+        properties: { unc: { type: 'string', pattern: '^\\\\\\\\[^\\\\]+\\\\[^\\\\]+' }, path: { type: 'string', minLength: 1 } },
+      },
+    },
+    roots: { type: 'array', items: { type: 'string', minLength: 1 } },
+    projects: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+    opt_out: { type: 'array', items: { type: 'string', minLength: 1 } },
+    sop_class_filter: { type: 'array', items: { type: 'string', pattern: '^[0-9.]+$' } },
+    concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+    threads: { type: 'integer', minimum: 0, maximum: 256 },
+    secret_file: { type: 'string', minLength: 1 },
+    layout: { enum: ['hierarchy', 'mirror'] },
+  },
+} as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** Constant-time comparison of a presented token with a stored hash. */
+export function tokenMatches(token: string, sha256hex: string): boolean {
+  const a = Buffer.from(hashToken(token), 'hex');
+  const b = Buffer.from(sha256hex, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export const newToken = (): string => randomBytes(32).toString('base64url');
+
+export function defaultConfig(): ServeConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    data_dir: resolve('anon-serve'),
+    prefixes: [],
+    users: [],
+    shares: [],
+    roots: [],
+    projects: {},
+    opt_out: [],
+    sop_class_filter: [],
+    concurrency: 2,
+    threads: 1,
+    layout: 'hierarchy',
+  };
+}
+
+/** Paths in a config file are relative to the file; profile names stay names. */
+function absolutize(c: Partial<ServeConfig>, base: string): void {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  if (c.data_dir) c.data_dir = abs(c.data_dir);
+  if (c.roots) c.roots = c.roots.map(abs);
+  if (c.shares) c.shares = c.shares.map((s) => ({ unc: s.unc, path: abs(s.path) }));
+  if (c.secret_file) c.secret_file = abs(c.secret_file);
+  if (c.projects) for (const [k, v] of Object.entries(c.projects)) c.projects[k] = isBuiltinName(v) ? v : abs(v);
+}
+
+/** Reads and validates a JSON or YAML config file; every problem is listed in one ConfigError. */
+export function readConfigFile(file: string): Partial<ServeConfig> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${file}: ${(e as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`config ${file} is not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  }
+  if (data === null || data === undefined) data = {};
+  const ajv = new Ajv({ allErrors: true });
+  const validate = ajv.compile(SCHEMA);
+  if (!validate(data)) {
+    const list = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+    throw new ConfigError(`config ${file}: ${list.join('; ')}`);
+  }
+  const c = data as Partial<ServeConfig>;
+  absolutize(c, dirname(resolve(file)));
+  return c;
+}
+
+export interface ServeFlags {
+  config?: string;
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  prefix?: string[];
+  user?: string[];
+  share?: string[];
+  root?: string[];
+  project?: string[];
+  concurrency?: number;
+  threads?: number;
+  secretFile?: string;
+}
+
+/** The config file (if any), then the flags added to it. */
+export function buildConfig(f: ServeFlags): ServeConfig {
+  const c: ServeConfig = { ...defaultConfig(), ...(f.config ? readConfigFile(f.config) : {}) };
+  if (f.host) c.host = f.host;
+  if (f.port !== undefined) c.port = f.port;
+  if (f.dataDir) c.data_dir = resolve(f.dataDir);
+  if (f.concurrency !== undefined) c.concurrency = f.concurrency;
+  if (f.threads !== undefined) c.threads = f.threads;
+  if (f.secretFile) c.secret_file = resolve(f.secretFile);
+  for (const p of f.prefix ?? []) {
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(p)) throw new ConfigError(`--prefix ${p}: a path such as /sandbox`);
+    c.prefixes = [...c.prefixes, p];
+  }
+  for (const u of f.user ?? []) {
+    const i = u.indexOf(':');
+    if (i <= 0 || i === u.length - 1) throw new ConfigError(`--user takes NAME:TOKEN (got "${u.replace(/:.*/, ':…')}")`);
+    c.users = [...c.users, { name: u.slice(0, i), token_sha256: hashToken(u.slice(i + 1)) }];
+  }
+  for (const s of f.share ?? []) {
+    const i = s.indexOf('=');
+    const unc = s.slice(0, i);
+    if (i <= 0 || !/^\\\\[^\\]+\\[^\\]+/.test(unc)) throw new ConfigError(`--share takes '\\\\server\\share=/local/dir' (got "${s}")`);
+    c.shares = [...c.shares, { unc, path: resolve(s.slice(i + 1)) }];
+  }
+  for (const r of f.root ?? []) c.roots = [...c.roots, resolve(r)];
+  for (const p of f.project ?? []) {
+    const i = p.indexOf('=');
+    if (i <= 0 || i === p.length - 1) throw new ConfigError(`--project takes NAME=PROFILE (got "${p}")`);
+    const prof = p.slice(i + 1);
+    c.projects = { ...c.projects, [p.slice(0, i)]: isBuiltinName(prof) ? prof : resolve(prof) };
+  }
+  c.prefixes = [...new Set(c.prefixes.map(normalizePrefix))];
+  if (c.prefixes.length === 0) c.prefixes = ['/'];
+  if (c.users.length === 0) throw new ConfigError('no users: add --user NAME:TOKEN or users in the config file (every request needs a token)');
+  if (Object.keys(c.projects).length === 0) throw new ConfigError('no projects: add --project NAME=PROFILE (e.g. --project Wetenschap-Algemeen=basic) or projects in the config file');
+  return c;
+}
+
+export function normalizePrefix(p: string): string {
+  const s = ('/' + p).replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  return s === '' ? '/' : s;
+}
+
+/** The annotated example `anon serve --init-config FILE` writes. */
+export function exampleConfig(token: string): string {
+  return `# anon serve configuration (YAML; JSON works too). Relative paths are relative to this file.
+# Flags on the command line (--user, --share, --project, --prefix, ...) add to what is here.
+
+host: 127.0.0.1          # listen on loopback only; put a TLS proxy in front for other hosts
+port: 8080
+data_dir: ./anon-serve   # jobs.sqlite, per-job reports and journals
+
+# One path prefix per "server", as anonapi's server URLs name them: http://host:8080/sandbox
+prefixes:
+  - /sandbox
+
+# Users and their tokens, stored as SHA-256 hashes only. The client sends
+# "Authorization: Token <token>" and user_name=<name>.
+# The hash below is of the token: ${token}
+# (printed once here: give it to the user, then delete this comment).
+# Make a hash with: node -e "console.log(require('crypto').createHash('sha256').update(process.argv[1]).digest('hex'))" TOKEN
+users:
+  - name: z123sandbox
+    token_sha256: ${hashToken(token)}
+    # projects: [Wetenschap-Algemeen]   # optional: only these projects for this user
+
+# Windows UNC shares as the jobs name them, and where they are mounted here.
+shares:
+  - unc: '\\\\srv\\share'
+    path: ./share
+
+# Sources and destinations must lie inside these folders (share folders count as roots).
+roots: []
+
+# IDIS project name → de-identification profile (a built-in name or a profile JSON file).
+projects:
+  Wetenschap-Algemeen: basic
+
+# Patient IDs that opted out: their jobs fail unless source_ignore_opt_out is set with a reason.
+opt_out: []
+
+# Default SOP Class UIDs a job processes when it names none (empty: all).
+sop_class_filter: []
+
+concurrency: 2   # jobs at once
+threads: 1       # worker threads per job
+# secret_file: ./project.secret   # else ANON_SECRET, else the per-user secret
+layout: hierarchy
+`;
+}

@@ -1,0 +1,36 @@
+// dciodvfy (dicom3tools), when installed: the errors an output has that its input did not have.
+
+import { execFile, execFileSync } from 'node:child_process';
+
+let available: boolean | undefined;
+
+/** Whether dciodvfy is on the PATH (checked once). */
+export function dciodvfyAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      execFileSync('dciodvfy', ['-'], { stdio: 'ignore', timeout: 10_000 });
+      available = true;
+    } catch (e) {
+      // It exits non-zero without a usable file, but it ran: only a missing binary means absent.
+      available = (e as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+  }
+  return available;
+}
+
+/**
+ * dciodvfy's error lines for a file, normalised so that the same problem reads the same in an
+ * input and its output: values (in <…> or quotes) and long numbers are dropped.
+ */
+export function dciodvfyErrors(file: string): Promise<Set<string>> {
+  return new Promise((resolve) => {
+    execFile('dciodvfy', [file], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (_err, stdout, stderr) => {
+      const out = new Set<string>();
+      for (const line of `${stdout}\n${stderr}`.split('\n')) {
+        if (!line.startsWith('Error')) continue;
+        out.add(line.replace(/<[^>]*>/g, '<>').replace(/"[^"]*"/g, '""').replace(/\d{3,}/g, '#').trim());
+      }
+      resolve(out);
+    });
+  });
+}
