@@ -139,3 +139,18 @@ t.test('anon dump → dcmdump-style lines; --json → the DICOM JSON model', { s
   const model = JSON.parse(json.stdout);
   t.same(model['00100010'], { vr: 'PN', Value: [{ Alphabetic: 'Sample^Patient' }] });
 });
+
+t.test('anon run --profile basic --profile FILE → composed, the later profile taking precedence', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeSample(join(dir, 'in'));
+  const keepInstitution = join(dir, 'keep-institution.json');
+  writeFileSync(keepInstitution, JSON.stringify({ name: 'keep-institution', rules: [{ match: { keyword: 'InstitutionName' }, action: 'K' }] }));
+  const r = anon('run', join(dir, 'in'), '--out', join(dir, 'out'), '--profile', 'basic', '--profile', keepInstitution, '--report-dir', join(dir, 'r'), '--json');
+  t.equal(r.status, 0, r.stderr);
+  const report = reportOf(r.stdout);
+  t.equal(report.profile, 'basic+keep-institution');
+  const bytes = readFileSync(report.anonymized_files[0].path);
+  t.ok(bytes.includes(Buffer.from('St. Example Hospital')), 'the later profile keeps the institution');
+  t.notOk(bytes.includes(Buffer.from('Sample^Patient')), 'the basic profile still replaces the name');
+});

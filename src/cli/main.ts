@@ -6,6 +6,7 @@ import { benchCommand } from './commands/bench.js';
 import { dumpCommand } from './commands/dump.js';
 import { profileCommand } from './commands/profile.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
 import { watchCommand } from './commands/watch.js';
 
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('anon')
     .usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).')
     .command(runCommand)
+    .command(serveCommand)
     .command(dumpCommand)
     .command(profileCommand)
     .command(benchCommand)

@@ -7,6 +7,6 @@ export interface MaskResult {
   /** Bytes of (decoded) pixel data processed. */
   bytes: number;
   /** How the pixel data was written back. */
-  output: 'native' | 'rle' | 'reencoded-lossless' | 'reencoded-lossy' | 'converted-native' | 'unchanged';
+  output: 'native' | 'rle' | 'reencoded-lossless' | 'reencoded-lossy' | 'converted-native' | 'decoded-only' | 'unchanged';
   transferSyntax: string;
 }

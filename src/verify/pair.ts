@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
 import { fileContext } from '../dicom/values.js';
 import { Journal } from '../run/journal.js';
-import { hashValue, strings } from './scan.js';
+import { hashValue, strings, walkFile } from './scan.js';
 import type { VerifyRules } from './rules.js';
 
 export interface Pair {
@@ -86,13 +86,21 @@ async function keysOf(file: string, rules: VerifyRules): Promise<Keys | undefine
     const w = weak.digest('hex');
     strong.update(w);
     const read = (): undefined => undefined;
-    for (const el of f.dataset.elements) {
+    // Kept values at any depth, under sequences that are kept themselves (with their paths).
+    const dropped: string[] = [];
+    for (const { el, path, depth } of walkFile(f)) {
       const group = el.tag >>> 16;
-      if (group & 1 || group === 0x0002 || el.vr === 'UI' || el.vr === 'AS' || el.items || SET_BY_DEID.has(el.tag) || (el.tag & 0xffff) === 0) continue;
-      if (rules.expect({ tag: el.tag, vr: el.vr }, read).kind !== 'keep') continue;
+      if (dropped.some((p) => path.startsWith(`${p}[`))) continue;
+      const kind = group & 1 ? 'remove' : rules.expect({ tag: el.tag, vr: el.vr }, read).kind;
+      if (el.items) {
+        if (kind !== 'keep') dropped.push(path);
+        continue;
+      }
+      if (group & 1 || group === 0x0002 || el.vr === 'UI' || el.vr === 'AS' || (depth === 0 && SET_BY_DEID.has(el.tag)) || (el.tag & 0xffff) === 0) continue;
+      if (kind !== 'keep') continue;
       const v = strings(el, ctx);
       if (v === undefined) continue;
-      strong.update(`${el.tag}=${v.join('\\')}\n`);
+      strong.update(`${path}=${v.join('\\')}\n`);
     }
     return { strong: strong.digest('hex'), weak: w };
   } finally {

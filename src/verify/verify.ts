@@ -80,9 +80,16 @@ function findBoundedText(hay: string, needle: string): boolean {
   return false;
 }
 
+/**
+ * Placeholders already in inputs (earlier de-identification) that a de-identifier's own dummies
+ * repeat: finding them again says nothing.
+ */
+const PLACEHOLDER = /^([0.:\s]+|19000101|ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOWN|NONE|N\/A|DE-?IDENTIFIED)$/i;
+
 /** A value worth searching for: long enough not to turn up by chance. */
 function searchable(v: string): boolean {
   if (v.length < 4) return false;
+  if (PLACEHOLDER.test(v)) return false;
   if (/^[\d.:+\-\s]+$/.test(v) && v.length < 6) return false; // short numbers turn up everywhere
   return true;
 }
@@ -144,6 +151,8 @@ interface RunState {
   refs: UidRef[];
   outUids: { pair: Pair; path: string; value: string }[];
   dates: DateRec[];
+  /** Pairs made among look-alikes (content pairing): run-wide UID checks leave them out. */
+  ambiguous: Set<string>;
 }
 
 /** Verifies pairs of (input, output) files. */
@@ -157,6 +166,7 @@ export async function verifyPairs(pairs: Pair[], opts: VerifyOptions & { pairing
     rules, profile, c, useDciodvfy,
     remappedIn: new Set(), keptIn: new Set(), mapping: new Map(), reverse: new Map(),
     definedIn: new Set(), definedOut: new Set(), refs: [], outUids: [], dates: [],
+    ambiguous: new Set((opts.unpaired?.ambiguous ?? []).map((p) => `${p.input}\0${p.output}`)),
   };
   for (const f of opts.unpaired?.inputs ?? []) c.add('UNPAIRED', { input: f, message: 'no output was found for this DICOM input' });
   for (const f of opts.unpaired?.outputs ?? []) c.add('UNPAIRED', { output: f, message: 'no input was found for this output' });
@@ -221,18 +231,23 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
     return inTop.get(tag);
   };
   const patient = read(T.PATIENT_ID) || read(T.PATIENT_NAME) || '(no patient id)';
+  const sure = !st.ambiguous.has(`${pair.input}\0${pair.output}`);
 
   // ---- the input: what must not survive, what is kept, UIDs and dates to follow
   const residual = new Map<string, string>(); // value (upper case) → input path it came from
   const original = new Map<string, string>(); // value (upper case) → as found
   const kept = new Set<string>();
-  const inElements = new Map<string, { expect: Expect; vr: string; values?: string[] }>();
+  const inElements = new Map<string, { expect: Expect; vr: string; values?: string[]; underRemoved: boolean }>();
+  /** Paths of sequences the profile removes or empties: what is under them may go. */
+  const removedSeqs: string[] = [];
   for (const v of walkFile(fin)) {
     const { el, path } = v;
     if (isPrivateCreator(el.tag) || (el.tag & 0xffff) === 0) continue;
     const expect = rules.expect({ tag: el.tag, vr: el.vr, creator: v.creator }, read);
     const values = strings(el, v.ctx);
-    inElements.set(path, { expect, vr: el.vr, values });
+    const underRemoved = removedSeqs.some((p) => path.startsWith(`${p}[`));
+    inElements.set(path, { expect, vr: el.vr, values, underRemoved });
+    if (el.items && (expect.kind === 'remove' || expect.kind === 'replace')) removedSeqs.push(path);
     if (!values) continue;
     if (el.vr === 'UI') {
       for (const u of values.map(normalizeUID)) {
@@ -252,7 +267,16 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
       }
     }
   }
+  // What the profile keeps elsewhere in the input is not the de-identifier's leak.
   for (const k of kept) residual.delete(k);
+  for (const r of [...residual.keys()]) {
+    for (const k of kept) {
+      if (k.length > r.length && findBoundedText(k, r)) {
+        residual.delete(r);
+        break;
+      }
+    }
+  }
   const needles = [...residual.keys()].filter((v) => v.length >= 6);
   const rawNeedles = needles.flatMap((v) => {
     const orig = original.get(v) ?? v;
@@ -337,9 +361,9 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
         const remapped = info.expect.kind !== 'keep' && info.expect.kind !== 'clean';
         if (remapped && o !== undefined && o !== '') {
           if (o === u) c.add('UID_NOT_REMAPPED', { ...at, path, message: `UID kept as it was (${info.expect.origin})` });
-          else record(st, u, o, `${pair.output} ${path}`);
+          else if (sure) record(st, u, o, `${pair.output} ${path}`);
         }
-        if (!(depth === 0 && DEFINING.has(tag))) st.refs.push({ pair, path, inValue: u, outValue: o, expect: info.expect.kind });
+        if (sure && !(depth === 0 && DEFINING.has(tag))) st.refs.push({ pair, path, inValue: u, outValue: o, expect: info.underRemoved ? 'remove' : info.expect.kind });
       });
       continue;
     }
@@ -360,17 +384,24 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
   const miv = mi && strings(mi, metaContext(fin))?.[0];
   const mov = mo && strings(mo, metaContext(fout))?.[0];
   if (miv && mov && !isWellKnownUID(miv)) {
+    // Not recorded in the mapping: an input's meta may disagree with its dataset, and the output's
+    // meta rightly follows the output's dataset (checked in checkMeta).
     if (normalizeUID(miv) === normalizeUID(mov)) c.add('UID_NOT_REMAPPED', { ...at, path: '(0002,0003)', message: 'MediaStorageSOPInstanceUID kept as it was' });
-    else record(st, normalizeUID(miv), normalizeUID(mov), `${pair.output} (0002,0003)`);
   }
   for (const v of walkMeta(fout)) {
     const u = v.el.vr === 'UI' ? strings(v.el, v.ctx)?.[0] : undefined;
     if (u && !isWellKnownUID(u)) st.outUids.push({ pair, path: v.path, value: normalizeUID(u) });
   }
 
-  checkMeta(pair, fout, c);
+  checkMeta(pair, fout, c, fin);
   checkMarks(pair, fout, st);
   checkPixels(pair, fin, fout, c);
+}
+
+function topMeta(f: DicomFile, tag: Tag): string | undefined {
+  const el = f.meta?.get(tag);
+  const v = el ? strings(el, metaContext(f))?.[0] : undefined;
+  return v === undefined ? undefined : normalizeUID(v);
 }
 
 function record(st: RunState, u: string, o: string, where: string): void {
@@ -380,7 +411,7 @@ function record(st: RunState, u: string, o: string, where: string): void {
   if (!r.has(u)) r.set(u, where);
 }
 
-function checkMeta(pair: Pair, f: DicomFile, c: Collector): void {
+function checkMeta(pair: Pair, f: DicomFile, c: Collector, fin: DicomFile): void {
   const at = { input: pair.input, output: pair.output };
   if (!f.meta) {
     c.add('META_INCONSISTENT', { ...at, message: 'the output has no file meta information' });
@@ -399,9 +430,16 @@ function checkMeta(pair: Pair, f: DicomFile, c: Collector): void {
   for (const [m, d, what] of pairsToCheck) {
     const a = get(m, true);
     const b = get(d, false);
-    if (b !== undefined && a !== b) c.add('META_INCONSISTENT', { ...at, path: formatTag(m), message: a === undefined ? `${formatTag(m)} is missing` : what });
+    if (b === undefined || a === b) continue;
+    // A SOP class mismatch the input already had is the input's (the engine does not promise to fix it).
+    const inherited = m === T.MEDIA_SOP_CLASS && topMeta(fin, m) === a && topString(fin, d) !== a;
+    const msg = a === undefined ? `${formatTag(m)} is missing` : what;
+    c.add('META_INCONSISTENT', { ...at, path: formatTag(m), message: inherited ? `${msg} (as in the input)` : msg }, inherited ? 'warning' : 'error');
   }
-  if (!get(T.TRANSFER_SYNTAX, true)) c.add('META_INCONSISTENT', { ...at, path: formatTag(T.TRANSFER_SYNTAX), message: 'no Transfer Syntax UID' });
+  if (!get(T.TRANSFER_SYNTAX, true)) {
+    const inherited = fin.meta !== undefined && !topMeta(fin, T.TRANSFER_SYNTAX);
+    c.add('META_INCONSISTENT', { ...at, path: formatTag(T.TRANSFER_SYNTAX), message: `no Transfer Syntax UID${inherited ? ' (as in the input)' : ''}` }, inherited ? 'warning' : 'error');
+  }
   for (const t of [0x00020016, 0x00020017, 0x00020018, 0x00020100, 0x00020102]) {
     if (f.meta.get(t)) c.add('META_INCONSISTENT', { ...at, path: formatTag(t), message: 'source AE titles or private meta information left in the file meta' });
   }

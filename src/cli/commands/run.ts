@@ -5,12 +5,13 @@ import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
 import { run, UsageError } from '../../run/run.js';
+import { composeProfiles } from '../../run/compose.js';
 import { setupDeid } from '../../run/setup.js';
 
 interface RunArgs {
   inputs: string[];
   out: string;
-  profile: string;
+  profile: string[];
   option: string[];
   layout: string;
   threads?: number;
@@ -30,7 +31,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     y
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files or folders to read' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (must not be inside an input)' })
-      .option('profile', { alias: 'p', type: 'string', default: 'basic', describe: 'built-in profile name (anon profile list) or a profile JSON file' })
+      .option('profile', { alias: 'p', type: 'string', array: true, default: ['basic'], describe: 'built-in profile name (anon profile list) or profile JSON file; repeat to compose (later ones take precedence)' })
       .option('option', { type: 'string', array: true, default: [], describe: 'a PS3.15 E.3 option to add, e.g. retainLongModifiedDates (repeatable)' })
       .option('layout', { type: 'string', default: 'hierarchy', choices: ['hierarchy', 'mirror'], describe: 'hierarchy: patient/study/series/instance by pseudonymised names; mirror: the inputs\' relative paths' })
       .option('threads', { alias: 'j', type: 'number', describe: 'worker threads (default: the number of cores; 0: no workers)' })
@@ -46,13 +47,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
     // Profile, secret and pseudonym table are checked here, before any file is touched.
-    const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
+    const profilePath = composeProfiles(args.profile);
+    const setup = setupDeid({ profile: profilePath, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
     const mode: ProgressMode = args.json ? 'json' : args.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines';
     if (mode === 'lines' || mode === 'tty') for (const n of setup.notes) console.error(`anon: ${n}`);
     const reportDir = resolve(args.resume ?? args['report-dir'] ?? join('anon-runs', new Date().toISOString().replace(/[:.]/g, '-')));
     const recorder = mappingDir ? new MappingRecorder() : undefined;
     const progress = new Progress(mode, args.inputs);
-    const profilePath = /[/\\]|\.json$/i.test(args.profile) ? resolve(args.profile) : args.profile;
     const report = await run({
       inputs: args.inputs,
       out,

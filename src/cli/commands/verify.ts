@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../run/run.js';
 import { verifyRun, type VerifyResult } from '../../verify/index.js';
@@ -39,6 +40,9 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the result (summary and findings) as JSON' }) as never,
   handler: async (args) => {
     if (!args.journal && (!args.input || !args.output)) throw new UsageError('give an input and an output tree, or --journal with a run\'s report folder');
+    for (const [what, p] of [['input', args.input], ['output', args.output], ['--journal', args.journal]] as const) {
+      if (p !== undefined && !existsSync(p)) throw new UsageError(`${what} not found: ${p}`);
+    }
     const result = await verifyRun({
       input: args.input,
       output: args.output,

@@ -45,7 +45,7 @@ function printer(mode: 'lines' | 'json' | 'quiet', inbox: string): (e: WatchEven
             : e.status === 'quarantined'
               ? `: ${e.reason}`
               : `: ${e.code}: ${e.message}`;
-        const line = `${time()} ${e.status.padEnd(15)} ${e.input} ${what} (${e.ms} ms)${moved}`;
+        const line = `${time()} ${e.status.padEnd(15)} ${e.input}${what.startsWith(":") ? "" : " "}${what} (${e.ms} ms)${moved}`;
         if (e.status === 'failed' || e.status === 'retry') console.error(line);
         else console.log(line);
         break;

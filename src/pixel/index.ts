@@ -1,0 +1,15 @@
+export { PixelError, type PixelErrorCode, type PixelErrorData } from './errors.js';
+export { readImageInfo, TAG as PIXEL_TAGS, type ImageInfo } from './image.js';
+export { parseMaskArg, ultrasoundRegions, outsideRects, resolveRegions, frameRects, maskedFrames, clipRect, type Rect, type MaskRegion, type ResolvedMask } from './regions.js';
+export { defaultFill, paletteBlack, fillWords } from './fill.js';
+export { maskNative, checkLayout } from './native.js';
+export { maskRle, decodeRle, decodeRleFrame, encodeRleFrame, RLE_LOSSLESS, type RleGeometry } from './rle.js';
+export { encapsulatedFrames, setEncapsulatedFrames } from './frames.js';
+export { codecFamily, canReencodeLossless, decodeFrame, encodeFrame, type CodecFamily, type DecodedFrame, type EncodeOptions } from './codecs.js';
+export { encodeJpegLossless } from './jpeg-lossless.js';
+export { maskCompressed, type CompressedOptions, type CompressedResult, type DecodedImage } from './compressed.js';
+export { applyNative, applyLossyReencode, setTransferSyntax, EXPLICIT_VR_LE, LOSSY_METHOD } from './convert.js';
+export { maskPixelData } from './mask.js';
+export { removeOverlays, removeIconImages, burnInOverlays, overlayGroups, whiteFill } from './overlays.js';
+export { renderPreview, type PreviewOptions } from './preview.js';
+export type { MaskResult } from './result.js';

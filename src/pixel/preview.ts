@@ -1,0 +1,196 @@
+import sharp from 'sharp';
+import type { DicomFile } from '../dicom/part10.js';
+import { swapInPlace, valueBytes } from '../dicom/values.js';
+import { codecFamily, decodeFrame, toInterleaved } from './codecs.js';
+import { PixelError } from './errors.js';
+import { encapsulatedFrames } from './frames.js';
+import { nativePixelBytes, readImageInfo, readNumbers, TAG, type ImageInfo } from './image.js';
+import { frameRects, resolveRegions, type MaskRegion, type Rect } from './regions.js';
+import { decodeRleFrame, RLE_LOSSLESS } from './rle.js';
+
+export interface PreviewOptions {
+  /** 1-based frame number (default 1). */
+  frame?: number;
+  /** Regions to outline (resolved against the image; frame limits respected). */
+  regions?: MaskRegion[];
+  /** Extra rectangles to outline as they are. */
+  rects?: Rect[];
+  /** Outline colour (default red). */
+  color?: [number, number, number];
+}
+
+/** One frame's samples as numbers: stored values (sign applied), colour-by-pixel. */
+interface Samples {
+  get(i: number): number;
+  components: number;
+  photometric: string;
+  bits: number;
+  signed: boolean;
+}
+
+function nativeSamples(f: DicomFile, info: ImageInfo, frame: number): Samples {
+  const el = f.dataset.get(TAG.PixelData)!;
+  const all = nativePixelBytes(f, el);
+  const npix = info.rows * info.columns;
+  const signed = info.pixelRepresentation === 1;
+  const spp = info.samplesPerPixel;
+  if (info.bitsAllocated === 1) {
+    const base = (frame - 1) * npix;
+    return { components: 1, photometric: info.photometric, bits: 1, signed: false, get: (i) => (all[(base + i) >>> 3] >>> ((base + i) & 7)) & 1 };
+  }
+  const bpp = info.bitsAllocated / 8;
+  let buf: Buffer = Buffer.from(all.subarray((frame - 1) * info.frameBytes, frame * info.frameBytes));
+  if (buf.length < info.frameBytes) throw new PixelError({ code: 'PIXEL_LENGTH', message: `frame ${frame} is short` });
+  if (!f.encoding.little) swapInPlace(buf, bpp > 1 ? bpp : el.vr === 'OW' ? 2 : 1);
+  if (info.photometric === 'YBR_FULL_422') {
+    const out = Buffer.alloc(npix * 3);
+    for (let p = 0; p < npix; p++) {
+      const pair = (p & ~1) * 2;
+      out[p * 3] = buf[pair + (p & 1)];
+      out[p * 3 + 1] = buf[pair + 2];
+      out[p * 3 + 2] = buf[pair + 3];
+    }
+    buf = out;
+  } else if (spp > 1 && info.planarConfiguration === 1) {
+    buf = toInterleaved({ pixels: buf, width: info.columns, height: info.rows, components: spp, bitsPerSample: info.bitsAllocated > 8 ? 16 : 8, signed, planar: 1 });
+  }
+  return { components: spp, photometric: info.photometric === 'YBR_FULL_422' ? 'YBR_FULL' : info.photometric, bits: info.bitsStored, signed, get: sampleReader(buf, info.bitsAllocated, info.bitsStored, info.highBit, signed) };
+}
+
+function sampleReader(buf: Buffer, ba: number, bs: number, hb: number, signed: boolean): (i: number) => number {
+  const shift = hb + 1 - bs;
+  const m = 2 ** bs;
+  const raw = ba === 8 ? (i: number): number => buf[i] : ba === 16 ? (i: number): number => buf.readUInt16LE(i * 2) : (i: number): number => buf.readUInt32LE(i * 4);
+  return (i) => {
+    const v = Math.floor(raw(i) / 2 ** shift) % m;
+    return signed && v >= m / 2 ? v - m : v;
+  };
+}
+
+async function frameSamples(f: DicomFile, info: ImageInfo, frame: number): Promise<Samples> {
+  const ts = f.transferSyntax.uid;
+  if (!f.transferSyntax.encapsulated) return nativeSamples(f, info, frame);
+  const raw = encapsulatedFrames(f, info.frames)[frame - 1];
+  const signed = info.pixelRepresentation === 1;
+  if (ts === RLE_LOSSLESS) {
+    const d = decodeRleFrame(raw, { columns: info.columns, rows: info.rows, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated });
+    const buf = info.samplesPerPixel > 1 ? toInterleaved({ pixels: d, width: info.columns, height: info.rows, components: info.samplesPerPixel, bitsPerSample: info.bitsAllocated > 8 ? 16 : 8, signed, planar: 1 }) : d;
+    return { components: info.samplesPerPixel, photometric: info.photometric, bits: info.bitsStored, signed, get: sampleReader(buf, info.bitsAllocated, info.bitsStored, info.highBit, signed) };
+  }
+  if (!codecFamily(ts)) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `no decoder for ${ts}`, transferSyntax: ts });
+  const d = await decodeFrame(ts, raw, info.photometric, signed);
+  const buf = d.planar ? toInterleaved(d) : d.pixels;
+  const ba = d.bitsPerSample > 8 ? 16 : 8;
+  return { components: d.components, photometric: d.photometric ?? info.photometric, bits: d.bitsPerSample, signed, get: sampleReader(buf, ba, d.bitsPerSample, d.bitsPerSample - 1, signed) };
+}
+
+const clamp8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+
+/**
+ * Renders one frame as a PNG for people: greyscale windowed (Window Center/Width, else the
+ * frame's min/max, after Rescale), MONOCHROME1 inverted, palette and YBR turned into RGB;
+ * region rectangles outlined on top.
+ */
+export async function renderPreview(f: DicomFile, opts: PreviewOptions = {}): Promise<Buffer> {
+  const info = readImageInfo(f);
+  const frame = opts.frame ?? 1;
+  if (!Number.isInteger(frame) || frame < 1 || frame > info.frames) throw new PixelError({ code: 'PIXEL_REGION', message: `frame ${frame} is not in 1..${info.frames}` });
+  const s = await frameSamples(f, info, frame);
+  const w = info.columns;
+  const h = info.rows;
+  const npix = w * h;
+  const rgb = Buffer.alloc(npix * 3);
+  if (s.components === 3) {
+    const scale = 255 / (2 ** s.bits - 1);
+    const ybr = s.photometric.startsWith('YBR');
+    const mid = 2 ** (s.bits - 1);
+    for (let p = 0; p < npix; p++) {
+      let a = s.get(p * 3) * scale;
+      let b = s.get(p * 3 + 1) * scale;
+      let c = s.get(p * 3 + 2) * scale;
+      if (ybr) {
+        const y = a;
+        const cb = (b / scale - mid) * scale;
+        const cr = (c / scale - mid) * scale;
+        a = y + 1.402 * cr;
+        b = y - 0.344136 * cb - 0.714136 * cr;
+        c = y + 1.772 * cb;
+      }
+      rgb[p * 3] = clamp8(a);
+      rgb[p * 3 + 1] = clamp8(b);
+      rgb[p * 3 + 2] = clamp8(c);
+    }
+  } else if (info.photometric === 'PALETTE COLOR') {
+    const luts = [TAG.RedPaletteData, TAG.GreenPaletteData, TAG.BluePaletteData].map((t) => {
+      const el = f.dataset.get(t);
+      return el ? valueBytes(el, f.body) : undefined;
+    });
+    const desc = f.dataset.get(TAG.RedPaletteDescriptor)?.value;
+    const little = f.encoding.little;
+    const first = desc && desc.length >= 6 ? (little ? desc.readUInt16LE(2) : desc.readUInt16BE(2)) : 0;
+    const bits = desc && desc.length >= 6 ? (little ? desc.readUInt16LE(4) : desc.readUInt16BE(4)) : 16;
+    for (let p = 0; p < npix; p++) {
+      for (let c = 0; c < 3; c++) {
+        const lut = luts[c];
+        if (!lut || lut.length < 2) {
+          rgb[p * 3 + c] = clamp8(s.get(p));
+          continue;
+        }
+        const n = lut.length >>> 1;
+        const i = Math.min(n - 1, Math.max(0, s.get(p) - first));
+        const v = little ? lut.readUInt16LE(i * 2) : lut.readUInt16BE(i * 2);
+        rgb[p * 3 + c] = bits > 8 ? v >>> 8 : v & 0xff;
+      }
+    }
+  } else {
+    const slope = readNumbers(f, TAG.RescaleSlope)[0] ?? 1;
+    const intercept = readNumbers(f, TAG.RescaleIntercept)[0] ?? 0;
+    const values = new Float64Array(npix);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let p = 0; p < npix; p++) {
+      const v = s.get(p) * slope + intercept;
+      values[p] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    let lo = min;
+    let hi = max;
+    const wc = readNumbers(f, TAG.WindowCenter)[0];
+    const ww = readNumbers(f, TAG.WindowWidth)[0];
+    if (s.bits > 1 && wc !== undefined && ww !== undefined && ww > 0) {
+      lo = wc - ww / 2;
+      hi = wc + ww / 2;
+    }
+    const span = hi > lo ? hi - lo : 1;
+    const invert = info.photometric === 'MONOCHROME1';
+    for (let p = 0; p < npix; p++) {
+      let g = clamp8(((values[p] - lo) / span) * 255);
+      if (invert) g = 255 - g;
+      rgb[p * 3] = rgb[p * 3 + 1] = rgb[p * 3 + 2] = g;
+    }
+  }
+  const rects = [...(opts.rects ?? [])];
+  if (opts.regions?.length) rects.push(...frameRects(resolveRegions(f, opts.regions, w, h, info.frames), frame));
+  const [r, g, b] = opts.color ?? [255, 0, 0];
+  const dot = (x: number, y: number): void => {
+    if (x < 0 || y < 0 || x >= w || y >= h) return;
+    const o = (y * w + x) * 3;
+    rgb[o] = r;
+    rgb[o + 1] = g;
+    rgb[o + 2] = b;
+  };
+  for (const q of rects) {
+    const x1 = q.x + q.width - 1;
+    const y1 = q.y + q.height - 1;
+    for (let x = q.x; x <= x1; x++) {
+      dot(x, q.y);
+      dot(x, y1);
+    }
+    for (let y = q.y; y <= y1; y++) {
+      dot(q.x, y);
+      dot(x1, y);
+    }
+  }
+  return sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+}

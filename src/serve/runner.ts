@@ -1,0 +1,260 @@
+// The job runner: takes ACTIVE jobs from the store (highest priority, oldest first), runs each on
+// the engine (run() in src/run/run.ts) with its project's profile, pseudonyms, source and
+// destination, and keeps status and counters up to date. A job interrupted by a restart is
+// UPLOADED in the store; at start it becomes ACTIVE again and its run resumes from its journal.
+
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeDicom, openDicom } from '../dicom/file.js';
+import { tagOf } from '../dicom/tag.js';
+import { decodeStrings, fileContext } from '../dicom/values.js';
+import { walk } from '../io/walk.js';
+import { Journal } from '../run/journal.js';
+import type { RunReport } from '../run/report.js';
+import { run } from '../run/run.js';
+import { setupDeid } from '../run/setup.js';
+import type { ServeConfig } from './config.js';
+import { PathRefused, resolveSourceInputs, toLocalPath } from './paths.js';
+import type { JobRow, JobStore } from './store.js';
+
+const PATIENT_ID = tagOf(0x0010, 0x0020);
+const SOP_CLASS = tagOf(0x0008, 0x0016);
+
+/** A job stopped on purpose (cancel, modify, shutdown): the store already says what it is now. */
+class JobAborted extends Error {
+  override name = 'JobAborted';
+}
+
+/** A problem before any file is processed, reported the IDIS way ("Error while pre-processing job N: …"). */
+class PreProcessError extends Error {
+  override name = 'PreProcessError';
+}
+
+export const jobDir = (cfg: ServeConfig, id: number): string => join(cfg.data_dir, 'jobs', String(id));
+export const jobReportDir = (cfg: ServeConfig, id: number): string => join(jobDir(cfg, id), 'report');
+
+/** The SOP Class UIDs a job keeps: its own list, else the server's default (empty: all). */
+export function sopFilter(job: JobRow, cfg: ServeConfig): string[] {
+  const own = (job.source_sop_class_filter_list ?? '').split(/[\s,;]+/).filter(Boolean);
+  return own.length ? own : cfg.sop_class_filter;
+}
+
+interface Running {
+  abort: boolean;
+  done: Promise<void>;
+}
+
+export class JobRunner {
+  private readonly running = new Map<number, Running>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly cfg: ServeConfig,
+    private readonly log: (msg: string) => void = () => {},
+  ) {}
+
+  start(pollMs = 1000): void {
+    const n = this.store.requeueInterrupted();
+    if (n) this.log(`${n} interrupted job(s) queued again, to resume`);
+    this.timer = setInterval(() => this.pump(), pollMs);
+    this.timer.unref();
+    this.pump();
+  }
+
+  /** Something changed (a job was created or modified): look for work now. */
+  wake(): void {
+    if (!this.stopped) setImmediate(() => this.pump());
+  }
+
+  isRunning(id: number): boolean {
+    return this.running.has(id);
+  }
+
+  /** Stops a running job at the next file; its status is whatever the caller set. */
+  abort(id: number): void {
+    const r = this.running.get(id);
+    if (r) r.abort = true;
+  }
+
+  /** Stops taking jobs and stops the running ones; they stay UPLOADED, so the next start resumes them. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const r of this.running.values()) r.abort = true;
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Resolves when no job is ACTIVE or running (for tests and shutdown). */
+  get busy(): number {
+    return this.running.size;
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    while (this.running.size < this.cfg.concurrency) {
+      const job = this.store.claimNext(new Set(this.running.keys()));
+      if (!job) return;
+      const entry: Running = { abort: false, done: Promise.resolve() };
+      this.running.set(job.job_id, entry);
+      entry.done = this.execute(job, entry)
+        .catch((e: unknown) => this.log(`job ${job.job_id}: internal error: ${(e as Error).stack ?? String(e)}`))
+        .finally(() => {
+          this.running.delete(job.job_id);
+          this.pump();
+        });
+    }
+  }
+
+  private async execute(job: JobRow, self: Running): Promise<void> {
+    const id = job.job_id;
+    const check = (): void => {
+      if (self.abort) throw new JobAborted();
+    };
+    const setIfStillOurs = (fields: Parameters<JobStore['update']>[1]): void => {
+      if (self.abort) return;
+      const now = this.store.get(id);
+      if (now && now.status === 'UPLOADED') this.store.update(id, fields);
+    };
+    try {
+      const reportDir = jobReportDir(this.cfg, id);
+      if (!job.resume) rmSync(reportDir, { recursive: true, force: true });
+      this.store.update(id, { resume: 1 });
+      const prepared = await this.prepare(job, check);
+      setIfStillOurs({ files_downloaded: prepared.files, files_processed: prepared.already, files_quarantined: 0 });
+      check();
+      let report: RunReport;
+      try {
+        report = await run({
+          inputs: prepared.inputs,
+          out: prepared.out,
+          layout: this.cfg.layout,
+          worker: { profile: prepared.profile, options: [], key: prepared.key, record: false },
+          profileName: prepared.profileName,
+          profileOptions: prepared.profileOptions,
+          threads: this.cfg.threads,
+          reportDir,
+          resume: existsSync(join(reportDir, 'journal.ndjson')),
+          onEvent: (e) => {
+            if (e.type !== 'file') return;
+            check(); // stops the run: the engine has no cancel signal yet
+            setIfStillOurs({ files_processed: prepared.already + e.counts.written, files_quarantined: e.counts.quarantined });
+          },
+        });
+      } catch (e) {
+        if (self.abort) throw new JobAborted();
+        throw e;
+      }
+      check();
+      const written = report.anonymized_files.length;
+      const failed = report.failures.length;
+      const fields = {
+        files_processed: written,
+        files_quarantined: report.quarantined.length,
+        completed_at: new Date().toISOString(),
+      };
+      if (failed > 0) {
+        const first = report.failures[0];
+        setIfStillOurs({
+          ...fields,
+          status: 'ERROR',
+          error: `Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${first.path}: ${first.code}: ${first.message}`,
+        });
+      } else if (written === 0 && report.quarantined.length === 0) {
+        setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path}` });
+      } else {
+        setIfStillOurs({ ...fields, status: 'DONE', error: null });
+      }
+    } catch (e) {
+      if (e instanceof JobAborted) return;
+      const msg =
+        e instanceof PreProcessError || e instanceof PathRefused
+          ? `Error while pre-processing job ${id}: ${e.message}`
+          : `Error while processing job ${id}: ${(e as Error).message ?? String(e)}`;
+      setIfStillOurs({ status: 'ERROR', error: msg, completed_at: new Date().toISOString() });
+    }
+  }
+
+  /** Everything before the first file: source, destination, opt-out and SOP class checks, profile. */
+  private async prepare(job: JobRow, check: () => void) {
+    const id = job.job_id;
+    if (job.source_type !== 'PATH') {
+      throw new PreProcessError(`source type ${job.source_type} is not configured on this server (no WADO/DICOMweb source); use source_type PATH`);
+    }
+    if ((job.destination_type ?? 'PATH') !== 'PATH') throw new PreProcessError(`destination type ${job.destination_type} is not supported; use PATH`);
+    const profileRef = this.cfg.projects[job.project_name];
+    if (!profileRef) throw new PreProcessError(`project ${job.project_name} is not configured on this server`);
+    if (!job.source_path) throw new PreProcessError('the job has no source_path');
+    if (!job.destination_path) throw new PreProcessError('the job has no destination_path');
+    const inputs = resolveSourceInputs(job.source_path, this.cfg);
+    const out = toLocalPath(job.destination_path, this.cfg, 'destination_path');
+    mkdirSync(out, { recursive: true });
+
+    // One pass over the files: count them, and read headers when opt-out or SOP class filters apply.
+    const optOut = job.source_ignore_opt_out ? new Set<string>() : new Set(this.cfg.opt_out);
+    const filter = new Set(sopFilter(job, this.cfg));
+    const needHeaders = optOut.size > 0 || filter.size > 0;
+    let files = 0;
+    const kept: string[] = [];
+    for await (const entry of walk(inputs)) {
+      files++;
+      if (files % 64 === 0) check();
+      if (!needHeaders) continue;
+      let f;
+      try {
+        f = await openDicom(entry.path);
+      } catch {
+        continue; // not DICOM or unreadable: the run reports it
+      }
+      try {
+        const read = (tag: number): string | undefined => {
+          const el = f.dataset.get(tag);
+          return el && el.value ? decodeStrings(el, fileContext(f))[0]?.trim() : undefined;
+        };
+        const pid = read(PATIENT_ID);
+        if (pid !== undefined && optOut.has(pid)) {
+          throw new PreProcessError(`Patient "${pid}" does not want his or her data to be used for research`);
+        }
+        if (filter.size === 0 || filter.has(read(SOP_CLASS) ?? '')) kept.push(entry.path);
+      } finally {
+        closeDicom(f);
+      }
+    }
+    const runInputs = filter.size > 0 ? kept : inputs;
+    if (filter.size > 0 && kept.length === 0) {
+      throw new PreProcessError(`no file in ${job.source_path} has one of the SOP classes ${[...filter].join(', ')}`);
+    }
+
+    // Per-job pseudonyms: a profile layer on top of the project's profile.
+    let profile = profileRef;
+    const rules: unknown[] = [];
+    if (job.source_anonymizedpatientid) rules.push({ match: { tag: '(0010,0020)' }, action: { set: job.source_anonymizedpatientid }, name: 'job pseudonym: Patient ID' });
+    if (job.source_anonymizedpatientname) rules.push({ match: { tag: '(0010,0010)' }, action: { set: job.source_anonymizedpatientname }, name: 'job pseudonym: Patient Name' });
+    if (rules.length) {
+      const dir = jobDir(this.cfg, id);
+      mkdirSync(dir, { recursive: true });
+      profile = join(dir, 'profile.json');
+      writeFileSync(profile, JSON.stringify({ name: `job-${id}`, description: `IDIS job ${id}: the project's profile with the job's pseudonyms`, extends: profileRef, rules }, null, 2));
+    }
+    let setup;
+    try {
+      setup = setupDeid({ profile, secretFile: this.cfg.secret_file });
+    } catch (e) {
+      throw new PreProcessError((e as Error).message);
+    }
+    const reportDir = jobReportDir(this.cfg, id);
+    let already = 0;
+    for (const e of Journal.done(join(reportDir, 'journal.ndjson')).values()) if (e.status === 'written') already++;
+    return {
+      inputs: runInputs,
+      files: filter.size > 0 ? kept.length : files,
+      out,
+      profile,
+      key: setup.env?.key,
+      profileName: setup.profile.name,
+      profileOptions: setup.profile.options as string[],
+      already,
+    };
+  }
+}
