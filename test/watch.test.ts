@@ -57,7 +57,9 @@ interface Daemon {
 }
 
 function startDaemon(d: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Daemon {
-  const args = [BIN, 'watch', join(d, 'inbox'), '--out', join(d, 'out'), '--json', '--settle-ms', '200', '--threads', '1', '--stats-s', '1', ...extra];
+  const defaults: Record<string, string> = { '--settle-ms': '200', '--threads': '1', '--stats-s': '1' };
+  for (const k of Object.keys(defaults)) if (extra.includes(k)) delete defaults[k];
+  const args = [BIN, 'watch', join(d, 'inbox'), '--out', join(d, 'out'), '--json', ...Object.entries(defaults).flat(), ...extra];
   const child = spawn(process.execPath, args, { env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: any[] = [];
   let buf = '';

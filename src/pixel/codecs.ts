@@ -244,7 +244,10 @@ export async function encodeFrame(ts: string, frame: DecodedFrame, opts: EncodeO
   if (family === 'jpeg-lossless') {
     if (!lossless) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: 'JPEG lossless is lossless only', transferSyntax: ts });
     const pixels = frame.planar ? toInterleaved(frame) : frame.pixels;
-    return encodeJpegLossless({ pixels, width: frame.width, height: frame.height, components: frame.components, precision: frame.bitsPerSample });
+    const input = { pixels, width: frame.width, height: frame.height, components: frame.components, precision: frame.bitsPerSample };
+    const enc = encodeJpegLossless(input);
+    const back = decodeJpegLossless(ts, enc, frame.photometric ?? '');
+    return back.pixels.equals(pixels) ? enc : encodeJpegLossless({ ...input, trailingPad: true });
   }
   const spec = SPEC[family];
   const m = await loadModule(spec.module);
@@ -270,6 +273,8 @@ export async function encodeFrame(ts: string, frame: DecodedFrame, opts: EncodeO
       set('setInterleaveMode', frame.components > 1 ? (frame.interleave ?? (frame.planar ? 0 : 2)) : 0);
       set('setNearLossless', lossless ? 0 : (opts.near ?? frame.near ?? 2));
     } else if (family === 'j2k') {
+      // OpenJPEG refuses more decomposition levels than the smaller side allows.
+      set('setDecompositions', Math.max(0, Math.min(5, Math.floor(Math.log2(Math.min(frame.width, frame.height))) - 1)));
       set('setQuality', lossless, lossless ? 0 : (opts.quantizationStep ?? 0.005));
     } else {
       set('setQuality', lossless, lossless ? 0 : (opts.quantizationStep ?? 0.005));

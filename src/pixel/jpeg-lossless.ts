@@ -12,6 +12,12 @@ export interface LosslessInput {
   components: number;
   /** 2–16 bits; samples must hold unsigned values below 2^precision. */
   precision: number;
+  /**
+   * Append one stuffed all-ones byte after the scan's padding. Conforming decoders stop after the
+   * last sample and skip it; it keeps decoders that read a byte ahead (jpeg-lossless-decoder-js)
+   * from taking the EOI marker for the last sample's code.
+   */
+  trailingPad?: boolean;
 }
 
 class BitWriter {
@@ -64,6 +70,7 @@ export function encodeJpegLossless(input: LosslessInput): Buffer {
     }
   }
   const scan = bw.finish();
+  if (input.trailingPad) scan.push(0xff, 0x00);
   const head: number[] = [0xff, 0xd8];
   // SOF3
   head.push(0xff, 0xc3, 0, 8 + 3 * nc, p, h >> 8, h & 0xff, w >> 8, w & 0xff, nc);

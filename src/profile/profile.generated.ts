@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema and run `npm run gen`.
-// schema sha256: b199d25bbb4a5919dd6f16b67072df9c602096d2173d579fb5e6e5c9481ced13
+// schema sha256: 403fd064629d4815ddb0d667a1816f32de308980e356db3f98637558506a4c5c
 
 /**
  * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
@@ -69,7 +69,7 @@ export interface Profile {
    */
   $schema?: string;
   /**
-   * Short name, used by --profile.
+   * Short name, used by --profile (a + joins the names of composed profiles).
    */
   name: string;
   description?: string;

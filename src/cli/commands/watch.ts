@@ -100,6 +100,9 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON) on stdout' }) as never,
   handler: async (args) => {
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
+    for (const k of ['settle-ms', 'rescan-s', 'stats-s', 'study-quiet', 'threads', 'out', 'state', 'done', 'failed', 'quarantine'] as const) {
+      if (Array.isArray(args[k])) throw new UsageError(`--${k} is given more than once`);
+    }
     for (const k of ['settle-ms', 'rescan-s', 'stats-s'] as const) {
       if (!(args[k] >= 0) || (k !== 'settle-ms' && args[k] === 0)) throw new UsageError(`--${k} takes a positive number`);
     }
