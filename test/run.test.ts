@@ -162,3 +162,20 @@ t.test('run killed with SIGKILL mid-way, then --resume → every input once, no 
   t.same(leftovers, [], 'no temp files left, not even those of the killed run');
   for (const f of report.anonymized_files) t.equal(statSync(f.path).size, f.size_in_bytes);
 });
+
+t.test('run with an aborted signal → no new file started after the abort, report FAILED with the reason', { skip }, async (t) => {
+  const d = tmp(t);
+  writeInstances(join(d, 'in'), 40);
+  const ac = new AbortController();
+  const report = await run({
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { profile: 'basic', options: [], key: KEY, record: false },
+    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'), signal: ac.signal,
+    onEvent: (e) => {
+      if (e.type === 'file' && e.counts.done === 5) ac.abort('job cancelled');
+    },
+  });
+  t.ok(report.results.samples_processed < 40, `stopped early (${report.results.samples_processed} of 40)`);
+  t.equal(report.status, 'FAILED');
+  t.match(report.results.error, /cancelled: job cancelled/);
+  t.equal(countFiles(join(d, 'out')), report.anonymized_files.length, 'every started file finished and is reported');
+});

@@ -5,6 +5,7 @@ import { UsageError } from '../run/run.js';
 import { benchCommand } from './commands/bench.js';
 import { dumpCommand } from './commands/dump.js';
 import { profileCommand } from './commands/profile.js';
+import { previewCommand } from './commands/preview.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('anon')
     .usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).')
     .command(runCommand)
+    .command(previewCommand)
     .command(serveCommand)
     .command(dumpCommand)
     .command(profileCommand)

@@ -7,8 +7,12 @@ import type { EngineProfile, OptionName } from './types.js';
 export { VERSION } from '../version.js';
 import { VERSION } from '../version.js';
 
-/** Options whose work is on pixel data: not done by this engine yet, so never claimed. */
-const PIXEL_OPTIONS: OptionName[] = ['cleanPixelData', 'cleanRecognizableVisualFeatures'];
+/**
+ * Clean Recognizable Visual Features needs face and feature detection, which this engine does not
+ * do: refused, never claimed. (Clean Pixel Data is done per image by mask rules, and its code is
+ * added to the images actually cleaned.)
+ */
+const PIXEL_OPTIONS: OptionName[] = ['cleanRecognizableVisualFeatures'];
 
 export interface EnvOptions {
   key: Buffer;
@@ -24,7 +28,7 @@ export interface EnvOptions {
 export function createDeidEnv(profile: EngineProfile, opts: EnvOptions): DeidEnv {
   const unsupported = profile.options.filter((o) => PIXEL_OPTIONS.includes(o));
   if (unsupported.length) {
-    throw new DeidError('DEID_UNSUPPORTED', `option ${unsupported.join(', ')} needs pixel cleaning, which this build does not do`);
+    throw new DeidError('DEID_UNSUPPORTED', `option ${unsupported.join(', ')} needs recognition of visual features, which this build does not do`);
   }
   return { key: opts.key, rules: new CompiledRules(profile), profile, pseudonymTable: opts.pseudonymTable, recorder: opts.recorder, version: VERSION, explain: opts.explain };
 }

@@ -40,9 +40,11 @@ export function applyMarks(st: FileState): void {
   const options = env.profile.options;
   ds.set(str(PATIENT_IDENTITY_REMOVED, 'CS', ['YES']));
   const method = [`ANONFLOW ${env.version}`, `PROFILE ${env.profile.name.toUpperCase()}`.slice(0, 64)];
-  if (options.length) method.push(...options.map((o) => `OPTION ${o}`.slice(0, 64)));
+  const claimed = options.filter((o) => o !== 'cleanPixelData');
+  if (claimed.length) method.push(...claimed.map((o) => `OPTION ${o}`.slice(0, 64)));
   ds.set(str(DEIDENTIFICATION_METHOD, 'LO', method));
-  const codes = DEID_CODES.filter((c) => c.option === null || options.includes(c.option));
+  // Clean Pixel Data is claimed per image, by markPixelsCleaned, only where pixels were cleaned.
+  const codes = DEID_CODES.filter((c) => c.option === null || (c.option !== 'cleanPixelData' && options.includes(c.option)));
   const seq = new Element(DEIDENTIFICATION_METHOD_CODES, 'SQ', 0);
   seq.items = codes.map(codeItem);
   ds.set(seq);

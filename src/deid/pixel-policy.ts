@@ -31,7 +31,8 @@ export function decidePixels(f: DicomFile, profile: EngineProfile): PixelDecisio
       const el = f.dataset.get(tag);
       let v: string | undefined;
       try {
-        v = el && !el.items && !el.fragments ? decodeStrings(el, ctx).join('\\') : undefined;
+        // A sequence or bulk value is present but has no text: '' lets `present` conditions see it.
+        v = !el ? undefined : el.items || el.fragments || el.value === undefined ? '' : decodeStrings(el, ctx).join('\\');
       } catch {
         v = undefined;
       }

@@ -82,7 +82,9 @@ export class FileState {
     if (this.cache.has(tag)) return this.cache.get(tag);
     const el = this.original.get(tag);
     let v: string | undefined;
-    if (el && !el.items && !el.fragments) {
+    if (el && (el.items || el.fragments || el.value === undefined)) {
+      v = ''; // present, but no text: `present` conditions see it, value tests do not match
+    } else if (el) {
       try {
         v = decodeStrings(el, this.top).join('\\');
       } catch {

@@ -163,6 +163,10 @@ export function planOutput(f: DicomFile): OutputPlan {
 
 const BLOCK = 1024 * 1024;
 
+let sharedBlock: Buffer | undefined;
+/** One copy buffer per thread, reused by every write: a fresh 1 MiB per file would pile up as garbage. */
+const copyBlock = (): Buffer => (sharedBlock ??= Buffer.allocUnsafe(BLOCK));
+
 function* chunkBuffers(list: ChunkList, block = BLOCK): Generator<Buffer> {
   for (const c of list.chunks) {
     if (Buffer.isBuffer(c)) {
@@ -199,7 +203,7 @@ function writeChunks(fd: number, list: ChunkList): void {
       writeAll(fd, c.src.buffer.subarray(c.start, c.end));
       continue;
     }
-    const block = Buffer.allocUnsafe(Math.min(BLOCK, c.end - c.start));
+    const block = copyBlock();
     for (let at = c.start; at < c.end; ) {
       const n = c.src.readInto(block, 0, at, Math.min(block.length, c.end - at));
       if (n === 0) throw new DicomError({ code: 'IO', message: `source ended at ${at} while copying` });

@@ -195,6 +195,8 @@ function decodeJpegLossless(ts: string, data: Buffer, sourcePhotometric: string)
   const h = jpegHeader(data);
   if (!h) throw new PixelError({ code: 'PIXEL_DECODE', message: 'no JPEG frame header', transferSyntax: ts });
   if (h.sof !== 3) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `JPEG SOF${h.sof} in lossless transfer syntax ${ts}`, transferSyntax: ts });
+  // jpeg-lossless-decoder-js mis-orders samples of multi-component streams above 8 bits (found in testing).
+  if (h.components > 1 && h.precision > 8) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `JPEG lossless with ${h.components} components of ${h.precision} bits`, transferSyntax: ts });
   const { Decoder } = require('jpeg-lossless-decoder-js') as { Decoder: new () => { decode(b: ArrayBuffer, off: number, len: number, numBytes: number): Uint8Array | Uint16Array } };
   const bytes = h.precision > 8 ? 2 : 1;
   let arr: Uint8Array | Uint16Array;

@@ -24,7 +24,15 @@ export async function openPool(cfg: WorkerConfig, threads: number): Promise<File
     return { run: processor, threads: 0, close: async () => {} };
   }
   const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: workerURL().href, workerData: cfg, minThreads: threads, maxThreads: threads });
+  const pool = new Piscina({
+    filename: workerURL().href,
+    workerData: cfg,
+    minThreads: threads,
+    maxThreads: threads,
+    // A worker holds one file's header at a time: a small heap makes V8 collect early, keeping
+    // memory flat over millions of files (bulk values never enter the heap).
+    resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 },
+  });
   return {
     run: (t) => pool.run(t) as Promise<FileResult>,
     threads,

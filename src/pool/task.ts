@@ -14,6 +14,10 @@ export interface WorkerConfig {
   layout: Layout;
   /** Where temporary files are written before their rename. */
   tmpDir?: string;
+  /** Rectangles masked in every image (--mask x,y,w,h). */
+  masks?: { x: number; y: number; width: number; height: number }[];
+  /** Folder for review PNGs of masked and quarantined images. */
+  previews?: string;
 }
 
 /** One file to process: the main thread sends paths, never buffers. */

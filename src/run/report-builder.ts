@@ -85,7 +85,7 @@ export class ReportBuilder {
   }
 
   /** Completes the report and writes report.json. */
-  finish(): RunReport {
+  finish(cancelled?: string): RunReport {
     const r = this.report;
     const ended = Date.now();
     r.completed_at = new Date(ended).toISOString();
@@ -93,6 +93,10 @@ export class ReportBuilder {
     const failed = r.failures.length || r.quarantined.length;
     r.status = failed ? 'FAILED' : 'SUCCEEDED';
     if (failed) r.results.error = `${r.failures.length} file(s) failed, ${r.quarantined.length} quarantined`;
+    if (cancelled) {
+      r.status = 'FAILED';
+      r.results.error = r.results.error ? `${cancelled}; ${r.results.error}` : cancelled;
+    }
     const sorted = this.timings.slice(0, this.timed).sort();
     const usage = process.resourceUsage();
     r.performance = {

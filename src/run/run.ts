@@ -6,6 +6,9 @@ import pLimit from 'p-limit';
 import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
 import { deidentify } from '../deid/engine.js';
 import { decidePixels } from '../deid/pixel-policy.js';
+import { cleanPixels, markPixelsCleaned, maskRegions, writePreview } from '../deid/pixels-apply.js';
+import type { RegionSpec } from '../deid/types.js';
+import { PixelError, type MaskRegion } from '../pixel/index.js';
 import { DeidError } from '../deid/errors.js';
 import type { DeidEnv } from '../deid/state.js';
 import { DicomError } from '../dicom/errors.js';
@@ -62,7 +65,17 @@ const asFileError = (e: unknown): FileError | undefined => {
 export async function processFile(
   path: string,
   rel: string,
-  opts: { out: string; layout: Layout; env?: DeidEnv; noClobber?: boolean; tmpDir?: string },
+  opts: {
+    out: string;
+    layout: Layout;
+    env?: DeidEnv;
+    noClobber?: boolean;
+    tmpDir?: string;
+    /** Rectangles masked in every image (--mask), on top of the profile's mask rules. */
+    masks?: RegionSpec[];
+    /** Folder for review PNGs of masked and quarantined images (--previews). */
+    previews?: string;
+  },
 ): Promise<FileOutcome> {
   let f;
   try {
@@ -78,18 +91,38 @@ export async function processFile(
     // de-identified with its patients' keys and its offsets recomputed, in the mirror layout only.
     const dicomdir = isDicomdir(f);
     if (dicomdir && opts.layout === 'hierarchy') return { status: 'skipped', path, reason: dicomdirForHierarchy(f) };
+    let masked: MaskRegion[] | undefined;
     if (opts.env && !dicomdir) {
       const pixels = decidePixels(f, opts.env.profile);
-      if (pixels.kind === 'quarantine') return { status: 'quarantined', path, reason: pixels.reason };
-      if (pixels.kind === 'mask') {
-        const name = pixels.rule.name ?? `pixels.masks[${pixels.index}]`;
-        return { status: 'quarantined', path, reason: `mask rule ${name} selects the image, but this build cannot clean pixel data: not written` };
+      const extra = opts.masks ?? [];
+      if (pixels.kind === 'quarantine' && extra.length === 0) {
+        if (opts.previews) await writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
+        return { status: 'quarantined', path, reason: pixels.reason };
+      }
+      if (pixels.kind === 'mask' || extra.length > 0) {
+        const regions = maskRegions(pixels.kind === 'mask' ? pixels.rule : undefined, extra);
+        try {
+          await cleanPixels(f, regions, opts.env.profile.pixels?.lossy ?? 'explicitLittleEndian');
+        } catch (e) {
+          if (!(e instanceof PixelError)) throw e;
+          if (opts.previews) await writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
+          return { status: 'quarantined', path, reason: `pixel data could not be cleaned (${e.code}: ${e.message}): not written` };
+        }
+        masked = regions;
       }
     }
-    const result = !opts.env ? { entities: {}, warnings: [] } : dicomdir ? deidentifyDicomdir(f, opts.env) : deidentify(f, opts.env);
+    const result: { entities: Record<string, number>; warnings: string[] } = !opts.env
+      ? { entities: {}, warnings: [] }
+      : dicomdir
+        ? deidentifyDicomdir(f, opts.env)
+        : deidentify(f, opts.env);
+    if (masked) {
+      markPixelsCleaned(f);
+      result.entities = { ...result.entities, pixel_regions: (result.entities.pixel_regions ?? 0) + masked.length };
+    }
     if (dicomdir) fixDirectoryOffsets(f);
     const base = outputPath(opts.out, opts.layout, rel, f);
-    mkdirSync(dirname(base), { recursive: true });
+    ensureDir(dirname(base));
     const warnings = [...f.warnings, ...result.warnings];
     // No-clobber: a name already holding other bytes (the same instance in another encoding, or
     // another file reusing its UIDs) is never replaced; the file gets the next free suffix.
@@ -98,6 +131,7 @@ export async function processFile(
       const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir });
       if (written.existing === 'different') continue;
       if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
+      if (masked && opts.previews) await writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
       return { status: 'written', path, output, size: written.size, entities: result.entities, warnings, alreadyPresent: written.existing === 'identical' };
     }
     return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${MAX_SUFFIX} different files already claim the output name ${base}` } };
@@ -108,6 +142,15 @@ export async function processFile(
   } finally {
     closeDicom(f);
   }
+}
+
+/** Folders known to exist: most files of a run share their folder with the previous one. */
+const madeDirs = new Set<string>();
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  if (madeDirs.size > 10_000) madeDirs.clear(); // bounded: a cache, not a record
+  madeDirs.add(dir);
 }
 
 /** Different files one output name may take (name, name.1 … name.N-1) before a file fails. */
@@ -145,6 +188,11 @@ export interface RunOptions {
   resume?: boolean;
   recorder?: MappingRecorder;
   onEvent?: (e: RunEvent) => void;
+  /**
+   * Stops the run: no new file is started, files in flight finish (and are journaled), and the
+   * report says CANCELLED-like FAILED with the reason. A resumed run picks up from there.
+   */
+  signal?: AbortSignal;
 }
 
 const TEMP_ROOT = '.anonflow-tmp';
@@ -227,6 +275,7 @@ export async function run(opts: RunOptions): Promise<RunReport> {
   const pending = new Set<Promise<void>>();
   try {
     for await (const entry of walk(opts.inputs)) {
+      if (opts.signal?.aborted) break;
       if (done.has(entry.path)) continue;
       const p: Promise<void> = limit(() => pool.run({ path: entry.path, rel: entry.rel })).then(finish);
       pending.add(p);
@@ -244,7 +293,7 @@ export async function run(opts: RunOptions): Promise<RunReport> {
       /* another run's temp files are there */
     }
   }
-  const report = builder.finish();
+  const report = builder.finish(opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'by request')}` : undefined);
   opts.onEvent?.({ type: 'end', report });
   return report;
 }

@@ -456,7 +456,8 @@ export class WatchDaemon {
     const o = result.outcome;
     let entry: JournalEntry;
     let dest: Destination;
-    if (o.status === 'skipped') {
+    if (o.status === 'skipped' || o.status === 'quarantined') {
+      // Not DICOM, a DICOMDIR under hierarchy, or refused by the pixel policy: kept aside with the reason.
       entry = { input: path, status: 'quarantined', reason: o.reason };
       dest = 'quarantine';
     } else {

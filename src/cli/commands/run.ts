@@ -5,6 +5,7 @@ import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
 import { run, UsageError } from '../../run/run.js';
+import { parseMaskArg } from '../../pixel/index.js';
 import { composeProfiles } from '../../run/compose.js';
 import { setupDeid } from '../../run/setup.js';
 
@@ -20,6 +21,8 @@ interface RunArgs {
   'export-mapping'?: string;
   'report-dir'?: string;
   resume?: string;
+  mask: string[];
+  previews?: string;
   quiet: boolean;
   json: boolean;
 }
@@ -39,6 +42,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('pseudonyms', { type: 'string', describe: 'CSV mapping original Patient IDs to pseudo IDs and names (anonapi mapping format)' })
       .option('export-mapping', { type: 'string', describe: 'folder for uid_mapping.csv and patid_mapping.csv (MIDI-B, mode 0600), outside --out' })
       .option('report-dir', { type: 'string', describe: 'where the run journal and JSON report go (default ./anon-runs/<run-id>/)' })
+      .option('mask', { type: 'string', array: true, default: [], describe: 'a rectangle x,y,w,h to blank in every image, on top of the profile\'s mask rules (repeatable)' })
+      .option('previews', { type: 'string', describe: 'folder for review PNGs of every masked or quarantined image' })
       .option('resume', { type: 'string', describe: 'continue the run whose report folder this is: inputs already done are not redone' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
       .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON), the last one holding the report' }) as never,
@@ -51,6 +56,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const setup = setupDeid({ profile: profilePath, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
     const mode: ProgressMode = args.json ? 'json' : args.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines';
     if (mode === 'lines' || mode === 'tty') for (const n of setup.notes) console.error(`anon: ${n}`);
+    let masks: { x: number; y: number; width: number; height: number }[];
+    try {
+      masks = args.mask.map(parseMaskArg);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const reportDir = resolve(args.resume ?? args['report-dir'] ?? join('anon-runs', new Date().toISOString().replace(/[:.]/g, '-')));
     const recorder = mappingDir ? new MappingRecorder() : undefined;
     const progress = new Progress(mode, args.inputs);
@@ -64,6 +75,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         key: setup.env?.key,
         pseudonyms: args.pseudonyms ? resolve(args.pseudonyms) : undefined,
         record: recorder !== undefined,
+        masks,
+        previews: args.previews ? resolve(args.previews) : undefined,
       },
       profileName: setup.profile.name,
       profileOptions: setup.profile.options,
