@@ -45,6 +45,8 @@ export interface RunReport {
     cpu_seconds: number;
     peak_rss_mib: number;
   };
+  /** The independent check of the outputs (anon run --verify). */
+  verification?: unknown;
   /** Set when a per-file list was cut at this length: journal.ndjson beside the report has every file. */
   lists_truncated_at?: number;
 }

@@ -471,6 +471,7 @@ function checkMarks(pair: Pair, f: DicomFile, st: RunState): void {
   const options = new Set(st.profile.options);
   for (const code of DEID_CODES) {
     if (code.option !== null && !options.has(code.option)) continue;
+    if (code.option === 'cleanPixelData') continue; // claimed per image, where pixels were masked (checkPixels)
     if (!codes.has(`${code.codeValue}|${code.codingSchemeDesignator}`)) {
       c.add('MARKS_MISSING', { ...at, path: formatTag(T.METHOD_CODES), message: `DeidentificationMethodCodeSequence lacks ${code.codeValue} (${code.codeMeaning})` });
     }
@@ -483,7 +484,15 @@ function checkMarks(pair: Pair, f: DicomFile, st: RunState): void {
 }
 
 function checkPixels(pair: Pair, fin: DicomFile, fout: DicomFile, c: Collector): void {
-  // No masking exists yet: pixel data must be identical everywhere.
+  // An image whose pixels were masked says so: code 113101 and BurnedInAnnotation NO. Any other
+  // image must keep its pixel data exactly.
+  const codes = fout.dataset.get(T.METHOD_CODES)?.items ?? [];
+  const masked = codes.some((it) => it.dataset.get(0x00080100)?.value?.toString('latin1').trim() === '113101');
+  if (masked) {
+    const bia = fout.dataset.get(0x00280301)?.value?.toString('latin1').trim();
+    if (bia !== 'NO') c.add('MARKS_MISSING', { input: pair.input, output: pair.output, path: formatTag(0x00280301), message: `pixels masked (113101) but BurnedInAnnotation is ${bia === undefined ? 'missing' : `"${bia}"`}` });
+    return;
+  }
   for (const tag of PIXEL_TAGS) {
     const a = fin.dataset.get(tag);
     if (!a) continue;

@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
@@ -8,6 +8,7 @@ import { run, UsageError } from '../../run/run.js';
 import { parseMaskArg } from '../../pixel/index.js';
 import { composeProfiles } from '../../run/compose.js';
 import { setupDeid } from '../../run/setup.js';
+import { verifyReportDir } from '../../verify/index.js';
 
 interface RunArgs {
   inputs: string[];
@@ -23,6 +24,7 @@ interface RunArgs {
   resume?: string;
   mask: string[];
   previews?: string;
+  verify: boolean;
   quiet: boolean;
   json: boolean;
 }
@@ -44,6 +46,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('report-dir', { type: 'string', describe: 'where the run journal and JSON report go (default ./anon-runs/<run-id>/)' })
       .option('mask', { type: 'string', array: true, default: [], describe: 'a rectangle x,y,w,h to blank in every image, on top of the profile\'s mask rules (repeatable)' })
       .option('previews', { type: 'string', describe: 'folder for review PNGs of every masked or quarantined image' })
+      .option('verify', { type: 'boolean', default: false, describe: 'check the outputs independently at the end (anon verify) and add the result to the report; exit 1 on any residual identifier' })
       .option('resume', { type: 'string', describe: 'continue the run whose report folder this is: inputs already done are not redone' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
       .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON), the last one holding the report' }) as never,
@@ -93,6 +96,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
         if (e instanceof PseudoError) throw new UsageError(e.message);
         throw e;
       }
+    }
+    if (args.verify) {
+      const verification = await verifyReportDir(reportDir, { profile: profilePath, options: setup.profile.options });
+      report.verification = verification;
+      writeFileSync(join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+      if (mode === 'json') console.log(JSON.stringify({ type: 'verify', result: verification }));
+      else if (mode !== 'quiet') {
+        console.log(`verify: ${verification.ok ? 'OK' : 'FAILED'}: ${verification.pairs} pairs, ${verification.summary.errors} error(s) (${verification.summary.residual_identifiers} residual identifier(s)), ${verification.summary.warnings} warning(s)`);
+        for (const f of verification.findings.filter((x) => x.severity === 'error').slice(0, 20)) console.log(`  ${f.code} ${f.output ?? f.input ?? ''} ${f.path ?? ''}: ${f.message}`);
+      }
+      if (!verification.ok) process.exitCode = 1;
     }
     if (mode === 'lines' || mode === 'tty') {
       console.log(
