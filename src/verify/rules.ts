@@ -185,7 +185,10 @@ export class VerifyRules {
   }
 
   /** What must be true of the element's value after de-identification. */
-  expect(s: Subject, read: TopReader): Expect {
+  expect(subject: Subject, read: TopReader): Expect {
+    // An explicit UN of a tag the dictionary knows is judged by its real VR (writers convert implicit files that way).
+    const dictVR = subject.vr === 'UN' && ((subject.tag >>> 16) & 1) === 0 ? lookup(subject.tag)?.vr : undefined;
+    const s: Subject = dictVR && /^[A-Z]{2}$/.test(dictVR) ? { ...subject, vr: dictVR } : subject;
     const { action, origin } = this.action(s, read);
     const priv = ((s.tag >>> 16) & 1) === 1;
     if (typeof action !== 'string') {

@@ -230,7 +230,8 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
     if (!inTop.has(tag)) inTop.set(tag, topString(fin, tag));
     return inTop.get(tag);
   };
-  const patient = read(T.PATIENT_ID) || read(T.PATIENT_NAME) || '(no patient id)';
+  // One date offset per patient: keyed by Patient ID, else Name, else the study (as documented).
+  const patient = read(T.PATIENT_ID) || read(T.PATIENT_NAME) || read(0x0020000d) || '(no patient id)';
   const sure = !st.ambiguous.has(`${pair.input}\0${pair.output}`);
 
   // ---- the input: what must not survive, what is kept, UIDs and dates to follow
@@ -345,6 +346,8 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
   // ---- same-path comparisons: UIDs remapped, references, dates shifted
   for (const [path, info] of inElements) {
     if (info.vr !== 'UI' && info.expect.kind !== 'shift') continue;
+    // Under a sequence the profile removes or replaces by a dummy (D), dates are not shifted: they go.
+    if (info.vr !== 'UI' && info.underRemoved) continue;
     const out = outElements.get(path);
     if (info.vr === 'UI') {
       const inValues = (info.values ?? []).map(normalizeUID);
