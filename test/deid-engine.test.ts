@@ -6,6 +6,7 @@
 import t from 'tap';
 import { buildDicom, encodeElements, TS, type FixtureElement } from '../fixtures/build.js';
 import { createDeidEnv } from '../src/deid/env.js';
+import { deidentify } from '../src/deid/engine.js';
 import { DeidError } from '../src/deid/errors.js';
 import type { EngineProfile, OptionName } from '../src/deid/types.js';
 import type { DataSet, Element } from '../src/dicom/dataset.js';
@@ -480,17 +481,23 @@ t.test('elements written as explicit UN → UIDs still remapped, names still pse
   }
 });
 
-t.test('createDeidEnv with a pixel option → refused with DEID_UNSUPPORTED before any file is touched', async (t) => {
-  for (const option of ['cleanPixelData', 'cleanRecognizableVisualFeatures'] as OptionName[]) {
-    let error: unknown;
-    try {
-      createDeidEnv(basicProfile([option]), { key: TEST_KEY });
-    } catch (e) {
-      error = e;
-    }
-    t.ok(error instanceof DeidError, `${option}: a DeidError`);
-    t.equal((error as DeidError | undefined)?.code, 'DEID_UNSUPPORTED', `${option}: DEID_UNSUPPORTED`);
+t.test('createDeidEnv with Clean Recognizable Visual Features → refused with DEID_UNSUPPORTED before any file is touched', async (t) => {
+  let error: unknown;
+  try {
+    createDeidEnv(basicProfile(['cleanRecognizableVisualFeatures']), { key: TEST_KEY });
+  } catch (e) {
+    error = e;
   }
+  t.ok(error instanceof DeidError, 'a DeidError');
+  t.equal((error as DeidError | undefined)?.code, 'DEID_UNSUPPORTED');
+});
+
+t.test('createDeidEnv with Clean Pixel Data → accepted; its code is claimed per cleaned image, not by the marks', async (t) => {
+  const env = createDeidEnv(basicProfile(['cleanPixelData']), { key: TEST_KEY });
+  const f = parseDicom(instance({ sop: `${ROOT}.99.1` }));
+  deidentify(f, env);
+  const codes = (f.dataset.get(0x00120064)?.items ?? []).map((it) => it.dataset.get(0x00080100)!.value!.toString('latin1').trim());
+  t.same(codes, ['113100'], 'an image not masked does not claim 113101');
 });
 
 t.test('Content Sequence with cleanStructuredContent → text content items cleaned of the patient’s name', async (t) => {

@@ -10,6 +10,13 @@ import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
 import { watchCommand } from './commands/watch.js';
+import { batchCommand } from './commands/client/batch.js';
+import { createCommand } from './commands/client/create.js';
+import { jobCommand } from './commands/client/job.js';
+import { mapCommand } from './commands/client/map.js';
+import { selectCommand } from './commands/client/select.js';
+import { serverCommand } from './commands/client/server.js';
+import { settingsCommand } from './commands/client/settings.js';
 
 
 /** The CLI edge: the only place that prints errors and sets exit codes. */
@@ -30,6 +37,13 @@ export async function main(argv: string[]): Promise<void> {
     .command(benchCommand)
     .command(verifyCommand)
     .command(watchCommand)
+    .command(serverCommand)
+    .command(jobCommand)
+    .command(batchCommand)
+    .command(mapCommand)
+    .command(selectCommand)
+    .command(createCommand)
+    .command(settingsCommand)
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

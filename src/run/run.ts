@@ -277,7 +277,15 @@ export async function run(opts: RunOptions): Promise<RunReport> {
     for await (const entry of walk(opts.inputs)) {
       if (opts.signal?.aborted) break;
       if (done.has(entry.path)) continue;
-      const p: Promise<void> = limit(() => pool.run({ path: entry.path, rel: entry.rel })).then(finish);
+      const task = { path: entry.path, rel: entry.rel };
+      // A worker that dies (out of memory on a pathological file, a bug) fails that file, not the run.
+      const p: Promise<void> = limit(() =>
+        pool.run(task).catch((e: unknown): FileResult => ({
+          outcome: { status: 'failed', path: task.path, error: { code: 'INTERNAL', message: `processing stopped unexpectedly: ${(e as Error)?.message ?? String(e)}` } },
+          bytesIn: 0,
+          ms: 0,
+        })),
+      ).then(finish);
       pending.add(p);
       void p.finally(() => pending.delete(p)).catch(() => {});
       if (pending.size >= inFlight * 2) await Promise.race(pending);
