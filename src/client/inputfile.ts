@@ -3,7 +3,7 @@
 // holding any recognised header defines the columns; rows above it and unrecognised columns are
 // ignored. Headers match after lower-casing and removing spaces, `_`, `-` and `.`.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ClientError } from './errors.js';
 import { readXlsxFirstSheet } from './xlsx.js';
@@ -28,11 +28,12 @@ export function columnType(header: string): ColumnType | undefined {
 export type InputRow = Partial<Record<ColumnType, string>>;
 
 /** Rows of an input file with the columns found; `required` must be among them. */
-export function readInputFile(file: string, required: ColumnType): InputRow[] {
+export async function readInputFile(file: string, required: ColumnType): Promise<InputRow[]> {
   const ext = extname(file).toLowerCase();
   let grid: string[][];
+  if (!existsSync(file)) throw new ClientError(`no input file ${file}`);
   if (ext === '.csv' || ext === '.txt') grid = parseCsvText(decode(readFileSync(file)));
-  else if (ext === '.xlsx') grid = readXlsxFirstSheet(file);
+  else if (ext === '.xlsx') grid = await readXlsxFirstSheet(file);
   else if (ext === '.xls') throw new ClientError(`${file}: the old binary .xls format is not supported; save it as .xlsx or .csv`);
   else throw new ClientError(`${file}: unknown input file type ${ext || '(none)'} (use .csv, .txt or .xlsx)`);
   return rowsFrom(grid, required, file);

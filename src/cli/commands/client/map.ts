@@ -102,11 +102,11 @@ export const mapCommand: CommandModule = {
             .positional('folders', { type: 'string', array: true })
             .option('input-file', fileOption)
             .option('check-dicom', { type: 'boolean', default: false, describe: 'select by DICOM header instead of by extension' }),
-        handler: guarded((a: { folders?: string[]; 'input-file'?: string; 'check-dicom': boolean }) => {
+        handler: guarded(async (a: { folders?: string[]; 'input-file'?: string; 'check-dicom': boolean }) => {
           const c = ctx();
           readMapping(mappingPath(c.cwd)); // fail before writing selections
           const wanted: { folder: string; pseudonym?: string }[] = (a.folders ?? []).map((f) => ({ folder: String(f) }));
-          if (a['input-file']) for (const r of readInputFile(resolve(c.cwd, a['input-file']), 'folder')) wanted.push({ folder: r.folder!, pseudonym: r.pseudonym });
+          if (a['input-file']) for (const r of await readInputFile(resolve(c.cwd, a['input-file']), 'folder')) wanted.push({ folder: r.folder!, pseudonym: r.pseudonym });
           if (wanted.length === 0) throw new ClientError('name folders, or an input file with -f');
           const rows = wanted.map((w) => newRow(selectStudyFolder(c, w.folder, a['check-dicom']), w.pseudonym));
           addRows(c, rows);
@@ -116,10 +116,10 @@ export const mapCommand: CommandModule = {
         command: 'add-accession-numbers [numbers..]',
         describe: 'Add accession_number: rows (PACS studies)',
         builder: (b: Argv) => b.positional('numbers', { type: 'string', array: true }).option('input-file', fileOption),
-        handler: guarded((a: { numbers?: string[]; 'input-file'?: string }) => {
+        handler: guarded(async (a: { numbers?: string[]; 'input-file'?: string }) => {
           const c = ctx();
           const rows = (a.numbers ?? []).map((n) => newRow(`accession_number:${String(n).trim()}`));
-          if (a['input-file']) for (const r of readInputFile(resolve(c.cwd, a['input-file']), 'accession_number')) rows.push(newRow(`accession_number:${r.accession_number}`, r.pseudonym));
+          if (a['input-file']) for (const r of await readInputFile(resolve(c.cwd, a['input-file']), 'accession_number')) rows.push(newRow(`accession_number:${r.accession_number}`, r.pseudonym));
           if (rows.length === 0) throw new ClientError('name accession numbers, or an input file with -f');
           addRows(c, rows);
         }) as never,
