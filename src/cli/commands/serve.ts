@@ -87,5 +87,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    // Closed cleanly: exit rather than wait on a stray handle of a job still winding down.
+    process.exit(process.exitCode ?? 0);
   },
 };

@@ -153,5 +153,8 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     started = daemon.start();
     await started;
     await stopped;
+    // Everything is flushed and closed by now: exit rather than wait on a stray handle (a
+    // watcher's or a timer's) that would keep a stopped daemon's process alive.
+    process.exit(process.exitCode ?? 0);
   },
 };
