@@ -28,6 +28,8 @@ export interface BenchOptions {
   /** Untimed rounds before the timed ones (default 1). */
   warmup: number;
   threads?: number;
+  /** Output layout passed to anon run (default hierarchy). */
+  layout?: 'hierarchy' | 'mirror';
   /** Parent of the temp folders (default os.tmpdir()). */
   tmp?: string;
   /** Skip the `cp -r` baseline. */
@@ -72,6 +74,7 @@ export interface BenchResult {
   repeat: number;
   warmup: number;
   threads: number | null;
+  layout: string | null;
   rows: BenchRow[];
 }
 
@@ -132,13 +135,14 @@ export function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runAnon(corpus: string, profile: string, work: string, threads: number | undefined, env: NodeJS.ProcessEnv): Promise<RunSample> {
+async function runAnon(corpus: string, profile: string, work: string, threads: number | undefined, env: NodeJS.ProcessEnv, layout?: string): Promise<RunSample> {
   const out = join(work, 'out');
   const reportDir = join(work, 'report');
   rmSync(out, { recursive: true, force: true });
   rmSync(reportDir, { recursive: true, force: true });
   const args = [ANON_BIN, 'run', corpus, '--out', out, '--profile', profile, '--quiet', '--report-dir', reportDir];
   if (threads !== undefined) args.push('--threads', String(threads));
+  if (layout) args.push('--layout', layout);
   const r = await timed(process.execPath, args, env);
   let report: RunReport | undefined;
   try {
@@ -205,7 +209,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const shift = ((round % contenders.length) + contenders.length) % contenders.length;
       const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
       for (const c of order) {
-        const s = c.kind === 'cp' ? await runCp(corpus, work, env) : await runAnon(corpus, c.name, work, o.threads, env);
+        const s = c.kind === 'cp' ? await runCp(corpus, work, env) : await runAnon(corpus, c.name, work, o.threads, env, o.layout);
         const label = round < 0 ? 'warm-up' : `repeat ${round + 1}/${o.repeat}`;
         say(`${label} ${c.name}: ${s.wall_s.toFixed(2)} s${s.peak_rss_mib !== undefined ? `, peak RSS ${s.peak_rss_mib} MiB` : ''}`);
         if (round >= 0) samples.get(c.name)!.push(s);
@@ -251,6 +255,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       repeat: o.repeat,
       warmup: o.warmup,
       threads: o.threads ?? null,
+      layout: o.layout ?? null,
       rows,
     };
   } finally {
@@ -281,7 +286,7 @@ export function formatTable(r: BenchResult): string {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const m = r.machine;
   return [
-    `corpus: ${r.corpus.path}: ${r.corpus.files} files, ${r.corpus.mib.toFixed(1)} MiB; median of ${r.repeat} (after ${r.warmup} warm-up), threads ${r.threads ?? `default (${m.nproc})`}`,
+    `corpus: ${r.corpus.path}: ${r.corpus.files} files, ${r.corpus.mib.toFixed(1)} MiB; median of ${r.repeat} (after ${r.warmup} warm-up), threads ${r.threads ?? `default (${m.nproc})`}, layout ${r.layout ?? 'hierarchy'}`,
     `machine: ${m.nproc} cores, ${m.cpu}, ${m.platform}, Node ${m.node}`,
     line(head),
     line(widths.map((w) => '-'.repeat(w))),

@@ -2,22 +2,29 @@ import { VERSION } from '../version.js';
 import yargs from 'yargs';
 import { DicomError } from '../dicom/errors.js';
 import { UsageError } from '../run/run.js';
-import { benchCommand } from './commands/bench.js';
-import { dumpCommand } from './commands/dump.js';
-import { profileCommand } from './commands/profile.js';
-import { previewCommand } from './commands/preview.js';
-import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
-import { verifyCommand } from './commands/verify.js';
-import { watchCommand } from './commands/watch.js';
-import { batchCommand } from './commands/client/batch.js';
-import { createCommand } from './commands/client/create.js';
-import { jobCommand } from './commands/client/job.js';
-import { mapCommand } from './commands/client/map.js';
-import { selectCommand } from './commands/client/select.js';
-import { serverCommand } from './commands/client/server.js';
-import { settingsCommand } from './commands/client/settings.js';
+import type { CommandModule } from 'yargs';
 
+/**
+ * Each command's module, loaded on demand: `anon run` need not load the server, the pixel
+ * codecs or the client (hundreds of milliseconds at every start, in every worker of a run).
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule<any, any>>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  preview: async () => (await import('./commands/preview.js')).previewCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  dump: async () => (await import('./commands/dump.js')).dumpCommand,
+  profile: async () => (await import('./commands/profile.js')).profileCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  watch: async () => (await import('./commands/watch.js')).watchCommand,
+  server: async () => (await import('./commands/client/server.js')).serverCommand,
+  job: async () => (await import('./commands/client/job.js')).jobCommand,
+  batch: async () => (await import('./commands/client/batch.js')).batchCommand,
+  map: async () => (await import('./commands/client/map.js')).mapCommand,
+  select: async () => (await import('./commands/client/select.js')).selectCommand,
+  create: async () => (await import('./commands/client/create.js')).createCommand,
+  settings: async () => (await import('./commands/client/settings.js')).settingsCommand,
+};
 
 /** The CLI edge: the only place that prints errors and sets exit codes. */
 export async function main(argv: string[]): Promise<void> {
@@ -26,24 +33,14 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  // Only the invoked command is loaded; all of them for --help or a name yargs must reject.
+  const invoked = argv.find((a) => !a.startsWith('-'));
+  const names = invoked !== undefined && invoked in COMMANDS ? [invoked] : Object.keys(COMMANDS);
+  const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
   const cli = yargs(argv)
     .scriptName('anon')
     .usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).')
-    .command(runCommand)
-    .command(previewCommand)
-    .command(serveCommand)
-    .command(dumpCommand)
-    .command(profileCommand)
-    .command(benchCommand)
-    .command(verifyCommand)
-    .command(watchCommand)
-    .command(serverCommand)
-    .command(jobCommand)
-    .command(batchCommand)
-    .command(mapCommand)
-    .command(selectCommand)
-    .command(createCommand)
-    .command(settingsCommand)
+    .command(modules)
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

@@ -31,7 +31,7 @@ export async function openPool(cfg: WorkerConfig, threads: number): Promise<File
     maxThreads: threads,
     // A worker holds one file's header at a time: a small heap makes V8 collect early, keeping
     // memory flat over millions of files (bulk values never enter the heap).
-    resourceLimits: { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 },
   });
   return {
     run: (t) => pool.run(t) as Promise<FileResult>,

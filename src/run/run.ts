@@ -6,9 +6,8 @@ import pLimit from 'p-limit';
 import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
 import { deidentify } from '../deid/engine.js';
 import { decidePixels } from '../deid/pixel-policy.js';
-import { cleanPixels, markPixelsCleaned, maskRegions, writePreview } from '../deid/pixels-apply.js';
 import type { RegionSpec } from '../deid/types.js';
-import { PixelError, type MaskRegion } from '../pixel/index.js';
+import type { MaskRegion } from '../pixel/index.js';
 import { DeidError } from '../deid/errors.js';
 import type { DeidEnv } from '../deid/state.js';
 import { DicomError } from '../dicom/errors.js';
@@ -96,16 +95,17 @@ export async function processFile(
       const pixels = decidePixels(f, opts.env.profile);
       const extra = opts.masks ?? [];
       if (pixels.kind === 'quarantine' && extra.length === 0) {
-        if (opts.previews) await writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
+        if (opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
         return { status: 'quarantined', path, reason: pixels.reason };
       }
       if (pixels.kind === 'mask' || extra.length > 0) {
-        const regions = maskRegions(pixels.kind === 'mask' ? pixels.rule : undefined, extra);
+        const px = await pixelsApply();
+        const regions = px.maskRegions(pixels.kind === 'mask' ? pixels.rule : undefined, extra);
         try {
-          await cleanPixels(f, regions, opts.env.profile.pixels?.lossy ?? 'explicitLittleEndian');
+          await px.cleanPixels(f, regions, opts.env.profile.pixels?.lossy ?? 'explicitLittleEndian');
         } catch (e) {
-          if (!(e instanceof PixelError)) throw e;
-          if (opts.previews) await writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
+          if (!(e instanceof px.PixelError)) throw e;
+          if (opts.previews) await px.writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
           return { status: 'quarantined', path, reason: `pixel data could not be cleaned (${e.code}: ${e.message}): not written` };
         }
         masked = regions;
@@ -117,7 +117,7 @@ export async function processFile(
         ? deidentifyDicomdir(f, opts.env)
         : deidentify(f, opts.env);
     if (masked) {
-      markPixelsCleaned(f);
+      (await pixelsApply()).markPixelsCleaned(f);
       result.entities = { ...result.entities, pixel_regions: (result.entities.pixel_regions ?? 0) + masked.length };
     }
     if (dicomdir) fixDirectoryOffsets(f);
@@ -131,7 +131,7 @@ export async function processFile(
       const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir });
       if (written.existing === 'different') continue;
       if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
-      if (masked && opts.previews) await writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
+      if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
       return { status: 'written', path, output, size: written.size, entities: result.entities, warnings, alreadyPresent: written.existing === 'identical' };
     }
     return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${MAX_SUFFIX} different files already claim the output name ${base}` } };
@@ -143,6 +143,12 @@ export async function processFile(
     closeDicom(f);
   }
 }
+
+/** The pixel library (codecs, sharp) is loaded the first time an image needs it. */
+const pixelsApply = async () => {
+  const [apply, lib] = await Promise.all([import('../deid/pixels-apply.js'), import('../pixel/index.js')]);
+  return { ...apply, PixelError: lib.PixelError };
+};
 
 /** Folders known to exist: most files of a run share their folder with the previous one. */
 const madeDirs = new Set<string>();

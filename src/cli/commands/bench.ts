@@ -10,6 +10,7 @@ interface BenchArgs {
   repeat: number;
   warmup: number;
   threads?: number;
+  layout?: string;
   tmp?: string;
   cp: boolean;
   json: boolean;
@@ -32,6 +33,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('repeat', { type: 'number', default: 3, describe: 'timed rounds; medians are reported' })
       .option('warmup', { type: 'number', default: 1, describe: 'untimed rounds first (page cache, JIT)' })
       .option('threads', { alias: 'j', type: 'number', describe: 'passed to anon run --threads' })
+      .option('layout', { type: 'string', choices: ['hierarchy', 'mirror'], describe: 'passed to anon run --layout (default hierarchy)' })
       .option('tmp', { type: 'string', describe: 'parent folder for temp output (default: the OS temp folder)' })
       .option('cp', { type: 'boolean', default: true, describe: 'include the cp -r baseline (--no-cp to skip)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON' })
@@ -54,6 +56,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       repeat: args.repeat,
       warmup: args.warmup,
       threads: args.threads,
+      layout: args.layout as 'hierarchy' | 'mirror' | undefined,
       tmp: args.tmp,
       noCp: !args.cp,
       onProgress: args.quiet ? undefined : (m) => console.error(`anon bench: ${m}`),

@@ -5,10 +5,9 @@ import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
 import { run, UsageError } from '../../run/run.js';
-import { parseMaskArg } from '../../pixel/index.js';
+import { parseMaskArg } from '../../pixel/regions.js';
 import { composeProfiles } from '../../run/compose.js';
 import { setupDeid } from '../../run/setup.js';
-import { verifyReportDir } from '../../verify/index.js';
 
 interface RunArgs {
   inputs: string[];
@@ -98,6 +97,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
     }
     if (args.verify) {
+      const { verifyReportDir } = await import('../../verify/index.js');
       const verification = await verifyReportDir(reportDir, { profile: profilePath, options: setup.profile.options });
       report.verification = verification;
       writeFileSync(join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
