@@ -140,3 +140,58 @@ t.test('CT image with the basic profile → neither masked nor quarantined, no 1
   t.equal(report.anonymized_files.length, 1);
   t.notOk(codesOf(join(d, 'out', 'ct.dcm')).includes('113101'));
 });
+
+/** A CT frame with an overlay plane whose bits are set over (5..14, 5..14). */
+function withOverlay(): Buffer {
+  const bits = Buffer.alloc(Math.ceil((ROWS * COLS) / 8));
+  for (let y = 5; y < 15; y++) for (let x = 5; x < 15; x++) {
+    const i = y * COLS + x;
+    bits[i >> 3] |= 1 << (i & 7);
+  }
+  const base = parseDicom(usImage({ modality: 'CT', sopClass: '1.2.840.10008.5.1.4.1.1.2' }));
+  const px = base.dataset.get(0x7fe00010)!.value!;
+  return buildDicom({
+    sopClassUID: '1.2.840.10008.5.1.4.1.1.2',
+    elements: [
+      { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
+      { tag: 0x00080018, vr: 'UI', value: '2.25.31337' },
+      { tag: 0x00080060, vr: 'CS', value: 'CT' },
+      { tag: 0x00280002, vr: 'US', value: [1] },
+      { tag: 0x00280004, vr: 'CS', value: 'MONOCHROME2' },
+      { tag: 0x00280010, vr: 'US', value: [ROWS] },
+      { tag: 0x00280011, vr: 'US', value: [COLS] },
+      { tag: 0x00280100, vr: 'US', value: [8] },
+      { tag: 0x00280101, vr: 'US', value: [8] },
+      { tag: 0x00280102, vr: 'US', value: [7] },
+      { tag: 0x00280103, vr: 'US', value: [0] },
+      { tag: 0x60000010, vr: 'US', value: [ROWS] },
+      { tag: 0x60000011, vr: 'US', value: [COLS] },
+      { tag: 0x60000040, vr: 'CS', value: 'G' },
+      { tag: 0x60000050, vr: 'SS', value: [1, 1] },
+      { tag: 0x60000100, vr: 'US', value: [1] },
+      { tag: 0x60000102, vr: 'US', value: [0] },
+      { tag: 0x60003000, vr: 'OW', value: bits },
+      { tag: 0x7fe00010, vr: 'OB', value: px },
+    ],
+  });
+}
+
+t.test('overlay plane, profile pixels.overlays burnIn → burnt into the pixels, overlay group gone; default → only removed', { skip }, async (t) => {
+  const d0 = mkdtempSync(join(tmpdir(), 'anonflow-ov-'));
+  t.teardown(() => rmSync(d0, { recursive: true, force: true }));
+  const burn = join(d0, 'burn.json');
+  writeFileSync(burn, JSON.stringify({ name: 'burn-overlays', extends: 'basic', pixels: { overlays: 'burnIn' } }));
+  const input = withOverlay();
+  const before = parseDicom(input).dataset.get(0x7fe00010)!.value!;
+  const burnt = await runOn(t, { 'ct.dcm': input }, burn);
+  t.equal(burnt.report.anonymized_files.length, 1, JSON.stringify(burnt.report.quarantined));
+  const out = parseDicom(readFileSync(join(burnt.d, 'out', 'ct.dcm')));
+  t.notOk(out.dataset.elements.some((e) => e.tag >>> 16 === 0x6000), 'overlay group removed');
+  const after = out.dataset.get(0x7fe00010)!.value!;
+  t.equal(after[10 * COLS + 10], 255, 'an overlay pixel burnt in (white)');
+  t.equal(after[50 * COLS + 50], before[50 * COLS + 50], 'a pixel outside the overlay unchanged');
+  const removed = await runOn(t, { 'ct.dcm': input }, 'basic');
+  const plain = parseDicom(readFileSync(join(removed.d, 'out', 'ct.dcm')));
+  t.notOk(plain.dataset.elements.some((e) => e.tag >>> 16 === 0x6000), 'overlay group removed');
+  t.ok(plain.dataset.get(0x7fe00010)!.value!.equals(before), 'pixels untouched');
+});

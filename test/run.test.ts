@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { buildDicom } from '../fixtures/build.js';
+import { writeInstances } from '../fixtures/instances.js';
+
+const writeSeriesN = (dir: string, n: number): void => writeInstances(dir, n, { study: '2.25.777', patientName: 'Resume^Test', patientId: 'RT-1', pixels: 64 * 1024 });
 import { writeSample } from '../fixtures/sample.js';
 import { run, UsageError, type RunEvent } from '../src/run/run.js';
 import { cleanEnv } from './helpers/child-env.js';
@@ -20,27 +22,6 @@ const tmp = (t: Tap.Test): string => {
   return d;
 };
 
-/** n small CT instances of one series, each with its own SOP Instance UID. */
-function writeInstances(dir: string, n: number): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < n; i++) {
-    writeFileSync(
-      join(dir, `img${String(i).padStart(5, '0')}.dcm`),
-      buildDicom({
-        sopInstanceUID: `2.25.777.${i + 1}`,
-        elements: [
-          { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-          { tag: 0x00080018, vr: 'UI', value: `2.25.777.${i + 1}` },
-          { tag: 0x00100010, vr: 'PN', value: 'Resume^Test' },
-          { tag: 0x00100020, vr: 'LO', value: 'RT-1' },
-          { tag: 0x0020000d, vr: 'UI', value: '2.25.777' },
-          { tag: 0x0020000e, vr: 'UI', value: '2.25.777.0' },
-          { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(64 * 1024, i & 0xff) },
-        ],
-      }),
-    );
-  }
-}
 
 const countFiles = (dir: string): number =>
   readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
@@ -103,8 +84,8 @@ t.test('the same instance twice in the input, hierarchy layout → written once,
 
 t.test('two different files claiming one instance UID, hierarchy layout → both written, the second under a suffix, nothing overwritten', { skip }, async (t) => {
   const d = tmp(t);
-  writeInstances(join(d, 'in', 'a'), 1);
-  writeInstances(join(d, 'in', 'b'), 1);
+  writeSeriesN(join(d, 'in', 'a'), 1);
+  writeSeriesN(join(d, 'in', 'b'), 1);
   // Same UIDs, different pixels: another file, not a copy.
   const b = readFileSync(join(d, 'in', 'b', 'img00000.dcm'));
   b[b.length - 1] ^= 0xff;
@@ -127,7 +108,7 @@ t.test('two different files claiming one instance UID, hierarchy layout → both
 t.test('run killed with SIGKILL mid-way, then --resume → every input once, no duplicates, no partial outputs', { skip, timeout: 120_000 }, async (t) => {
   const d = tmp(t);
   const N = 300;
-  writeInstances(join(d, 'in'), N);
+  writeSeriesN(join(d, 'in'), N);
   const args = [BIN, 'run', join(d, 'in'), '--out', join(d, 'out'), '--threads', '1', '--quiet'];
   const env = { ...cleanEnv(), ANON_SECRET: 'run-test-secret-0123456789' };
   const journal = join(d, 'r', 'journal.ndjson');
@@ -165,7 +146,7 @@ t.test('run killed with SIGKILL mid-way, then --resume → every input once, no 
 
 t.test('run with an aborted signal → no new file started after the abort, report FAILED with the reason', { skip }, async (t) => {
   const d = tmp(t);
-  writeInstances(join(d, 'in'), 40);
+  writeSeriesN(join(d, 'in'), 40);
   const ac = new AbortController();
   const report = await run({
     inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { profile: 'basic', options: [], key: KEY, record: false },

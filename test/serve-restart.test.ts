@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { buildDicom } from '../fixtures/build.js';
+import { writeInstances as writeSeries } from '../fixtures/instances.js';
+
+const writeInstances = (dir: string, n: number): void => writeSeries(dir, n, { study: '2.25.888', patientName: 'Restart^Test', patientId: 'RS-1', pixels: 128 * 1024 });
 import { idisCall } from '../src/serve/idis-client.js';
 import { cleanEnv } from './helpers/child-env.js';
 
@@ -14,26 +16,6 @@ const skip = built ? false : 'dist/ not built: run npm run build (npm test does)
 const USER = { user: 'z123sandbox', token: 's3cr3t' };
 const FILES = 250;
 
-function writeInstances(dir: string, n: number): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < n; i++) {
-    writeFileSync(
-      join(dir, `img${String(i).padStart(5, '0')}.dcm`),
-      buildDicom({
-        sopInstanceUID: `2.25.888.${i + 1}`,
-        elements: [
-          { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-          { tag: 0x00080018, vr: 'UI', value: `2.25.888.${i + 1}` },
-          { tag: 0x00100010, vr: 'PN', value: 'Restart^Test' },
-          { tag: 0x00100020, vr: 'LO', value: 'RS-1' },
-          { tag: 0x0020000d, vr: 'UI', value: '2.25.888' },
-          { tag: 0x0020000e, vr: 'UI', value: '2.25.888.0' },
-          { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(128 * 1024, i & 0xff) },
-        ],
-      }),
-    );
-  }
-}
 
 /** Starts `anon serve` as a child; resolves with its base URL once it listens. */
 function startChild(t: Tap.Test, dir: string): Promise<{ child: ChildProcess; base: string }> {

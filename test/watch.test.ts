@@ -6,93 +6,10 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildDicom } from '../fixtures/build.js';
 import { writeSample } from '../fixtures/sample.js';
-import { cleanEnv } from './helpers/child-env.js';
+import { BIN, skip, ENV, tmp, instance, drop, files, outputs, type Daemon, startDaemon, waitFor, statusOf, drained } from './helpers/watch.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/watch/daemon.js', import.meta.url)));
-const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
-const ENV = { ...cleanEnv(), ANON_SECRET: 'watch-test-secret-0123456789' };
-
-const tmp = (t: Tap.Test): string => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-watch-'));
-  mkdirSync(join(d, 'inbox'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-};
-
-/** A small CT instance with its own SOP Instance UID (and study, when given). */
-function instance(i: number, study = '2.25.999', pixels = 4096): Buffer {
-  return buildDicom({
-    sopInstanceUID: `${study}.${i + 1}`,
-    elements: [
-      { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-      { tag: 0x00080018, vr: 'UI', value: `${study}.${i + 1}` },
-      { tag: 0x00100010, vr: 'PN', value: 'Watch^Test' },
-      { tag: 0x00100020, vr: 'LO', value: 'WT-1' },
-      { tag: 0x0020000d, vr: 'UI', value: study },
-      { tag: 0x0020000e, vr: 'UI', value: `${study}.0` },
-      { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(pixels, i & 0xff) },
-    ],
-  });
-}
-
-/** Drops a file into the inbox whole: written beside it, then renamed in. */
-function drop(d: string, rel: string, bytes: Buffer): void {
-  const staged = join(d, 'staging', rel.replace(/[/\\]/g, '_'));
-  mkdirSync(dirname(staged), { recursive: true });
-  writeFileSync(staged, bytes);
-  mkdirSync(dirname(join(d, 'inbox', rel)), { recursive: true });
-  renameSync(staged, join(d, 'inbox', rel));
-}
-
-const files = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
-const outputs = (d: string): string[] => files(join(d, 'out')).filter((p) => !p.includes('.anonflow-tmp'));
-
-interface Daemon {
-  child: ChildProcess;
-  events: any[];
-  stderr: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startDaemon(d: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Daemon {
-  const defaults: Record<string, string> = { '--settle-ms': '200', '--threads': '1', '--stats-s': '1' };
-  for (const k of Object.keys(defaults)) if (extra.includes(k)) delete defaults[k];
-  const args = [BIN, 'watch', join(d, 'inbox'), '--out', join(d, 'out'), '--json', ...Object.entries(defaults).flat(), ...extra];
-  const child = spawn(process.execPath, args, { env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: any[] = [];
-  let buf = '';
-  let err = '';
-  child.stdout!.on('data', (b) => {
-    buf += b;
-    const lines = buf.split('\n');
-    buf = lines.pop()!;
-    for (const l of lines) if (l) events.push(JSON.parse(l));
-  });
-  child.stderr!.on('data', (b) => (err += b));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return { child, events, stderr: () => err, exit };
-}
-
-async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const statusOf = (d: string): any => {
-  try {
-    return JSON.parse(readFileSync(join(d, '.anonflow-watch', 'inbox', 'status.json'), 'utf8'));
-  } catch {
-    return undefined;
-  }
-};
 const running = (d: string) => () => statusOf(d)?.state === 'running';
-/** Inbox empty and nothing queued: everything dropped so far has been handled. */
-const drained = (d: string) => () => files(join(d, 'inbox')).length === 0 && statusOf(d)?.queue.total === 0;
+
 
 async function stop(t: Tap.Test, dm: Daemon): Promise<void> {
   dm.child.kill('SIGTERM');

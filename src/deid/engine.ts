@@ -101,6 +101,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     dropEmptyPrivateBlocks(ds);
   };
   walk(f.dataset, st.top, '');
+  dropOrphanedOverlays(f.dataset);
   if (env.profile.marks) applyMarks(st);
   return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
 }
@@ -109,6 +110,22 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
 const CODE_ATTRIBUTES = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080105, 0x00080119, 0x00080120, 0x00080121, 0x00080005]);
 const cleanable = (el: Element): boolean =>
   !CODE_ATTRIBUTES.has(el.tag) && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
+
+/**
+ * An overlay plane whose Overlay Data (60xx,3000) the rules removed is removed whole: its rows,
+ * columns and origin alone would leave the Overlay Plane module invalid.
+ */
+function dropOrphanedOverlays(ds: DataSet): void {
+  const groups = new Set<number>();
+  for (const e of ds.elements) {
+    const g = e.tag >>> 16;
+    if (g >= 0x6000 && g <= 0x601e && (g & 1) === 0) groups.add(g);
+  }
+  for (const g of groups) {
+    if (ds.has(((g << 16) | 0x3000) >>> 0)) continue;
+    for (const e of [...ds.elements]) if (e.tag >>> 16 === g) ds.remove(e);
+  }
+}
 
 /** A private creator stays only while its block still holds an element. */
 function dropEmptyPrivateBlocks(ds: DataSet): void {

@@ -44,6 +44,7 @@ export function decidePixels(f: DicomFile, profile: EngineProfile): PixelDecisio
     masks: [],
     burnedInText: { modalities: [...DEFAULT_BURNED_IN_MODALITIES], sopClasses: [...DEFAULT_BURNED_IN_SOP_CLASSES] },
     lossy: 'explicitLittleEndian' as const,
+    overlays: 'remove' as const,
   };
   const masks = policy.masks;
   for (let i = 0; i < masks.length; i++) {

@@ -5,7 +5,7 @@ import { DataSet, Element, Item } from '../dicom/dataset.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { tagOf } from '../dicom/tag.js';
 import { encodeStrings } from '../dicom/values.js';
-import { maskPixelData, renderPreview, type MaskRegion } from '../pixel/index.js';
+import { burnInOverlays, maskPixelData, overlayGroups, renderPreview, type MaskRegion } from '../pixel/index.js';
 import type { MaskResult } from '../pixel/result.js';
 import type { MaskRuleSpec, RegionSpec } from './types.js';
 
@@ -29,6 +29,15 @@ export function maskRegions(rule: MaskRuleSpec | undefined, extra: RegionSpec[] 
  */
 export function cleanPixels(f: DicomFile, regions: MaskRegion[], lossy: 'reencode' | 'explicitLittleEndian'): Promise<MaskResult> {
   return maskPixelData(f, regions, { lossy: lossy === 'reencode' ? 'reencode' : 'native' });
+}
+
+/**
+ * Burns overlay planes into the pixel data (profile pixels.overlays = burnIn), so annotations a
+ * reader needs survive the removal of the overlay groups. Returns the groups burnt in; throws
+ * PixelError when the pixel data is not native (the caller quarantines).
+ */
+export function burnOverlays(f: DicomFile): number[] {
+  return overlayGroups(f.dataset).length ? burnInOverlays(f) : [];
 }
 
 const cs = (tag: number, vr: string, text: string): Element => {

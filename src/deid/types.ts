@@ -58,6 +58,7 @@ export interface EngineProfile {
     masks: MaskRuleSpec[];
     burnedInText: { modalities: string[]; sopClasses: string[] };
     lossy: 'reencode' | 'explicitLittleEndian';
+    overlays?: 'remove' | 'burnIn';
   };
 }
 

@@ -49,6 +49,7 @@ export interface ResolvedPixels {
   masks: MaskRule[];
   burnedInText: { modalities: string[]; sopClasses: string[] };
   lossy: 'reencode' | 'explicitLittleEndian';
+  overlays: 'remove' | 'burnIn';
 }
 
 const FALLBACK_DEFAULTS = { public: 'K', unknownPublic: 'X', private: 'X' } as const satisfies ResolvedProfile['defaults'];
@@ -232,6 +233,7 @@ export function loadProfile(nameOrPath: string, opts: { extraOptions?: OptionNam
         sopClasses: firstSet((p) => p.pixels?.burnedInText?.sopClasses) ?? [...DEFAULT_BURNED_IN_SOP_CLASSES],
       },
       lossy: firstSet((p) => p.pixels?.lossy) ?? 'explicitLittleEndian',
+      overlays: firstSet((p) => p.pixels?.overlays) ?? 'remove',
     },
     sources: layers.flatMap((l) => (l.profile.source ? [l.profile.source] : [])),
   };

@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema and run `npm run gen`.
-// schema sha256: 403fd064629d4815ddb0d667a1816f32de308980e356db3f98637558506a4c5c
+// schema sha256: bd4900e740fb51210ffd5b133d04bde08c03d0183643addfd24e09e9c7eb9e9c
 
 /**
  * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
@@ -255,6 +255,10 @@ export interface Pixels {
    * For lossy compressed sources: re-encode with the same codec (marking LossyImageCompression and its history), or write Explicit VR Little Endian (default).
    */
   lossy?: "reencode" | "explicitLittleEndian";
+  /**
+   * Overlay planes (60xx,3000): removed as the table says (default), or burnt into the pixel data first (native pixel data only; an image whose overlays cannot be burnt in is quarantined). Overlay comments and curves follow the rules.
+   */
+  overlays?: "remove" | "burnIn";
 }
 /**
  * Regions to blank in the pixel data of the images its conditions select. The first mask rule whose conditions hold is applied (most derived profile first).

@@ -98,6 +98,15 @@ export async function processFile(
         if (opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
         return { status: 'quarantined', path, reason: pixels.reason };
       }
+      if (opts.env.profile.pixels?.overlays === 'burnIn' && f.dataset.elements.some((e) => e.tag >>> 16 >= 0x6000 && e.tag >>> 16 <= 0x601e && (e.tag & 0xffff) === 0x3000)) {
+        const px = await pixelsApply();
+        try {
+          px.burnOverlays(f);
+        } catch (e) {
+          if (!(e instanceof px.PixelError)) throw e;
+          return { status: 'quarantined', path, reason: `overlays could not be burnt in (${e.code}: ${e.message}): not written` };
+        }
+      }
       if (pixels.kind === 'mask' || extra.length > 0) {
         const px = await pixelsApply();
         const regions = px.maskRegions(pixels.kind === 'mask' ? pixels.rule : undefined, extra);
