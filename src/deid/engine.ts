@@ -6,6 +6,7 @@ import { datasetContext, decodeStrings, type ValueContext } from '../dicom/value
 import { ACTIONS } from './actions/index.js';
 import { applyParam } from './actions/param.js';
 import { DeidError } from './errors.js';
+import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
@@ -106,10 +107,9 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
 }
 
-/** Code item attributes and code strings are kept in cleaned content (PS3.15 E.1.1 Notes 9, 10). */
-const CODE_ATTRIBUTES = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080105, 0x00080119, 0x00080120, 0x00080121, 0x00080005]);
+/** In cleaned content, codes (and the character set) are kept; text, names, dates and UIDs are cleaned. */
 const cleanable = (el: Element): boolean =>
-  !CODE_ATTRIBUTES.has(el.tag) && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
+  !CODE_ATTRIBUTES.has(el.tag) && el.tag !== 0x00080005 && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
 
 /**
  * An overlay plane whose Overlay Data (60xx,3000) the rules removed is removed whole: its rows,

@@ -5,7 +5,9 @@ import { DataSetReader, type ReadOptions } from './read.js';
 import type { ByteSource } from './source.js';
 import { TRANSFER_SYNTAX_UID } from './tag.js';
 import {
+  EXPLICIT_BE,
   EXPLICIT_LE,
+  IMPLICIT_BE,
   IMPLICIT_LE,
   transferSyntax,
   type Encoding,
@@ -48,8 +50,6 @@ const asciiAt = (src: ByteSource, at: number, n: number): string => {
   return b.toString('latin1');
 };
 
-const EXPLICIT_BE: Encoding = Object.freeze({ explicit: true, little: false });
-const IMPLICIT_BE: Encoding = Object.freeze({ explicit: false, little: false });
 const CANDIDATES = [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE, IMPLICIT_BE];
 
 /** The tag number of the element at `at` read in `enc`, if its header is plausible there. */

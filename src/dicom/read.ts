@@ -3,7 +3,7 @@ import { DataSet, Element, Item, UNDEFINED_LENGTH, type Fragment } from './datas
 import { implicitVR } from './dictionary.js';
 import { DicomError } from './errors.js';
 import { formatTag, ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, type Tag } from './tag.js';
-import { IMPLICIT_LE, type Encoding } from './transfer-syntax.js';
+import { IMPLICIT_BE, IMPLICIT_LE, type Encoding } from './transfer-syntax.js';
 import { hasLongLength, isVR } from './vr.js';
 
 export interface ReadOptions {
@@ -14,7 +14,6 @@ export interface ReadOptions {
 }
 
 export const DEFAULT_BULK_THRESHOLD = 256 * 1024;
-const IMPLICIT_BE: Encoding = Object.freeze({ explicit: false, little: false });
 
 interface Header {
   tag: Tag;

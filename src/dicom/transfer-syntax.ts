@@ -6,6 +6,8 @@ export interface Encoding {
 export const IMPLICIT_LE: Encoding = Object.freeze({ explicit: false, little: true });
 export const EXPLICIT_LE: Encoding = Object.freeze({ explicit: true, little: true });
 export const EXPLICIT_BE: Encoding = Object.freeze({ explicit: true, little: false });
+/** No transfer syntax has it, but ACR-NEMA files and faulty writers do. */
+export const IMPLICIT_BE: Encoding = Object.freeze({ explicit: false, little: false });
 
 export interface TransferSyntax {
   uid: string;

@@ -2,6 +2,7 @@ import { DataSet, Element } from '../../dicom/dataset.js';
 import { tagOf } from '../../dicom/tag.js';
 import { decodeStrings, datasetContext, type ValueContext } from '../../dicom/values.js';
 import { isStringVR } from '../../dicom/vr.js';
+import { CODE_ATTRIBUTES } from '../codes.js';
 import { dummyBinaryLength, dummyString } from '../dummy.js';
 import { setBytes, setStrings, writeVR, type ElementCall, type FileState } from '../state.js';
 import { category } from './category.js';
@@ -10,8 +11,6 @@ import { uid } from './uid.js';
 
 const ENCAPSULATED_DOCUMENT = tagOf(0x0042, 0x0011);
 const MIME_TYPE = tagOf(0x0042, 0x0012);
-/** Code item attributes: codes are safe to keep (PS3.15 E.1.1 Note 10) and keep items valid. */
-const CODE_ATTRIBUTES = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080105, 0x00080119, 0x00080120, 0x00080121]);
 const BINARY_KEPT = new Set(['US', 'SS', 'UL', 'SL', 'FL', 'FD', 'AT', 'SV', 'UV', 'OF', 'OD', 'OL']);
 
 /** A minimal valid PDF: the dummy for an encapsulated PDF document (Note 15: it must be replaced). */
