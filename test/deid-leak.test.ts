@@ -343,7 +343,7 @@ function checkFile(tt: Test, name: string, input: Buffer, table: Table, options:
     if (el.vr === 'UN' && lookup(el.tag)?.vr === 'SQ') continue; // read as a sequence: cleaned, not kept
     if (el.vr === 'UN' && el.value && el.value.length >= 8 && el.value.readUInt32LE(0) === 0xe000fffe) continue; // a private sequence written UN: read and cleaned
     // An overlay plane whose data the table removes goes whole (engine.ts dropOrphanedOverlays).
-    if (el.tag >>> 16 >= 0x6000 && el.tag >>> 16 <= 0x601e && !g.dataset.has(((el.tag >>> 16) << 16 | 0x3000) >>> 0) && !g.dataset.has(el.tag)) continue;
+    if (el.tag >>> 16 >= 0x6000 && el.tag >>> 16 <= 0x601e && original.dataset.has(((el.tag >>> 16) << 16 | 0x3000) >>> 0) && !g.dataset.has(((el.tag >>> 16) << 16 | 0x3000) >>> 0)) continue;
     const after = nth(g.dataset, el.tag, n);
     const a = valueBytes(el, octx.source);
     const b = after ? valueBytes(after, ctx.source) : undefined;

@@ -101,8 +101,9 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     }
     dropEmptyPrivateBlocks(ds);
   };
+  const overlays = overlayGroupsWithData(f.dataset);
   walk(f.dataset, st.top, '');
-  dropOrphanedOverlays(f.dataset);
+  dropOrphanedOverlays(f.dataset, overlays);
   if (env.profile.marks) applyMarks(st);
   return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
 }
@@ -111,18 +112,22 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
 const cleanable = (el: Element): boolean =>
   !CODE_ATTRIBUTES.has(el.tag) && el.tag !== 0x00080005 && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
 
+const isOverlayGroup = (g: number): boolean => g >= 0x6000 && g <= 0x601e && (g & 1) === 0;
+const overlayData = (g: number): number => ((g << 16) | 0x3000) >>> 0;
+
+function overlayGroupsWithData(ds: DataSet): number[] {
+  const groups = new Set<number>();
+  for (const e of ds.elements) if (isOverlayGroup(e.tag >>> 16) && e.tag === overlayData(e.tag >>> 16)) groups.add(e.tag >>> 16);
+  return [...groups];
+}
+
 /**
  * An overlay plane whose Overlay Data (60xx,3000) the rules removed is removed whole: its rows,
  * columns and origin alone would leave the Overlay Plane module invalid.
  */
-function dropOrphanedOverlays(ds: DataSet): void {
-  const groups = new Set<number>();
-  for (const e of ds.elements) {
-    const g = e.tag >>> 16;
-    if (g >= 0x6000 && g <= 0x601e && (g & 1) === 0) groups.add(g);
-  }
-  for (const g of groups) {
-    if (ds.has(((g << 16) | 0x3000) >>> 0)) continue;
+function dropOrphanedOverlays(ds: DataSet, hadData: number[]): void {
+  for (const g of hadData) {
+    if (ds.has(overlayData(g))) continue;
     for (const e of [...ds.elements]) if (e.tag >>> 16 === g) ds.remove(e);
   }
 }
