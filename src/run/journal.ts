@@ -29,8 +29,9 @@ export class Journal {
   private fd: number;
   private unsynced = 0;
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'a', 0o600);
+  /** `append`: continue a journal (a resumed run); otherwise a new run starts a new one. */
+  constructor(readonly path: string, append = true) {
+    this.fd = openSync(path, append ? 'a' : 'w', 0o600);
   }
 
   append(e: JournalEntry): void {

@@ -74,6 +74,8 @@ export async function processFile(
     masks?: RegionSpec[];
     /** Folder for review PNGs of masked and quarantined images (--previews). */
     previews?: string;
+    /** fsync the output before its rename (anon watch --fsync): passed to writeDicomFile. */
+    fsync?: boolean;
   },
 ): Promise<FileOutcome> {
   let f;
@@ -137,7 +139,7 @@ export async function processFile(
     // another file reusing its UIDs) is never replaced; the file gets the next free suffix.
     for (let n = 0; n < MAX_SUFFIX; n++) {
       const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
-      const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir });
+      const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync });
       if (written.existing === 'different') continue;
       if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
       if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
@@ -252,7 +254,7 @@ export async function run(opts: RunOptions): Promise<RunReport> {
     profile: opts.profileName,
     options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
   });
-  const journal = new Journal(journalPath);
+  const journal = new Journal(journalPath, opts.resume === true);
   const tmpDir = prepareTempDir(out, builder.id);
   const threads = opts.threads ?? availableParallelism();
   const cfg: WorkerConfig = { ...opts.worker, out, layout: opts.layout, tmpDir };
