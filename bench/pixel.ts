@@ -21,7 +21,7 @@ import { canReencodeLossless, codecFamily } from '../src/pixel/codecs.js';
 import { buildPixelFile, pixelSpecs, type PixelSpec, type Rect } from '../fixtures/pixel.js';
 
 export interface PixelBenchOptions {
-  /** Rows and Columns of every image (default 512). */
+  /** Rows and Columns of every image (default 512; at least 32, see the CLI's --size). */
   size?: number;
   /** Frames of every image (default 4). */
   frames?: number;
@@ -251,7 +251,8 @@ function parseArgs(argv: string[]): PixelBenchOptions & { json: boolean } {
     };
     switch (flag) {
       case '--size':
-        o.size = int(8);
+        // ≥ 32: the libjpeg-turbo WASM encoder faults on JPEG baseline frames of under ~1 KiB.
+        o.size = int(32);
         if (o.size % 8) usage('--size must be a multiple of 8 (1-bit frames, 4:2:2 JPEG)');
         break;
       case '--frames':

@@ -170,3 +170,19 @@ t.test('fail closed: unsupported encodings throw PixelError', async (t) => {
   const e = new PixelError({ code: 'PIXEL_DECODE', message: 'x', frame: 2 });
   t.same(PixelError.fromJSON(JSON.parse(JSON.stringify(e))).toJSON(), e.toJSON(), 'serialisable');
 });
+
+t.test('JPEG encoder trapping on a tiny frame → a PixelError, and the next frame encodes with a fresh instance', async (t) => {
+  const { encodeFrame } = await import('../src/pixel/codecs.js');
+  const { PixelError } = await import('../src/pixel/errors.js');
+  const frame = (n: number) => ({ width: n, height: n, components: 1, bitsPerSample: 8, signed: false, planar: false, pixels: Buffer.alloc(n * n, 128) });
+  let error: unknown;
+  try {
+    await encodeFrame('1.2.840.10008.1.2.4.50', frame(16) as never, { lossless: false });
+  } catch (e) {
+    error = e;
+  }
+  // Depending on the codec build a tiny frame may encode; what must never happen is a raw WASM error.
+  if (error) t.ok(error instanceof PixelError, `typed: ${(error as Error).message}`);
+  const ok = await encodeFrame('1.2.840.10008.1.2.4.50', frame(64) as never, { lossless: false });
+  t.equal(ok.subarray(0, 2).toString('hex'), 'ffd8', 'a JPEG stream after it');
+});

@@ -81,6 +81,19 @@ type WasmModule = Record<string, new () => WasmDecoder & WasmEncoder>;
 const modules = new Map<string, Promise<WasmModule>>();
 const silent = { print: (): void => {}, printErr: (): void => {} };
 
+/**
+ * Frees a codec object. A WASM trap (e.g. "memory access out of bounds" in libjpeg-turbo on tiny
+ * frames) can also hit delete(): it must not replace the PixelError on its way out, and the
+ * instance is dropped so the next image gets a fresh one.
+ */
+function release(obj: { delete(): void }, module: string): void {
+  try {
+    obj.delete();
+  } catch {
+    modules.delete(module);
+  }
+}
+
 function loadModule(spec: string): Promise<WasmModule> {
   let p = modules.get(spec);
   if (!p) {
@@ -185,9 +198,10 @@ export async function decodeFrame(ts: string, data: Buffer, sourcePhotometric: s
     return out;
   } catch (e) {
     if (e instanceof PixelError) throw e;
+    modules.delete(spec.module); // a trapped WASM instance may be corrupt: the next call starts afresh
     throw new PixelError({ code: 'PIXEL_DECODE', message: `${family} decode failed: ${errText(e)}`, transferSyntax: ts });
   } finally {
-    dec.delete();
+    release(dec, spec.module);
   }
 }
 
@@ -290,9 +304,10 @@ export async function encodeFrame(ts: string, frame: DecodedFrame, opts: EncodeO
     return Buffer.from(enc.getEncodedBuffer());
   } catch (e) {
     if (e instanceof PixelError) throw e;
+    modules.delete(spec.module); // a trapped WASM instance may be corrupt: the next call starts afresh
     throw new PixelError({ code: 'PIXEL_ENCODE', message: `${family} encode failed: ${errText(e)}`, transferSyntax: ts });
   } finally {
-    enc.delete();
+    release(enc, spec.module);
   }
 }
 
