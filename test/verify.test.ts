@@ -12,7 +12,8 @@ import { tagOf } from '../src/dicom/tag.js';
 import { encodeStrings } from '../src/dicom/values.js';
 import { loadProfile } from '../src/profile/load.js';
 import { dciodvfyAvailable } from '../src/verify/dciodvfy.js';
-import { verifyReportDir, verifyRun, VerifyRules, type Finding, type VerifyResult } from '../src/verify/index.js';
+import { maskValue, verifyReportDir, verifyRun, VerifyRules, type Finding, type VerifyResult } from '../src/verify/index.js';
+import { findEmbedded, findWord, nameComponents } from '../src/verify/parts.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
 
@@ -33,7 +34,12 @@ const FOR = '2.25.1000.9';
 const sop = (i: number): string => `2.25.1000.1.${i}`;
 
 /** Two CT slices of one patient; slice 1 references slice 2, holds dates, a private block, nested text. */
-function slice(i: number): FixtureElement[] {
+function slice(i: number, extra: FixtureElement[] = []): FixtureElement[] {
+  const replaced = new Set(extra.map((e) => e.tag));
+  return [...baseSlice(i).filter((e) => !replaced.has(e.tag)), ...extra].sort((a, b) => a.tag - b.tag);
+}
+
+function baseSlice(i: number): FixtureElement[] {
   const px = Buffer.alloc(16 * 16 * 2);
   for (let p = 0; p < px.length; p += 2) px.writeUInt16LE((p * (i + 1)) & 0xfff, p);
   return [
@@ -79,12 +85,13 @@ interface Run {
   output: (i: number) => string;
 }
 
-function runAnon(t: Tap.Test, args: string[] = []): Run {
+/** De-identifies the two slices (with `extra` top-level elements added or replacing theirs). */
+function runAnon(t: Tap.Test, args: string[] = [], extra: FixtureElement[] = []): Run {
   const dir = tmp(t);
   const input = join(dir, 'in');
   mkdirSync(input);
   for (const i of [1, 2]) {
-    writeFileSync(join(input, `s${i}.dcm`), buildDicom({ sopClassUID: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUID: sop(i), elements: slice(i) }));
+    writeFileSync(join(input, `s${i}.dcm`), buildDicom({ sopClassUID: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUID: sop(i), elements: slice(i, extra) }));
   }
   const out = join(dir, 'out');
   const report = join(dir, 'report');
@@ -187,6 +194,96 @@ t.test('name hidden in raw bytes of a private OB → RESIDUAL_IDENTIFIER', { ski
   });
   const r = await verifyReportDir(run.report, { dciodvfy: false });
   t.ok(has(r, 'RESIDUAL_IDENTIFIER', '(0011,1001)'), describe(r));
+});
+
+t.test('name components: split on ^ and =, short and common words left out', async (t) => {
+  t.same(nameComponents('Verifydoe^Jonathan'), ['VERIFYDOE', 'JONATHAN']);
+  t.same(nameComponents('Yamada^Tarou=山田^太郎=やまだ^たろう'), ['YAMADA', 'TAROU', 'やまだ', 'たろう'], 'ideographic names of 2 characters are too short alone');
+  t.same(nameComponents('Doe^Jo^^Dr^Jr'), ['DOE'], 'components under 3 characters and name suffixes are left out');
+  t.same(nameComponents('ANONYMIZED^PHANTOM'), [], 'placeholders and common words');
+  t.same(nameComponents('12345^123456'), ['123456'], 'numbers under 6 digits say nothing');
+  t.ok(findWord('SCANNED FOR DOE, J.', 'DOE'));
+  t.notOk(findWord('DOES NOT APPLY', 'DOE'), 'word-bounded');
+  t.ok(findEmbedded('REF MRN4455667/2', '4455667'), 'an ID after letters');
+  t.ok(findEmbedded('#MRN-4455667B', 'MRN-4455667'), 'letters after the ID\'s last digit');
+  t.notOk(findEmbedded('94455667', '4455667'), 'not inside a longer number');
+  t.notOk(findEmbedded('XMRN-4455667', 'MRN-4455667'), 'not inside a longer word');
+});
+
+t.test('family name alone in a kept free-text attribute → RESIDUAL_IDENTIFIER (error) at its path', { skip }, async (t) => {
+  const run = runAnon(t);
+  tamper(run.output(1), (f) => f.dataset.set(str(0x00081090, 'LO', 'Scanner of verifydoe')));
+  const r = await verifyReportDir(run.report, { dciodvfy: false });
+  t.notOk(r.ok);
+  const f = r.findings.find((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1090)');
+  t.equal(f?.severity, 'error', describe(r));
+  t.match(f?.message, /part of the person name in \(0010,0010\)/);
+  t.equal(f?.value_hint, maskValue('VERIFYDOE'));
+  t.ok(r.summary.residual_identifiers >= 1);
+  t.notMatch(JSON.stringify(r), /verifydoe/i, 'the report does not repeat the component');
+});
+
+t.test('given name in a cleaned attribute and in raw UN bytes → RESIDUAL_IDENTIFIER at both paths', { skip }, async (t) => {
+  const run = runAnon(t, ['--option', 'cleanDescriptors']);
+  // Untampered first: the cleaner took the name out of "CT CHEST for Verifydoe" (a cleaned attribute in a kept sequence).
+  const clean = await verifyReportDir(run.report, { dciodvfy: false });
+  t.same(errors(clean), [], describe(clean));
+  tamper(run.output(2), (f) => {
+    f.dataset.set(str(0x00081030, 'LO', 'CT chest (Jonathan)'));
+    f.dataset.set(str(0x00110010, 'LO', 'TAMPER'));
+    const un = new Element(0x00111001, 'UN', 0);
+    un.value = Buffer.concat([Buffer.from([0, 1]), Buffer.from('pt=jonathan;', 'latin1'), Buffer.from([0xff])]);
+    un.length = un.value.length;
+    f.dataset.set(un);
+  });
+  const r = await verifyReportDir(run.report, { dciodvfy: false });
+  t.ok(r.findings.some((f) => f.code === 'RESIDUAL_IDENTIFIER' && f.severity === 'error' && f.path === '(0008,1030)'), describe(r));
+  t.ok(r.findings.some((f) => f.code === 'RESIDUAL_IDENTIFIER' && f.severity === 'error' && f.path === '(0011,1001)' && /raw bytes \(UN\)/.test(f.message)), describe(r));
+});
+
+t.test('patient ID embedded in longer text → RESIDUAL_IDENTIFIER', { skip }, async (t) => {
+  const run = runAnon(t);
+  tamper(run.output(1), (f) => f.dataset.set(str(0x00081090, 'LO', 'exam #MRN-4455667b')));
+  const r = await verifyReportDir(run.report, { dciodvfy: false });
+  const f = r.findings.find((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1090)');
+  t.equal(f?.severity, 'error', describe(r));
+  t.match(f?.message, /the ID in \(0010,0020\)/);
+});
+
+t.test('name component that a kept attribute of the input also holds (the manufacturer) → not reported', { skip }, async (t) => {
+  // The phantom is named after its maker: "Acmescan" is in the kept Manufacturer, "Verifyphantom" is not.
+  const extra: FixtureElement[] = [
+    { tag: 0x00080070, vr: 'LO', value: 'Acmescan Medical Systems' },
+    { tag: 0x00100010, vr: 'PN', value: 'Acmescan^Verifyphantom' },
+  ];
+  const run = runAnon(t, [], extra);
+  const clean = await verifyReportDir(run.report, { dciodvfy: false });
+  t.same(errors(clean), [], describe(clean));
+  t.ok(clean.ok, 'the kept Manufacturer holding a name component is not a leak');
+  tamper(run.output(1), (f) => f.dataset.set(str(0x00081090, 'LO', 'ACMESCAN 3000')));
+  const model = await verifyReportDir(run.report, { dciodvfy: false });
+  t.same(errors(model), [], 'the component is known from a kept attribute: not reported anywhere');
+  tamper(run.output(1), (f) => f.dataset.set(str(0x00081090, 'LO', 'ACMESCAN 3000 verifyphantom')));
+  const leak = await verifyReportDir(run.report, { dciodvfy: false });
+  t.ok(has(leak, 'RESIDUAL_IDENTIFIER', '(0008,1090)'), describe(leak));
+  t.equal(leak.findings.filter((f) => f.code === 'RESIDUAL_IDENTIFIER').length, 1, describe(leak));
+  t.equal(leak.findings[0]?.value_hint, maskValue('VERIFYPHANTOM'));
+});
+
+t.test('non-personal removed value that a cleaned attribute of the input also held → warning; a name there → error', { skip }, async (t) => {
+  // The private (0009,1010) is removed; the same text is the input's StudyDescription, cleaned under cleanDescriptors.
+  const extra: FixtureElement[] = [{ tag: 0x00081030, vr: 'LO', value: 'Private note on Doe' }];
+  const run = runAnon(t, ['--option', 'cleanDescriptors'], extra);
+  tamper(run.output(1), (f) => f.dataset.set(str(0x00081030, 'LO', 'Private note on Doe')));
+  const r = await verifyReportDir(run.report, { dciodvfy: false });
+  const f = r.findings.find((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1030)');
+  t.equal(f?.severity, 'warning', describe(r));
+  t.match(f?.message, /cleaned attribute of the input held the same text/);
+  t.equal(r.summary.residual_identifiers, 0, 'warnings are not counted as residual identifiers');
+  tamper(run.output(1), (f) => f.dataset.set(str(0x00081030, 'LO', 'Private note on Doe, for Verifydoe^Jonathan')));
+  const r2 = await verifyReportDir(run.report, { dciodvfy: false });
+  t.ok(r2.findings.some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1030)' && x.severity === 'error'), describe(r2));
+  t.notOk(r2.ok);
 });
 
 t.test('UID left unmapped in a reference → UID_NOT_REMAPPED and REFERENCE_BROKEN at its path', { skip }, async (t) => {

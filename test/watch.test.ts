@@ -167,3 +167,69 @@ t.test('watch with a burst of files dropped at once → all processed, memory bo
   t.equal(outputs(d).length, N);
   t.ok(peak < 400, `peak RSS ${peak} MiB under 400 MiB`);
 });
+
+t.test('watch --health-port 0 --fsync --max-queue 5 → /health 200 with totals, 503 after failures in a row, /metrics, every input taken despite the cap', { skip }, async (t) => {
+  const d = tmp(t);
+  // More inputs than --max-queue: the rest waits in the inbox for a rescan once the queue drains.
+  for (let i = 0; i < 12; i++) drop(d, `img${i}.dcm`, instance(i));
+  const dm = startDaemon(d, ['--health-port', '0', '--fsync', '--max-queue', '5', '--unhealthy-after', '2']);
+  await waitFor('the start event', () => dm.events.some((e) => e.type === 'start'));
+  const url: string = dm.events.find((e) => e.type === 'start').health;
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'listens on loopback, on the port it was given');
+  const get = async (path: string, init?: RequestInit) => {
+    const r = await fetch(url + path, init);
+    return { code: r.status, type: r.headers.get('content-type'), body: await r.text() };
+  };
+  await waitFor('twelve outcomes', () => dm.events.filter((e) => e.type === 'file').length === 12);
+  await waitFor('the inbox to drain', drained(d));
+  let h = await get('/health');
+  t.equal(h.code, 200, '/health 200 while running');
+  const s = JSON.parse(h.body);
+  t.match(s, { state: 'running', totals: { written: 12, failed: 0 }, queue: { total: 0 }, health: { ok: true, consecutive_failures: 0 }, health_url: url });
+  t.same(Object.keys(s).sort(), Object.keys(statusOf(d)).sort(), 'the same document as status.json');
+  t.equal(outputs(d).length, 12, 'every output written (with --fsync)');
+  t.equal(files(join(d, 'done')).length, 12);
+  t.ok(dm.events.filter((e) => e.type === 'stats').every((e) => e.status.queue.total <= 5), 'never more than --max-queue inputs tracked');
+  const m = await get('/metrics');
+  t.equal(m.code, 200);
+  t.match(m.type, /^text\/plain; version=0\.0\.4/);
+  t.match(m.body, /^anonflow_watch_files_total\{outcome="written"\} 12$/m);
+  t.match(m.body, /^anonflow_watch_queue_length 0$/m);
+  t.match(m.body, /^# TYPE anonflow_watch_files_total counter$/m);
+  t.equal((await get('/nope')).code, 404);
+  t.equal((await get('/health', { method: 'POST', body: 'x' })).code, 405);
+
+  // Two inputs failing in a row (--unhealthy-after 2) → 503; a success → 200 again.
+  for (let i = 0; i < 2; i++) {
+    const b = instance(50 + i);
+    drop(d, `broken${i}.dcm`, b.subarray(0, b.length - 100));
+  }
+  await waitFor('two failures', () => dm.events.filter((e) => e.status === 'failed').length === 2);
+  h = await get('/health');
+  t.equal(h.code, 503, '503 after the last 2 inputs failed');
+  t.match(JSON.parse(h.body).health, { ok: false, reason: /last 2 inputs all failed/, consecutive_failures: 2 });
+  drop(d, 'good.dcm', instance(60));
+  await waitFor('the inbox to drain', drained(d));
+  t.equal((await get('/health')).code, 200, '200 again after a success');
+  await stop(t, dm);
+  await t.rejects(fetch(url + '/health'), 'endpoint gone after SIGTERM');
+  t.equal(statusOf(d).health_url, null);
+});
+
+t.test('WatchDaemon.stop() → /health 503 while stopping, endpoint closed once stopped', { skip }, async (t) => {
+  const d = tmp(t);
+  const { WatchDaemon } = await import('../src/watch/daemon.js');
+  const daemon = new WatchDaemon({
+    inbox: join(d, 'inbox'), out: join(d, 'out'), layout: 'hierarchy', threads: 0, settleMs: 50, healthPort: 0,
+    worker: { profile: 'basic', options: [], key: new Uint8Array(Buffer.from(ENV.ANON_SECRET)), record: false },
+    profileName: 'basic', profileOptions: [],
+  });
+  await daemon.start();
+  const url = daemon.status().health_url!;
+  t.equal((await fetch(url + '/health')).status, 200);
+  const stopping = daemon.stop();
+  t.match(daemon.status().health, { ok: false, reason: 'stopping' }, 'unhealthy as soon as it stops');
+  await stopping;
+  await t.rejects(fetch(url + '/health'), 'closed once stopped');
+  t.equal(daemon.status().state, 'stopped');
+});

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule<any, any>>> = {
   select: async () => (await import('./commands/client/select.js')).selectCommand,
   create: async () => (await import('./commands/client/create.js')).createCommand,
   settings: async () => (await import('./commands/client/settings.js')).settingsCommand,
+  status: async () => (await import('./commands/client/status.js')).statusCommand,
 };
 
 /** The CLI edge: the only place that prints errors and sets exit codes. */

@@ -1,24 +1,43 @@
 // The anonapi mapping file `anon_mapping.csv` (../shared/api/README.md §2.1): read with the
-// pseudonym-table parser (src/pseudo/pseudonym-table.ts), written in anonapi's layout (",", CRLF,
-// blank line after the options, grid columns source, pseudo_id, pseudo_name, description), and
-// turned into create_job parameters (§1.9).
+// pseudonym-table grid reader (src/pseudo/pseudonym-table.ts, readMappingGrid), written in
+// anonapi's layout (",", CRLF, blank line after the options, grid columns in anonapi's parameter
+// order), and turned into create_job parameters (§1.9).
+//
+// Per-row values: the grid may carry the option columns pims_key, destination_path,
+// root_source_path and project; a non-empty cell overrides the `## Options ##` value for that row
+// (anonapi: "row values override options"), an empty cell leaves the option in force.
+// Pseudonyms follow anonapi's rule (§1.9): when the pseudo_id (pseudo_name) *column* is absent
+// the other one's value is used; an empty *cell* is sent as "" (as anonapi does, on the wire).
 
 import { randomInt } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PseudoError } from '../pseudo/errors.js';
-import { readPseudonymTable } from '../pseudo/pseudonym-table.js';
+import { readMappingGrid } from '../pseudo/pseudonym-table.js';
 import type { FormParams } from '../serve/idis-client.js';
 import { ClientError } from './errors.js';
 
 export const MAPPING_FILE = 'anon_mapping.csv';
 
+/** The mapping-wide parameters a row may override. */
+export const ROW_OPTIONS = ['pims_key', 'destination_path', 'root_source_path', 'project'] as const;
+export type RowOption = (typeof ROW_OPTIONS)[number];
+
+const SOURCE_TYPES = ['folder', 'fileselection', 'study_instance_uid', 'accession_number', 'patient_id'];
+
 export interface MappingRow {
   /** "<type>:<value>", e.g. folder:study1, accession_number:123 */
   source: string;
+  /** As sent: "" for an empty cell; the name's value when the file has no pseudo_id column. */
   pseudo_id?: string;
   pseudo_name?: string;
   description?: string;
+  pims_key?: string;
+  destination_path?: string;
+  root_source_path?: string;
+  project?: string;
+  /** 1-based line in the file (rows read from a file). */
+  line?: number;
 }
 
 export interface Mapping {
@@ -33,14 +52,27 @@ export const mappingPath = (folder: string): string => join(folder, MAPPING_FILE
 export function readMapping(file: string): Mapping {
   if (!existsSync(file)) throw new ClientError(`no mapping at ${file}: make one with "anon map init"`);
   try {
-    const t = readPseudonymTable(file);
+    const g = readMappingGrid(file);
+    const has = new Set(g.columns);
+    if (!has.has('source')) throw new ClientError(`${file}: the mapping grid has no "source" column`);
     return {
-      description: t.description,
-      options: Object.entries(t.options),
-      rows: t.entries.map((e) => {
-        const r: MappingRow = { source: `${e.source.type}:${e.source.value}`, pseudo_id: e.id };
-        if (e.name !== undefined) r.pseudo_name = e.name;
-        if (e.description !== undefined) r.description = e.description;
+      description: g.description,
+      options: g.options,
+      rows: g.rows.map(({ line, cells }) => {
+        const src = cells.source ?? '';
+        const colon = src.indexOf(':');
+        const type = colon < 0 ? '' : src.slice(0, colon).trim().toLowerCase();
+        const value = src.slice(colon + 1).trim();
+        if (!SOURCE_TYPES.includes(type) || value === '') {
+          throw new ClientError(`${file}:${line}: source ${JSON.stringify(src)} must be <type>:<value> with type one of ${SOURCE_TYPES.join(', ')}`);
+        }
+        const r: MappingRow = { source: `${type}:${value}`, line };
+        const id = has.has('pseudo_id') ? cells.pseudo_id : cells.pseudo_name;
+        const name = has.has('pseudo_name') ? cells.pseudo_name : cells.pseudo_id;
+        if (id !== undefined) r.pseudo_id = id;
+        if (name !== undefined) r.pseudo_name = name;
+        if (cells.description) r.description = cells.description;
+        for (const k of ROW_OPTIONS) if (cells[k]) r[k] = cells[k];
         return r;
       }),
     };
@@ -55,8 +87,12 @@ const csvField = (v: string): string => (/[,;"\r\n]|^\s|\s$/.test(v) ? `"${v.rep
 export function formatMapping(m: Mapping): string {
   const lines = ['## Description ##', m.description.replace(/[\r\n]+/g, ' '), '## Options ##'];
   for (const [k, v] of m.options) lines.push(`${k},${v}`);
-  lines.push('', '## Mapping ##', 'source,pseudo_id,pseudo_name,description');
-  for (const r of m.rows) lines.push([r.source, r.pseudo_id ?? '', r.pseudo_name ?? '', r.description ?? ''].map(csvField).join(','));
+  // anonapi's column order; the option columns only when a row has a value for them
+  const extra = ROW_OPTIONS.filter((k) => m.rows.some((r) => r[k]));
+  lines.push('', '## Mapping ##', ['source', 'pseudo_id', 'pseudo_name', 'description', ...extra].join(','));
+  for (const r of m.rows) {
+    lines.push([r.source, r.pseudo_id ?? '', r.pseudo_name ?? '', r.description ?? '', ...extra.map((k) => r[k] ?? '')].map(csvField).join(','));
+  }
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -100,15 +136,30 @@ export function uncJoin(root: string, rel: string): string {
   return `${r}\\${p}`;
 }
 
-/** The create_job parameters of one mapping row (README §1.9). */
-export function jobParams(row: MappingRow, m: Mapping): FormParams {
-  const project = option(m, 'project');
-  const destination = option(m, 'destination_path');
-  const root = option(m, 'root_source_path');
-  const pims = option(m, 'pims_key');
-  if (!project) throw new ClientError('the mapping has no "project" option');
-  if (!destination) throw new ClientError('the mapping has no "destination_path" option');
-  if (!isUnc(destination)) throw new ClientError(`destination_path ${destination} is not a UNC path (\\\\server\\share\\...): source and destination need to be absolute windows paths`);
+/** Placeholder values of anonapi's default job parameters: not a real default. */
+const isPlaceholder = (v: string | undefined): boolean => v === undefined || v.trim() === '' || v === 'NOT_SET' || v === '.';
+
+/** A row's value of a mapping-wide parameter: the row's cell, else the Options section, else the settings default. */
+export function rowOption(row: MappingRow, m: Mapping, key: RowOption, defaults: Record<string, string> = {}): string | undefined {
+  const v = row[key] || option(m, key);
+  if (v) return v;
+  return isPlaceholder(defaults[key]) ? undefined : defaults[key];
+}
+
+/**
+ * The create_job parameters of one mapping row (README §1.9). `defaults` are the settings'
+ * job_default_parameters (project, destination_path), used when neither the row nor the
+ * Options section gives a value (anonapi's placeholder defaults NOT_SET and "." are skipped).
+ */
+export function jobParams(row: MappingRow, m: Mapping, defaults: Record<string, string> = {}): FormParams {
+  const where = row.line ? ` (line ${row.line}, ${row.source})` : ` (${row.source})`;
+  const project = rowOption(row, m, 'project', defaults);
+  const destination = rowOption(row, m, 'destination_path', defaults);
+  const root = rowOption(row, m, 'root_source_path', defaults);
+  const pims = rowOption(row, m, 'pims_key', defaults);
+  if (!project) throw new ClientError(`no "project" for this row${where}: set it in the Options section, a project column or with anon create set-defaults`);
+  if (!destination) throw new ClientError(`no "destination_path" for this row${where}: set it in the Options section, a destination_path column or with anon create set-defaults`);
+  if (!isUnc(destination)) throw new ClientError(`destination_path ${destination} is not a UNC path (\\\\server\\share\\...)${where}: source and destination need to be absolute windows paths`);
   const colon = row.source.indexOf(':');
   const type = row.source.slice(0, colon);
   const value = row.source.slice(colon + 1).trimEnd();
@@ -127,7 +178,7 @@ export function jobParams(row: MappingRow, m: Mapping): FormParams {
       let path = value.replace(/\//g, '\\');
       if (!isUnc(path)) {
         if (!root || !isUnc(root)) {
-          throw new ClientError(`source ${row.source} is relative and root_source_path ${root ?? '(not set)'} is not a UNC path: source and destination need to be absolute windows paths`);
+          throw new ClientError(`source ${row.source} is relative and root_source_path ${root ?? '(not set)'} is not a UNC path${where}: source and destination need to be absolute windows paths`);
         }
         path = uncJoin(root, value);
       }

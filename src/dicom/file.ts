@@ -271,6 +271,14 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
     let size = plan.head.size;
     if (!plan.deflate && whole && !Buffer.isBuffer(whole) && whole.src instanceof FileSource && !(whole.src instanceof SpillSource) && whole.start === 0 && whole.end === whole.src.size) {
       copyFileSync(whole.src.path, tmp); // untouched file: let the kernel copy it
+      if (opts.fsync) {
+        const fd = openSync(tmp, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
     } else {
       const fd = openSync(tmp, 'wx', 0o644);
       try {

@@ -34,7 +34,7 @@ export function createProcessor(cfg: WorkerConfig): Processor {
     } catch {
       /* reported by processFile */
     }
-    const outcome = await processFile(task.path, task.rel, { out: cfg.out, layout: cfg.layout, env, noClobber: cfg.layout === 'hierarchy', tmpDir: cfg.tmpDir, masks: cfg.masks, previews: cfg.previews });
+    const outcome = await processFile(task.path, task.rel, { out: cfg.out, layout: cfg.layout, env, noClobber: cfg.layout === 'hierarchy', tmpDir: cfg.tmpDir, masks: cfg.masks, previews: cfg.previews, fsync: cfg.fsync });
     const result: FileResult = { outcome, bytesIn, ms: performance.now() - t0 };
     if (recorder && recorder.size.uids + recorder.size.patientIds > 0) result.mapping = recorder.drain();
     return result;

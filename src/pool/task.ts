@@ -18,6 +18,8 @@ export interface WorkerConfig {
   masks?: { x: number; y: number; width: number; height: number }[];
   /** Folder for review PNGs of masked and quarantined images. */
   previews?: string;
+  /** fsync each output before its rename (anon watch --fsync); passed to writeDicomFile. */
+  fsync?: boolean;
 }
 
 /** One file to process: the main thread sends paths, never buffers. */

@@ -43,6 +43,7 @@ export interface VerifyResult {
   summary: {
     errors: number;
     warnings: number;
+    /** RESIDUAL_IDENTIFIER findings of error severity (by_code counts the warnings too). */
     residual_identifiers: number;
     by_code: Partial<Record<FindingCode, number>>;
   };

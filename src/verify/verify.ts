@@ -14,6 +14,7 @@ import { loadProfile, type OptionName } from '../profile/load.js';
 import { isWellKnownUID, normalizeUID } from '../pseudo/uid.js';
 import { dciodvfyAvailable, dciodvfyErrors } from './dciodvfy.js';
 import { pairByContent, pairsFromJournal, type Pair } from './pair.js';
+import { byteForms, embeddableId, findEmbedded, findEmbeddedBytes, findWord, nameComponents } from './parts.js';
 import { VerifyRules, type Expect, type TopReader } from './rules.js';
 import { hashValue, rawBytes, strings, topString, walkFile, walkMeta } from './scan.js';
 import type { Finding, FindingCode, Severity, VerifyOptions, VerifyResult } from './types.js';
@@ -94,6 +95,19 @@ function searchable(v: string): boolean {
   return true;
 }
 
+/** Patient IDs searched for inside longer text too (PatientID, OtherPatientIDs, AccessionNumber). */
+const EMBEDDED_ID_TAGS = new Set<Tag>([0x00100020, 0x00101000, 0x00080050]);
+/**
+ * Sources whose values identify the patient whatever they look like: their residuals are errors
+ * even where a cleaned attribute of the input already held the same text.
+ */
+const PERSONAL_TAGS = new Set<Tag>([0x00100020, 0x00101000, 0x00080050, 0x00101090, 0x00101040, 0x00102154, 0x00102155, 0x00380010]);
+const PERSONAL_VRS = new Set(['PN', 'DA', 'DT']);
+/** VRs whose values are numbers, dates or times: an ID turning up inside them is chance. */
+const NUMERIC_TEXT = new Set(['DS', 'IS', 'DA', 'DT', 'TM', 'AS']);
+/** Shortest name component searched for in raw bytes (shorter ones turn up by chance). */
+const RAW_COMPONENT_MIN = 5;
+
 /** Days since 1970 of a DA or the date part of a DT, or undefined. */
 function dayNumber(v: string): number | undefined {
   const m = /^(\d{4})\.?(\d{2})\.?(\d{2})/.exec(v);
@@ -121,6 +135,8 @@ interface DateRec {
 class Collector {
   readonly findings: Finding[] = [];
   readonly counts: Partial<Record<FindingCode, number>> = {};
+  /** Findings of error severity, by code. */
+  readonly errorCounts: Partial<Record<FindingCode, number>> = {};
   errors = 0;
   warnings = 0;
   private seen = new Set<string>();
@@ -130,8 +146,10 @@ class Collector {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.counts[code] = (this.counts[code] ?? 0) + 1;
-    if (severity === 'error') this.errors++;
-    else this.warnings++;
+    if (severity === 'error') {
+      this.errors++;
+      this.errorCounts[code] = (this.errorCounts[code] ?? 0) + 1;
+    } else this.warnings++;
     if (this.findings.length < this.max) this.findings.push({ code, severity, ...f });
   }
 }
@@ -175,7 +193,8 @@ export async function verifyPairs(pairs: Pair[], opts: VerifyOptions & { pairing
   }
   for (const pair of pairs) await verifyPair(pair, st);
   runWideChecks(st);
-  const residual = c.counts.RESIDUAL_IDENTIFIER ?? 0;
+  // Residual identifiers of error severity (a warning one is text a cleaned attribute already held).
+  const residual = c.errorCounts.RESIDUAL_IDENTIFIER ?? 0;
   return {
     ok: c.errors === 0,
     profile: profile.name,
@@ -238,6 +257,12 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
   const residual = new Map<string, string>(); // value (upper case) → input path it came from
   const original = new Map<string, string>(); // value (upper case) → as found
   const kept = new Set<string>();
+  /** Residual values from sources that identify the patient whatever they look like. */
+  const personal = new Set<string>();
+  /** Name components (upper case) of removed or replaced PN values → input path. */
+  const components = new Map<string, string>();
+  /** Patient IDs (upper case) of removed or replaced ID attributes → input path. */
+  const ids = new Map<string, string>();
   const inElements = new Map<string, { expect: Expect; vr: string; values?: string[]; underRemoved: boolean }>();
   /** Paths of sequences the profile removes or empties: what is under them may go. */
   const removedSeqs: string[] = [];
@@ -261,10 +286,14 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
     }
     if (expect.kind === 'keep') for (const x of values) kept.add(x.toUpperCase());
     if (expect.kind === 'remove' || expect.kind === 'replace') {
+      const isPersonal = PERSONAL_VRS.has(el.vr) || PERSONAL_TAGS.has(el.tag);
       for (const x of values) {
+        if (el.vr === 'PN') for (const comp of nameComponents(x)) if (!components.has(comp)) components.set(comp, path);
+        if (EMBEDDED_ID_TAGS.has(el.tag) && embeddableId(x) && !ids.has(x.toUpperCase())) ids.set(x.toUpperCase(), path);
         if (!searchable(x)) continue;
         residual.set(x.toUpperCase(), path);
         original.set(x.toUpperCase(), x);
+        if (isPersonal) personal.add(x.toUpperCase());
       }
     }
   }
@@ -278,6 +307,45 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
       }
     }
   }
+  // Likewise name components and IDs the input holds in attributes the profile keeps (a phantom
+  // named after its manufacturer, say): their turning up says nothing.
+  for (const comp of [...components.keys()]) {
+    for (const k of kept) {
+      if (findWord(k, comp)) {
+        components.delete(comp);
+        break;
+      }
+    }
+  }
+  for (const id of [...ids.keys()]) {
+    for (const k of kept) {
+      if (findEmbedded(k, id)) {
+        ids.delete(id);
+        break;
+      }
+    }
+  }
+  const rawComponents = [...components.keys()].filter((c) => c.length >= RAW_COMPONENT_MIN).flatMap((c) => byteForms(c).map((b) => ({ c, b })));
+  const rawIds = [...ids.keys()].flatMap((id) => byteForms(id).map((b) => ({ id, b })));
+  /**
+   * A residual found in an attribute the profile cleans, where the input held the same text: the
+   * cleaner judged that text not identifying. For values that identify the patient whatever they
+   * look like (names, IDs, dates) it stays an error; for others (a private copy of a protocol name)
+   * it is a warning.
+   */
+  const cleanedHere = (outPath: string, n: string): boolean => {
+    if (personal.has(n)) return false;
+    const info = inElements.get(outPath);
+    if (!info || info.expect.kind !== 'clean') return false;
+    return (info.values ?? []).some((x) => findBoundedText(x, n));
+  };
+  const leak = (outPath: string, n: string, f: Omit<Finding, 'code' | 'severity'>): void => {
+    if (cleanedHere(outPath, n)) {
+      c.add('RESIDUAL_IDENTIFIER', { ...f, message: `${f.message} (a cleaned attribute of the input held the same text and the cleaner kept it)` }, 'warning');
+    } else {
+      c.add('RESIDUAL_IDENTIFIER', f);
+    }
+  };
   const needles = [...residual.keys()].filter((v) => v.length >= 6);
   const rawNeedles = needles.flatMap((v) => {
     const orig = original.get(v) ?? v;
@@ -316,27 +384,54 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
       continue;
     }
     if (PIXEL_TAGS.includes(el.tag) && v.depth === 0) continue;
-    // residual identifiers: whole values, words in text, raw bytes
+    // residual identifiers: whole values, words in text, raw bytes; then name components and IDs
+    // inside text or bytes, where the whole values were not found
     if (values) {
+      let found = false;
       for (const x of values) {
         const X = x.toUpperCase();
         const from = residual.get(X);
         if (from !== undefined) {
-          c.add('RESIDUAL_IDENTIFIER', { ...at, path, message: path === from ? 'the original value is still here, though the profile removes or replaces it' : `holds the value of ${from}, which the profile removes or replaces`, value_hint: maskValue(x) });
+          leak(path, X, { ...at, path, message: path === from ? 'the original value is still here, though the profile removes or replaces it' : `holds the value of ${from}, which the profile removes or replaces`, value_hint: maskValue(x) });
+          found = true;
           continue;
         }
         for (const n of needles) {
           if (n !== X && findBoundedText(x, n)) {
-            c.add('RESIDUAL_IDENTIFIER', { ...at, path, message: `contains the value of ${residual.get(n)}, which the profile removes or replaces`, value_hint: maskValue(n) });
+            leak(path, n, { ...at, path, message: `contains the value of ${residual.get(n)}, which the profile removes or replaces`, value_hint: maskValue(n) });
+            found = true;
+          }
+        }
+      }
+      if (!found) {
+        const numeric = NUMERIC_TEXT.has(el.vr);
+        for (const x of values) {
+          const X = x.toUpperCase();
+          for (const [comp, from] of components) {
+            if (findWord(X, comp)) c.add('RESIDUAL_IDENTIFIER', { ...at, path, message: `contains a part of the person name in ${from}, which the profile removes or replaces`, value_hint: maskValue(comp) });
+          }
+          if (numeric) continue;
+          for (const [id, from] of ids) {
+            if (findEmbedded(X, id)) c.add('RESIDUAL_IDENTIFIER', { ...at, path, message: `contains the ID in ${from}, which the profile removes or replaces`, value_hint: maskValue(id) });
           }
         }
       }
     } else if (!isStringVR(el.vr) && !el.items) {
       const raw = rawBytes(el, v.ctx);
       if (raw) {
+        let found = false;
         for (const { v: n, b } of rawNeedles) {
           if (findBounded(raw, b)) {
             c.add('RESIDUAL_IDENTIFIER', { ...at, path, message: `raw bytes (${el.vr}) contain the value of ${residual.get(n)}, which the profile removes or replaces`, value_hint: maskValue(n) });
+            found = true;
+          }
+        }
+        if (!found) {
+          for (const { c: comp, b } of rawComponents) {
+            if (findBounded(raw, b)) c.add('RESIDUAL_IDENTIFIER', { ...at, path, message: `raw bytes (${el.vr}) contain a part of the person name in ${components.get(comp)}, which the profile removes or replaces`, value_hint: maskValue(comp) });
+          }
+          for (const { id, b } of rawIds) {
+            if (findEmbeddedBytes(raw, b)) c.add('RESIDUAL_IDENTIFIER', { ...at, path, message: `raw bytes (${el.vr}) contain the ID in ${ids.get(id)}, which the profile removes or replaces`, value_hint: maskValue(id) });
           }
         }
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { FSWatcher } from 'chokidar';
@@ -13,7 +13,8 @@ import { journalEntry, type JournalEntry } from '../run/journal.js';
 import type { Layout } from '../run/layout.js';
 import { prepareTempDir, UsageError } from '../run/run.js';
 import { dayOf, WatchJournal, type Destination, type OutcomeRecord } from './journal.js';
-import { moveOriginal, writeFileAtomic } from './move.js';
+import { startHealthServer, isLoopback, type HealthServer } from './health.js';
+import { fsyncDir, moveOriginal, writeFileAtomic } from './move.js';
 import { BatchReports } from './reports.js';
 import { Settler } from './settle.js';
 
@@ -21,7 +22,12 @@ export interface WatchOptions {
   inbox: string;
   out: string;
   layout: Layout;
-  /** Everything a worker needs (profile, options, secret, pseudonym table). */
+  /**
+   * Everything a worker needs (profile, options, secret, pseudonym table). With `worker.fsync`
+   * each output is fsynced before its rename (by the codec) and, once in place, the folders from
+   * its own up to the output root are fsynced too, before its outcome is journaled and its
+   * original moved (see syncOutput).
+   */
   worker: Omit<WorkerConfig, 'out' | 'layout' | 'tmpDir'>;
   profileName: string;
   profileOptions: string[];
@@ -42,6 +48,19 @@ export interface WatchOptions {
   rescanMs?: number;
   /** How often the stats event is emitted (default 10 000). */
   statsMs?: number;
+  /**
+   * At most this many inputs are tracked at once (settling, grouping, ready, in flight,
+   * retrying; default 50 000). Files seen beyond it stay in the inbox, untracked, and are picked
+   * up by a rescan once the queue has drained to half. Bounds the daemon's own bookkeeping;
+   * chokidar still keeps a small record per file and folder in the inbox.
+   */
+  maxQueue?: number;
+  /** Serve GET /health and /metrics on this port (0: any free port; default: no endpoint). */
+  healthPort?: number;
+  /** The address the endpoint listens on (default 127.0.0.1: this machine only). */
+  healthHost?: string;
+  /** Unhealthy (503) once this many inputs in a row failed (default 10). */
+  unhealthyAfter?: number;
   onEvent?: (e: WatchEvent) => void;
 }
 
@@ -61,18 +80,26 @@ export interface WatchStatus {
   updated_at: string;
   inbox: string;
   out: string;
-  queue: { settling: number; grouping: number; ready: number; in_flight: number; retrying: number; total: number };
+  /** deferred: files seen while the queue was full (--max-queue), left for a rescan (0 once it took them). */
+  queue: { settling: number; grouping: number; ready: number; in_flight: number; retrying: number; total: number; deferred: number };
   totals: WatchTotals;
   last_error: { at: string; path?: string; code: string; message: string } | null;
   files_per_second: number;
   rss_mib: number;
   open_reports: string[];
+  /**
+   * What GET /health answers: ok (200) only while running, with fewer than `unhealthyAfter`
+   * inputs failed in a row and fewer than that many originals whose move keeps failing.
+   */
+  health: { ok: boolean; reason?: string; consecutive_failures: number };
+  /** The health endpoint's URL, when there is one. */
+  health_url: string | null;
 }
 
 export type FileStatus = 'written' | 'already-present' | 'failed' | 'quarantined' | 'retry';
 
 export type WatchEvent =
-  | { type: 'start'; inbox: string; out: string; state: string; threads: number; recovered: number }
+  | { type: 'start'; inbox: string; out: string; state: string; threads: number; recovered: number; health?: string }
   | { type: 'file'; status: FileStatus; input: string; output?: string; moved_to?: string | null; code?: string; message?: string; reason?: string; ms: number }
   | { type: 'stats'; status: WatchStatus }
   | { type: 'notice'; message: string }
@@ -215,12 +242,23 @@ export class WatchDaemon {
   private rescanning = false;
   private rate = { at: Date.now(), done: 0, value: 0 };
   private stopped?: Promise<void>;
+  private health?: HealthServer;
+  private readonly maxQueue: number;
+  private readonly unhealthyAfter: number;
+  /** Inputs that failed in a row (reset by any other outcome). */
+  private consecutiveFailures = 0;
+  /** Files not tracked because the queue was full: a rescan takes them once it drains. */
+  private deferred = 0;
+  /** With fsync: output folders whose own entry in their parent is already durable. */
+  private readonly syncedDirs = new Set<string>();
 
   constructor(private readonly o: WatchOptions) {
     this.paths = watchPaths(o);
     this.settleMs = o.settleMs ?? 2000;
     this.threads = o.threads ?? availableParallelism();
     this.maxInFlight = Math.max(1, this.threads) * 2;
+    this.maxQueue = Math.max(this.maxInFlight + 1, o.maxQueue ?? 50_000);
+    this.unhealthyAfter = Math.max(1, o.unhealthyAfter ?? 10);
     this.journal = new WatchJournal(join(this.paths.state, 'journal'));
     this.reports = new BatchReports(join(this.paths.state, 'reports'), {
       profile: o.profileName,
@@ -243,11 +281,20 @@ export class WatchDaemon {
     for (const d of [p.out, p.state, p.done, p.failed, p.quarantine]) mkdirSync(d, { recursive: true });
     this.releaseLock = takeLock(join(p.state, 'lock'));
     try {
+      if (this.o.healthPort !== undefined) {
+        const host = this.o.healthHost ?? '127.0.0.1';
+        try {
+          this.health = await startHealthServer(host, this.o.healthPort, () => this.status());
+        } catch (e) {
+          throw new UsageError(`cannot serve the health endpoint on ${host}:${this.o.healthPort}: ${(e as Error).message}`);
+        }
+        if (!isLoopback(host)) this.emit({ type: 'notice', message: `the health endpoint ${this.health.url} is reachable from other machines: it shows folder paths and the last error's input path, and file names may hold patient data` });
+      }
       const recovered = this.recover();
       this.tmpDir = prepareTempDir(p.out, this.id);
       const cfg: WorkerConfig = { ...this.o.worker, out: p.out, layout: this.o.layout, tmpDir: this.tmpDir };
       this.pool = await openPool(cfg, this.threads);
-      this.emit({ type: 'start', inbox: p.inbox, out: p.out, state: p.state, threads: this.threads, recovered });
+      this.emit({ type: 'start', inbox: p.inbox, out: p.out, state: p.state, threads: this.threads, recovered, ...(this.health ? { health: this.health.url } : {}) });
       await this.watch();
     } catch (e) {
       await this.teardown();
@@ -303,6 +350,7 @@ export class WatchDaemon {
     w.on('unlink', (path: string) => {
       this.settler.forget(path);
       this.ready.delete(path);
+      this.tries.delete(path);
     });
     w.on('error', (e: unknown) => {
       this.error('WATCH', (e as Error).message);
@@ -328,7 +376,19 @@ export class WatchDaemon {
       return;
     }
     if (this.busy(path)) return;
+    if (!this.settler.has(path) && this.tracked() >= this.maxQueue) {
+      this.deferred++; // left in the inbox: a rescan takes it once the queue has drained
+      return;
+    }
     if (changed || !this.settler.has(path)) this.settler.touch(path);
+  }
+
+  /**
+   * Inputs the daemon holds bookkeeping for (capped by maxQueue). Originals whose move keeps
+   * failing count too: when done/ is unwritable the daemon stops taking new files at the cap.
+   */
+  private tracked(): number {
+    return this.settler.size + this.grouped.size + this.ready.size + this.inFlight.size + this.retryTimers.size + this.unmoved.size;
   }
 
   private tick(): void {
@@ -344,6 +404,7 @@ export class WatchDaemon {
     if (this.classifying.length) void this.classify();
     if (this.o.studyQuietMs !== undefined) this.releaseStudies(false);
     this.pump();
+    if (this.deferred && this.tracked() <= this.maxQueue / 2) void this.rescan();
   }
 
   /** Study grouping: reads each settled file's Study Instance UID and holds it with its study. */
@@ -428,6 +489,7 @@ export class WatchDaemon {
     let result: FileResult;
     try {
       result = await this.pool!.run({ path, rel });
+      if (this.o.worker.fsync && result.outcome.status === 'written') this.syncOutput(result.outcome.output);
     } catch (e) {
       if (!existsSync(path)) return;
       // Not a typed error of the file: maybe the disk (ENOSPC, EIO). Keep the original and retry.
@@ -480,14 +542,45 @@ export class WatchDaemon {
       this.emit({ type: 'file', status: o.alreadyPresent ? 'already-present' : 'written', output: o.output, ...base });
     } else if (o.status === 'failed') {
       this.totals.failed++;
+      this.consecutiveFailures++;
       this.error(o.error.code, o.error.message, path);
       this.emit({ type: 'file', status: 'failed', code: o.error.code, message: o.error.message, ...base });
     } else {
       this.totals.quarantined++;
       this.emit({ type: 'file', status: 'quarantined', reason: o.reason, ...base });
     }
+    if (o.status !== 'failed') this.consecutiveFailures = 0;
     this.rate.done++;
     if (batch) this.batchDone(batch);
+  }
+
+  /**
+   * --fsync: the output's data was fsynced before its rename (by the codec); here its folder is
+   * fsynced so the new name is durable, and each folder above it up to the output root the first
+   * time (hierarchy folders are made as instances arrive). Done before the outcome is journaled and
+   * the original moved or deleted, so a power loss can lose at most work still redone from the inbox.
+   * A failure (EIO) is treated like any I/O error: the original stays, and is retried.
+   */
+  private syncOutput(output: string): void {
+    // The file itself again: cheap when the codec already did, and the codec's kernel-copy path
+    // (an untouched file, identity profile) does not fsync (src/dicom/file.ts, outside watch).
+    const fd = openSync(output, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const root = this.paths.out;
+    let dir = dirname(output);
+    fsyncDir(dir);
+    while (dir !== root && isInside(dir, root)) {
+      if (this.syncedDirs.has(dir)) break;
+      const up = dirname(dir);
+      fsyncDir(up);
+      if (this.syncedDirs.size >= 10_000) this.syncedDirs.clear(); // a cache: bounded
+      this.syncedDirs.add(dir);
+      dir = up;
+    }
   }
 
   private batchDone(batch: string): void {
@@ -554,13 +647,19 @@ export class WatchDaemon {
   private async rescan(): Promise<void> {
     if (this.rescanning || this.state !== 'running') return;
     this.rescanning = true;
+    this.deferred = 0;
     try {
       for (const rec of [...this.unmoved.values()]) this.moveOriginal(rec);
       this.pruneDirs();
       for await (const e of walk([this.paths.inbox])) {
         if (this.state !== 'running') break;
         if (e.rel.split(sep).some((s) => s.startsWith('.')) || PARTIAL.test(e.path)) continue;
-        if (!this.busy(e.path) && !this.settler.has(e.path)) this.settler.touch(e.path);
+        if (this.busy(e.path) || this.settler.has(e.path)) continue;
+        if (this.tracked() >= this.maxQueue) {
+          this.deferred++; // the rest waits for the next rescan
+          break;
+        }
+        this.settler.touch(e.path);
       }
     } catch (e) {
       this.error('RESCAN', (e as Error).message);
@@ -588,8 +687,17 @@ export class WatchDaemon {
       in_flight: this.inFlight.size,
       retrying: this.retryTimers.size + this.unmoved.size,
       total: 0,
+      deferred: this.deferred,
     };
     q.total = q.settling + q.grouping + q.ready + q.in_flight + q.retrying;
+    const reason =
+      this.state !== 'running'
+        ? this.state
+        : this.consecutiveFailures >= this.unhealthyAfter
+          ? `the last ${this.consecutiveFailures} inputs all failed`
+          : this.unmoved.size >= this.unhealthyAfter
+            ? `${this.unmoved.size} originals cannot be moved out of the inbox`
+            : undefined;
     return {
       pid: process.pid,
       state: this.state,
@@ -603,6 +711,8 @@ export class WatchDaemon {
       files_per_second: Number(this.rate.value.toFixed(1)),
       rss_mib: Number((process.memoryUsage.rss() / 1048576).toFixed(1)),
       open_reports: this.reports.openBatches,
+      health: { ok: reason === undefined, ...(reason ? { reason } : {}), consecutive_failures: this.consecutiveFailures },
+      health_url: this.health?.url ?? null,
     };
   }
 
@@ -647,6 +757,8 @@ export class WatchDaemon {
   private async teardown(): Promise<void> {
     await this.pool?.close();
     this.pool = undefined;
+    await this.health?.close();
+    this.health = undefined;
     this.journal.close();
     if (this.tmpDir) {
       rmSync(this.tmpDir, { recursive: true, force: true });

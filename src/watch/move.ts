@@ -1,6 +1,21 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 
+/**
+ * Makes a folder's entries (a file renamed or linked into it, a sub-folder made in it) durable
+ * across power loss. POSIX only: Windows cannot open a folder, and its NTFS journal orders
+ * metadata anyway, so there it does nothing.
+ */
+export function fsyncDir(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Writes a small file atomically: a hidden temporary name beside it, then a rename. */
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });

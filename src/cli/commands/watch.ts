@@ -24,6 +24,11 @@ interface WatchArgs {
   'stats-s': number;
   quiet: boolean;
   json: boolean;
+  fsync: boolean;
+  'max-queue': number;
+  'health-port'?: number;
+  'health-host': string;
+  'unhealthy-after': number;
 }
 
 const time = (): string => new Date().toISOString();
@@ -34,7 +39,7 @@ function printer(mode: 'lines' | 'json' | 'quiet', inbox: string): (e: WatchEven
   return (e) => {
     switch (e.type) {
       case 'start':
-        if (mode === 'lines') console.error(`anon watch: watching ${e.inbox} → ${e.out} (state ${e.state}, ${e.threads} threads)`);
+        if (mode === 'lines') console.error(`anon watch: watching ${e.inbox} → ${e.out} (state ${e.state}, ${e.threads} threads${e.health ? `, health ${e.health}/health` : ''})`);
         break;
       case 'file': {
         if (mode === 'quiet' && e.status !== 'failed') break;
@@ -97,16 +102,37 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('rescan-s', { type: 'number', default: 60, describe: 'walk the inbox this often for files the watcher missed' })
       .option('stats-s', { type: 'number', default: 10, describe: 'print the stats line this often' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only failures' })
-      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON) on stdout' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON) on stdout' })
+      .option('fsync', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'durable across power loss: each output is fsynced before its rename, then its folder (and new folders above it), before the original is moved or deleted (slower; the journal is fsynced every second either way)',
+      })
+      .option('max-queue', {
+        type: 'number',
+        default: 50_000,
+        describe:
+          'track at most this many inputs at once; more stay in the inbox until a rescan once the queue halves. Memory: a few hundred bytes per tracked input here, plus chokidar\'s record of every file and folder in the inbox (not capped: keep the inbox for arrivals, not an archive). With --study-quiet, a study larger than this is reported in more than one batch',
+      })
+      .option('health-port', { type: 'number', describe: 'serve GET /health (status.json; 200 when healthy, else 503) and GET /metrics (Prometheus text) on this port (0: any free port, shown in the start event)' })
+      .option('health-host', { type: 'string', default: '127.0.0.1', describe: 'address of the health endpoint (default: this machine only; 0.0.0.0 exposes folder paths and the last error, input path included, to the network: file names may hold patient data)' })
+      .option('unhealthy-after', { type: 'number', default: 10, describe: '/health answers 503 once this many inputs in a row failed (or this many originals cannot be moved); always 503 while starting or stopping' }) as never,
   handler: async (args) => {
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
-    for (const k of ['settle-ms', 'rescan-s', 'stats-s', 'study-quiet', 'threads', 'out', 'state', 'done', 'failed', 'quarantine'] as const) {
+    for (const k of ['settle-ms', 'rescan-s', 'stats-s', 'study-quiet', 'threads', 'out', 'state', 'done', 'failed', 'quarantine', 'max-queue', 'health-port', 'health-host', 'unhealthy-after'] as const) {
       if (Array.isArray(args[k])) throw new UsageError(`--${k} is given more than once`);
     }
     for (const k of ['settle-ms', 'rescan-s', 'stats-s'] as const) {
       if (!(args[k] >= 0) || (k !== 'settle-ms' && args[k] === 0)) throw new UsageError(`--${k} takes a positive number`);
     }
     if (args['study-quiet'] !== undefined && !(args['study-quiet'] > 0)) throw new UsageError('--study-quiet takes a positive number of seconds');
+    const hp = args['health-port'];
+    if (hp !== undefined && !(Number.isInteger(hp) && hp >= 0 && hp <= 65535)) throw new UsageError('--health-port takes a port number (0–65535; 0: any free port)');
+    for (const k of ['max-queue', 'unhealthy-after'] as const) {
+      if (!(Number.isInteger(args[k]) && args[k] >= 1)) throw new UsageError(`--${k} takes a whole number ≥ 1`);
+    }
+    if (!args['health-host']) throw new UsageError('--health-host takes an address');
     // Profile, secret and pseudonym table are checked here, before any file is touched.
     const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
     const mode = args.json ? 'json' : args.quiet ? 'quiet' : 'lines';
@@ -122,6 +148,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         key: setup.env?.key,
         pseudonyms: args.pseudonyms ? resolve(args.pseudonyms) : undefined,
         record: false,
+        fsync: args.fsync,
       },
       profileName: setup.profile.name,
       profileOptions: setup.profile.options,
@@ -135,6 +162,10 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       studyQuietMs: args['study-quiet'] !== undefined ? args['study-quiet'] * 1000 : undefined,
       rescanMs: args['rescan-s'] * 1000,
       statsMs: args['stats-s'] * 1000,
+      maxQueue: args['max-queue'],
+      healthPort: hp,
+      healthHost: args['health-host'],
+      unhealthyAfter: args['unhealthy-after'],
       onEvent: printer(mode, resolve(args.inbox)),
     });
     // Signals: the first finishes the files in flight and exits 0; a second exits at once (the

@@ -1,8 +1,11 @@
 // Shared by the anonapi-style client commands (anon server|job|batch|map|select|create|settings).
 
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { IdisApi, type Job } from '../../../client/api.js';
 import { ClientError } from '../../../client/errors.js';
+import { mappingPath } from '../../../client/mapping.js';
 import { activeServer, loadSettings, settingsPath, type ClientSettings } from '../../../client/settings.js';
 
 export interface Ctx {
@@ -34,6 +37,48 @@ export function guarded<A>(fn: (args: A) => Promise<void> | void): (args: A) => 
       throw e;
     }
   };
+}
+
+/**
+ * The mapping the map and create commands work on: the active one (settings
+ * active_mapping_file, set by anon map init / anon map activate), else the one in the current folder.
+ */
+export function mappingFile(c: Ctx): string {
+  const active = c.settings.active_mapping_file;
+  if (!active) return mappingPath(c.cwd);
+  if (!existsSync(active)) {
+    throw new ClientError(`the active mapping ${active} does not exist: run "anon map activate" in a folder with a mapping, or "anon map init"`);
+  }
+  return active;
+}
+
+/** Opens file in $VISUAL / $EDITOR (vi, notepad on Windows) and waits for it. */
+export function openEditor(file: string): void {
+  const editor = process.env.VISUAL || process.env.EDITOR || (process.platform === 'win32' ? 'notepad' : 'vi');
+  const quoted = process.platform === 'win32' ? `"${file}"` : `'${file.replace(/'/g, "'\\''")}'`;
+  const r = spawnSync(`${editor} ${quoted}`, { stdio: 'inherit', shell: true });
+  if (r.error || r.status !== 0) throw new ClientError(`editor ${editor} failed${r.error ? `: ${r.error.message}` : ` (exit ${r.status})`}`);
+}
+
+/** Asks the questions one by one on stdin (one line each); EOF answers "" to the rest. */
+export async function ask(questions: string[]): Promise<string[]> {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  const lines: string[] = [];
+  const waiting: ((l: string | undefined) => void)[] = [];
+  let closed = false;
+  rl.on('line', (l) => (waiting.length ? waiting.shift()!(l) : lines.push(l)));
+  rl.on('close', () => {
+    closed = true;
+    while (waiting.length) waiting.shift()!(undefined);
+  });
+  const answers: string[] = [];
+  for (const q of questions) {
+    process.stderr.write(q);
+    const a = lines.length ? lines.shift() : closed ? undefined : await new Promise<string | undefined>((res) => waiting.push(res));
+    answers.push(a ?? '');
+  }
+  rl.close();
+  return answers;
 }
 
 /** y/N on stdin unless --yes; EOF counts as no. */

@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { Argv, CommandModule } from 'yargs';
-import { saveSettings } from '../../../client/settings.js';
-import { ctx, guarded } from './common.js';
+import { existsSync } from 'node:fs';
+import { ClientError } from '../../../client/errors.js';
+import { loadSettings, saveSettings, settingsPath } from '../../../client/settings.js';
+import { ctx, guarded, openEditor } from './common.js';
 
 export const settingsCommand: CommandModule = {
   command: 'settings <command>',
@@ -15,6 +17,22 @@ export const settingsCommand: CommandModule = {
           const c = ctx();
           console.log(`settings file: ${c.settingsFile}`);
           console.log(JSON.stringify({ ...c.settings, user_token: c.settings.user_token ? '***' : '' }, null, 2));
+        }),
+      })
+      .command({
+        command: 'edit',
+        describe: 'Open the settings file in $VISUAL / $EDITOR, then check it',
+        handler: guarded(() => {
+          const file = settingsPath();
+          if (!existsSync(file)) loadSettings(file); // written with the defaults, as every command does
+          openEditor(file);
+          try {
+            loadSettings(file);
+          } catch (e) {
+            if (e instanceof ClientError) throw new ClientError(`the settings file is not valid after the edit: ${e.message} (run anon settings edit again)`);
+            throw e;
+          }
+          console.log(`${file} is valid`);
         }),
       })
       .command({
