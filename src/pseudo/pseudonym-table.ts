@@ -32,7 +32,8 @@ import { PseudoError } from './errors.js';
  *
  * Column names follow anonapi: `source`, `pseudo_id` (legacy `patient_id` — note: the *pseudonym*),
  * `pseudo_name` (legacy `patient_name`), `description`, and the option names `pims_key`,
- * `destination_path`, `root_source_path`, `project` (accepted, ignored). Matching ignores case,
+ * `destination_path`, `root_source_path`, `project` (accepted, ignored here; readMappingGrid below
+ * gives them per row, for the job client). Matching ignores case,
  * spaces, quotes, `_`, `-` and `.`. Unknown columns are an error, as in anonapi.
  *
  * Forgiving about: a UTF-8 BOM (and Latin-1 files from Excel), CRLF/CR line ends, `,` or `;` as

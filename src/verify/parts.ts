@@ -22,6 +22,9 @@ const COMMON = new Set(
   ).split(/\s+/),
 );
 
+/** Whether a value (upper case) is one common DICOM word: not an identifier, whatever attribute held it. */
+export const isCommonWord = (v: string): boolean => COMMON.has(v.trim().toUpperCase());
+
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 const isAlnumCode = (c: number): boolean => isDigit(c) || isLetter(c);

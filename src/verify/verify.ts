@@ -14,7 +14,7 @@ import { loadProfile, type OptionName } from '../profile/load.js';
 import { isWellKnownUID, normalizeUID } from '../pseudo/uid.js';
 import { dciodvfyAvailable, dciodvfyErrors } from './dciodvfy.js';
 import { pairByContent, pairsFromJournal, type Pair } from './pair.js';
-import { byteForms, embeddableId, findEmbedded, findEmbeddedBytes, findWord, nameComponents } from './parts.js';
+import { byteForms, embeddableId, isCommonWord, findEmbedded, findEmbeddedBytes, findWord, nameComponents } from './parts.js';
 import { VerifyRules, type Expect, type TopReader } from './rules.js';
 import { hashValue, rawBytes, strings, topString, walkFile, walkMeta } from './scan.js';
 import type { Finding, FindingCode, Severity, VerifyOptions, VerifyResult } from './types.js';
@@ -91,6 +91,7 @@ const PLACEHOLDER = /^([0.:\s]+|19000101|ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOWN
 function searchable(v: string): boolean {
   if (v.length < 4) return false;
   if (PLACEHOLDER.test(v)) return false;
+  if (isCommonWord(v)) return false; // "patient" as an ROI's description
   if (/^[\d.:+\-\s]+$/.test(v) && v.length < 6) return false; // short numbers turn up everywhere
   return true;
 }
@@ -481,7 +482,8 @@ function checkPair(pair: Pair, fin: DicomFile, fout: DicomFile, st: RunState): v
   const mo = fout.meta?.get(T.MEDIA_SOP_INSTANCE);
   const miv = mi && strings(mi, metaContext(fin))?.[0];
   const mov = mo && strings(mo, metaContext(fout))?.[0];
-  if (miv && mov && !isWellKnownUID(miv)) {
+  const sopRemapped = rules.expect({ tag: T.SOP_INSTANCE, vr: 'UI' }, read).kind === 'uid'; // not under retainUIDs
+  if (miv && mov && !isWellKnownUID(miv) && sopRemapped) {
     // Not recorded in the mapping: an input's meta may disagree with its dataset, and the output's
     // meta rightly follows the output's dataset (checked in checkMeta).
     if (normalizeUID(miv) === normalizeUID(mov)) c.add('UID_NOT_REMAPPED', { ...at, path: '(0002,0003)', message: 'MediaStorageSOPInstanceUID kept as it was' });
@@ -519,7 +521,11 @@ function checkMeta(pair: Pair, f: DicomFile, c: Collector, fin: DicomFile): void
   const ctx = fileContext(f);
   const get = (tag: Tag, meta: boolean): string | undefined => {
     const el = (meta ? f.meta! : f.dataset).get(tag);
-    return el ? normalizeUID(strings(el, meta ? mctx : ctx)?.[0] ?? '') : undefined;
+    if (!el) return undefined;
+    const c = meta ? mctx : ctx;
+    // A UID left as UN (as some inputs hold it) is read from its bytes.
+    const v = strings(el, c)?.[0] ?? (el.vr === 'UN' ? rawBytes(el, c)?.toString('latin1').split('\\')[0] : undefined);
+    return normalizeUID(v ?? '');
   };
   const pairsToCheck: [Tag, Tag, string][] = [
     [T.MEDIA_SOP_INSTANCE, T.SOP_INSTANCE, 'MediaStorageSOPInstanceUID ≠ SOPInstanceUID'],
