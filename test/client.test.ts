@@ -18,83 +18,11 @@ import { parseJobIds } from '../src/client/ranges.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
 import { idisCall } from '../src/serve/idis-client.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { login, SECRET, setup, USER, type Env, type Run } from './helpers/client.js';
 
 const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/src/cli/commands/client/map.js', import.meta.url)));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
-const USER = { user: 'z123sandbox', token: 's3cr3t' };
-const SECRET = 'client-test-secret-0123456789';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-interface Env {
-  dir: string;
-  home: string;
-  share: string;
-  base: string;
-  anon: (cwd: string, args: string[], stdin?: string) => Promise<Run>;
-}
-
-async function setup(t: Tap.Test, opts: { server?: boolean } = {}): Promise<Env> {
-  const dir = mkdtempSync(join(tmpdir(), 'anonflow-client-'));
-  const home = join(dir, 'home');
-  const share = join(dir, 'share');
-  mkdirSync(join(share, 'out'), { recursive: true });
-  mkdirSync(join(share, 'work'), { recursive: true });
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { ...cleanEnv(), ANON_SECRET: SECRET, ANONFLOW_HOME: home };
-  const anon = (cwd: string, args: string[], stdin?: string): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 60_000 }, (err, out, errOut) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: String(out), err: String(errOut) });
-      });
-      child.stdin!.end(stdin ?? '');
-    });
-  let base = '';
-  if (opts.server !== false) {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox', '--user', `${USER.user}:${USER.token}`,
-        '--share', `\\\\srv\\share=${share}`, '--project', 'Wetenschap-Algemeen=basic', '--concurrency', '2', '--threads', '0'],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    t.teardown(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    let errText = '';
-    child.stderr!.on('data', (d: Buffer) => (errText += d.toString()));
-    base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${errText}`)), 20_000);
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(`${m[1]}/sandbox`);
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`server exited (${code}): ${errText}`)));
-    });
-  }
-  return { dir, home, share, base, anon };
-}
-
-/** Settings pointing at the test server, with the right credentials. */
-async function login(t: Tap.Test, e: Env): Promise<void> {
-  for (const args of [
-    ['server', 'add', 'sandbox', e.base],
-    ['settings', 'user', 'set-username', USER.user],
-    ['settings', 'user', 'set-token', USER.token],
-  ]) {
-    const r = await e.anon(e.dir, args);
-    t.equal(r.code, 0, `anon ${args.join(' ')}: ${r.err}`);
-  }
-}
 
 const jobs = async (e: Env, ids: (string | number)[]): Promise<Record<string, any>> =>
   (await idisCall(e.base, 'get_jobs_list', 'GET', { job_ids: ids.map(String) }, USER)).json as Record<string, any>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isAlive as alive } from '../io/pid.js';
 import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -214,14 +215,6 @@ export interface RunOptions {
 
 const TEMP_ROOT = '.anonflow-tmp';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * Temporary files go to <out>/.anonflow-tmp/<pid>-<run>/ (same file system, so renames are atomic),

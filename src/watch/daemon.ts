@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isAlive as alive } from '../io/pid.js';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -111,14 +112,6 @@ const PRUNE_AGE_MS = 10 * 60_000;
 /** Names a copy tool uses while writing, never picked up (besides hidden files). */
 const PARTIAL = /\.(part|partial|tmp|filepart|crdownload|download)$/i;
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * Test-only fault injection: ANONFLOW_WATCH_CRASH=<point>[@n] kills the process with SIGKILL at

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { deidOptions } from './deid-options.js';
 import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
@@ -32,15 +33,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <inputs..>',
   describe: 'De-identify DICOM files and folders (recursively) into an output folder',
   builder: (y) =>
-    y
+    deidOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files or folders to read' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (must not be inside an input)' })
       .option('profile', { alias: 'p', type: 'string', array: true, default: ['basic'], describe: 'built-in profile name (anon profile list) or profile JSON file; repeat to compose (later ones take precedence)' })
-      .option('option', { type: 'string', array: true, default: [], describe: 'a PS3.15 E.3 option to add, e.g. retainLongModifiedDates (repeatable)' })
       .option('layout', { type: 'string', default: 'hierarchy', choices: ['hierarchy', 'mirror'], describe: 'hierarchy: patient/study/series/instance by pseudonymised names; mirror: the inputs\' relative paths' })
-      .option('threads', { alias: 'j', type: 'number', describe: 'worker threads (default: the number of cores; 0: no workers)' })
-      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' })
-      .option('pseudonyms', { type: 'string', describe: 'CSV mapping original Patient IDs to pseudo IDs and names (anonapi mapping format)' })
       .option('export-mapping', { type: 'string', describe: 'folder for uid_mapping.csv and patid_mapping.csv (MIDI-B, mode 0600), outside --out' })
       .option('report-dir', { type: 'string', describe: 'where the run journal and JSON report go (default ./anon-runs/<run-id>/)' })
       .option('mask', { type: 'string', array: true, default: [], describe: 'a rectangle x,y,w,h to blank in every image, on top of the profile\'s mask rules (repeatable)' })

@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { deidOptions } from './deid-options.js';
 import { UsageError } from '../../run/run.js';
 import { setupDeid } from '../../run/setup.js';
 import { WatchDaemon, type WatchEvent } from '../../watch/daemon.js';
@@ -83,15 +84,11 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
   command: 'watch <inbox>',
   describe: 'Watch a folder and de-identify every file dropped into it, moving originals to done/, failed/ or quarantine/',
   builder: (y) =>
-    y
+    deidOptions(y)
       .positional('inbox', { type: 'string', demandOption: true, describe: 'the folder to watch (recursively)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (outside the inbox)' })
       .option('profile', { alias: 'p', type: 'string', default: 'basic', describe: 'built-in profile name (anon profile list) or a profile JSON file' })
-      .option('option', { type: 'string', array: true, default: [], describe: 'a PS3.15 E.3 option to add (repeatable)' })
       .option('layout', { type: 'string', default: 'hierarchy', choices: ['hierarchy', 'mirror'], describe: 'hierarchy: patient/study/series/instance by pseudonymised names; mirror: relative paths in the inbox (a later file of the same name replaces the output)' })
-      .option('threads', { alias: 'j', type: 'number', describe: 'worker threads (default: the number of cores; 0: no workers)' })
-      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' })
-      .option('pseudonyms', { type: 'string', describe: 'CSV mapping original Patient IDs to pseudo IDs and names (anonapi mapping format)' })
       .option('done', { type: 'string', describe: 'where originals go once written (default: <inbox>/../done)' })
       .option('failed', { type: 'string', describe: 'where originals that failed go, each with a .error.json (default: <inbox>/../failed)' })
       .option('quarantine', { type: 'string', describe: 'where non-DICOM and other refused files go, each with a .reason.json (default: <inbox>/../quarantine)' })
