@@ -57,7 +57,7 @@ t.test('watch with files already in the inbox at start → DICOM written and mov
 
 t.test('watch with a file copied slowly (growing for 1.5 s) → read once, after it stopped growing', { skip }, async (t) => {
   const d = tmp(t);
-  const dm = startDaemon(d, ['--settle-ms', '500']);
+  const dm = startDaemon(d, ['--settle-ms', '1500']);
   await waitFor('the daemon to run', running(d));
   const bytes = instance(1, '2.25.998', 64 * 1024);
   const fd = openSync(join(d, 'inbox', 'slow.dcm'), 'w');
@@ -121,7 +121,7 @@ t.test('watch sent SIGTERM with files in flight → in-flight files finished, ex
 
 t.test('watch with study grouping → each study processed after it is quiet, one report per study', { skip }, async (t) => {
   const d = tmp(t);
-  const dm = startDaemon(d, ['--study-quiet', '0.6']);
+  const dm = startDaemon(d, ['--study-quiet', '2']);
   await waitFor('the daemon to run', running(d));
   for (let i = 0; i < 3; i++) drop(d, `s1/img${i}.dcm`, instance(i, '2.25.101'));
   for (let i = 0; i < 4; i++) drop(d, `s2/img${i}.dcm`, instance(i, '2.25.102'));
