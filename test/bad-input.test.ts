@@ -403,7 +403,8 @@ t.test('parseDicom 4 GiB length in a 1 KiB file → TRUNCATED quickly, without a
     const grew = process.memoryUsage().arrayBuffers - before.arrayBuffers;
     t.ok(thrown instanceof DicomError && thrown.code === code, `${what}: ${code} (${String(thrown)})`);
     t.type((thrown as DicomError)?.offset, 'number', `${what}: offset`);
-    t.ok(ms < 500, `${what}: failed in ${ms.toFixed(1)} ms`);
+    // A hang guard, not a speed test: bounded time means seconds at worst, never minutes.
+    t.ok(ms < 5000, `${what}: failed in ${ms.toFixed(1)} ms`);
     t.ok(grew < 64 * 1024 * 1024, `${what}: array buffers grew ${(grew / 1024).toFixed(0)} KiB, not GiBs`);
   }
 });
@@ -618,10 +619,11 @@ t.test('parseDicom deflated body inflating to trailing zeros only (a small defla
 // bounded time on pathological but well-formed-looking input
 // ---------------------------------------------------------------------------
 
-t.test('parseDicom 128 KiB of zero-tag elements before a real element → bounded time', async (t) => {
+t.test('parseDicom 1 MiB of zero-tag elements before a real element → bounded time', async (t) => {
   // Each (0000,0000) header of length 0 looks like the start of trailing zero padding; the
-  // check must not rescan the rest of the input for every one of them (16 384 rescans here).
-  const zeros = Buffer.alloc(128 * 1024);
+  // check must not rescan the rest of the input for every one of them (131 072 rescans here,
+  // minutes if quadratic).
+  const zeros = Buffer.alloc(1024 * 1024);
   const { bytes } = withBody(Buffer.concat([zeros, hdr(0x00100010, 'PN', 4), Buffer.from('A^B ')]));
   const t0 = performance.now();
   try {
@@ -630,7 +632,8 @@ t.test('parseDicom 128 KiB of zero-tag elements before a real element → bounde
     t.type(e, DicomError, 'typed error');
   }
   const ms = performance.now() - t0;
-  t.ok(ms < 500, `took ${ms.toFixed(0)} ms`, { todo: BUG.quadraticZeros });
+  // A hang guard, not a speed test: linear takes milliseconds, the old quadratic scan minutes.
+  t.ok(ms < 5000, `took ${ms.toFixed(0)} ms`, { todo: BUG.quadraticZeros });
 });
 
 // ---------------------------------------------------------------------------

@@ -55,7 +55,8 @@ const COUNT = Number(process.env.FUZZ_COUNT ?? 10_000);
 const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 40_000);
 const ONLY = process.env.FUZZ_ONLY === undefined ? undefined : Number(process.env.FUZZ_ONLY);
 /** Any single parse slower than this fails the test. */
-const MAX_PARSE_MS = 2000;
+/** A hang guard for one mutant (not a speed test): the machines are shared and noisy. */
+const MAX_PARSE_MS = 10_000;
 /** Every n-th mutant also goes through openDicom/writeDicom on disk (the windowed-file path). */
 const ON_DISK_EVERY = Number(process.env.FUZZ_DISK_EVERY ?? 10);
 const MAX_RSS = 1.5 * 1024 ** 3;
