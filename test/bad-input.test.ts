@@ -612,7 +612,7 @@ t.test('parseDicom deflated body inflating to trailing zeros only (a small defla
     t.type(e, DicomError, 'typed error');
     outcome = String(e);
   }
-  t.ok(performance.now() - t0 < 2000, `bounded time (${outcome})`);
+  t.ok(performance.now() - t0 < 10_000, `bounded time (${outcome})`);
 });
 
 // ---------------------------------------------------------------------------
