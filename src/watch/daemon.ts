@@ -434,11 +434,18 @@ export class WatchDaemon {
     }
   }
 
-  /** Studies quiet for the grouping time (all of them when stopping) become batches. */
+  /**
+   * Studies quiet for the grouping time (all of them when stopping) become batches. A file still
+   * settling or being classified may belong to any study (its Study Instance UID is not known
+   * yet), so while there are such files no study is released, unless it has been quiet for ten
+   * grouping times (a steady stream of other files must not hold a study forever).
+   */
   private releaseStudies(all: boolean): void {
     const now = Date.now();
+    const quiet = this.o.studyQuietMs!;
+    const arriving = this.settler.size > 0 || this.classifying.length > 0 || this.classifyBusy;
     for (const [uid, s] of this.studies) {
-      if (!all && now - s.last < this.o.studyQuietMs!) continue;
+      if (!all && (now - s.last < quiet || (arriving && now - s.last < 10 * quiet))) continue;
       this.studies.delete(uid);
       if (all) {
         for (const p of s.paths) this.grouped.delete(p); // left in the inbox for the next start
