@@ -14,7 +14,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { DataSet } from '../src/dicom/dataset.js';
+import { markModified } from '../src/dicom/dataset.js';
 import { closeDicom, openDicom, writeDicom } from '../src/dicom/file.js';
 import type { DicomFile } from '../src/dicom/part10.js';
 
@@ -142,18 +142,6 @@ interface Contender {
   after?(): void;
 }
 
-function markModified(ds: DataSet): void {
-  ds.modified = true;
-  for (const el of ds.elements) {
-    el.modified = true;
-    if (el.items) {
-      for (const it of el.items) {
-        it.modified = true;
-        markModified(it.dataset);
-      }
-    }
-  }
-}
 
 /** Marks every node of the meta group and dataset modified, so the writer encodes all of it again. */
 function markAllModified(f: DicomFile): void {

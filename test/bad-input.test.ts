@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import t, { type Test } from 'tap';
 import { buildDicom, encodeElements, TS, type FixtureElement } from '../fixtures/build.js';
-import type { DataSet } from '../src/dicom/dataset.js';
+import { markModified, type DataSet } from '../src/dicom/dataset.js';
 import { DicomError, type DicomErrorCode } from '../src/dicom/errors.js';
 import { closeDicom, openDicom, parseDicom, serializeDicom, writeDicom } from '../src/dicom/file.js';
 import type { DicomFile } from '../src/dicom/part10.js';
@@ -696,16 +696,6 @@ t.test('parseDicom and openDicom known-broken corpus files → typed errors with
 // writing what was read from bad input
 // ---------------------------------------------------------------------------
 
-function markAll(ds: DataSet): void {
-  ds.modified = true;
-  for (const el of ds.elements) {
-    el.modified = true;
-    for (const it of el.items ?? []) {
-      it.modified = true;
-      markAll(it.dataset);
-    }
-  }
-}
 
 /** Explicit LE file with a stray item (FFFE,E000) of 4 bytes inside a defined-length item. */
 function strayItemFile(): Buffer {
@@ -718,7 +708,7 @@ function strayItemFile(): Buffer {
 t.test('serializeDicom re-encoding a stray item kept from a defined-length item → output that parses again', async (t) => {
   const f = parseDicom(strayItemFile());
   t.match(f.warnings.join('\n'), /stray item/, 'read with a warning');
-  markAll(f.dataset);
+  markModified(f.dataset);
   const out = serializeDicom(f);
   let reread: DicomFile | undefined;
   try {

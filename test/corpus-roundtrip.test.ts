@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import t from 'tap';
-import { DataSet } from '../src/dicom/dataset.js';
+import { DataSet, markModified } from '../src/dicom/dataset.js';
 import { DicomError } from '../src/dicom/errors.js';
 import { closeDicom, openDicom, parseDicom, serializeDicom, writeDicom } from '../src/dicom/file.js';
 import { formatTag } from '../src/dicom/tag.js';
@@ -37,16 +37,6 @@ const REENCODE_DIFFERS: Record<string, string> = {
   'pydicom/chrKoreanMulti.dcm': 'wrong group length in the input, recomputed',
 };
 
-function markAll(ds: DataSet): void {
-  ds.modified = true;
-  for (const e of ds.elements) {
-    e.modified = true;
-    for (const it of e.items ?? []) {
-      it.modified = true;
-      markAll(it.dataset);
-    }
-  }
-}
 
 /** Element-by-element equality of two datasets, ignoring padding and group lengths; returns the first difference. */
 function valueDiff(a: DataSet, b: DataSet, path = ''): string | undefined {
@@ -123,8 +113,8 @@ t.test('corpus full re-encode → byte-identical, or value-identical for the lis
     if (MALFORMED[rel]) continue;
     const orig = readFileSync(join(CORPUS, rel));
     const f = parseDicom(orig, { bulkThreshold: Infinity });
-    if (f.meta) markAll(f.meta);
-    markAll(f.dataset);
+    if (f.meta) markModified(f.meta);
+    markModified(f.dataset);
     let out = serializeDicom(f);
     let expected = orig;
     if (f.deflated) {

@@ -21,7 +21,7 @@ import t from 'tap';
 import { buildDicom, TS, type FixtureElement } from '../fixtures/build.js';
 import { DicomError, type DicomErrorCode } from '../src/dicom/errors.js';
 import { closeDicom, openDicom, parseDicom, serializeDicom, writeDicom } from '../src/dicom/file.js';
-import type { DataSet } from '../src/dicom/dataset.js';
+import { markModified, type DataSet } from '../src/dicom/dataset.js';
 import type { DicomFile } from '../src/dicom/part10.js';
 import { datasetLengthFields, lengthFields, mixSeed, mutate, Rng, type LengthField } from './helpers/mutate.js';
 
@@ -235,8 +235,8 @@ function runInMemory(m: MutantCase, failures: Failure[]): Outcome | undefined {
   // everything is encoded again (what a de-identification that touches everything does).
   for (const mode of ['clean', 're-encoded'] as const) {
     if (mode === 're-encoded') {
-      if (f.meta) markAll(f.meta);
-      markAll(f.dataset);
+      if (f.meta) markModified(f.meta);
+      markModified(f.dataset);
     }
     let out: Buffer;
     try {
@@ -264,17 +264,6 @@ function runInMemory(m: MutantCase, failures: Failure[]): Outcome | undefined {
   return { ok: true, parseMs };
 }
 
-/** Marks every node changed, so the writer encodes it again instead of copying its bytes. */
-function markAll(ds: DataSet): void {
-  ds.modified = true;
-  for (const el of ds.elements) {
-    el.modified = true;
-    for (const it of el.items ?? []) {
-      it.modified = true;
-      markAll(it.dataset);
-    }
-  }
-}
 
 /** Whether a stray item or delimiter (an FFFE element outside a sequence, kept as read) is anywhere in the tree. */
 function hasStrayItem(ds: DataSet): boolean {

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createDeidEnv } from '../deid/env.js';
 import type { DeidEnv } from '../deid/state.js';
@@ -28,14 +27,9 @@ export function createProcessor(cfg: WorkerConfig): Processor {
   }
   return async (task) => {
     const t0 = performance.now();
-    let bytesIn = 0;
-    try {
-      bytesIn = statSync(task.path).size;
-    } catch {
-      /* reported by processFile */
-    }
-    const outcome = await processFile(task.path, task.rel, { out: cfg.out, layout: cfg.layout, env, noClobber: cfg.layout === 'hierarchy', tmpDir: cfg.tmpDir, masks: cfg.masks, previews: cfg.previews, fsync: cfg.fsync });
-    const result: FileResult = { outcome, bytesIn, ms: performance.now() - t0 };
+    const measure = { bytesIn: 0 };
+    const outcome = await processFile(task.path, task.rel, { out: cfg.out, layout: cfg.layout, env, noClobber: cfg.layout === 'hierarchy', tmpDir: cfg.tmpDir, masks: cfg.masks, previews: cfg.previews, fsync: cfg.fsync, measure });
+    const result: FileResult = { outcome, bytesIn: measure.bytesIn, ms: performance.now() - t0 };
     if (recorder && recorder.size.uids + recorder.size.patientIds > 0) result.mapping = recorder.drain();
     return result;
   };

@@ -77,11 +77,14 @@ export async function processFile(
     previews?: string;
     /** fsync the output before its rename (anon watch --fsync): passed to writeDicomFile. */
     fsync?: boolean;
+    /** Filled with the input's size, known once it is open (no second stat). */
+    measure?: { bytesIn: number };
   },
 ): Promise<FileOutcome> {
   let f;
   try {
     f = await openDicom(path);
+    if (opts.measure) opts.measure.bytesIn = f.source.size;
   } catch (e) {
     if (e instanceof DicomError && e.code === 'NOT_DICOM') return { status: 'skipped', path, reason: `not DICOM: ${e.message}` };
     const err = asFileError(e);
