@@ -1,3 +1,4 @@
+import { loadProfile } from '../src/profile/load.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,7 @@ async function runOn(t: Tap.Test, files: Record<string, Buffer>, profile: string
   for (const [n, b] of Object.entries(files)) writeFileSync(join(d, 'in', n), b);
   const report = await run({
     inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'mirror', threads: 0, reportDir: join(d, 'r'),
-    worker: { profile, options: [], key: KEY, record: false, masks: extra.masks, previews: join(d, 'previews') },
+    worker: { deid: { profile: loadProfile(profile), key: KEY }, record: false, masks: extra.masks, previews: join(d, 'previews') },
     profileName: profile, profileOptions: [],
   });
   return { d, report };

@@ -1,3 +1,4 @@
+import { loadProfile } from '../src/profile/load.js';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { writeInstances } from '../fixtures/instances.js';
 
 const writeSeriesN = (dir: string, n: number): void => writeInstances(dir, n, { study: '2.25.777', patientName: 'Resume^Test', patientId: 'RT-1', pixels: 64 * 1024 });
 import { writeSample } from '../fixtures/sample.js';
-import { run, UsageError, type RunEvent } from '../src/run/run.js';
+import { UsageError } from '../src/errors.js';
+import { run, type RunEvent } from '../src/run/run.js';
 import { cleanEnv } from './helpers/child-env.js';
 
 const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
@@ -32,7 +34,7 @@ t.test('run with worker threads → every input accounted for once, journal and 
   const events: RunEvent[] = [];
   const report = await run({
     inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy',
-    worker: { profile: 'basic', options: [], key: KEY, record: false },
+    worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
     profileName: 'basic', profileOptions: [], threads: 2, reportDir: join(d, 'report'),
     onEvent: (e) => events.push(e),
   });
@@ -50,7 +52,7 @@ t.test('run with worker threads → every input accounted for once, journal and 
 t.test('run in-process (threads 0) → the same outputs as with workers', { skip }, async (t) => {
   const d = tmp(t);
   writeSample(join(d, 'in'));
-  const common = { inputs: [join(d, 'in')], layout: 'hierarchy' as const, worker: { profile: 'basic', options: [], key: KEY, record: false }, profileName: 'basic', profileOptions: [] };
+  const common = { inputs: [join(d, 'in')], layout: 'hierarchy' as const, worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false }, profileName: 'basic', profileOptions: [] };
   const a = await run({ ...common, out: join(d, 'a'), threads: 0, reportDir: join(d, 'ra') });
   const b = await run({ ...common, out: join(d, 'b'), threads: 2, reportDir: join(d, 'rb') });
   const rel = (p: string, root: string): string => p.slice(root.length);
@@ -63,7 +65,7 @@ t.test('run in-process (threads 0) → the same outputs as with workers', { skip
 t.test('output folder inside an input, or report inside the output → UsageError before any file', { skip }, async (t) => {
   const d = tmp(t);
   writeSample(join(d, 'in'));
-  const base = { layout: 'mirror' as const, worker: { profile: 'identity', options: [], record: false }, profileName: 'identity', profileOptions: [], threads: 0 };
+  const base = { layout: 'mirror' as const, worker: { record: false }, profileName: 'identity', profileOptions: [], threads: 0 };
   await t.rejects(run({ ...base, inputs: [join(d, 'in')], out: join(d, 'in', 'out'), reportDir: join(d, 'r') }), UsageError);
   await t.rejects(run({ ...base, inputs: [join(d, 'in')], out: join(d, 'out'), reportDir: join(d, 'out', 'r') }), UsageError);
   t.notOk(existsSync(join(d, 'in', 'out')));
@@ -74,7 +76,7 @@ t.test('the same instance twice in the input, hierarchy layout → written once,
   writeSample(join(d, 'in'));
   cpSync(join(d, 'in', 'ct', 'slice-1.dcm'), join(d, 'in', 'copy-of-slice-1.dcm'));
   const report = await run({
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { profile: 'basic', options: [], key: KEY, record: false },
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
     profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'),
   });
   t.equal(report.anonymized_files.length, 4);
@@ -91,7 +93,7 @@ t.test('two different files claiming one instance UID, hierarchy layout → both
   b[b.length - 1] ^= 0xff;
   writeFileSync(join(d, 'in', 'b', 'img00000.dcm'), b);
   const opts = {
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy' as const, worker: { profile: 'basic', options: [], key: KEY, record: false },
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy' as const, worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
     profileName: 'basic', profileOptions: [], threads: 0,
   };
   const report = await run({ ...opts, reportDir: join(d, 'r') });
@@ -149,7 +151,7 @@ t.test('run with an aborted signal → no new file started after the abort, repo
   writeSeriesN(join(d, 'in'), 40);
   const ac = new AbortController();
   const report = await run({
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { profile: 'basic', options: [], key: KEY, record: false },
+    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
     profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'), signal: ac.signal,
     onEvent: (e) => {
       if (e.type === 'file' && e.counts.done === 5) ac.abort('job cancelled');

@@ -1,3 +1,4 @@
+import { loadProfile } from '../src/profile/load.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -229,7 +230,7 @@ t.test('WatchDaemon.stop() → /health 503 while stopping, endpoint closed once 
   const { WatchDaemon } = await import('../src/watch/daemon.js');
   const daemon = new WatchDaemon({
     inbox: join(d, 'inbox'), out: join(d, 'out'), layout: 'hierarchy', threads: 0, settleMs: 50, healthPort: 0,
-    worker: { profile: 'basic', options: [], key: new Uint8Array(Buffer.from(ENV.ANON_SECRET)), record: false },
+    worker: { deid: { profile: loadProfile('basic'), key: new Uint8Array(Buffer.from(ENV.ANON_SECRET)) }, record: false },
     profileName: 'basic', profileOptions: [],
   });
   await daemon.start();

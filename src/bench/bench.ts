@@ -10,7 +10,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSeries } from '../../fixtures/series.js';
-import type { RunReport } from '../run/report.js';
+import type { RunReport } from '../job/report.js';
 
 /** The CLI entry, run in each child: dist/src/bench/ → the repo's bin/anon. */
 export const ANON_BIN = fileURLToPath(new URL('../../../bin/anon', import.meta.url));

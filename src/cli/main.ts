@@ -1,7 +1,7 @@
 import { VERSION } from '../version.js';
 import yargs from 'yargs';
 import { DicomError } from '../dicom/errors.js';
-import { UsageError } from '../run/run.js';
+import { UsageError } from '../errors.js';
 import type { CommandModule } from 'yargs';
 
 /**

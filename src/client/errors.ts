@@ -1,7 +1,8 @@
+import { AnonError } from '../errors.js';
+
 /** A client-side problem the CLI reports as one line (exit 1). */
-export class ClientError extends Error {
+export class ClientError extends AnonError<'CLIENT'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'ClientError';
+    super('CLIENT', message);
   }
 }

@@ -1,14 +1,8 @@
+import { AnonError } from '../errors.js';
+
 /** A file that cannot be fully cleaned: it is never written as if it were. Serialisable. */
-export class DeidError extends Error {
-  override name = 'DeidError';
-  constructor(
-    readonly code: 'DEID_FAILED' | 'DEID_UNSUPPORTED',
-    message: string,
-    readonly path?: string,
-  ) {
-    super(message);
-  }
-  toJSON(): { code: string; message: string; path?: string } {
-    return { code: this.code, message: this.message, path: this.path };
+export class DeidError extends AnonError<'DEID_FAILED' | 'DEID_UNSUPPORTED'> {
+  constructor(code: 'DEID_FAILED' | 'DEID_UNSUPPORTED', message: string, path?: string) {
+    super(code, message, { path });
   }
 }

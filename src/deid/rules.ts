@@ -1,3 +1,4 @@
+import { AnonError } from '../errors.js';
 import { lookup, tagForKeyword } from '../dicom/dictionary.js';
 import { parseTag, type Tag } from '../dicom/tag.js';
 import type { Action, ActionCode, Condition, EngineProfile, OptionName, Rule } from './types.js';
@@ -65,10 +66,13 @@ const push = <K>(m: Map<K, CompiledRule[]>, k: K, r: CompiledRule): void => {
   else m.set(k, [r]);
 };
 
-export class RuleError extends Error {
-  override name = 'RuleError';
-  constructor(message: string, readonly origin: string) {
-    super(`${origin}: ${message}`);
+/** A profile rule the engine cannot compile (an unknown attribute in a condition): a usage problem. */
+export class RuleError extends AnonError<'RULE_INVALID'> {
+  constructor(
+    message: string,
+    readonly origin: string,
+  ) {
+    super('RULE_INVALID', `${origin}: ${message}`);
   }
 }
 

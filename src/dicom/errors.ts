@@ -1,4 +1,6 @@
 /** Typed, serialisable codec errors: they cross worker boundaries as plain data. */
+import { AnonError } from '../errors.js';
+
 export type DicomErrorCode =
   | 'NOT_DICOM'          // no recognisable DICOM structure
   | 'TRUNCATED'          // value or header runs past the end of the input
@@ -21,23 +23,9 @@ export interface DicomErrorData {
   file?: string;
 }
 
-export class DicomError extends Error implements DicomErrorData {
-  readonly code: DicomErrorCode;
-  readonly offset?: number;
-  path?: string;
-  file?: string;
-
+export class DicomError extends AnonError<DicomErrorCode> implements DicomErrorData {
   constructor(data: DicomErrorData) {
-    super(data.message);
-    this.name = 'DicomError';
-    this.code = data.code;
-    this.offset = data.offset;
-    this.path = data.path;
-    this.file = data.file;
-  }
-
-  toJSON(): DicomErrorData {
-    return { code: this.code, message: this.message, offset: this.offset, path: this.path, file: this.file };
+    super(data.code, data.message, data);
   }
 
   static fromJSON(d: DicomErrorData): DicomError {

@@ -1,3 +1,5 @@
+import { AnonError, withoutUndefined } from '../errors.js';
+
 /** Typed, serialisable pixel errors: any of them means the image must not be written (quarantine it). */
 export type PixelErrorCode =
   | 'PIXEL_UNSUPPORTED' // an encoding, layout or attribute combination this library cannot clean
@@ -16,21 +18,18 @@ export interface PixelErrorData {
   frame?: number;
 }
 
-export class PixelError extends Error implements PixelErrorData {
-  readonly code: PixelErrorCode;
+export class PixelError extends AnonError<PixelErrorCode> implements PixelErrorData {
   readonly transferSyntax?: string;
   readonly frame?: number;
 
   constructor(data: PixelErrorData) {
-    super(data.message);
-    this.name = 'PixelError';
-    this.code = data.code;
+    super(data.code, data.message);
     this.transferSyntax = data.transferSyntax;
     this.frame = data.frame;
   }
 
-  toJSON(): PixelErrorData {
-    return { code: this.code, message: this.message, transferSyntax: this.transferSyntax, frame: this.frame };
+  override toJSON(): PixelErrorData {
+    return withoutUndefined({ code: this.code, message: this.message, transferSyntax: this.transferSyntax, frame: this.frame });
   }
 
   static fromJSON(d: PixelErrorData): PixelError {

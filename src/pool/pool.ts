@@ -1,4 +1,5 @@
-import type { FileResult, FileTask, WorkerConfig } from './task.js';
+import type { FileResult } from '../job/outcome.js';
+import type { FileTask, JobSpec } from '../job/task.js';
 
 /** Processes files with a compiled profile: on worker threads, or on this thread (threads 0). */
 export interface FilePool {
@@ -14,19 +15,19 @@ function workerURL(): URL {
 }
 
 /**
- * The pool `anon run` (and the watch daemon, and the server) process files through. Each worker
- * compiles the profile once from `cfg`; tasks carry paths only.
+ * The pool `anon run` (and the watch daemon, and the server) process files through. The spec is
+ * plain data (the validated profile, the key): each worker compiles it once; tasks carry paths only.
  */
-export async function openPool(cfg: WorkerConfig, threads: number): Promise<FilePool> {
+export async function openPool(spec: JobSpec, threads: number): Promise<FilePool> {
   if (threads === 0) {
-    const { createProcessor } = await import('./process.js');
-    const processor = createProcessor(cfg);
+    const { createProcessor } = await import('../job/processor.js');
+    const processor = createProcessor(spec);
     return { run: processor, threads: 0, close: async () => {} };
   }
   const { Piscina } = await import('piscina');
   const pool = new Piscina({
     filename: workerURL().href,
-    workerData: cfg,
+    workerData: spec,
     minThreads: threads,
     maxThreads: threads,
     // A worker holds one file's header at a time: a small heap makes V8 collect early, keeping

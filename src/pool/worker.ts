@@ -1,11 +1,12 @@
-// A Piscina worker: compiles the run's profile once, then processes one file per task.
+// A Piscina worker: compiles the job's spec once, then processes one file per task.
 import { workerData } from 'node:worker_threads';
-import { createProcessor, type Processor } from './process.js';
-import type { FileResult, FileTask, WorkerConfig } from './task.js';
+import type { FileResult } from '../job/outcome.js';
+import { createProcessor, type Processor } from '../job/processor.js';
+import type { FileTask, JobSpec } from '../job/task.js';
 
 let processor: Processor | undefined;
 
 export default async function processTask(task: FileTask): Promise<FileResult> {
-  processor ??= createProcessor(workerData as WorkerConfig);
+  processor ??= createProcessor(workerData as JobSpec);
   return processor(task);
 }

@@ -2,6 +2,7 @@
 // every error names the profile file and the JSON path (RFC 6901 pointer) of the offending value.
 
 import { isAbsolute, relative } from 'node:path';
+import { AnonError, withoutUndefined } from '../errors.js';
 
 export type ProfileErrorCode =
   | 'PROFILE_INVALID'    // not JSON, fails profiles/schema.json, or fails a semantic check
@@ -24,10 +25,7 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-export class ProfileError extends Error implements ProfileErrorData {
-  override name = 'ProfileError';
-  readonly code: ProfileErrorCode;
-  file?: string;
+export class ProfileError extends AnonError<ProfileErrorCode> implements ProfileErrorData {
   jsonPath?: string;
   /** The problem alone, without file and path. */
   readonly detail: string;
@@ -37,14 +35,12 @@ export class ProfileError extends Error implements ProfileErrorData {
       where.file !== undefined ? `${displayPath(where.file)}:` : '',
       where.jsonPath !== undefined ? where.jsonPath || '/' : '',
     ].filter(Boolean).join(' ');
-    super(loc ? `${loc} ${detail}` : detail);
-    this.code = code;
+    super(code, loc ? `${loc} ${detail}` : detail, { file: where.file });
     this.detail = detail;
-    this.file = where.file;
     this.jsonPath = where.jsonPath;
   }
 
-  toJSON(): ProfileErrorData {
-    return { code: this.code, message: this.message, file: this.file, jsonPath: this.jsonPath };
+  override toJSON(): ProfileErrorData {
+    return withoutUndefined({ code: this.code, message: this.message, file: this.file, jsonPath: this.jsonPath });
   }
 }

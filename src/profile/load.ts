@@ -132,9 +132,23 @@ function rootFile(nameOrPath: string): string {
   return isBuiltinName(nameOrPath) ? builtinProfileFile(nameOrPath) : resolve(nameOrPath);
 }
 
-function resolveChain(nameOrPath: string): Resolution & { layers: Layer[] } {
+/**
+ * Several profiles given together (repeated --profile) make one chain: a composite in memory that
+ * extends them, the later ones taking precedence as later arguments override earlier ones.
+ */
+function compositeRoot(refs: string[], res: Resolution): string {
+  const file = `(--profile ${refs.join(' --profile ')})`;
+  const name = refs.map((p) => p.replace(/^.*[/\\]/, '').replace(/\.json$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-')).join('+');
+  res.seen.set(file, { name, description: `--profile ${refs.join(' --profile ')}`, extends: refs.map(rootFile).reverse() as [string, ...string[]] });
+  return file;
+}
+
+function resolveChain(refs: string | string[]): Resolution & { layers: Layer[] } {
   const res: Resolution = { errors: [], visits: [], seen: new Map() };
-  visit(rootFile(nameOrPath), [], res, { name: nameOrPath });
+  const list = typeof refs === 'string' ? [refs] : refs;
+  if (list.length === 0) throw new ProfileError('PROFILE_NOT_FOUND', 'no profile given');
+  const root = list.length === 1 ? rootFile(list[0]) : compositeRoot(list, res);
+  visit(root, [], res, { name: list.join(', ') });
   // keep each profile's last visit: a shared base stays behind every profile that extends it
   const last = new Map<string, number>();
   res.visits.forEach((l, i) => last.set(l.file, i));
@@ -167,9 +181,9 @@ export function validateProfileFile(path: string): ProfileError[] {
 
 /**
  * Loads a profile by built-in name (no '/' and no '.json') or path, with its "extends" chain, and
- * merges it. Throws the first ProfileError (its message says how many more there are).
+ * merges it; several (a composite, later ones first) make one profile. Throws the first ProfileError (its message says how many more there are).
  */
-export function loadProfile(nameOrPath: string, opts: { extraOptions?: OptionName[] } = {}): ResolvedProfile {
+export function loadProfile(nameOrPath: string | string[], opts: { extraOptions?: OptionName[] } = {}): ResolvedProfile {
   const { errors, layers } = resolveChain(nameOrPath);
   const known = optionNames();
   const extra = opts.extraOptions ?? [];
@@ -238,4 +252,17 @@ export function loadProfile(nameOrPath: string, opts: { extraOptions?: OptionNam
     sources: layers.flatMap((l) => (l.profile.source ? [l.profile.source] : [])),
   };
   return resolved;
+}
+
+/**
+ * A profile with one more layer on top (most derived, so its rules win): per-job rules built in
+ * code, such as a server job's own pseudonyms. The result is named after the layer.
+ */
+export function withLayer(base: ResolvedProfile, layer: { name: string; description?: string; rules: Rule[] }): ResolvedProfile {
+  return {
+    ...base,
+    name: layer.name,
+    ...(layer.description !== undefined ? { description: layer.description } : {}),
+    layers: [{ profile: layer.name, file: `(${layer.name})`, rules: layer.rules }, ...base.layers],
+  };
 }

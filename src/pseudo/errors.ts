@@ -1,3 +1,5 @@
+import { AnonError, withoutUndefined } from '../errors.js';
+
 /**
  * Typed, serialisable errors of the pseudonymisation layer (secret, identifiers, dates, pseudonym
  * table, mapping export). Like `DicomError` they carry a stable `code` and cross worker boundaries
@@ -23,21 +25,16 @@ export interface PseudoErrorData {
   line?: number;
 }
 
-export class PseudoError extends Error implements PseudoErrorData {
-  readonly code: PseudoErrorCode;
-  readonly file?: string;
+export class PseudoError extends AnonError<PseudoErrorCode> implements PseudoErrorData {
   readonly line?: number;
 
   constructor(data: PseudoErrorData) {
-    super(data.message);
-    this.name = 'PseudoError';
-    this.code = data.code;
-    this.file = data.file;
+    super(data.code, data.message, { file: data.file });
     this.line = data.line;
   }
 
-  toJSON(): PseudoErrorData {
-    return { code: this.code, message: this.message, file: this.file, line: this.line };
+  override toJSON(): PseudoErrorData {
+    return withoutUndefined({ code: this.code, message: this.message, file: this.file, line: this.line });
   }
 
   static fromJSON(d: PseudoErrorData): PseudoError {

@@ -1,5 +1,6 @@
 import { walk } from '../io/walk.js';
-import type { FileOutcome, RunCounts, RunEvent } from './run.js';
+import type { FileOutcome } from '../job/outcome.js';
+import type { RunCounts, RunEvent } from './run.js';
 
 export type ProgressMode = 'tty' | 'lines' | 'quiet' | 'json';
 

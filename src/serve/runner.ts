@@ -3,16 +3,17 @@
 // destination, and keeps status and counters up to date. A job interrupted by a restart is
 // UPLOADED in the store; at start it becomes ACTIVE again and its run resumes from its journal.
 
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
 import { tagOf } from '../dicom/tag.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import { walk } from '../io/walk.js';
-import { Journal } from '../run/journal.js';
-import type { RunReport } from '../run/report.js';
+import { Journal } from '../job/journal.js';
+import type { RunReport } from '../job/report.js';
 import { run } from '../run/run.js';
-import { setupDeid } from '../run/setup.js';
+import { setupDeid } from '../job/setup.js';
+import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
 import { PathRefused, resolveSourceInputs, toLocalPath } from './paths.js';
 import type { JobRow, JobStore } from './store.js';
@@ -40,7 +41,8 @@ export function sopFilter(job: JobRow, cfg: ServeConfig): string[] {
 }
 
 interface Running {
-  abort: boolean;
+  /** Aborted on cancel, modify or shutdown: the engine stops taking files and journals those in flight. */
+  controller: AbortController;
   done: Promise<void>;
 }
 
@@ -75,14 +77,14 @@ export class JobRunner {
   /** Stops a running job at the next file; its status is whatever the caller set. */
   abort(id: number): void {
     const r = this.running.get(id);
-    if (r) r.abort = true;
+    r?.controller.abort('job stopped');
   }
 
   /** Stops taking jobs and stops the running ones; they stay UPLOADED, so the next start resumes them. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const r of this.running.values()) r.abort = true;
+    for (const r of this.running.values()) r.controller.abort('server stopping');
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
@@ -96,7 +98,7 @@ export class JobRunner {
     while (this.running.size < this.cfg.concurrency) {
       const job = this.store.claimNext(new Set(this.running.keys()));
       if (!job) return;
-      const entry: Running = { abort: false, done: Promise.resolve() };
+      const entry: Running = { controller: new AbortController(), done: Promise.resolve() };
       this.running.set(job.job_id, entry);
       entry.done = this.execute(job, entry)
         .catch((e: unknown) => this.log(`job ${job.job_id}: internal error: ${(e as Error).stack ?? String(e)}`))
@@ -110,10 +112,10 @@ export class JobRunner {
   private async execute(job: JobRow, self: Running): Promise<void> {
     const id = job.job_id;
     const check = (): void => {
-      if (self.abort) throw new JobAborted();
+      if (self.controller.signal.aborted) throw new JobAborted();
     };
     const setIfStillOurs = (fields: Parameters<JobStore['update']>[1]): void => {
-      if (self.abort) return;
+      if (self.controller.signal.aborted) return;
       const now = this.store.get(id);
       if (now && now.status === 'UPLOADED') this.store.update(id, fields);
     };
@@ -130,7 +132,8 @@ export class JobRunner {
           inputs: prepared.inputs,
           out: prepared.out,
           layout: this.cfg.layout,
-          worker: { profile: prepared.profile, options: [], key: prepared.key, record: false },
+          worker: { deid: prepared.deid, record: false },
+          signal: self.controller.signal,
           profileName: prepared.profileName,
           profileOptions: prepared.profileOptions,
           threads: this.cfg.threads,
@@ -138,12 +141,11 @@ export class JobRunner {
           resume: existsSync(join(reportDir, 'journal.ndjson')),
           onEvent: (e) => {
             if (e.type !== 'file') return;
-            check(); // stops the run: the engine has no cancel signal yet
             setIfStillOurs({ files_processed: prepared.already + e.counts.written, files_quarantined: e.counts.quarantined });
           },
         });
       } catch (e) {
-        if (self.abort) throw new JobAborted();
+        if (self.controller.signal.aborted) throw new JobAborted();
         throw e;
       }
       check();
@@ -226,20 +228,14 @@ export class JobRunner {
       throw new PreProcessError(`no file in ${job.source_path} has one of the SOP classes ${[...filter].join(', ')}`);
     }
 
-    // Per-job pseudonyms: a profile layer on top of the project's profile.
-    let profile = profileRef;
-    const rules: unknown[] = [];
+    // Per-job pseudonyms: a profile layer on top of the project's profile, in memory.
+    const rules: Rule[] = [];
     if (job.source_anonymizedpatientid) rules.push({ match: { tag: '(0010,0020)' }, action: { set: job.source_anonymizedpatientid }, name: 'job pseudonym: Patient ID' });
     if (job.source_anonymizedpatientname) rules.push({ match: { tag: '(0010,0010)' }, action: { set: job.source_anonymizedpatientname }, name: 'job pseudonym: Patient Name' });
-    if (rules.length) {
-      const dir = jobDir(this.cfg, id);
-      mkdirSync(dir, { recursive: true });
-      profile = join(dir, 'profile.json');
-      writeFileSync(profile, JSON.stringify({ name: `job-${id}`, description: `IDIS job ${id}: the project's profile with the job's pseudonyms`, extends: profileRef, rules }, null, 2));
-    }
+    const overlay = rules.length ? { name: `job-${id}`, description: `IDIS job ${id}: the project's profile with the job's pseudonyms`, rules } : undefined;
     let setup;
     try {
-      setup = setupDeid({ profile, secretFile: this.cfg.secret_file });
+      setup = setupDeid({ profile: profileRef, secretFile: this.cfg.secret_file, overlay });
     } catch (e) {
       throw new PreProcessError((e as Error).message);
     }
@@ -250,8 +246,7 @@ export class JobRunner {
       inputs: runInputs,
       files: filter.size > 0 ? kept.length : files,
       out,
-      profile,
-      key: setup.env?.key,
+      deid: setup.spec,
       profileName: setup.profile.name,
       profileOptions: setup.profile.options as string[],
       already,

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
 import { fileContext } from '../dicom/values.js';
-import { Journal } from '../run/journal.js';
+import { Journal } from '../job/journal.js';
 import { hashValue, strings, walkFile } from './scan.js';
 import type { VerifyRules } from './rules.js';
 

@@ -55,7 +55,7 @@ export interface VerifyResult {
 
 export interface VerifyOptions {
   /** Built-in profile name or profile file (default: the run report's profile, else basic). */
-  profile?: string;
+  profile?: string | string[];
   /** PS3.15 E.3 options in effect (default: the run report's). */
   options?: string[];
   /** Run dciodvfy on each pair: true, false, or 'auto' (when installed; default). */

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Journal, type JournalEntry } from '../run/journal.js';
+import { Journal, type JournalEntry } from '../job/journal.js';
 
 /** Where an original goes once its outcome is known. */
 export type Destination = 'done' | 'failed' | 'quarantine' | 'delete';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunReport } from '../run/report.js';
-import { ReportBuilder } from '../run/report-builder.js';
+import type { RunReport } from '../job/report.js';
+import { ReportBuilder } from '../job/report-builder.js';
 import type { OutcomeRecord } from './journal.js';
 
 /**

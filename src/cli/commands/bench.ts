@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { formatTable, runBench } from '../../bench/bench.js';
-import { UsageError } from '../../run/run.js';
+import { UsageError } from '../../errors.js';
 
 interface BenchArgs {
   corpus?: string;

@@ -2,8 +2,8 @@ import type { CommandModule } from 'yargs';
 import { deidentify } from '../../deid/engine.js';
 import type { ExplainEntry } from '../../deid/state.js';
 import { closeDicom, openDicom } from '../../dicom/file.js';
-import { UsageError } from '../../run/run.js';
-import { setupDeid } from '../../run/setup.js';
+import { UsageError } from '../../errors.js';
+import { setupDeid } from '../../job/setup.js';
 
 interface ExplainArgs {
   file: string;

@@ -5,8 +5,7 @@ import { maskRegions } from '../../deid/pixels-apply.js';
 import { closeDicom, openDicom } from '../../dicom/file.js';
 import { loadProfile, ProfileError, type OptionName } from '../../profile/load.js';
 import { parseMaskArg, PixelError, renderPreview } from '../../pixel/index.js';
-import { composeProfiles } from '../../run/compose.js';
-import { UsageError } from '../../run/run.js';
+import { UsageError } from '../../errors.js';
 
 interface PreviewArgs {
   file: string;
@@ -32,7 +31,7 @@ export const previewCommand: CommandModule<object, PreviewArgs> = {
   handler: async (args) => {
     let profile;
     try {
-      profile = loadProfile(composeProfiles(args.profile), { extraOptions: args.option as OptionName[] });
+      profile = loadProfile(args.profile, { extraOptions: args.option as OptionName[] });
     } catch (e) {
       if (e instanceof ProfileError) throw new UsageError(e.message);
       throw e;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { listBuiltinProfiles, loadProfile, ProfileError, validateProfileFile, type ResolvedProfile } from '../../profile/load.js';
-import { UsageError } from '../../run/run.js';
+import { UsageError } from '../../errors.js';
 import { explainCommand } from './explain.js';
 
 // Profile errors reach the CLI edge as UsageErrors: a bad profile is the user's input (exit 2).

@@ -5,10 +5,10 @@ import { deidOptions } from './deid-options.js';
 import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
-import { run, UsageError } from '../../run/run.js';
+import { UsageError } from '../../errors.js';
+import { run } from '../../run/run.js';
 import { parseMaskArg } from '../../pixel/regions.js';
-import { composeProfiles } from '../../run/compose.js';
-import { setupDeid } from '../../run/setup.js';
+import { setupDeid } from '../../job/setup.js';
 
 interface RunArgs {
   inputs: string[];
@@ -51,8 +51,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
     // Profile, secret and pseudonym table are checked here, before any file is touched.
-    const profilePath = composeProfiles(args.profile);
-    const setup = setupDeid({ profile: profilePath, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
+    const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
     const mode: ProgressMode = args.json ? 'json' : args.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines';
     if (mode === 'lines' || mode === 'tty') for (const n of setup.notes) console.error(`anon: ${n}`);
     let masks: { x: number; y: number; width: number; height: number }[];
@@ -69,10 +68,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       out,
       layout: args.layout as 'hierarchy' | 'mirror',
       worker: {
-        profile: profilePath,
-        options: args.option,
-        key: setup.env?.key,
-        pseudonyms: args.pseudonyms ? resolve(args.pseudonyms) : undefined,
+        deid: setup.spec,
         record: recorder !== undefined,
         masks,
         previews: args.previews ? resolve(args.previews) : undefined,
@@ -95,7 +91,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     if (args.verify) {
       const { verifyReportDir } = await import('../../verify/index.js');
-      const verification = await verifyReportDir(reportDir, { profile: profilePath, options: setup.profile.options });
+      const verification = await verifyReportDir(reportDir, { profile: args.profile, options: setup.profile.options });
       report.verification = verification;
       writeFileSync(join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
       if (mode === 'json') console.log(JSON.stringify({ type: 'verify', result: verification }));

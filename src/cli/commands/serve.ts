@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../run/run.js';
+import { UsageError } from '../../errors.js';
 import { loadSecret } from '../../pseudo/secret.js';
 import { buildConfig, ConfigError, exampleConfig, newToken } from '../../serve/config.js';
 import { startServer } from '../../serve/server.js';

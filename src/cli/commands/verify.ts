@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../run/run.js';
+import { UsageError } from '../../errors.js';
 import { verifyRun, type VerifyResult } from '../../verify/index.js';
 
 interface VerifyArgs {

@@ -1,8 +1,8 @@
 import { relative, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { deidOptions } from './deid-options.js';
-import { UsageError } from '../../run/run.js';
-import { setupDeid } from '../../run/setup.js';
+import { UsageError } from '../../errors.js';
+import { setupDeid } from '../../job/setup.js';
 import { WatchDaemon, type WatchEvent } from '../../watch/daemon.js';
 
 interface WatchArgs {
@@ -134,16 +134,12 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
     const mode = args.json ? 'json' : args.quiet ? 'quiet' : 'lines';
     if (mode === 'lines') for (const n of setup.notes) console.error(`anon: ${n}`);
-    const profilePath = /[/\\]|\.json$/i.test(args.profile) ? resolve(args.profile) : args.profile;
     const daemon = new WatchDaemon({
       inbox: args.inbox,
       out: args.out,
       layout: args.layout as 'hierarchy' | 'mirror',
       worker: {
-        profile: profilePath,
-        options: args.option,
-        key: setup.env?.key,
-        pseudonyms: args.pseudonyms ? resolve(args.pseudonyms) : undefined,
+        deid: setup.spec,
         record: false,
         fsync: args.fsync,
       },

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { FileOutcome } from './run.js';
+import type { FileOutcome } from './outcome.js';
 
 /** One finished input, as the run journal records it (one JSON object per line). */
 export type JournalEntry =

@@ -1,26 +1,33 @@
+import { resolve } from 'node:path';
 import { createDeidEnv } from '../deid/env.js';
 import { DeidError } from '../deid/errors.js';
 import type { DeidEnv, ExplainEntry } from '../deid/state.js';
-import { loadProfile, ProfileError, type OptionName, type ResolvedProfile } from '../profile/load.js';
+import { UsageError } from '../errors.js';
+import { loadProfile, ProfileError, withLayer, type OptionName, type ResolvedProfile, type Rule } from '../profile/load.js';
 import { PseudoError } from '../pseudo/errors.js';
 import { MappingRecorder } from '../pseudo/mapping.js';
 import { readPseudonymTable } from '../pseudo/pseudonym-table.js';
 import { loadSecret } from '../pseudo/secret.js';
-import { UsageError } from './run.js';
+import type { DeidSpec } from './task.js';
 
 export interface DeidSetupOptions {
-  profile: string;
+  /** Built-in names or files; several make one chain, the later ones taking precedence. */
+  profile: string | string[];
   options?: string[];
   secretFile?: string;
   pseudonyms?: string;
   /** Record UID and patient ID mappings (for a MIDI-B export). */
   record?: boolean;
   explain?: (e: ExplainEntry) => void;
+  /** Rules built in code on top of the profile (a server job's own pseudonyms). */
+  overlay?: { name: string; description?: string; rules: Rule[] };
 }
 
 export interface DeidSetup {
   profile: ResolvedProfile;
-  /** Undefined for a profile that changes nothing (identity): files are written as read. */
+  /** What workers need, as data; undefined for a profile that changes nothing (files written as read). */
+  spec?: DeidSpec;
+  /** The compiled engine on this thread (explain, threads 0). */
   env?: DeidEnv;
   recorder?: MappingRecorder;
   notes: string[];
@@ -31,21 +38,24 @@ export const isIdentity = (p: ResolvedProfile): boolean =>
   !p.marks && p.layers.every((l) => l.rules.length === 0) && Object.values(p.defaults).every((a) => a === 'K');
 
 /**
- * Everything a run needs before the first file: the profile (validated), the secret, the
- * pseudonym table. Any problem is a UsageError (exit 2) raised before a file is touched.
+ * Everything a run needs before the first file: the profile (validated once, here), the secret,
+ * the pseudonym table. Any problem is a UsageError (exit 2) raised before a file is touched.
  */
 export function setupDeid(o: DeidSetupOptions): DeidSetup {
   try {
-    const profile = loadProfile(o.profile, { extraOptions: (o.options ?? []) as OptionName[] });
+    const loaded = loadProfile(o.profile, { extraOptions: (o.options ?? []) as OptionName[] });
+    const profile = o.overlay ? withLayer(loaded, o.overlay) : loaded;
     const notes: string[] = [];
     if (isIdentity(profile)) return { profile, notes };
     const secret = loadSecret({ secretFile: o.secretFile });
     notes.push(...secret.warnings);
     if (secret.source === 'created') notes.push(`created a per-user secret at ${secret.path} (mode 0600): keep it to reproduce these pseudonyms`);
     const recorder = o.record ? new MappingRecorder() : undefined;
-    const pseudonymTable = o.pseudonyms ? readPseudonymTable(o.pseudonyms) : undefined;
+    const pseudonyms = o.pseudonyms === undefined ? undefined : resolve(o.pseudonyms);
+    const pseudonymTable = pseudonyms ? readPseudonymTable(pseudonyms) : undefined;
     const env = createDeidEnv(profile, { key: secret.key, pseudonymTable, recorder, explain: o.explain });
-    return { profile, env, recorder, notes };
+    const spec: DeidSpec = { profile, key: new Uint8Array(secret.key), pseudonyms };
+    return { profile, spec, env, recorder, notes };
   } catch (e) {
     if (e instanceof ProfileError || e instanceof PseudoError || e instanceof DeidError) throw new UsageError(e.message);
     throw e;

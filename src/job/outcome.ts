@@ -1,0 +1,36 @@
+// What one input became: every input ends written, skipped, failed or quarantined, with a reason.
+import type { ErrorData } from '../errors.js';
+import type { MappingData } from '../pseudo/mapping.js';
+
+/** The typed error of a failed file, as data (code, message, element path, byte offset). */
+export type FileError = Pick<ErrorData, 'code' | 'message' | 'path' | 'offset'>;
+
+export type FileOutcome =
+  | {
+      status: 'written';
+      path: string;
+      output: string;
+      size: number;
+      entities: Record<string, number>;
+      warnings: string[];
+      /** The output was already in place with these exact bytes (a resumed run, or a copy of an input). */
+      alreadyPresent?: boolean;
+    }
+  | { status: 'skipped'; path: string; reason: string }
+  | { status: 'quarantined'; path: string; reason: string }
+  | { status: 'failed'; path: string; error: FileError };
+
+/** What a worker sends back for one task. */
+export interface FileResult {
+  outcome: FileOutcome;
+  bytesIn: number;
+  ms: number;
+  /** Mappings recorded while processing this file (for the MIDI-B export). */
+  mapping?: MappingData;
+}
+
+/** A task whose processing stopped unexpectedly (a worker died, a bug): the file fails, not the run. */
+export function internalFailure(path: string, e: unknown): FileResult {
+  const message = `processing stopped unexpectedly: ${(e as Error)?.message ?? String(e)}`;
+  return { outcome: { status: 'failed', path, error: { code: 'INTERNAL', message } }, bytesIn: 0, ms: 0 };
+}

@@ -1,0 +1,143 @@
+// The per-file job: read one input, de-identify it, write it atomically. Every orchestrator (run,
+// watch, serve) and every thread processes files through here.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
+import { deidentify } from '../deid/engine.js';
+import { decidePixels } from '../deid/pixel-policy.js';
+import type { DeidEnv } from '../deid/state.js';
+import type { RegionSpec } from '../deid/types.js';
+import { DicomError } from '../dicom/errors.js';
+import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
+import { errorData } from '../errors.js';
+import type { MaskRegion } from '../pixel/index.js';
+import { outputPath, type Layout } from './layout.js';
+import type { FileError, FileOutcome } from './outcome.js';
+
+/** A coded error as the outcome records it; anything else is a bug and propagates (INTERNAL). */
+const asFileError = (e: unknown): FileError | undefined => {
+  const d = errorData(e);
+  return d && { code: d.code, message: d.message, path: d.path, offset: d.offset };
+};
+
+/**
+ * Processes one file: read it, de-identify it, write it atomically. Only a fully processed file
+ * is written; anything else is reported, never half-done. With noClobber (hierarchy layout, where
+ * a name is the instance's identity) an existing output is never replaced: the same bytes mean
+ * the instance is already there, different bytes are a conflict.
+ */
+export async function processFile(
+  path: string,
+  rel: string,
+  opts: {
+    out: string;
+    layout: Layout;
+    env?: DeidEnv;
+    noClobber?: boolean;
+    tmpDir?: string;
+    /** Rectangles masked in every image (--mask), on top of the profile's mask rules. */
+    masks?: RegionSpec[];
+    /** Folder for review PNGs of masked and quarantined images (--previews). */
+    previews?: string;
+    /** fsync the output before its rename (anon watch --fsync): passed to writeDicomFile. */
+    fsync?: boolean;
+    /** Filled with the input's size, known once it is open (no second stat). */
+    measure?: { bytesIn: number };
+  },
+): Promise<FileOutcome> {
+  let f;
+  try {
+    f = await openDicom(path);
+    if (opts.measure) opts.measure.bytesIn = f.source.size;
+  } catch (e) {
+    if (e instanceof DicomError && e.code === 'NOT_DICOM') return { status: 'skipped', path, reason: `not DICOM: ${e.message}` };
+    const err = asFileError(e);
+    if (err) return { status: 'failed', path, error: err };
+    throw e;
+  }
+  try {
+    // A DICOMDIR indexes files by their paths and its records by byte offsets: it is
+    // de-identified with its patients' keys and its offsets recomputed, in the mirror layout only.
+    const dicomdir = isDicomdir(f);
+    if (dicomdir && opts.layout === 'hierarchy') return { status: 'skipped', path, reason: dicomdirForHierarchy(f) };
+    let masked: MaskRegion[] | undefined;
+    if (opts.env && !dicomdir) {
+      const pixels = decidePixels(f, opts.env.profile);
+      const extra = opts.masks ?? [];
+      if (pixels.kind === 'quarantine' && extra.length === 0) {
+        if (opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
+        return { status: 'quarantined', path, reason: pixels.reason };
+      }
+      if (opts.env.profile.pixels?.overlays === 'burnIn' && f.dataset.elements.some((e) => e.tag >>> 16 >= 0x6000 && e.tag >>> 16 <= 0x601e && (e.tag & 0xffff) === 0x3000)) {
+        const px = await pixelsApply();
+        try {
+          px.burnOverlays(f);
+        } catch (e) {
+          if (!(e instanceof px.PixelError)) throw e;
+          return { status: 'quarantined', path, reason: `overlays could not be burnt in (${e.code}: ${e.message}): not written` };
+        }
+      }
+      if (pixels.kind === 'mask' || extra.length > 0) {
+        const px = await pixelsApply();
+        const regions = px.maskRegions(pixels.kind === 'mask' ? pixels.rule : undefined, extra);
+        try {
+          await px.cleanPixels(f, regions, opts.env.profile.pixels?.lossy ?? 'explicitLittleEndian');
+        } catch (e) {
+          if (!(e instanceof px.PixelError)) throw e;
+          if (opts.previews) await px.writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
+          return { status: 'quarantined', path, reason: `pixel data could not be cleaned (${e.code}: ${e.message}): not written` };
+        }
+        masked = regions;
+      }
+    }
+    const result: { entities: Record<string, number>; warnings: string[] } = !opts.env
+      ? { entities: {}, warnings: [] }
+      : dicomdir
+        ? deidentifyDicomdir(f, opts.env)
+        : deidentify(f, opts.env);
+    if (masked) {
+      (await pixelsApply()).markPixelsCleaned(f);
+      result.entities = { ...result.entities, pixel_regions: (result.entities.pixel_regions ?? 0) + masked.length };
+    }
+    if (dicomdir) fixDirectoryOffsets(f);
+    const base = outputPath(opts.out, opts.layout, rel, f);
+    ensureDir(dirname(base));
+    const warnings = [...f.warnings, ...result.warnings];
+    // No-clobber: a name already holding other bytes (the same instance in another encoding, or
+    // another file reusing its UIDs) is never replaced; the file gets the next free suffix.
+    for (let n = 0; n < MAX_SUFFIX; n++) {
+      const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
+      const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync });
+      if (written.existing === 'different') continue;
+      if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
+      if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
+      return { status: 'written', path, output, size: written.size, entities: result.entities, warnings, alreadyPresent: written.existing === 'identical' };
+    }
+    return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${MAX_SUFFIX} different files already claim the output name ${base}` } };
+  } catch (e) {
+    const err = asFileError(e);
+    if (err) return { status: 'failed', path, error: err };
+    throw e;
+  } finally {
+    closeDicom(f);
+  }
+}
+
+/** The pixel library (codecs, sharp) is loaded the first time an image needs it. */
+const pixelsApply = async () => {
+  const [apply, lib] = await Promise.all([import('../deid/pixels-apply.js'), import('../pixel/index.js')]);
+  return { ...apply, PixelError: lib.PixelError };
+};
+
+/** Folders known to exist: most files of a run share their folder with the previous one. */
+const madeDirs = new Set<string>();
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  if (madeDirs.size > 10_000) madeDirs.clear(); // bounded: a cache, not a record
+  madeDirs.add(dir);
+}
+
+/** Different files one output name may take (name, name.1 … name.N-1) before a file fails. */
+const MAX_SUFFIX = 100;
+

@@ -1,0 +1,33 @@
+import { performance } from 'node:perf_hooks';
+import { createDeidEnv } from '../deid/env.js';
+import type { DeidEnv } from '../deid/state.js';
+import { MappingRecorder } from '../pseudo/mapping.js';
+import { readPseudonymTable } from '../pseudo/pseudonym-table.js';
+import type { FileResult } from './outcome.js';
+import { processFile } from './process-file.js';
+import type { FileTask, JobSpec } from './task.js';
+
+/** A processor: the compiled profile and everything else a file needs, built once per thread. */
+export type Processor = (task: FileTask) => Promise<FileResult>;
+
+/** Compiles a job's spec (already validated on the main thread: nothing is re-read or re-checked). */
+export function createProcessor(spec: JobSpec): Processor {
+  let env: DeidEnv | undefined;
+  const recorder = spec.record ? new MappingRecorder() : undefined;
+  if (spec.deid) {
+    env = createDeidEnv(spec.deid.profile, {
+      key: Buffer.from(spec.deid.key),
+      pseudonymTable: spec.deid.pseudonyms ? readPseudonymTable(spec.deid.pseudonyms) : undefined,
+      recorder,
+    });
+  }
+  const opts = { out: spec.out, layout: spec.layout, env, noClobber: spec.layout === 'hierarchy', tmpDir: spec.tmpDir, masks: spec.masks, previews: spec.previews, fsync: spec.fsync };
+  return async (task) => {
+    const t0 = performance.now();
+    const measure = { bytesIn: 0 };
+    const outcome = await processFile(task.path, task.rel, { ...opts, measure });
+    const result: FileResult = { outcome, bytesIn: measure.bytesIn, ms: performance.now() - t0 };
+    if (recorder && recorder.size.uids + recorder.size.patientIds > 0) result.mapping = recorder.drain();
+    return result;
+  };
+}

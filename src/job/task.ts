@@ -1,0 +1,37 @@
+// What crosses from an orchestrator (run, watch, serve) to the threads that process files: plain,
+// structured-cloneable data, prepared once on the main thread, never re-read or re-validated.
+import type { ResolvedProfile } from '../profile/load.js';
+import type { Layout } from './layout.js';
+
+/** The de-identification a job applies: the validated profile and the keys, as data. */
+export interface DeidSpec {
+  profile: ResolvedProfile;
+  /** The project secret's bytes, so every worker keys alike. */
+  key: Uint8Array;
+  /** The pseudonym table file (anonapi mapping CSV), already checked by the main thread. */
+  pseudonyms?: string;
+}
+
+/** Everything a worker needs to process the files of one run, watch folder or server job. */
+export interface JobSpec {
+  /** Undefined: files are written as read (a profile that changes nothing, such as identity). */
+  deid?: DeidSpec;
+  /** Record UID and patient ID mappings for a MIDI-B export (sent back with each result). */
+  record: boolean;
+  out: string;
+  layout: Layout;
+  /** Where temporary files are written before their rename. */
+  tmpDir?: string;
+  /** Rectangles masked in every image (--mask x,y,w,h). */
+  masks?: { x: number; y: number; width: number; height: number }[];
+  /** Folder for review PNGs of masked and quarantined images. */
+  previews?: string;
+  /** fsync each output before its rename (anon watch --fsync). */
+  fsync?: boolean;
+}
+
+/** One file to process: the main thread sends paths, never buffers. */
+export interface FileTask {
+  path: string;
+  rel: string;
+}
