@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { parseDicom } from '../src/dicom/file.js';
-import { run } from '../src/run/run.js';
+import { runBatch as run } from '../src/pool/batch.js';
 
 const skip = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url))) ? false : 'dist/ not built';
 const KEY = new Uint8Array(Buffer.from('pixel-run-test-secret-0123'));

@@ -10,7 +10,7 @@ import { writeInstances } from '../fixtures/instances.js';
 const writeSeriesN = (dir: string, n: number): void => writeInstances(dir, n, { study: '2.25.777', patientName: 'Resume^Test', patientId: 'RT-1', pixels: 64 * 1024 });
 import { writeSample } from '../fixtures/sample.js';
 import { UsageError } from '../src/errors.js';
-import { run, type RunEvent } from '../src/run/run.js';
+import { runBatch as run, type RunEvent } from '../src/pool/batch.js';
 import { cleanEnv } from './helpers/child-env.js';
 
 const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));

@@ -125,7 +125,7 @@ export async function processFile(
 
 /** The pixel library (codecs, sharp) is loaded the first time an image needs it. */
 const pixelsApply = async () => {
-  const [apply, lib] = await Promise.all([import('../deid/pixels-apply.js'), import('../pixel/index.js')]);
+  const [apply, lib] = await Promise.all([import('./pixels.js'), import('../pixel/index.js')]);
   return { ...apply, PixelError: lib.PixelError };
 };
 

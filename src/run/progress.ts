@@ -1,6 +1,6 @@
 import { walk } from '../io/walk.js';
 import type { FileOutcome } from '../job/outcome.js';
-import type { RunCounts, RunEvent } from './run.js';
+import type { RunCounts, RunEvent } from '../pool/batch.js';
 
 export type ProgressMode = 'tty' | 'lines' | 'quiet' | 'json';
 

@@ -11,7 +11,7 @@ import { decodeStrings, fileContext } from '../dicom/values.js';
 import { walk } from '../io/walk.js';
 import { Journal } from '../job/journal.js';
 import type { RunReport } from '../job/report.js';
-import { run } from '../run/run.js';
+import { runBatch } from '../pool/batch.js';
 import { setupDeid } from '../job/setup.js';
 import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
@@ -128,7 +128,7 @@ export class JobRunner {
       check();
       let report: RunReport;
       try {
-        report = await run({
+        report = await runBatch({
           inputs: prepared.inputs,
           out: prepared.out,
           layout: this.cfg.layout,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { decidePixels } from '../../deid/pixel-policy.js';
-import { maskRegions } from '../../deid/pixels-apply.js';
+import { maskRegions } from '../../job/pixels.js';
 import { closeDicom, openDicom } from '../../dicom/file.js';
 import { loadProfile, ProfileError, type OptionName } from '../../profile/load.js';
 import { parseMaskArg, PixelError, renderPreview } from '../../pixel/index.js';

@@ -6,7 +6,7 @@ import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
 import { UsageError } from '../../errors.js';
-import { run } from '../../run/run.js';
+import { runBatch } from '../../pool/batch.js';
 import { parseMaskArg } from '../../pixel/regions.js';
 import { setupDeid } from '../../job/setup.js';
 
@@ -63,7 +63,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const reportDir = resolve(args.resume ?? args['report-dir'] ?? join('anon-runs', new Date().toISOString().replace(/[:.]/g, '-')));
     const recorder = mappingDir ? new MappingRecorder() : undefined;
     const progress = new Progress(mode, args.inputs);
-    const report = await run({
+    const report = await runBatch({
       inputs: args.inputs,
       out,
       layout: args.layout as 'hierarchy' | 'mirror',

@@ -7,7 +7,7 @@ import { tagOf } from '../dicom/tag.js';
 import { encodeStrings } from '../dicom/values.js';
 import { burnInOverlays, maskPixelData, overlayGroups, renderPreview, type MaskRegion } from '../pixel/index.js';
 import type { MaskResult } from '../pixel/result.js';
-import type { MaskRuleSpec, RegionSpec } from './types.js';
+import type { MaskRuleSpec, RegionSpec } from '../deid/types.js';
 
 const BURNED_IN_ANNOTATION = tagOf(0x0028, 0x0301);
 const METHOD_CODES = tagOf(0x0012, 0x0064);

@@ -1,4 +1,5 @@
-// `anon run`: walks the inputs lazily and feeds the pool, journals every outcome, and reports.
+// A batch: the inputs walked lazily feed the pool; every outcome is journaled, then reported. `anon run`
+// and each `anon serve` job are one batch.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -13,7 +14,7 @@ import type { RunReport } from '../job/report.js';
 import { ReportBuilder } from '../job/report-builder.js';
 import type { JobSpec } from '../job/task.js';
 import { prepareTempDir, removeTempDir } from '../job/temp-dir.js';
-import { openPool } from '../pool/pool.js';
+import { openPool } from './pool.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
 
 /** What a run tells as it goes (progress displays and --json consume these). */
@@ -55,7 +56,7 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export async function run(opts: RunOptions): Promise<RunReport> {
+export async function runBatch(opts: RunOptions): Promise<RunReport> {
   const out = resolve(opts.out);
   for (const input of opts.inputs) {
     if (isInside(out, input)) throw new UsageError(`output folder ${out} must not be inside input ${resolve(input)}`);
