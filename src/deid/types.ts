@@ -1,32 +1,13 @@
 /**
- * The engine's view of a resolved profile. Shapes follow profiles/schema.json (the generated
- * profile types are structurally the same); kept here so the engine does not depend on the loader.
+ * The engine's view of a resolved profile: the schema's generated types (profiles/schema.json), with
+ * plain arrays where the schema asks for at least one item, so rules can be built in code.
  */
-export type ActionCode = 'D' | 'Z' | 'X' | 'K' | 'C' | 'U' | 'Z/D' | 'X/Z' | 'X/D' | 'X/Z/D' | 'X/Z/U*';
+import type { Action, ActionCode, Match, OptionName } from '../profile/profile.generated.js';
+
+export type { Action, ActionCode, Match, OptionName };
+
 /** The six simple codes every compound code resolves to. */
 export type SimpleCode = 'D' | 'Z' | 'X' | 'K' | 'C' | 'U';
-
-export type OptionName =
-  | 'cleanPixelData' | 'cleanRecognizableVisualFeatures' | 'cleanGraphics' | 'cleanStructuredContent'
-  | 'cleanDescriptors' | 'retainLongFullDates' | 'retainLongModifiedDates' | 'retainPatientCharacteristics'
-  | 'retainDeviceIdentity' | 'retainUIDs' | 'retainSafePrivate' | 'retainInstitutionIdentity';
-
-export type Action =
-  | ActionCode
-  | { replace: string }
-  | { set: string }
-  | { hash: { prefix?: string; length?: number } }
-  | { shiftDate: { days?: number } };
-
-export interface Match {
-  tag?: string;
-  keyword?: string;
-  mask?: string;
-  group?: string;
-  private?: 'all' | { creator: string; element: string; group?: string };
-  vr?: string;
-  otherwise?: true;
-}
 
 export interface Condition {
   attribute: string;
