@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import t from 'tap';
-import { exportMidiB, MappingRecorder, csvField } from '../src/pseudo/mapping.js';
+import { csvField } from '../src/pseudo/csv.js';
+import { exportMidiB, MappingRecorder } from '../src/pseudo/mapping.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
 import { pseudoUID } from '../src/pseudo/uid.js';
 

@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { decodeText, readCsvRecords } from '../pseudo/csv.js';
 import { ClientError } from './errors.js';
 import { readXlsxFirstSheet } from './xlsx.js';
 
@@ -32,7 +33,7 @@ export async function readInputFile(file: string, required: ColumnType): Promise
   const ext = extname(file).toLowerCase();
   let grid: string[][];
   if (!existsSync(file)) throw new ClientError(`no input file ${file}`);
-  if (ext === '.csv' || ext === '.txt') grid = parseCsvText(decode(readFileSync(file)));
+  if (ext === '.csv' || ext === '.txt') grid = parseCsvText(decodeText(readFileSync(file)), file);
   else if (ext === '.xlsx') grid = await readXlsxFirstSheet(file);
   else if (ext === '.xls') throw new ClientError(`${file}: the old binary .xls format is not supported; save it as .xlsx or .csv`);
   else throw new ClientError(`${file}: unknown input file type ${ext || '(none)'} (use .csv, .txt or .xlsx)`);
@@ -66,50 +67,11 @@ export function rowsFrom(grid: string[][], required: ColumnType, file = '<input>
   return out;
 }
 
-function decode(bytes: Buffer): string {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    text = bytes.toString('latin1');
-  }
-  return text.replace(/^\uFEFF/, '');
-}
-
-/** Small CSV reader: delimiter `;` or `,` (whichever the first non-empty line has more of), quotes with "". */
-export function parseCsvText(text: string): string[][] {
-  const firstLine = text.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? '';
-  const delim = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"' && field.trim() === '') {
-      quoted = true;
-      field = '';
-    } else if (c === delim) {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' || c === '\n') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
+/**
+ * The rows of a CSV/TXT input file, one per line (blank lines too, so "row N" is line N):
+ * delimiter `;` or `,`, whichever the first non-blank line has more of outside quotes.
+ */
+export function parseCsvText(text: string, file = '<input>'): string[][] {
+  const fail = (line: number, msg: string): ClientError => new ClientError(`${file}:${line}: ${msg}`);
+  return readCsvRecords(text, { keepBlankLines: true, fail }).map((r) => r.fields);
 }

@@ -1,5 +1,5 @@
 // The anonapi mapping file `anon_mapping.csv` (../shared/api/README.md §2.1): read with the
-// pseudonym-table grid reader (src/pseudo/pseudonym-table.ts, readMappingGrid), written in
+// mapping grid reader (src/pseudo/mapping-grid.ts, readMappingGrid), written in
 // anonapi's layout (",", CRLF, blank line after the options, grid columns in anonapi's parameter
 // order), and turned into create_job parameters (§1.9).
 //
@@ -12,8 +12,9 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeCsv } from '../pseudo/csv.js';
 import { PseudoError } from '../pseudo/errors.js';
-import { readMappingGrid } from '../pseudo/pseudonym-table.js';
+import { readMappingGrid } from '../pseudo/mapping-grid.js';
 import type { FormParams } from '../serve/idis-client.js';
 import { ClientError } from './errors.js';
 
@@ -82,18 +83,18 @@ export function readMapping(file: string): Mapping {
   }
 }
 
-const csvField = (v: string): string => (/[,;"\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-
 export function formatMapping(m: Mapping): string {
+  // The preamble is not CSV: anonapi writes the description and option values as they are.
   const lines = ['## Description ##', m.description.replace(/[\r\n]+/g, ' '), '## Options ##'];
   for (const [k, v] of m.options) lines.push(`${k},${v}`);
+  lines.push('', '## Mapping ##');
   // anonapi's column order; the option columns only when a row has a value for them
   const extra = ROW_OPTIONS.filter((k) => m.rows.some((r) => r[k]));
-  lines.push('', '## Mapping ##', ['source', 'pseudo_id', 'pseudo_name', 'description', ...extra].join(','));
-  for (const r of m.rows) {
-    lines.push([r.source, r.pseudo_id ?? '', r.pseudo_name ?? '', r.description ?? '', ...extra.map((k) => r[k] ?? '')].map(csvField).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
+  const grid = [
+    ['source', 'pseudo_id', 'pseudo_name', 'description', ...extra],
+    ...m.rows.map((r) => [r.source, r.pseudo_id ?? '', r.pseudo_name ?? '', r.description ?? '', ...extra.map((k) => r[k] ?? '')]),
+  ];
+  return `${lines.join('\r\n')}\r\n${writeCsv(grid, { eol: '\r\n', quoteSemicolons: true })}`;
 }
 
 export function writeMapping(file: string, m: Mapping): void {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { writeCsv } from './csv.js';
 import { PseudoError } from './errors.js';
 
 /**
@@ -177,20 +178,9 @@ export function exportMidiB(recorder: MappingRecorder, dir: string, opts: Export
   const pats = recorder.entries('patientIds');
   const uidFile = join(dir, 'uid_mapping.csv');
   const patidFile = join(dir, 'patid_mapping.csv');
-  writePrivate(uidFile, toCsv(uids));
-  writePrivate(patidFile, toCsv(pats));
+  writePrivate(uidFile, writeCsv([['id_old', 'id_new'], ...uids]));
+  writePrivate(patidFile, writeCsv([['id_old', 'id_new'], ...pats]));
   return { uidFile, patidFile, uidRows: uids.length, patidRows: pats.length, dropped: recorder.dropped };
-}
-
-/** Quote a CSV field when needed (RFC 4180). */
-export function csvField(v: string): string {
-  return /[",\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-function toCsv(rows: [string, string][]): string {
-  const parts = ['id_old,id_new\n'];
-  for (const [o, n] of rows) parts.push(`${csvField(o)},${csvField(n)}\n`);
-  return parts.join('');
 }
 
 function writePrivate(path: string, text: string): void {
