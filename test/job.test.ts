@@ -73,3 +73,17 @@ t.test('withLayer (a server job\'s pseudonyms) → its rules win over the profil
   t.equal(r.outcome.status, 'written');
   t.ok(readFileSync(join(d, 'out', 'in.dcm')).includes('STUDY-0007'), 'the layer\'s Patient ID is written');
 });
+
+t.test('pseudonym table in the spec → read once as data, used by a worker after structuredClone', async (t) => {
+  const d = tmp(t);
+  writeFileSync(join(d, 'in.dcm'), instance(4, { patientName: 'Table^Test', patientId: 'TB-1' }));
+  const table = join(d, 'mapping.csv');
+  writeFileSync(table, 'source,pseudo_id,pseudo_name\npatient_id:TB-1,P-0004,Anon^Four\n');
+  const setup = setupDeid({ profile: 'basic', secretFile: secretFile(d), pseudonyms: table });
+  rmSync(table); // workers never read the file again
+  const r = await createProcessor({ deid: structuredClone(setup.spec), record: false, out: join(d, 'out'), layout: 'mirror' })({ path: join(d, 'in.dcm'), rel: 'in.dcm' });
+  t.equal(r.outcome.status, 'written');
+  const out = readFileSync(join(d, 'out', 'in.dcm'));
+  t.ok(out.includes('P-0004') && out.includes('Anon^Four'), 'the table\'s pseudonyms are written');
+  t.notOk(out.includes('TB-1'), 'the original ID is gone');
+});

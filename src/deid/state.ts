@@ -6,6 +6,7 @@ import { decodeStrings, encodeStrings, fileContext, type ValueContext } from '..
 import { dateOffsetDays } from '../pseudo/dates.js';
 import { pseudoPatientId, pseudoPatientName } from '../pseudo/ids.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
+import type { PseudonymLookup } from '../pseudo/pseudonym-lookup.js';
 import { isWellKnownUID, pseudoUID } from '../pseudo/uid.js';
 import type { CompiledRules, Decision } from './rules.js';
 import { Scrubber } from './scrub.js';
@@ -31,7 +32,7 @@ export interface DeidEnv {
   key: Buffer;
   rules: CompiledRules;
   profile: EngineProfile;
-  pseudonymTable?: { lookup(q: { patientId?: string; studyInstanceUid?: string; accessionNumber?: string }): { id: string; name?: string } | undefined };
+  pseudonymTable?: PseudonymLookup;
   recorder?: MappingRecorder;
   /** Implementation version, for DeidentificationMethod and the meta. */
   version: string;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createDeidEnv } from '../deid/env.js';
 import type { DeidEnv } from '../deid/state.js';
 import { MappingRecorder } from '../pseudo/mapping.js';
-import { readPseudonymTable } from '../pseudo/pseudonym-table.js';
+import { pseudonymLookup } from '../pseudo/pseudonym-lookup.js';
 import type { FileResult } from './outcome.js';
 import { processFile } from './process-file.js';
 import type { FileTask, JobSpec } from './task.js';
@@ -17,7 +17,7 @@ export function createProcessor(spec: JobSpec): Processor {
   if (spec.deid) {
     env = createDeidEnv(spec.deid.profile, {
       key: Buffer.from(spec.deid.key),
-      pseudonymTable: spec.deid.pseudonyms ? readPseudonymTable(spec.deid.pseudonyms) : undefined,
+      pseudonymTable: spec.deid.pseudonyms && pseudonymLookup(spec.deid.pseudonyms),
       recorder,
     });
   }

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { createDeidEnv } from '../deid/env.js';
 import { DeidError } from '../deid/errors.js';
 import type { DeidEnv, ExplainEntry } from '../deid/state.js';
@@ -6,7 +5,8 @@ import { UsageError } from '../errors.js';
 import { loadProfile, ProfileError, withLayer, type OptionName, type ResolvedProfile, type Rule } from '../profile/load.js';
 import { PseudoError } from '../pseudo/errors.js';
 import { MappingRecorder } from '../pseudo/mapping.js';
-import { readPseudonymTable } from '../pseudo/pseudonym-table.js';
+import { pseudonymLookup } from '../pseudo/pseudonym-lookup.js';
+import { readPseudonymTableData } from '../pseudo/pseudonym-table-data.js';
 import { loadSecret } from '../pseudo/secret.js';
 import type { DeidSpec } from './task.js';
 
@@ -51,8 +51,8 @@ export function setupDeid(o: DeidSetupOptions): DeidSetup {
     notes.push(...secret.warnings);
     if (secret.source === 'created') notes.push(`created a per-user secret at ${secret.path} (mode 0600): keep it to reproduce these pseudonyms`);
     const recorder = o.record ? new MappingRecorder() : undefined;
-    const pseudonyms = o.pseudonyms === undefined ? undefined : resolve(o.pseudonyms);
-    const pseudonymTable = pseudonyms ? readPseudonymTable(pseudonyms) : undefined;
+    const pseudonyms = o.pseudonyms === undefined ? undefined : readPseudonymTableData(o.pseudonyms);
+    const pseudonymTable = pseudonyms && pseudonymLookup(pseudonyms);
     const env = createDeidEnv(profile, { key: secret.key, pseudonymTable, recorder, explain: o.explain });
     const spec: DeidSpec = { profile, key: new Uint8Array(secret.key), pseudonyms };
     return { profile, spec, env, recorder, notes };

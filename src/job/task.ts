@@ -1,6 +1,7 @@
 // What crosses from an orchestrator (run, watch, serve) to the threads that process files: plain,
 // structured-cloneable data, prepared once on the main thread, never re-read or re-validated.
 import type { ResolvedProfile } from '../profile/load.js';
+import type { PseudonymTableData } from '../pseudo/pseudonym-table-data.js';
 import type { Layout } from './layout.js';
 
 /** The de-identification a job applies: the validated profile and the keys, as data. */
@@ -8,8 +9,8 @@ export interface DeidSpec {
   profile: ResolvedProfile;
   /** The project secret's bytes, so every worker keys alike. */
   key: Uint8Array;
-  /** The pseudonym table file (anonapi mapping CSV), already checked by the main thread. */
-  pseudonyms?: string;
+  /** The pseudonym table (anonapi mapping CSV), read and checked once by the main thread. */
+  pseudonyms?: PseudonymTableData;
 }
 
 /** Everything a worker needs to process the files of one run, watch folder or server job. */
