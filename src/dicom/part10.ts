@@ -1,5 +1,5 @@
 import { Cursor } from './cursor.js';
-import type { DataSet, Span } from './dataset.js';
+import { UNDEFINED_LENGTH, type DataSet, type Span } from './dataset.js';
 import { DicomError } from './errors.js';
 import { DataSetReader, type ReadOptions } from './read.js';
 import type { ByteSource } from './source.js';
@@ -68,13 +68,13 @@ function plausibleTag(src: ByteSource, at: number, enc: Encoding): number | unde
   if (!enc.explicit) {
     if (isVR(vr)) return undefined;
     const len = u32(4);
-    return len === 0xffffffff || 8 + len <= rest ? tag : undefined;
+    return len === UNDEFINED_LENGTH || 8 + len <= rest ? tag : undefined;
   }
   if (!isVR(vr)) return undefined;
   if (hasLongLength(vr)) {
     if (rest < 12) return undefined;
     const len = u32(8);
-    return len === 0xffffffff || 12 + len <= rest ? tag : undefined;
+    return len === UNDEFINED_LENGTH || 12 + len <= rest ? tag : undefined;
   }
   return 8 + u16(6) <= rest ? tag : undefined;
 }
