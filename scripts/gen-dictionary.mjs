@@ -7,6 +7,9 @@
 //   2. /work/shared/reference/ps3.15-table-e1-1.json (PS3.15 2026c Table E.1-1) for the
 //      official attribute names, the Retd. column, and the tags dcmjs does not know.
 //
+// Also writes src/dicom/tags.generated.ts beside the output: one numeric constant per keyword of an
+// exact (non-repeating) tag, for code to name tags instead of spelling hex.
+//
 // Usage: node scripts/gen-dictionary.mjs [path/to/ps3.15-table-e1-1.json [output.ts]]
 // Output is deterministic (sorted by tag, no timestamps).
 
@@ -223,6 +226,29 @@ for (const e of sorted) {
 lines.push('];', '');
 fs.writeFileSync(OUT, lines.join('\n'));
 
+// ---- tag constants (exact tags only: repeating groups such as (60xx,3000) have no single value)
+const TAGS_OUT = path.join(path.dirname(OUT), 'tags.generated.ts');
+const seen = new Map();
+const tagLines = [
+  '// DICOM tag constants — GENERATED FILE, do not edit; regenerate with node scripts/gen-dictionary.mjs',
+  '//',
+  `// Source: the same entries as dictionary.generated.ts (dcmjs ${version} data dictionary + DICOM PS3.15 edition 2026c),`,
+  "// one constant per keyword of an exact tag, retired ones included. Repeating-group entries (masks like",
+  "// '60xx3000') and entries without keyword have none.",
+  '',
+  '/* eslint-disable */',
+];
+for (const e of sorted) {
+  if (e.tag.includes('x') || !e.keyword) continue;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.keyword)) throw new Error(`keyword ${e.keyword} is not an identifier`);
+  if (seen.has(e.keyword)) throw new Error(`keyword ${e.keyword} names ${seen.get(e.keyword)} and ${e.tag}`);
+  seen.set(e.keyword, e.tag);
+  tagLines.push(`export const ${e.keyword} = 0x${e.tag};`);
+}
+tagLines.push('');
+fs.writeFileSync(TAGS_OUT, tagLines.join('\n'));
+
+console.log(`wrote ${path.relative(root, TAGS_OUT)}: ${seen.size} tag constants`);
 console.log(`wrote ${path.relative(root, OUT)}: ${sorted.length} entries (dcmjs ${version}: ${stats.dcmjsExact} exact + ${stats.dcmjsMasks} masks; ${stats.refAdded} from PS3.15 2026c)`);
 console.log(`skipped dcmjs private ${stats.skippedPrivate}, rule entries ${stats.skippedGeneric}`);
 console.log(`retired overridden by PS3.15 Retd. column (${stats.retiredOverrides.length}):\n  ${stats.retiredOverrides.join('\n  ')}`);

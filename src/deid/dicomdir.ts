@@ -3,11 +3,7 @@
  * with the same rules and mappings as the files they index, and the byte offsets that link them
  * are recomputed for the output.
  *
- * A DICOMDIR holds one flat Directory Record Sequence (0004,1220). Records form a tree through
- * UL byte offsets counted from the first byte of the file (preamble included), each pointing at
- * a record's item tag: (0004,1200)/(0004,1202) at the top level name the first/last record of
- * the root entity, and every record has (0004,1400) (next record of its entity) and (0004,1420)
- * (first record of its lower-level entity); 0 means none.
+ * The directory tree and its byte offsets are read and rewritten by src/dicom/directory.ts.
  *
  * Per-record patient keys: each record item is de-identified by the ordinary engine
  * (`deidentify`) as if it were a small file of its own, with `DeidEnv.inherited` (a hook in
@@ -16,12 +12,20 @@
  * so the same date offset and pseudonyms; UIDs map as everywhere (keyed, file independent).
  */
 import { DataSet, Element, Item } from '../dicom/dataset.js';
+import {
+  assertOffsetsReadable,
+  directoryRecords,
+  DirectoryError,
+  recordPath,
+  rewriteDirectoryOffsets,
+  walkDirectory,
+  type DirectoryNode,
+} from '../dicom/directory.js';
 import type { DicomFile } from '../dicom/part10.js';
-import { formatTag, tagOf, type Tag } from '../dicom/tag.js';
-import { IMPLICIT_LE, type Encoding } from '../dicom/transfer-syntax.js';
+import type { Tag } from '../dicom/tag.js';
+import * as T from '../dicom/tags.generated.js';
 import { datasetContext, decodeStrings, encodeStrings, fileContext, metaContext, type ValueContext } from '../dicom/values.js';
 import { isStringVR } from '../dicom/vr.js';
-import { Encoder } from '../dicom/write.js';
 import { deidentify, simpleCode, type DeidResult } from './engine.js';
 import { DeidError } from './errors.js';
 import { IMPLEMENTATION_CLASS_UID } from './marks.js';
@@ -30,26 +34,19 @@ import { FileState, PATIENT_ID, PATIENT_NAME, type DeidEnv } from './state.js';
 /** Media Storage Directory Storage. */
 export const MEDIA_STORAGE_DIRECTORY_SOP_CLASS = '1.2.840.10008.1.3.10';
 
-export const DIRECTORY_RECORD_SEQUENCE = tagOf(0x0004, 0x1220);
-export const OFFSET_OF_FIRST_ROOT_RECORD = tagOf(0x0004, 0x1200);
-export const OFFSET_OF_LAST_ROOT_RECORD = tagOf(0x0004, 0x1202);
-export const OFFSET_OF_NEXT_RECORD = tagOf(0x0004, 0x1400);
-export const OFFSET_OF_LOWER_LEVEL_ENTITY = tagOf(0x0004, 0x1420);
-export const DIRECTORY_RECORD_TYPE = tagOf(0x0004, 0x1430);
-export const REFERENCED_FILE_ID = tagOf(0x0004, 0x1500);
-
-const MEDIA_STORAGE_SOP_CLASS_UID = tagOf(0x0002, 0x0002);
-const MEDIA_STORAGE_SOP_INSTANCE_UID = tagOf(0x0002, 0x0003);
-const SOP_INSTANCE_UID = tagOf(0x0008, 0x0018);
-const SPECIFIC_CHARACTER_SET = tagOf(0x0008, 0x0005);
-const STUDY_INSTANCE_UID = tagOf(0x0020, 0x000d);
-
-const TOP_OFFSETS = [OFFSET_OF_FIRST_ROOT_RECORD, OFFSET_OF_LAST_ROOT_RECORD];
-const RECORD_OFFSETS = [OFFSET_OF_NEXT_RECORD, OFFSET_OF_LOWER_LEVEL_ENTITY];
+/** The codec's directory errors as the engine reports them (nothing half-done is written). */
+function asDeidError<R>(fn: () => R): R {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DirectoryError) throw new DeidError(e.code === 'DIRECTORY_UNSUPPORTED' ? 'DEID_UNSUPPORTED' : 'DEID_FAILED', e.message, e.path);
+    throw e;
+  }
+}
 
 /** True for a Media Storage Directory: by its meta's SOP class, or by a Directory Record Sequence. */
 export function isDicomdir(f: DicomFile): boolean {
-  const cls = f.meta?.get(MEDIA_STORAGE_SOP_CLASS_UID);
+  const cls = f.meta?.get(T.MediaStorageSOPClassUID);
   if (cls?.value) {
     try {
       if (decodeStrings(cls, metaContext(f))[0] === MEDIA_STORAGE_DIRECTORY_SOP_CLASS) return true;
@@ -57,20 +54,14 @@ export function isDicomdir(f: DicomFile): boolean {
       /* not a readable UID: decide by the dataset */
     }
   }
-  return f.dataset.has(DIRECTORY_RECORD_SEQUENCE);
+  return f.dataset.has(T.DirectoryRecordSequence);
 }
 
-/** One directory record and where it sits in the directory tree (as read, before any change). */
-export interface RecordInfo {
-  item: Item;
-  /** Position of the item in (0004,1220). */
-  index: number;
+/** One directory record, where it sits in the directory tree, and whose it is (as read, before any change). */
+export interface RecordInfo extends DirectoryNode {
   /** Directory Record Type (0004,1430), e.g. PATIENT, STUDY, SERIES, IMAGE ('' if absent). */
   type: string;
-  /** The record whose lower-level entity holds this one (undefined at the root, or for an orphan). */
   parent?: RecordInfo;
-  /** Depth in the tree: 0 for root (or orphan) records. */
-  depth: number;
   /** Original Patient ID of this record or, if it has none, of the nearest record above with one. */
   patientId?: string;
   /**
@@ -79,8 +70,6 @@ export interface RecordInfo {
    * inherited from the records above it.
    */
   patientKey: string;
-  /** Reached from (0004,1200) by following the offsets. */
-  reachable: boolean;
 }
 
 export interface DirectoryTree {
@@ -90,46 +79,6 @@ export interface DirectoryTree {
   /** Offsets that point at no record, records reached twice, records not reachable from the root. */
   warnings: string[];
 }
-
-const recordPath = (i: number): string => `${formatTag(DIRECTORY_RECORD_SEQUENCE)}[${i}]`;
-
-/** The directory records, or undefined when there is no sequence; fails on an unreadable one. */
-function recordItems(f: DicomFile): { seq?: Element; items: Item[] } {
-  const seq = f.dataset.get(DIRECTORY_RECORD_SEQUENCE);
-  if (!seq) return { items: [] };
-  if (!seq.items) {
-    throw new DeidError('DEID_UNSUPPORTED', 'Directory Record Sequence is not readable as a sequence (encoded as UN?)', formatTag(DIRECTORY_RECORD_SEQUENCE));
-  }
-  return { seq, items: seq.items };
-}
-
-/**
- * The original file offset of every record item. The reader's spans are positions in the body
- * it read; for a file that is not deflated the body is the file itself, so they are file offsets
- * already (item.span.start is what (0004,1200) and friends hold). A deflated DICOMDIR has no
- * meaningful offsets (PS3.10 requires Explicit VR Little Endian for it): refused.
- */
-function assertOffsetsReadable(f: DicomFile): void {
-  if (f.deflated || f.body !== f.source) {
-    throw new DeidError('DEID_UNSUPPORTED', 'deflated DICOMDIR: its directory record offsets cannot be recomputed', formatTag(DIRECTORY_RECORD_SEQUENCE));
-  }
-}
-
-/** Original values written by fixDirectoryOffsets, so a second call maps from the same offsets. */
-const ORIGINAL_OFFSET = new WeakMap<Element, number>();
-
-/** The value of a UL offset element, or undefined if absent; throws on a malformed one. */
-function readOffset(el: Element | undefined, little: boolean, path: string): number | undefined {
-  if (!el) return undefined;
-  const original = ORIGINAL_OFFSET.get(el);
-  if (original !== undefined) return original;
-  if (!el.value || el.value.length !== 4 || el.items || el.fragments) {
-    throw new DeidError('DEID_FAILED', `directory offset is not a single 4-byte UL value`, path);
-  }
-  return little ? el.value.readUInt32LE(0) : el.value.readUInt32BE(0);
-}
-
-const littleOf = (ds: DataSet, f: DicomFile): boolean => (ds.encoding ?? f.encoding).little;
 
 /** The decoded (joined) original value of a string element, '' when unreadable. */
 function stringValue(el: Element, ctx: ValueContext): string | undefined {
@@ -142,98 +91,43 @@ function stringValue(el: Element, ctx: ValueContext): string | undefined {
 }
 
 /**
- * Follows the offsets from (0004,1200) and records, for every record item, the records above it
- * and so the patient it belongs to. Records that no offset reaches from the root (a damaged or
- * non-standard directory) are walked from their own chains and reported in `warnings`.
+ * The directory tree (walkDirectory) with, for every record item, the patient it belongs to: its
+ * own values or those of the records above it.
  */
 export function readDirectory(f: DicomFile): DirectoryTree {
-  const { items } = recordItems(f);
-  const warnings = new Set<string>(); // a dangling offset met again is reported once
+  const { nodes, warnings } = asDeidError(() => walkDirectory(f));
   const topCtx = fileContext(f);
-  const byOffset = new Map<number, number>();
-  items.forEach((it, i) => {
-    if (it.span) byOffset.set(it.span.start, i);
-  });
-  const info: (RecordInfo | undefined)[] = items.map(() => undefined);
-  const snapshots = items.map((it) => ({ ds: it.dataset, ctx: datasetContext(it.dataset, topCtx) }));
-  const ownValue = (i: number, tag: Tag): string | undefined => {
-    const el = snapshots[i].ds.get(tag);
-    return el ? (stringValue(el, snapshots[i].ctx) ?? '') : undefined;
+  const ctxs = new Map<DirectoryNode, ValueContext>();
+  const ownValue = (node: DirectoryNode, tag: Tag): string | undefined => {
+    const el = node.item.dataset.get(tag);
+    if (!el) return undefined;
+    let ctx = ctxs.get(node);
+    if (!ctx) ctxs.set(node, (ctx = datasetContext(node.item.dataset, topCtx)));
+    return stringValue(el, ctx) ?? '';
   };
-
-  /** Record index at an offset; 0 (none) and dangling offsets give undefined. */
-  const target = (off: number | undefined, from: string): number | undefined => {
-    if (!off) return undefined;
-    const i = byOffset.get(off);
-    if (i === undefined) warnings.add(`${from}: offset ${off} does not point at a directory record`);
-    return i;
-  };
-  const offsetIn = (i: number, tag: Tag): number | undefined => {
-    const path = `${recordPath(i)}.${formatTag(tag)}`;
-    return target(readOffset(items[i].dataset.get(tag), littleOf(items[i].dataset, f), path), path);
-  };
-
-  const make = (i: number, parent: RecordInfo | undefined, reachable: boolean): RecordInfo => {
+  const records: RecordInfo[] = new Array(nodes.length);
+  const byNode = new Map<DirectoryNode, RecordInfo>();
+  for (const node of nodes) {
+    const parent = node.parent && byNode.get(node.parent); // parents are visited first
     const inherit = (tag: Tag): string | undefined => {
-      const own = ownValue(i, tag);
-      if (own !== undefined) return own;
-      for (let p = parent; p; p = p.parent) {
-        const v = ownValue(p.index, tag);
+      for (let p: DirectoryNode | undefined = node; p; p = p.parent) {
+        const v = ownValue(p, tag);
         if (v !== undefined) return v;
       }
       return undefined;
     };
     const pid = inherit(PATIENT_ID);
-    return {
-      item: items[i],
-      index: i,
-      type: ownValue(i, DIRECTORY_RECORD_TYPE) ?? '',
+    const rec: RecordInfo = {
+      ...node,
+      type: ownValue(node, T.DirectoryRecordType) ?? '',
       parent,
-      depth: parent ? parent.depth + 1 : 0,
       patientId: pid,
-      patientKey: pid || inherit(PATIENT_NAME) || inherit(STUDY_INSTANCE_UID) || '',
-      reachable,
+      patientKey: pid || inherit(PATIENT_NAME) || inherit(T.StudyInstanceUID) || '',
     };
-  };
-
-  /** Walks an entity's chain and everything below it, without recursion (chains can be long). */
-  const walk = (first: number | undefined, parent: RecordInfo | undefined, reachable: boolean): void => {
-    const stack: [number | undefined, RecordInfo | undefined][] = [[first, parent]];
-    while (stack.length) {
-      const [start, up] = stack.pop()!;
-      for (let i = start; i !== undefined; ) {
-        if (info[i]) {
-          warnings.add(`${recordPath(i)}: directory record reached twice: offsets form a loop or a shared entity`);
-          break;
-        }
-        const rec = make(i, up, reachable);
-        info[i] = rec;
-        stack.push([offsetIn(i, OFFSET_OF_LOWER_LEVEL_ENTITY), rec]);
-        i = offsetIn(i, OFFSET_OF_NEXT_RECORD);
-      }
-    }
-  };
-
-  const rootPath = formatTag(OFFSET_OF_FIRST_ROOT_RECORD);
-  walk(target(readOffset(f.dataset.get(OFFSET_OF_FIRST_ROOT_RECORD), f.encoding.little, rootPath), rootPath), undefined, true);
-  if (info.some((r) => !r)) {
-    // Orphans: start from records no offset points at (the heads of their own trees), then any
-    // left (loops among orphans), so every record still gets the keys of the records above it.
-    const pointedAt = new Set<number>();
-    items.forEach((it, i) => {
-      for (const tag of RECORD_OFFSETS) {
-        const off = readOffset(it.dataset.get(tag), littleOf(it.dataset, f), `${recordPath(i)}.${formatTag(tag)}`);
-        const j = off ? byOffset.get(off) : undefined;
-        if (j !== undefined) pointedAt.add(j);
-      }
-    });
-    for (let i = 0; i < items.length; i++) if (!info[i] && !pointedAt.has(i)) walk(i, undefined, false);
-    for (let i = 0; i < items.length; i++) if (!info[i]) walk(i, undefined, false);
-    const orphans = info.filter((r) => r && !r.reachable).length;
-    warnings.add(`${orphans} directory record(s) not reachable from the root directory entity (0004,1200)`);
+    byNode.set(node, rec);
+    records[node.index] = rec;
   }
-  const records = info as RecordInfo[];
-  return { records, byItem: new Map(records.map((r) => [r.item, r])), warnings: [...warnings] };
+  return { records, byItem: new Map(records.map((r) => [r.item, r])), warnings };
 }
 
 /**
@@ -276,8 +170,10 @@ function reinsert(ds: DataSet, el: Element): void {
  * unreadable record sequence, or offsets that do not point at records.
  */
 export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult {
-  assertOffsetsReadable(f);
-  const { seq, items } = recordItems(f);
+  const { seq, items } = asDeidError(() => {
+    assertOffsetsReadable(f);
+    return directoryRecords(f);
+  });
   const tree = readDirectory(f);
   const result: DeidResult = { entities: {}, warnings: [...tree.warnings], datesShifted: false };
   const topCtx = fileContext(f);
@@ -296,7 +192,7 @@ export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult {
   const unmarked = { ...env.profile, marks: false };
   // A character set declared at the top level (not standard, but seen) is lent to records without
   // their own for the time of their de-identification, so their text is read and written in it.
-  const topCharset = f.dataset.get(SPECIFIC_CHARACTER_SET);
+  const topCharset = f.dataset.get(T.SpecificCharacterSet);
 
   items.forEach((it, i) => {
     const rec = tree.byItem.get(it)!;
@@ -308,7 +204,7 @@ export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult {
       inherited: inheritedFor(rec),
       explain: explain && ((e) => explain({ ...e, path: `${prefix}.${e.path}` })),
     };
-    const lend = topCharset && !it.dataset.has(SPECIFIC_CHARACTER_SET) ? topCharset : undefined;
+    const lend = topCharset && !it.dataset.has(T.SpecificCharacterSet) ? topCharset : undefined;
     if (lend) reinsert(it.dataset, lend);
     try {
       addResult(result, deidentify({ ...f, dataset: it.dataset }, recEnv), prefix);
@@ -317,7 +213,7 @@ export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult {
       throw e;
     } finally {
       if (lend) {
-        const at = it.dataset.elements.findIndex((el) => el.tag === SPECIFIC_CHARACTER_SET);
+        const at = it.dataset.elements.findIndex((el) => el.tag === T.SpecificCharacterSet);
         if (at >= 0) it.dataset.elements.splice(at, 1);
       }
     }
@@ -348,99 +244,34 @@ function fixMeta(f: DicomFile, env: DeidEnv): void {
   const meta = f.meta;
   if (!meta) return; // a raw DICOMDIR stays raw: its offsets count from its first byte
   const st = new FileState(f, env);
-  const instance = meta.get(MEDIA_STORAGE_SOP_INSTANCE_UID);
+  const instance = meta.get(T.MediaStorageSOPInstanceUID);
   const original = instance?.value ? decodeStrings(instance, metaContext(f))[0] : undefined;
   if (original) {
     // Mapped as the profile maps SOP Instance UIDs (U, or K under Retain UIDs).
-    const code = simpleCode(env.rules.decide({ tag: SOP_INSTANCE_UID, vr: 'UI' }, st.read).action);
+    const code = simpleCode(env.rules.decide({ tag: T.SOPInstanceUID, vr: 'UI' }, st.read).action);
     const mapped = code === 'K' ? original : st.uid(original);
-    if (mapped !== original) meta.set(str(MEDIA_STORAGE_SOP_INSTANCE_UID, 'UI', mapped));
+    if (mapped !== original) meta.set(str(T.MediaStorageSOPInstanceUID, 'UI', mapped));
   }
-  meta.set(str(tagOf(0x0002, 0x0012), 'UI', IMPLEMENTATION_CLASS_UID));
-  meta.set(str(tagOf(0x0002, 0x0013), 'SH', `ANONFLOW_${env.version}`.slice(0, 16)));
-  for (const t of [0x00020016, 0x00020017, 0x00020018, 0x00020100, 0x00020102]) meta.delete(t);
-  if (!meta.get(tagOf(0x0002, 0x0000))) {
-    const gl = new Element(tagOf(0x0002, 0x0000), 'UL', 4);
+  meta.set(str(T.ImplementationClassUID, 'UI', IMPLEMENTATION_CLASS_UID));
+  meta.set(str(T.ImplementationVersionName, 'SH', `ANONFLOW_${env.version}`.slice(0, 16)));
+  for (const t of [T.SourceApplicationEntityTitle, T.SendingApplicationEntityTitle, T.ReceivingApplicationEntityTitle, T.PrivateInformationCreatorUID, T.PrivateInformation]) {
+    meta.delete(t);
+  }
+  if (!meta.get(T.FileMetaInformationGroupLength)) {
+    const gl = new Element(T.FileMetaInformationGroupLength, 'UL', 4);
     gl.value = Buffer.alloc(4);
     meta.set(gl); // its value is recomputed by the writer
   }
 }
 
 /**
- * Where each record item will start in the output, counted from the file's first byte, following
- * planOutput (file.ts) and the Encoder's sizes: preamble, meta (its group length recomputed to the
- * same 12 bytes), the body's elements before (0004,1220), the sequence's header, the items before.
- */
-function outputPositions(f: DicomFile, seq: Element): Map<Item, number> {
-  let pos = f.preamble ? 132 : 0;
-  if (f.meta) pos += new Encoder(f.source).dataSetSize(f.meta, f.metaEncoding);
-  else if (f.bodyStart > 0) pos += f.bodyStart; // stray bytes before a raw dataset are copied
-  const enc = new Encoder(f.body);
-  for (const el of f.dataset.elements) {
-    if (el === seq) break;
-    pos += enc.elementSize(el, f.encoding);
-  }
-  // As the writer does: an undefined-length UN read as a sequence keeps implicit little endian items.
-  const itemEnc: Encoding = seq.vr === 'UN' && f.encoding.explicit ? IMPLICIT_LE : f.encoding;
-  const items = seq.items ?? [];
-  const sizes = items.map((it) => enc.itemSize(it, itemEnc));
-  const itemsTotal = sizes.reduce((a, b) => a + b, 0);
-  pos += enc.elementSize(seq, f.encoding) - itemsTotal - (seq.undefinedLength ? 8 : 0); // the header
-  const out = new Map<Item, number>();
-  items.forEach((it, i) => {
-    out.set(it, pos);
-    pos += sizes[i];
-  });
-  return out;
-}
-
-/**
- * Rewrites every directory offset for the output as it will be written: (0004,1200), (0004,1202)
- * and each record's (0004,1400) and (0004,1420), in the dataset's byte order. Call it after every
- * change to the file and before writing (deidentifyDicomdir calls it; calling again is harmless).
- *
- * An offset that points at no record item is an error (DeidError DEID_FAILED): a damaged directory
- * is reported rather than written with links made up or silently cut. Offsets of 0 stay 0. UL
- * values keep their 4 bytes, so patching them changes no length: the positions are checked again
- * after patching all the same.
+ * Rewrites every directory offset for the output as it will be written (rewriteDirectoryOffsets).
+ * Call it after every change to the file and before writing (deidentifyDicomdir calls it; calling
+ * again is harmless). A damaged directory is reported (DeidError DEID_FAILED) rather than written
+ * with links made up or silently cut.
  */
 export function fixDirectoryOffsets(f: DicomFile): void {
-  assertOffsetsReadable(f);
-  const { seq, items } = recordItems(f);
-  const byOld = new Map<number, Item>();
-  for (const it of items) if (it.span) byOld.set(it.span.start, it);
-  const positions = seq ? outputPositions(f, seq) : new Map<Item, number>();
-
-  const patch = (ds: DataSet, tag: Tag, little: boolean, path: string): void => {
-    const el = ds.get(tag);
-    const old = readOffset(el, little, path);
-    if (old === undefined || old === 0) return;
-    const it = byOld.get(old);
-    const now = it && positions.get(it);
-    if (now === undefined) throw new DeidError('DEID_FAILED', `directory offset ${old} does not point at a directory record`, path);
-    if (now > 0xffffffff) throw new DeidError('DEID_FAILED', `directory offset ${now} does not fit a UL`, path);
-    const current = little ? el!.value!.readUInt32LE(0) : el!.value!.readUInt32BE(0);
-    if (current === now) return;
-    const next = new Element(tag, 'UL', 4);
-    next.value = Buffer.alloc(4);
-    if (little) next.value.writeUInt32LE(now);
-    else next.value.writeUInt32BE(now);
-    ORIGINAL_OFFSET.set(next, old);
-    ds.set(next);
-  };
-
-  for (const tag of TOP_OFFSETS) patch(f.dataset, tag, f.encoding.little, formatTag(tag));
-  items.forEach((it, i) => {
-    for (const tag of RECORD_OFFSETS) patch(it.dataset, tag, littleOf(it.dataset, f), `${recordPath(i)}.${formatTag(tag)}`);
-  });
-
-  if (seq) {
-    // Same-size values cannot move anything; checked, since a wrong offset breaks the directory.
-    const after = outputPositions(f, seq);
-    for (const [it, p] of positions) {
-      if (after.get(it) !== p) throw new DeidError('DEID_FAILED', 'directory record positions moved while their offsets were rewritten', formatTag(DIRECTORY_RECORD_SEQUENCE));
-    }
-  }
+  asDeidError(() => rewriteDirectoryOffsets(f));
 }
 
 /**
@@ -452,7 +283,7 @@ export function fixDirectoryOffsets(f: DicomFile): void {
  */
 export function dicomdirForHierarchy(f?: DicomFile): string {
   let refs = 0;
-  for (const it of f?.dataset.get(DIRECTORY_RECORD_SEQUENCE)?.items ?? []) if (it.dataset.has(REFERENCED_FILE_ID)) refs++;
+  for (const it of f?.dataset.get(T.DirectoryRecordSequence)?.items ?? []) if (it.dataset.has(T.ReferencedFileID)) refs++;
   return (
     'DICOMDIR not written with --layout hierarchy: its directory records reference files by File ID ' +
     '(at most 8 components of at most 8 characters A-Z, 0-9, _ per PS3.10), which cannot name the ' +

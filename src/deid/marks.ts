@@ -1,5 +1,6 @@
 import { DataSet, Element, Item } from '../dicom/dataset.js';
 import { tagOf } from '../dicom/tag.js';
+import { nativeTransferSyntax } from '../dicom/transfer-syntax.js';
 import { decodeStrings, encodeStrings, metaContext } from '../dicom/values.js';
 import { DEID_CODES } from '../profile/deid-codes.generated.js';
 import type { FileState } from './state.js';
@@ -68,7 +69,7 @@ function addMeta(st: FileState): void {
   meta.set(version);
   const sopClass = f.dataset.get(tagOf(0x0008, 0x0016));
   if (sopClass?.value) meta.set(str(tagOf(0x0002, 0x0002), 'UI', [decodeStrings(sopClass, st.top)[0] ?? '']));
-  const ts = !f.encoding.explicit ? '1.2.840.10008.1.2' : f.encoding.little ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2.2';
+  const ts = nativeTransferSyntax(f.encoding).uid;
   meta.set(str(tagOf(0x0002, 0x0010), 'UI', [ts]));
   f.meta = meta;
   f.metaEncoding = { explicit: true, little: true };

@@ -1,5 +1,5 @@
 import { Cursor } from './cursor.js';
-import type { DataSet, Span } from './dataset.js';
+import { UNDEFINED_LENGTH, type DataSet, type Span } from './dataset.js';
 import { DicomError } from './errors.js';
 import { DataSetReader, type ReadOptions } from './read.js';
 import type { ByteSource } from './source.js';
@@ -9,6 +9,7 @@ import {
   EXPLICIT_LE,
   IMPLICIT_BE,
   IMPLICIT_LE,
+  nativeTransferSyntax,
   transferSyntax,
   type Encoding,
   type TransferSyntax,
@@ -67,13 +68,13 @@ function plausibleTag(src: ByteSource, at: number, enc: Encoding): number | unde
   if (!enc.explicit) {
     if (isVR(vr)) return undefined;
     const len = u32(4);
-    return len === 0xffffffff || 8 + len <= rest ? tag : undefined;
+    return len === UNDEFINED_LENGTH || 8 + len <= rest ? tag : undefined;
   }
   if (!isVR(vr)) return undefined;
   if (hasLongLength(vr)) {
     if (rest < 12) return undefined;
     const len = u32(8);
-    return len === 0xffffffff || 12 + len <= rest ? tag : undefined;
+    return len === UNDEFINED_LENGTH || 12 + len <= rest ? tag : undefined;
   }
   return 8 + u16(6) <= rest ? tag : undefined;
 }
@@ -137,7 +138,7 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
     at--;
     warnings.push('no file meta: transfer syntax inferred from the dataset');
     if (at > 0) warnings.push(`${at} stray byte(s) before the dataset kept as they are`);
-    const ts = enc.explicit ? (enc.little ? transferSyntax('1.2.840.10008.1.2.1') : transferSyntax('1.2.840.10008.1.2.2')) : transferSyntax('1.2.840.10008.1.2');
+    const ts = nativeTransferSyntax(enc);
     return { preamble, bodyStart: at, transferSyntax: ts, deflated: false, metaEncoding: EXPLICIT_LE, warnings };
   }
   const metaEncoding = (sniffEncoding(src, metaStart) ?? EXPLICIT_LE).explicit ? EXPLICIT_LE : IMPLICIT_LE;
@@ -155,12 +156,7 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
   const tsEl = meta.get(TRANSFER_SYNTAX_UID);
   const uid = tsEl?.value?.toString('latin1').replace(/[\0 ]+$/, '').trim();
   if (!uid) warnings.push('file meta has no Transfer Syntax UID: inferred from the dataset');
-  let ts = uid ? transferSyntax(uid) : transferSyntax('1.2.840.10008.1.2.1');
-  if (!uid) {
-    const enc = sniffEncoding(src, bodyStart, EXPLICIT_LE);
-    if (enc && !enc.explicit) ts = transferSyntax('1.2.840.10008.1.2');
-    else if (enc && !enc.little) ts = transferSyntax('1.2.840.10008.1.2.2');
-  }
+  const ts = uid ? transferSyntax(uid) : nativeTransferSyntax(sniffEncoding(src, bodyStart, EXPLICIT_LE) ?? EXPLICIT_LE);
   return { preamble, meta, bodyStart, transferSyntaxUID: uid, transferSyntax: ts, deflated: ts.deflated, metaEncoding, warnings };
 }
 

@@ -25,10 +25,12 @@ export const isPrivateCreator = (tag: Tag): boolean =>
 export const privateCreatorTagOf = (tag: Tag): Tag => tagOf(groupOf(tag), elementOf(tag) >>> 8);
 export const isGroupLength = (tag: Tag): boolean => elementOf(tag) === 0;
 
-export const ITEM = 0xfffee000;
-export const ITEM_DELIMITER = 0xfffee00d;
-export const SEQUENCE_DELIMITER = 0xfffee0dd;
-export const PIXEL_DATA = 0x7fe00010;
-export const TRANSFER_SYNTAX_UID = 0x00020010;
-export const FILE_META_GROUP_LENGTH = 0x00020000;
-export const SPECIFIC_CHARACTER_SET = 0x00080005;
+export {
+  Item as ITEM,
+  ItemDelimitationItem as ITEM_DELIMITER,
+  SequenceDelimitationItem as SEQUENCE_DELIMITER,
+  PixelData as PIXEL_DATA,
+  TransferSyntaxUID as TRANSFER_SYNTAX_UID,
+  FileMetaInformationGroupLength as FILE_META_GROUP_LENGTH,
+  SpecificCharacterSet as SPECIFIC_CHARACTER_SET,
+} from './tags.generated.js';

@@ -1,27 +1,17 @@
 import { createRequire } from 'node:module';
+import { ALL_TRANSFER_SYNTAXES, TS_UID, type PixelCodec } from '../dicom/transfer-syntax.js';
 import { PixelError } from './errors.js';
 import { encodeJpegLossless } from './jpeg-lossless.js';
 
 const require = createRequire(import.meta.url);
 
-/** Which codec handles a transfer syntax, and whether it can re-encode losslessly in it. */
-export type CodecFamily = 'jpeg' | 'jpeg-lossless' | 'jpeg-ls' | 'j2k' | 'htj2k';
+/** The image codecs of src/pixel; RLE has its own path (rle.ts). */
+export type CodecFamily = Exclude<PixelCodec, 'rle'>;
 
-const FAMILY: Record<string, CodecFamily> = {
-  '1.2.840.10008.1.2.4.50': 'jpeg',
-  '1.2.840.10008.1.2.4.51': 'jpeg',
-  '1.2.840.10008.1.2.4.57': 'jpeg-lossless',
-  '1.2.840.10008.1.2.4.70': 'jpeg-lossless',
-  '1.2.840.10008.1.2.4.80': 'jpeg-ls',
-  '1.2.840.10008.1.2.4.81': 'jpeg-ls',
-  '1.2.840.10008.1.2.4.90': 'j2k',
-  '1.2.840.10008.1.2.4.91': 'j2k',
-  '1.2.840.10008.1.2.4.201': 'htj2k',
-  '1.2.840.10008.1.2.4.202': 'htj2k',
-  '1.2.840.10008.1.2.4.203': 'htj2k',
-};
+const FAMILY = new Map<string, CodecFamily>();
+for (const t of ALL_TRANSFER_SYNTAXES) if (t.codec && t.codec !== 'rle') FAMILY.set(t.uid, t.codec);
 
-export const codecFamily = (ts: string): CodecFamily | undefined => FAMILY[ts];
+export const codecFamily = (ts: string): CodecFamily | undefined => FAMILY.get(ts);
 
 /** Families that re-encode a decoded frame losslessly in its own transfer syntax. JPEG baseline/extended cannot. */
 export const canReencodeLossless = (family: CodecFamily): boolean => family !== 'jpeg';
@@ -294,7 +284,7 @@ export async function encodeFrame(ts: string, frame: DecodedFrame, opts: EncodeO
       set('setQuality', lossless, lossless ? 0 : (opts.quantizationStep ?? 0.005));
     } else {
       set('setQuality', lossless, lossless ? 0 : (opts.quantizationStep ?? 0.005));
-      if (ts === '1.2.840.10008.1.2.4.202') {
+      if (ts === TS_UID.HTJ2KLosslessRPCL) {
         set('setProgressionOrder', 2); // RPCL
         set('setTLMMarker', true);
       }

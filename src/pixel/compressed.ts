@@ -1,6 +1,7 @@
 import type { DicomFile } from '../dicom/part10.js';
 import { canReencodeLossless, codecFamily, decodeFrame, encodedPhotometric, encodeFrame, type CodecFamily, type DecodedFrame } from './codecs.js';
 import { applyLossyReencode, applyNative } from './convert.js';
+import type { DecodedImage } from './decoded-image.js';
 import { PixelError } from './errors.js';
 import { defaultFill, fillWords } from './fill.js';
 import { encapsulatedFrames, setEncapsulatedFrames } from './frames.js';
@@ -8,15 +9,6 @@ import { readImageInfo, setStrings, TAG, type ImageInfo } from './image.js';
 import { frameRects, maskedFrames, resolveRegions, type MaskRegion, type ResolvedMask } from './regions.js';
 import type { MaskResult } from './result.js';
 import { fillFrame } from './samples.js';
-
-/** The masked, decoded frames of a compressed image, for the caller to write one way or another. */
-export interface DecodedImage {
-  transferSyntax: string;
-  family: CodecFamily;
-  info: ImageInfo;
-  /** Every frame, decoded; the masked ones filled. */
-  frames: DecodedFrame[];
-}
 
 export interface CompressedOptions {
   /** Stored fill value(s), one per sample of the decoded data; default black for display. */
@@ -33,6 +25,8 @@ export interface CompressedOptions {
   /** Decode each re-encoded frame again and check it equals what was meant (default true). */
   verify?: boolean;
 }
+
+export type { DecodedImage } from './decoded-image.js';
 
 export type CompressedResult = MaskResult & { decoded?: DecodedImage };
 

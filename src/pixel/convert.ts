@@ -1,27 +1,20 @@
 import { Element } from '../dicom/dataset.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { TRANSFER_SYNTAX_UID } from '../dicom/tag.js';
-import { transferSyntax } from '../dicom/transfer-syntax.js';
+import { ALL_TRANSFER_SYNTAXES, transferSyntax, TS_UID } from '../dicom/transfer-syntax.js';
 import { encodeStrings } from '../dicom/values.js';
 import { decodeFrame, encodedPhotometric, encodeFrame, toInterleaved, type DecodedFrame } from './codecs.js';
-import type { DecodedImage } from './compressed.js';
+import type { DecodedImage } from './decoded-image.js';
 import { PixelError } from './errors.js';
 import { setEncapsulatedFrames } from './frames.js';
 import { readStrings, setStrings, setUS, TAG } from './image.js';
 
-export const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
-
-/** Lossy transfer syntaxes (or ones whose content may be lossy). */
-const ALWAYS_LOSSY = new Set(['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51']);
+export const EXPLICIT_VR_LE = TS_UID.ExplicitVRLittleEndian;
 
 /** Method defined terms for LossyImageCompressionMethod (0028,2114), PS3.3 C.7.6.1.1.5.1. */
-export const LOSSY_METHOD: Record<string, string> = {
-  '1.2.840.10008.1.2.4.50': 'ISO_10918_1',
-  '1.2.840.10008.1.2.4.51': 'ISO_10918_1',
-  '1.2.840.10008.1.2.4.81': 'ISO_14495_1',
-  '1.2.840.10008.1.2.4.91': 'ISO_15444_1',
-  '1.2.840.10008.1.2.4.203': 'ISO_15444_15',
-};
+export const LOSSY_METHOD: Record<string, string> = Object.fromEntries(
+  ALL_TRANSFER_SYNTAXES.flatMap((t) => (t.lossyMethod ? [[t.uid, t.lossyMethod]] : [])),
+);
 
 /** Sets the file's transfer syntax (meta element and the parsed description). */
 export function setTransferSyntax(f: DicomFile, uid: string): void {
@@ -73,7 +66,7 @@ export function applyNative(f: DicomFile, image: DecodedImage): void {
   const pi = image.frames[0]?.photometric ?? info.photometric;
   if (pi !== info.photometric) setStrings(f, TAG.PhotometricInterpretation, 'CS', [pi]);
   if (info.samplesPerPixel > 1) setUS(f, TAG.PlanarConfiguration, 0);
-  if (ALWAYS_LOSSY.has(image.transferSyntax) || readStrings(f, TAG.LossyImageCompression)[0] === '01') markLossy(f);
+  if (transferSyntax(image.transferSyntax).lossy === 'always' || readStrings(f, TAG.LossyImageCompression)[0] === '01') markLossy(f);
 }
 
 /**

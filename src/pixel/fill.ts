@@ -27,11 +27,11 @@ export function defaultFill(f: DicomFile | undefined, info: ImageInfo, bitsStore
 /** The palette index closest to black (smallest R+G+B); the first mapped index when the LUTs are segmented or unreadable. */
 export function paletteBlack(f: DicomFile, info: ImageInfo): number {
   const little = f.encoding.little;
-  const desc = f.dataset.get(TAG.RedPaletteDescriptor)?.value;
+  const desc = f.dataset.get(TAG.RedPaletteColorLookupTableDescriptor)?.value;
   if (!desc || desc.length < 6) return 0;
   const rawFirst = little ? desc.readUInt16LE(2) : desc.readUInt16BE(2);
   const first = info.pixelRepresentation === 1 && rawFirst > 0x7fff ? rawFirst - 0x10000 : rawFirst;
-  const luts = [TAG.RedPaletteData, TAG.GreenPaletteData, TAG.BluePaletteData].map((t) => {
+  const luts = [TAG.RedPaletteColorLookupTableData, TAG.GreenPaletteColorLookupTableData, TAG.BluePaletteColorLookupTableData].map((t) => {
     const el = f.dataset.get(t);
     return el ? valueBytes(el, f.body) : undefined;
   });

@@ -1,42 +1,11 @@
 import { DataSet, Element } from '../dicom/dataset.js';
 import type { DicomFile } from '../dicom/part10.js';
-import { PIXEL_DATA } from '../dicom/tag.js';
+import * as TAG from '../dicom/tags.generated.js';
 import { decodeStrings, encodeNumbers, encodeStrings, fileContext, valueBytes } from '../dicom/values.js';
 import { PixelError } from './errors.js';
 
-export const TAG = {
-  SamplesPerPixel: 0x00280002,
-  PhotometricInterpretation: 0x00280004,
-  PlanarConfiguration: 0x00280006,
-  NumberOfFrames: 0x00280008,
-  Rows: 0x00280010,
-  Columns: 0x00280011,
-  BitsAllocated: 0x00280100,
-  BitsStored: 0x00280101,
-  HighBit: 0x00280102,
-  PixelRepresentation: 0x00280103,
-  WindowCenter: 0x00281050,
-  WindowWidth: 0x00281051,
-  RescaleIntercept: 0x00281052,
-  RescaleSlope: 0x00281053,
-  RedPaletteDescriptor: 0x00281101,
-  GreenPaletteDescriptor: 0x00281102,
-  BluePaletteDescriptor: 0x00281103,
-  RedPaletteData: 0x00281201,
-  GreenPaletteData: 0x00281202,
-  BluePaletteData: 0x00281203,
-  LossyImageCompression: 0x00282110,
-  LossyImageCompressionRatio: 0x00282112,
-  LossyImageCompressionMethod: 0x00282114,
-  BurnedInAnnotation: 0x00280301,
-  SequenceOfUltrasoundRegions: 0x00186011,
-  IconImageSequence: 0x00880200,
-  ExtendedOffsetTable: 0x7fe00001,
-  ExtendedOffsetTableLengths: 0x7fe00002,
-  FloatPixelData: 0x7fe00008,
-  DoubleFloatPixelData: 0x7fe00009,
-  PixelData: PIXEL_DATA,
-} as const;
+/** Tags by keyword; re-exported so pixel modules and their tests name tags one way. */
+export { TAG };
 
 /** The Image Pixel module attributes a pixel operation needs. */
 export interface ImageInfo {

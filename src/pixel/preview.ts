@@ -121,11 +121,11 @@ export async function renderPreview(f: DicomFile, opts: PreviewOptions = {}): Pr
       rgb[p * 3 + 2] = clamp8(c);
     }
   } else if (info.photometric === 'PALETTE COLOR') {
-    const luts = [TAG.RedPaletteData, TAG.GreenPaletteData, TAG.BluePaletteData].map((t) => {
+    const luts = [TAG.RedPaletteColorLookupTableData, TAG.GreenPaletteColorLookupTableData, TAG.BluePaletteColorLookupTableData].map((t) => {
       const el = f.dataset.get(t);
       return el ? valueBytes(el, f.body) : undefined;
     });
-    const desc = f.dataset.get(TAG.RedPaletteDescriptor)?.value;
+    const desc = f.dataset.get(TAG.RedPaletteColorLookupTableDescriptor)?.value;
     const little = f.encoding.little;
     const first = desc && desc.length >= 6 ? (little ? desc.readUInt16LE(2) : desc.readUInt16BE(2)) : 0;
     const bits = desc && desc.length >= 6 ? (little ? desc.readUInt16LE(4) : desc.readUInt16BE(4)) : 16;

@@ -57,10 +57,10 @@ export function ultrasoundRegions(f: DicomFile): Rect[] {
   const out: Rect[] = [];
   for (const it of seq?.items ?? []) {
     const little = it.dataset.encoding?.little ?? f.encoding.little;
-    const x0 = ulAt(it.dataset, 0x00186018, little);
-    const y0 = ulAt(it.dataset, 0x0018601a, little);
-    const x1 = ulAt(it.dataset, 0x0018601c, little);
-    const y1 = ulAt(it.dataset, 0x0018601e, little);
+    const x0 = ulAt(it.dataset, TAG.RegionLocationMinX0, little);
+    const y0 = ulAt(it.dataset, TAG.RegionLocationMinY0, little);
+    const x1 = ulAt(it.dataset, TAG.RegionLocationMaxX1, little);
+    const y1 = ulAt(it.dataset, TAG.RegionLocationMaxY1, little);
     if (x0 === undefined || y0 === undefined || x1 === undefined || y1 === undefined || x1 < x0 || y1 < y0) continue;
     out.push({ x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
   }

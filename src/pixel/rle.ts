@@ -1,4 +1,5 @@
 import type { DicomFile } from '../dicom/part10.js';
+import { TS_UID } from '../dicom/transfer-syntax.js';
 import { PixelError } from './errors.js';
 import { defaultFill, fillWords } from './fill.js';
 import { encapsulatedFrames, setEncapsulatedFrames } from './frames.js';
@@ -8,7 +9,7 @@ import { frameRects, maskedFrames, resolveRegions, type MaskRegion, type Resolve
 import type { MaskResult } from './result.js';
 import { fillFrame } from './samples.js';
 
-export const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
+export const RLE_LOSSLESS = TS_UID.RLELossless;
 
 /** Geometry of an RLE frame: PS3.5 G.2 orders segments by sample, then byte (most significant first). */
 export interface RleGeometry {
