@@ -12,6 +12,7 @@ import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
 import type { Action, SimpleCode } from './types.js';
+import * as T from '../dicom/tags.generated.js';
 
 export interface DeidResult {
   /** Count per kind of identifier removed or replaced. */
@@ -110,7 +111,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
 
 /** In cleaned content, codes (and the character set) are kept; text, names, dates and UIDs are cleaned. */
 const cleanable = (el: Element): boolean =>
-  !CODE_ATTRIBUTES.has(el.tag) && el.tag !== 0x00080005 && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
+  !CODE_ATTRIBUTES.has(el.tag) && el.tag !== T.SpecificCharacterSet && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
 
 const isOverlayGroup = (g: number): boolean => g >= 0x6000 && g <= 0x601e && (g & 1) === 0;
 const overlayData = (g: number): number => ((g << 16) | 0x3000) >>> 0;

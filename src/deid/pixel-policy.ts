@@ -1,14 +1,12 @@
 import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from '../profile/load.js';
 import type { DicomFile } from '../dicom/part10.js';
-import { tagOf, type Tag } from '../dicom/tag.js';
+import { type Tag } from '../dicom/tag.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import { compileCondition } from './rules.js';
 import type { EngineProfile, MaskRuleSpec } from './types.js';
+import * as T from '../dicom/tags.generated.js';
 
-const PIXEL_DATA_TAGS = [0x7fe00010, 0x7fe00008, 0x7fe00009];
-const BURNED_IN_ANNOTATION = tagOf(0x0028, 0x0301);
-const MODALITY = tagOf(0x0008, 0x0060);
-const SOP_CLASS = tagOf(0x0008, 0x0016);
+const PIXEL_DATA_TAGS = [T.PixelData, T.FloatPixelData, T.DoubleFloatPixelData];
 
 /** What to do about burned-in annotations in one image. */
 export type PixelDecision =
@@ -52,15 +50,15 @@ export function decidePixels(f: DicomFile, profile: EngineProfile): PixelDecisio
     const conditions = (rule.when ?? []).map((c) => compileCondition(c, `pixels.masks[${i}]`));
     if (conditions.every((c) => c.test(read(c.tag)))) return { kind: 'mask', rule, index: i };
   }
-  const burnedIn = read(BURNED_IN_ANNOTATION)?.trim().toUpperCase();
+  const burnedIn = read(T.BurnedInAnnotation)?.trim().toUpperCase();
   if (burnedIn === 'YES') return { kind: 'quarantine', reason: 'BurnedInAnnotation is YES and no mask rule selects the image' };
   // A configured modality or SOP class is quarantined even when it claims NO: that claim is the
   // writer's, and often wrong for ultrasound and screen captures.
-  const modality = read(MODALITY)?.trim();
+  const modality = read(T.Modality)?.trim();
   if (modality && policy.burnedInText.modalities.includes(modality)) {
     return { kind: 'quarantine', reason: `modality ${modality} may carry burned-in text and no mask rule selects the image` };
   }
-  const sopClass = read(SOP_CLASS)?.trim();
+  const sopClass = read(T.SOPClassUID)?.trim();
   if (sopClass && policy.burnedInText.sopClasses.includes(sopClass)) {
     return { kind: 'quarantine', reason: `SOP class ${sopClass} (secondary capture) may carry burned-in text and no mask rule selects the image` };
   }

@@ -1,7 +1,7 @@
 import { DataSet, Element } from '../dicom/dataset.js';
 import { lookup } from '../dicom/dictionary.js';
 import type { DicomFile } from '../dicom/part10.js';
-import { tagOf, type Tag } from '../dicom/tag.js';
+import { type Tag } from '../dicom/tag.js';
 import { decodeStrings, encodeStrings, fileContext, type ValueContext } from '../dicom/values.js';
 import { dateOffsetDays } from '../pseudo/dates.js';
 import { pseudoPatientId, pseudoPatientName } from '../pseudo/ids.js';
@@ -11,9 +11,10 @@ import { isWellKnownUID, pseudoUID } from '../pseudo/uid.js';
 import type { CompiledRules, Decision } from './rules.js';
 import { Scrubber } from './scrub.js';
 import type { EngineProfile } from './types.js';
+import * as T from '../dicom/tags.generated.js';
 
-export const PATIENT_NAME = tagOf(0x0010, 0x0010);
-export const PATIENT_ID = tagOf(0x0010, 0x0020);
+export const PATIENT_NAME = T.PatientName;
+export const PATIENT_ID = T.PatientID;
 
 /** What one explain line says about an element. */
 export interface ExplainEntry {
@@ -49,9 +50,9 @@ export interface DeidEnv {
 
 /** Attributes whose original values feed the text scrubber. */
 const IDENTIFYING = [
-  0x00100010, 0x00100020, 0x00101000, 0x00101001, 0x00100030, 0x00101040, 0x00102154, 0x00080050, 0x00080090,
-  0x00081050, 0x00081060, 0x00081070, 0x00080080, 0x00080081, 0x00101060, 0x00200010, 0x00321032, 0x00101005,
-  0x00102180, 0x00380300, 0x00400006,
+  T.PatientName, T.PatientID, T.OtherPatientIDs, T.OtherPatientNames, T.PatientBirthDate, T.PatientAddress, T.PatientTelephoneNumbers, T.AccessionNumber, T.ReferringPhysicianName,
+  T.PerformingPhysicianName, T.NameOfPhysiciansReadingStudy, T.OperatorsName, T.InstitutionName, T.InstitutionAddress, T.PatientMotherBirthName, T.StudyID, T.RequestingPhysician, T.PatientBirthName,
+  T.Occupation, T.CurrentPatientLocation, T.ScheduledPerformingPhysicianName,
 ];
 
 /** Per-file state of one de-identification. */
@@ -100,7 +101,7 @@ export class FileState {
 
   /** The patient the file belongs to, for keyed per-patient values. */
   get patientKey(): string {
-    return this.read(PATIENT_ID) || this.read(PATIENT_NAME) || this.read(tagOf(0x0020, 0x000d)) || '';
+    return this.read(PATIENT_ID) || this.read(PATIENT_NAME) || this.read(T.StudyInstanceUID) || '';
   }
 
   get dateOffset(): number {
@@ -128,8 +129,8 @@ export class FileState {
   private tableRow(originalId: string): { id: string; name?: string } | undefined {
     return this.env.pseudonymTable?.lookup({
       patientId: originalId,
-      studyInstanceUid: this.read(tagOf(0x0020, 0x000d)),
-      accessionNumber: this.read(tagOf(0x0008, 0x0050)),
+      studyInstanceUid: this.read(T.StudyInstanceUID),
+      accessionNumber: this.read(T.AccessionNumber),
     });
   }
 

@@ -8,6 +8,7 @@
  * This module reads those links and rewrites them for the output as the writer will lay it out;
  * what the records mean (patients, de-identification) is src/deid/dicomdir.ts's business.
  */
+import { AnonError } from '../errors.js';
 import { Element, type DataSet, type Item } from './dataset.js';
 import type { DicomFile } from './part10.js';
 import { formatTag, type Tag } from './tag.js';
@@ -26,14 +27,9 @@ export type DirectoryErrorCode =
   | 'DIRECTORY_BROKEN'; // an offset that is malformed or points at no record
 
 /** Thrown instead of writing a directory whose links would be made up or silently cut. */
-export class DirectoryError extends Error {
-  override name = 'DirectoryError';
-  constructor(
-    readonly code: DirectoryErrorCode,
-    message: string,
-    readonly path?: string,
-  ) {
-    super(message);
+export class DirectoryError extends AnonError<DirectoryErrorCode> {
+  constructor(code: DirectoryErrorCode, message: string, path?: string) {
+    super(code, message, { path });
   }
 }
 

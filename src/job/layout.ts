@@ -1,14 +1,10 @@
 import { join } from 'node:path';
 import type { DicomFile } from '../dicom/part10.js';
-import { tagOf } from '../dicom/tag.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
+import * as T from '../dicom/tags.generated.js';
 
 export type Layout = 'mirror' | 'hierarchy';
 
-const PATIENT_ID = tagOf(0x0010, 0x0020);
-const STUDY_UID = tagOf(0x0020, 0x000d);
-const SERIES_UID = tagOf(0x0020, 0x000e);
-const SOP_UID = tagOf(0x0008, 0x0018);
 
 /** A path segment that cannot climb out of its folder or carry odd characters. */
 const segment = (v: string | undefined, fallback: string): string => {
@@ -30,9 +26,9 @@ export function outputPath(out: string, layout: Layout, rel: string, f: DicomFil
   };
   return join(
     out,
-    segment(read(PATIENT_ID), 'unknown-patient'),
-    segment(read(STUDY_UID), 'unknown-study'),
-    segment(read(SERIES_UID), 'unknown-series'),
-    `${segment(read(SOP_UID), 'unknown-instance')}.dcm`,
+    segment(read(T.PatientID), 'unknown-patient'),
+    segment(read(T.StudyInstanceUID), 'unknown-study'),
+    segment(read(T.SeriesInstanceUID), 'unknown-series'),
+    `${segment(read(T.SOPInstanceUID), 'unknown-instance')}.dcm`,
   );
 }

@@ -3,14 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataSet, Element, Item } from '../dicom/dataset.js';
 import type { DicomFile } from '../dicom/part10.js';
-import { tagOf } from '../dicom/tag.js';
 import { encodeStrings } from '../dicom/values.js';
 import { burnInOverlays, maskPixelData, overlayGroups, renderPreview, type MaskRegion } from '../pixel/index.js';
 import type { MaskResult } from '../pixel/result.js';
 import type { MaskRuleSpec, RegionSpec } from '../deid/types.js';
+import * as T from '../dicom/tags.generated.js';
 
-const BURNED_IN_ANNOTATION = tagOf(0x0028, 0x0301);
-const METHOD_CODES = tagOf(0x0012, 0x0064);
 
 /** The regions of a mask rule, plus rectangles given on the command line (--mask). */
 export function maskRegions(rule: MaskRuleSpec | undefined, extra: RegionSpec[] = []): MaskRegion[] {
@@ -49,13 +47,13 @@ const cs = (tag: number, vr: string, text: string): Element => {
 
 /** PS3.15 E.3.1: after cleaning, BurnedInAnnotation NO and code 113101 in the method codes. */
 export function markPixelsCleaned(f: DicomFile): void {
-  f.dataset.set(cs(BURNED_IN_ANNOTATION, 'CS', 'NO'));
-  const seq = f.dataset.get(METHOD_CODES);
+  f.dataset.set(cs(T.BurnedInAnnotation, 'CS', 'NO'));
+  const seq = f.dataset.get(T.DeidentificationMethodCodeSequence);
   const item = new DataSet();
-  item.set(cs(tagOf(0x0008, 0x0100), 'SH', '113101'));
-  item.set(cs(tagOf(0x0008, 0x0102), 'SH', 'DCM'));
-  item.set(cs(tagOf(0x0008, 0x0104), 'LO', 'Clean Pixel Data Option'));
-  const next = new Element(METHOD_CODES, 'SQ', 0);
+  item.set(cs(T.CodeValue, 'SH', '113101'));
+  item.set(cs(T.CodingSchemeDesignator, 'SH', 'DCM'));
+  item.set(cs(T.CodeMeaning, 'LO', 'Clean Pixel Data Option'));
+  const next = new Element(T.DeidentificationMethodCodeSequence, 'SQ', 0);
   next.items = [...(seq?.items ?? []), new Item(item, 0)];
   f.dataset.set(next);
 }

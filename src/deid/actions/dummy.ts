@@ -1,5 +1,4 @@
 import { DataSet, Element } from '../../dicom/dataset.js';
-import { tagOf } from '../../dicom/tag.js';
 import { decodeStrings, datasetContext, type ValueContext } from '../../dicom/values.js';
 import { isStringVR } from '../../dicom/vr.js';
 import { CODE_ATTRIBUTES } from '../codes.js';
@@ -8,9 +7,8 @@ import { setBytes, setStrings, writeVR, type ElementCall, type FileState } from 
 import { category } from './category.js';
 import { isPseudonymTag, pseudonym } from './pseudonym.js';
 import { uid } from './uid.js';
+import * as T from '../../dicom/tags.generated.js';
 
-const ENCAPSULATED_DOCUMENT = tagOf(0x0042, 0x0011);
-const MIME_TYPE = tagOf(0x0042, 0x0012);
 const BINARY_KEPT = new Set(['US', 'SS', 'UL', 'SL', 'FL', 'FD', 'AT', 'SV', 'UV', 'OF', 'OD', 'OL']);
 
 /** A minimal valid PDF: the dummy for an encapsulated PDF document (Note 15: it must be replaced). */
@@ -21,7 +19,7 @@ const MINIMAL_PDF = Buffer.from(
 );
 
 function dummyDocument(ds: DataSet, ctx: ValueContext): Buffer {
-  const mime = ds.get(MIME_TYPE);
+  const mime = ds.get(T.MIMETypeOfEncapsulatedDocument);
   const type = mime ? decodeStrings(mime, ctx)[0] : '';
   const doc = type === 'application/pdf' ? MINIMAL_PDF : Buffer.from('ANONYMIZED', 'latin1');
   return doc.length & 1 ? Buffer.concat([doc, Buffer.from([0])]) : doc;
@@ -30,7 +28,7 @@ function dummyDocument(ds: DataSet, ctx: ValueContext): Buffer {
 /** The dummy of one non-sequence element, replacing it in `ds`. */
 function dummyLeaf(st: FileState, ds: DataSet, el: Element, ctx: ValueContext): void {
   const vr = writeVR(el);
-  if (el.tag === ENCAPSULATED_DOCUMENT) {
+  if (el.tag === T.EncapsulatedDocument) {
     setBytes(ds, el, dummyDocument(ds, ctx), vr);
     return;
   }
@@ -57,7 +55,7 @@ function dummySequence(st: FileState, ds: DataSet, ctx: ValueContext, path: stri
       continue;
     }
     const vr = writeVR(el);
-    if (vr === 'CS' || BINARY_KEPT.has(vr) || CODE_ATTRIBUTES.has(el.tag) || el.tag === 0x00080005) continue;
+    if (vr === 'CS' || BINARY_KEPT.has(vr) || CODE_ATTRIBUTES.has(el.tag) || el.tag === T.SpecificCharacterSet) continue;
     if (vr === 'UI') {
       const mapped = decodeStrings(el, inner).map((v) => st.uid(v));
       setStrings(ds, el, mapped, inner, 'UI');

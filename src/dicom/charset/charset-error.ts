@@ -1,10 +1,9 @@
+import { AnonError } from '../../errors.js';
+
 export type CharsetErrorCode = 'CHARSET_UNSUPPORTED' | 'CHARSET_UNENCODABLE';
 
-export class CharsetError extends Error {
-  code: CharsetErrorCode;
+export class CharsetError extends AnonError<CharsetErrorCode> {
   constructor(code: CharsetErrorCode, message: string) {
-    super(message);
-    this.name = 'CharsetError';
-    this.code = code;
+    super(code, message);
   }
 }
