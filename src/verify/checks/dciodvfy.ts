@@ -4,11 +4,12 @@ import type { StartCheck } from '../check.js';
 import { dciodvfyErrors } from '../dciodvfy.js';
 
 export const dciodvfy: StartCheck = ({ useDciodvfy }) => ({
-  pair: ({ pair, at }) => ({
-    async done() {
-      if (!useDciodvfy) return [];
-      const [a, b] = await Promise.all([dciodvfyErrors(pair.input), dciodvfyErrors(pair.output)]);
-      return [...b].filter((e) => !a.has(e)).map((e) => ({ code: 'INVALID' as const, ...at, message: `dciodvfy: ${e} (not in the input)`, severity: 'warning' as const }));
-    },
-  }),
+  pair: useDciodvfy
+    ? ({ pair, at }) => ({
+        async done() {
+          const [a, b] = await Promise.all([dciodvfyErrors(pair.input), dciodvfyErrors(pair.output)]);
+          return [...b].filter((e) => !a.has(e)).map((e) => ({ code: 'INVALID' as const, ...at, message: `dciodvfy: ${e} (not in the input)`, severity: 'warning' as const }));
+        },
+      })
+    : undefined,
 });

@@ -9,7 +9,7 @@ import { strings } from '../scan.js';
 import { T } from '../tags.js';
 
 export const marks: StartCheck = (run) => ({
-  pair: (p) => ({ done: () => (run.profile.marks ? checkMarks(p, run) : []) }),
+  pair: run.profile.marks ? (p) => ({ done: () => checkMarks(p, run) }) : undefined,
 });
 
 function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContext): Generator<Found> {
