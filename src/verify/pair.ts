@@ -20,6 +20,7 @@ import { fileContext } from '../dicom/values.js';
 import { Journal } from '../job/journal.js';
 import { hashValue, strings, walkFile } from './scan.js';
 import type { VerifyRules } from './rules.js';
+import { PIXEL_TAGS } from './tags.js';
 
 export interface Pair {
   input: string;
@@ -52,7 +53,6 @@ export function listFiles(root: string): string[] {
   return out;
 }
 
-const PIXEL_TAGS = [0x7fe00010, 0x7fe00008, 0x7fe00009];
 const KEY_TAGS = [0x00080016, 0x00200013, 0x00280010, 0x00280011, 0x00280008];
 /** Attributes the engine sets whatever the input held: left out of the kept-attribute key. */
 const SET_BY_DEID = new Set([0x00120062, 0x00120063, 0x00120064, 0x00280303, 0x00280301, 0x00280302, 0x00080005]);

@@ -1,0 +1,42 @@
+// Marks: an output says it was de-identified (PatientIdentityRemoved, DeidentificationMethod),
+// lists the profile's and options' codes, and says what became of its longitudinal dates.
+
+import { formatTag, type Tag } from '../../dicom/tag.js';
+import { fileContext } from '../../dicom/values.js';
+import { DEID_CODES } from '../../profile/deid-codes.generated.js';
+import type { Found, PairContext, RunContext, StartCheck } from '../check.js';
+import { strings } from '../scan.js';
+import { T } from '../tags.js';
+
+export const marks: StartCheck = (run) => ({
+  pair: run.profile.marks ? (p) => ({ done: () => checkMarks(p, run) }) : undefined,
+});
+
+function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContext): Generator<Found> {
+  const ctx = fileContext(f);
+  const one = (tag: Tag): string | undefined => {
+    const el = f.dataset.get(tag);
+    return el ? strings(el, ctx)?.join('\\') : undefined;
+  };
+  if (one(T.IDENTITY_REMOVED) !== 'YES') yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.IDENTITY_REMOVED), message: 'PatientIdentityRemoved is not YES' };
+  if (!one(T.METHOD)) yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.METHOD), message: 'DeidentificationMethod is missing' };
+  const codes = new Set<string>();
+  for (const item of f.dataset.get(T.METHOD_CODES)?.items ?? []) {
+    const v = item.dataset.get(T.CODE_VALUE);
+    const s = item.dataset.get(T.CODING_SCHEME);
+    if (v && s) codes.add(`${strings(v, ctx)?.[0]}|${strings(s, ctx)?.[0]}`);
+  }
+  const options = new Set(profile.options);
+  for (const code of DEID_CODES) {
+    if (code.option !== null && !options.has(code.option)) continue;
+    if (code.option === 'cleanPixelData') continue; // claimed per image, where pixels were masked (the pixel check)
+    if (!codes.has(`${code.codeValue}|${code.codingSchemeDesignator}`)) {
+      yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.METHOD_CODES), message: `DeidentificationMethodCodeSequence lacks ${code.codeValue} (${code.codeMeaning})` };
+    }
+  }
+  const lt = one(T.LONGITUDINAL);
+  const allowed = options.has('retainLongFullDates') ? ['UNMODIFIED'] : options.has('retainLongModifiedDates') ? ['MODIFIED'] : rules.shiftsDates ? ['MODIFIED', 'REMOVED'] : ['REMOVED'];
+  if (lt === undefined || !allowed.includes(lt)) {
+    yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.LONGITUDINAL), message: `LongitudinalTemporalInformationModified is ${lt === undefined ? 'missing' : `"${lt}"`}, expected ${allowed.join(' or ')}` };
+  }
+}

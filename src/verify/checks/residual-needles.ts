@@ -1,0 +1,118 @@
+// What the residual-identifier check looks for in an output: the input's values that the profile
+// removes or replaces, the components of its removed person names and its removed patient IDs,
+// less what the profile keeps elsewhere in the same input.
+
+import type { Tag } from '../../dicom/tag.js';
+import { findBoundedText } from '../bounded.js';
+import type { InElement } from '../check.js';
+import { byteForms, embeddableId, findEmbedded, findWord, isCommonWord, nameComponents } from '../parts.js';
+
+/**
+ * Placeholders already in inputs (earlier de-identification) that a de-identifier's own dummies
+ * repeat: finding them again says nothing.
+ */
+const PLACEHOLDER = /^([0.:\s]+|19000101|ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOWN|NONE|N\/A|DE-?IDENTIFIED)$/i;
+
+/** A value worth searching for: long enough not to turn up by chance. */
+function searchable(v: string): boolean {
+  if (v.length < 4) return false;
+  if (PLACEHOLDER.test(v)) return false;
+  if (isCommonWord(v)) return false; // "patient" as an ROI's description
+  if (/^[\d.:+\-\s]+$/.test(v) && v.length < 6) return false; // short numbers turn up everywhere
+  return true;
+}
+
+/** Patient IDs searched for inside longer text too (PatientID, OtherPatientIDs, AccessionNumber). */
+const EMBEDDED_ID_TAGS = new Set<Tag>([0x00100020, 0x00101000, 0x00080050]);
+/**
+ * Sources whose values identify the patient whatever they look like: their residuals are errors
+ * even where a cleaned attribute of the input already held the same text.
+ */
+const PERSONAL_TAGS = new Set<Tag>([0x00100020, 0x00101000, 0x00080050, 0x00101090, 0x00101040, 0x00102154, 0x00102155, 0x00380010]);
+const PERSONAL_VRS = new Set(['PN', 'DA', 'DT']);
+/** Shortest name component searched for in raw bytes (shorter ones turn up by chance). */
+const RAW_COMPONENT_MIN = 5;
+
+export interface Needles {
+  /** Whole values (upper case) → input path they came from. */
+  residual: Map<string, string>;
+  /** Residual values from sources that identify the patient whatever they look like. */
+  personal: Set<string>;
+  /** Name components (upper case) of removed or replaced PN values → input path. */
+  components: Map<string, string>;
+  /** Patient IDs (upper case) of removed or replaced ID attributes → input path. */
+  ids: Map<string, string>;
+  /** Residual values searched for inside longer text. */
+  needles: string[];
+  /** Byte forms of the same, of the components and of the IDs, for raw values. */
+  rawNeedles: { v: string; b: Buffer }[];
+  rawComponents: { c: string; b: Buffer }[];
+  rawIds: { id: string; b: Buffer }[];
+}
+
+export function residualNeedles(inputs: InElement[]): Needles {
+  const residual = new Map<string, string>();
+  const original = new Map<string, string>(); // value (upper case) → as found
+  const kept = new Set<string>();
+  const personal = new Set<string>();
+  const components = new Map<string, string>();
+  const ids = new Map<string, string>();
+  for (const { tag, vr, path, expect, values } of inputs) {
+    if (!values || vr === 'UI') continue;
+    if (expect.kind === 'keep') for (const x of values) kept.add(x.toUpperCase());
+    if (expect.kind === 'remove' || expect.kind === 'replace') {
+      const isPersonal = PERSONAL_VRS.has(vr) || PERSONAL_TAGS.has(tag);
+      for (const x of values) {
+        if (vr === 'PN') for (const comp of nameComponents(x)) if (!components.has(comp)) components.set(comp, path);
+        if (EMBEDDED_ID_TAGS.has(tag) && embeddableId(x) && !ids.has(x.toUpperCase())) ids.set(x.toUpperCase(), path);
+        if (!searchable(x)) continue;
+        residual.set(x.toUpperCase(), path);
+        original.set(x.toUpperCase(), x);
+        if (isPersonal) personal.add(x.toUpperCase());
+      }
+    }
+  }
+  // What the profile keeps elsewhere in the input is not the de-identifier's leak.
+  for (const k of kept) residual.delete(k);
+  for (const r of [...residual.keys()]) {
+    for (const k of kept) {
+      if (k.length > r.length && findBoundedText(k, r)) {
+        residual.delete(r);
+        break;
+      }
+    }
+  }
+  // Likewise name components and IDs the input holds in attributes the profile keeps (a phantom
+  // named after its manufacturer, say): their turning up says nothing.
+  for (const comp of [...components.keys()]) {
+    for (const k of kept) {
+      if (findWord(k, comp)) {
+        components.delete(comp);
+        break;
+      }
+    }
+  }
+  for (const id of [...ids.keys()]) {
+    for (const k of kept) {
+      if (findEmbedded(k, id)) {
+        ids.delete(id);
+        break;
+      }
+    }
+  }
+  const rawComponents = [...components.keys()].filter((c) => c.length >= RAW_COMPONENT_MIN).flatMap((c) => byteForms(c).map((b) => ({ c, b })));
+  const rawIds = [...ids.keys()].flatMap((id) => byteForms(id).map((b) => ({ id, b })));
+  const needles = [...residual.keys()].filter((v) => v.length >= 6);
+  const rawNeedles = needles.flatMap((v) => {
+    const orig = original.get(v) ?? v;
+    const forms = new Map<string, Buffer>();
+    for (const s of new Set([orig, v, orig.toLowerCase()])) {
+      for (const enc of ['latin1', 'utf8'] as const) {
+        const b = Buffer.from(s, enc);
+        forms.set(b.toString('hex'), b);
+      }
+    }
+    return [...forms.values()].map((b) => ({ v, b }));
+  });
+  return { residual, personal, components, ids, needles, rawNeedles, rawComponents, rawIds };
+}
