@@ -5,7 +5,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ApiErrors, validationErrors } from './api-errors.js';
 import { flatForm, flatJson, type FlatParams } from './form.js';
-import { logRequests, loggerOptions, type LogOptions } from './logging.js';
+import { loggerOptions, type LogOptions } from './logging.js';
 import { anonymizationRuns, RUNS_PREFIX } from './routes/anonymization-runs.js';
 import { idisServer, outsidePrefixes, type ServeDeps } from './routes/idis/index.js';
 
@@ -52,8 +52,7 @@ function errorShape(app: FastifyInstance): void {
 
 export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): FastifyInstance {
   const app = Fastify({
-    logger: loggerOptions(log),
-    disableRequestLogging: true,
+    ...loggerOptions(log),
     bodyLimit: MAX_BODY,
     exposeHeadRoutes: false,
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, querystringParser: flatForm },
@@ -62,7 +61,6 @@ export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): 
   });
   parseBodies(app);
   errorShape(app);
-  logRequests(app);
   const prefixes = [...deps.cfg.prefixes].sort((a, b) => b.length - a.length);
   for (const server of prefixes) app.register(idisServer, { ...deps, server, prefix: server === '/' ? '' : server });
   if (!prefixes.includes('/')) app.register(outsidePrefixes, { cfg: deps.cfg, server: prefixes[prefixes.length - 1] });
