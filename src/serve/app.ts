@@ -7,7 +7,8 @@ import { ApiErrors, validationErrors } from './api-errors.js';
 import { flatForm, flatJson, type FlatParams } from './form.js';
 import { loggerOptions, type LogOptions } from './logging.js';
 import { anonymizationRuns, RUNS_PREFIX } from './routes/anonymization-runs.js';
-import { idisServer, outsidePrefixes, type ServeDeps } from './routes/idis/index.js';
+import { idisServer, outsidePrefixes } from './routes/idis/index.js';
+import type { ServeDeps } from './routes/types.js';
 
 const MAX_BODY = 1024 * 1024;
 

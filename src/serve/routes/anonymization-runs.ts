@@ -9,7 +9,7 @@ import { createJob } from '../create-job.js';
 import { given } from '../form.js';
 import { runObject } from '../run-object.js';
 import type { JobRow } from '../store.js';
-import type { ServeDeps } from './idis/index.js';
+import type { ServeDeps } from './types.js';
 
 export const RUNS_PREFIX = '/api/anonymization-runs';
 

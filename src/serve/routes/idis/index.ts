@@ -7,20 +7,10 @@ import { VERSION } from '../../../version.js';
 import { authenticate, sameUserName } from '../../auth.js';
 import type { ServeConfig } from '../../config.js';
 import type { IdisContext } from '../../job-rules.js';
-import type { JobRunner } from '../../runner.js';
-import type { JobStore } from '../../store.js';
+import type { ServeDeps } from '../types.js';
 import { documentation, IDIS_FUNCTIONS, notDefined } from './functions.js';
 import { readRoutes } from './read.js';
 import { writeRoutes } from './write.js';
-
-export interface ServeDeps {
-  cfg: ServeConfig;
-  store: JobStore;
-  runner: JobRunner;
-}
-
-export type IdisApp = FastifyInstance<any, any, any, any, JsonSchemaToTsProvider>;
-export type IdisRoutes = (app: IdisApp, ctxOf: (req: FastifyRequest) => IdisContext) => void;
 
 const VERBS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 

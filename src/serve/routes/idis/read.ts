@@ -4,7 +4,7 @@ import { ApiErrors } from '../../api-errors.js';
 import { listValues } from '../../form.js';
 import { jobCore, jobExtended, keyed } from '../../job-json.js';
 import { findJob } from '../../job-rules.js';
-import type { IdisRoutes } from './index.js';
+import type { IdisRoutes } from '../types.js';
 import { jobList, noParams, oneJob } from './functions.js';
 
 function listIds(v: string[] | undefined): number[] {

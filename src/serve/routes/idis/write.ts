@@ -3,7 +3,7 @@
 
 import { createJob } from '../../create-job.js';
 import { cancelJob, modifyJob } from '../../modify-job.js';
-import type { IdisRoutes } from './index.js';
+import type { IdisRoutes } from '../types.js';
 import { createJobParams, modifyJobParams, oneJob } from './functions.js';
 
 /** The last value of each parameter (a field is set once). */
