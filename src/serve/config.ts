@@ -40,7 +40,12 @@ export interface ServeConfig {
   threads: number;
   secret_file?: string;
   layout: 'hierarchy' | 'mirror';
+  /** request log level (pino): the log never carries patient data */
+  log_level: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const SCHEMA = {
   type: 'object',
@@ -80,6 +85,7 @@ const SCHEMA = {
     threads: { type: 'integer', minimum: 0, maximum: 256 },
     secret_file: { type: 'string', minLength: 1 },
     layout: { enum: ['hierarchy', 'mirror'] },
+    log_level: { enum: LOG_LEVELS },
   },
 } as const;
 
@@ -113,6 +119,7 @@ export function defaultConfig(): ServeConfig {
     concurrency: 2,
     threads: 1,
     layout: 'hierarchy',
+    log_level: 'info',
   };
 }
 
@@ -165,6 +172,7 @@ export interface ServeFlags {
   concurrency?: number;
   threads?: number;
   secretFile?: string;
+  logLevel?: string;
 }
 
 /** The config file (if any), then the flags added to it. */
@@ -176,6 +184,10 @@ export function buildConfig(f: ServeFlags): ServeConfig {
   if (f.concurrency !== undefined) c.concurrency = f.concurrency;
   if (f.threads !== undefined) c.threads = f.threads;
   if (f.secretFile) c.secret_file = resolve(f.secretFile);
+  if (f.logLevel) {
+    if (!(LOG_LEVELS as readonly string[]).includes(f.logLevel)) throw new ConfigError(`--log-level takes one of ${LOG_LEVELS.join(', ')}`);
+    c.log_level = f.logLevel as LogLevel;
+  }
   for (const p of f.prefix ?? []) {
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(p)) throw new ConfigError(`--prefix ${p}: a path such as /sandbox`);
     c.prefixes = [...c.prefixes, p];
@@ -255,5 +267,6 @@ concurrency: 2   # jobs at once
 threads: 1       # worker threads per job
 # secret_file: ./project.secret   # else ANON_SECRET, else the per-user secret
 layout: hierarchy
+log_level: info  # request log on stderr: method, route, status, time, user; never patient data
 `;
 }

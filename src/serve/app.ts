@@ -1,0 +1,70 @@
+// The `anon serve` application, built without listening (tests use app.inject()): body parsing
+// on every verb (anonapi sends form bodies on GET), Token/Bearer auth, one route per endpoint
+// with its JSON schema, and errors in the IDIS shape.
+
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { ApiErrors, validationErrors } from './api-errors.js';
+import { flatForm, flatJson, type FlatParams } from './form.js';
+import { loggerOptions, type LogOptions } from './logging.js';
+import { anonymizationRuns, RUNS_PREFIX } from './routes/anonymization-runs.js';
+import { idisServer, outsidePrefixes } from './routes/idis/index.js';
+import type { ServeDeps } from './routes/types.js';
+
+const MAX_BODY = 1024 * 1024;
+
+const parseJson = (text: string): FlatParams => {
+  try {
+    return flatJson(JSON.parse(text));
+  } catch {
+    throw new ApiErrors({ body: 'request body is not valid JSON' });
+  }
+};
+
+/** Every request body as parameters; JSON arrives as text too, so a bad one gets the contract's 400. */
+function parseBodies(app: FastifyInstance): void {
+  app.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const text = String(body);
+    if (!text) return done(null, {});
+    try {
+      done(null, /json/i.test(String(req.headers['content-type'] ?? '')) ? parseJson(text) : flatForm(text));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  // the query string too, the body over it, so curl and browsers work as well
+  app.addHook('preValidation', async (req) => {
+    req.body = { ...(req.query as FlatParams), ...((req.body as FlatParams | undefined) ?? {}) };
+  });
+}
+
+function errorShape(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ApiErrors) return reply.code(400).send({ errors: err.errors });
+    if (err.validation) return reply.code(400).send({ errors: validationErrors(err.validation, req.body) });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && req.method === 'GET') return reply.code(400).send({ errors: { body: 'request body too large' } });
+    const status = err.statusCode;
+    if (status && status >= 400 && status < 500) return reply.code(status === 404 ? 400 : status).send({ errors: { request: err.message } });
+    req.log.error({ err }, 'internal error');
+    return reply.code(500).send({ errors: { server: 'internal error' } });
+  });
+}
+
+export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): FastifyInstance {
+  const app = Fastify({
+    ...loggerOptions(log),
+    bodyLimit: MAX_BODY,
+    exposeHeadRoutes: false,
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, querystringParser: flatForm },
+    // a URL that does not decode: 400 in the IDIS shape
+    frameworkErrors: (_err, _req, reply) => void (reply as FastifyReply).code(400).send({ errors: { path: 'malformed URL' } }),
+  });
+  parseBodies(app);
+  errorShape(app);
+  const prefixes = [...deps.cfg.prefixes].sort((a, b) => b.length - a.length);
+  for (const server of prefixes) app.register(idisServer, { ...deps, server, prefix: server === '/' ? '' : server });
+  if (!prefixes.includes('/')) app.register(outsidePrefixes, { cfg: deps.cfg, server: prefixes[prefixes.length - 1] });
+  app.register(anonymizationRuns, { ...deps, server: prefixes[prefixes.length - 1], prefix: RUNS_PREFIX });
+  return app;
+}

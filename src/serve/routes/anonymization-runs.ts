@@ -1,0 +1,71 @@
+// /api/anonymization-runs: jobs as anonymization-run resources (Bearer token): list, create (201),
+// get one with its run report, cancel.
+
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { ApiErrors } from '../api-errors.js';
+import { authenticate } from '../auth.js';
+import { createJob } from '../create-job.js';
+import { given } from '../form.js';
+import { runObject } from '../run-object.js';
+import type { JobRow } from '../store.js';
+import type { ServeDeps } from './types.js';
+
+export const RUNS_PREFIX = '/api/anonymization-runs';
+
+const text = { type: 'string' } as const;
+const createRun = {
+  type: 'object',
+  properties: {
+    source_path: text, destination_path: text, project_name: text, project: text, anonymizedpatientid: text,
+    anonymizedpatientname: text, description: text, priority: text, source_sop_class_filter_list: text, detection_method: text,
+  },
+} as const;
+/** What a run request may set of a job (the rest is fixed: a PATH job, no opt-out override). */
+const PASSED = ['source_path', 'destination_path', 'anonymizedpatientid', 'anonymizedpatientname', 'description', 'priority', 'source_sop_class_filter_list'] as const;
+const byId = { type: 'object', required: ['id'], properties: { id: text } } as const;
+
+const VERBS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+const notAllowed = (allow: string[]) => async (req: { method: string }, reply: FastifyReply) =>
+  reply.code(405).header('Allow', allow.join(', ')).send({ errors: { method: `${req.method} not allowed` } });
+
+/** `server`: the IDIS server (prefix) runs are created in. */
+export const anonymizationRuns: FastifyPluginAsync<ServeDeps & { server: string }> = async (plain, { cfg, store, runner, server }) => {
+  const app = plain.withTypeProvider<JsonSchemaToTsProvider>();
+  app.addHook('onRequest', authenticate(cfg, 'Bearer'));
+  const load = (id: string): JobRow | undefined => (/^\d{1,15}$/.test(id) ? store.get(Number(id)) : undefined);
+  const notFound = (reply: FastifyReply, id: string): FastifyReply => reply.code(404).send({ errors: { id: `anonymization run ${id} does not exist` } });
+
+  app.get('/', async () => store.recent(1000).map((j) => runObject(cfg, j, false)));
+  app.post('/', { schema: { body: createRun } }, async (req, reply) => {
+    const b = req.body;
+    const method = given(b.detection_method);
+    if (method !== undefined && method !== 'heuristics') {
+      throw new ApiErrors({ detection_method: `detection_method ${method} is not available: this server de-identifies by profile rules (heuristics)` });
+    }
+    const params = Object.fromEntries(PASSED.map((k) => [k, b[k]]));
+    const project_name = given(b.project_name) ?? b.project;
+    const created = createJob({ cfg, store, runner, user: req.user, server }, { ...params, source_type: 'PATH', destination_type: 'PATH', project_name }) as { job_id: number };
+    return reply.code(201).send(runObject(cfg, store.get(created.job_id)!, true));
+  });
+  app.route({ method: VERBS.filter((v) => v !== 'GET' && v !== 'POST'), url: '/', handler: notAllowed(['GET', 'POST']) });
+
+  app.get('/:id', { schema: { params: byId } }, async (req, reply) => {
+    const j = load(req.params.id);
+    return j ? runObject(cfg, j, true) : notFound(reply, req.params.id);
+  });
+  app.route({ method: VERBS.filter((v) => v !== 'GET'), url: '/:id', handler: notAllowed(['GET']) });
+
+  app.post('/:id/cancel', { schema: { params: byId } }, async (req, reply) => {
+    const j = load(req.params.id);
+    if (!j) return notFound(reply, req.params.id);
+    if (j.status === 'ACTIVE' || j.status === 'UPLOADED') {
+      runner.abort(j.job_id);
+      store.update(j.job_id, { status: 'INACTIVE', completed_at: new Date().toISOString() });
+    }
+    return runObject(cfg, store.get(j.job_id)!, true);
+  });
+  app.route({ method: VERBS.filter((v) => v !== 'POST'), url: '/:id/cancel', handler: notAllowed(['POST']) });
+
+  app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ errors: { path: `no such resource ${req.url.split('?')[0]}` } }));
+};

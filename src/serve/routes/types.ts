@@ -1,0 +1,18 @@
+// What the route plugins are given and how the IDIS route groups are typed.
+
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServeConfig } from '../config.js';
+import type { IdisContext } from '../job-rules.js';
+import type { JobRunner } from '../runner.js';
+import type { JobStore } from '../store.js';
+
+export interface ServeDeps {
+  cfg: ServeConfig;
+  store: JobStore;
+  runner: JobRunner;
+}
+
+/** A Fastify scope whose handlers are typed from their JSON schemas. */
+export type IdisApp = FastifyInstance<any, any, any, any, JsonSchemaToTsProvider>;
+export type IdisRoutes = (app: IdisApp, ctxOf: (req: FastifyRequest) => IdisContext) => void;
