@@ -15,7 +15,7 @@ import { readBatch } from '../src/client/batch.js';
 import { formatMapping, jobParams, readMapping } from '../src/client/mapping.js';
 import { parseMappingGrid } from '../src/pseudo/mapping-grid.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
-import { idisCall } from '../src/serve/idis-client.js';
+import { idisCall } from '../src/client/idis-client.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { login, SECRET, setup, USER, type Env, type Run } from './helpers/client.js';
 

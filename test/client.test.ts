@@ -16,7 +16,7 @@ import { rowsFrom, parseCsvText, readInputFile } from '../src/client/inputfile.j
 import { formatMapping, jobParams, readMapping } from '../src/client/mapping.js';
 import { parseJobIds } from '../src/client/ranges.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
-import { idisCall } from '../src/serve/idis-client.js';
+import { idisCall } from '../src/client/idis-client.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { login, SECRET, setup, USER, type Env, type Run } from './helpers/client.js';
 

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import t from 'tap';
 import { writeSample } from '../fixtures/sample.js';
 import { buildConfig } from '../src/serve/config.js';
-import { encodeForm, type FormParams } from '../src/serve/idis-client.js';
+import { encodeForm, type FormParams } from '../src/client/idis-client.js';
 import { startServer } from '../src/serve/server.js';
 
 process.env.ANON_SECRET ??= 'serve-test-secret-0123456789';

@@ -7,7 +7,7 @@ import t from 'tap';
 import { writeInstances as writeSeries } from '../fixtures/instances.js';
 
 const writeInstances = (dir: string, n: number): void => writeSeries(dir, n, { study: '2.25.888', patientName: 'Restart^Test', patientId: 'RS-1', pixels: 128 * 1024 });
-import { idisCall } from '../src/serve/idis-client.js';
+import { idisCall } from '../src/client/idis-client.js';
 import { cleanEnv } from './helpers/child-env.js';
 
 const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));

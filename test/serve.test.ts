@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { writeSample } from '../fixtures/sample.js';
 import { buildConfig, type ServeConfig } from '../src/serve/config.js';
-import { idisCall, rawRequest, type IdisResponse } from '../src/serve/idis-client.js';
+import { idisCall, rawRequest, type IdisResponse } from '../src/client/idis-client.js';
 import { startServer, type ServeHandle } from '../src/serve/server.js';
 
 process.env.ANON_SECRET ??= 'serve-test-secret-0123456789';

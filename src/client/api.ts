@@ -1,7 +1,7 @@
 // The IDIS web API from the client side: the calls anonapi makes (../shared/api/README.md §1.8),
 // with its status-code handling (§1.3) turned into ClientError / ApiError.
 
-import { idisCall, type FormParams, type IdisResponse } from '../serve/idis-client.js';
+import { idisCall, type FormParams, type IdisResponse } from './idis-client.js';
 import { ClientError } from './errors.js';
 import type { ActiveServer, ClientSettings } from './settings.js';
 

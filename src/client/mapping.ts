@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { writeCsv } from '../pseudo/csv.js';
 import { PseudoError } from '../pseudo/errors.js';
 import { readMappingGrid } from '../pseudo/mapping-grid.js';
-import type { FormParams } from '../serve/idis-client.js';
+import type { FormParams } from './idis-client.js';
 import { ClientError } from './errors.js';
 
 export const MAPPING_FILE = 'anon_mapping.csv';

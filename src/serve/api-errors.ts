@@ -3,12 +3,6 @@
 
 import type { FastifySchemaValidationError } from 'fastify';
 
-export class ApiErrors extends Error {
-  constructor(readonly errors: Record<string, string>) {
-    super(Object.values(errors).join('; '));
-  }
-}
-
 /** What a value of a parameter should look like, for "Invalid value" messages. */
 const EXPECTED: Record<string, string> = {
   job_id: 'is not a job id (a whole number)',

@@ -3,7 +3,8 @@
 // with its JSON schema, and errors in the IDIS shape.
 
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { ApiErrors, validationErrors } from './api-errors.js';
+import { validationErrors } from './api-errors.js';
+import { ApiErrors } from './errors.js';
 import { flatForm, flatJson, type FlatParams } from './form.js';
 import { loggerOptions, type LogOptions } from './logging.js';
 import { anonymizationRuns, RUNS_PREFIX } from './routes/anonymization-runs.js';

@@ -2,6 +2,7 @@
 // that add to it. Tokens are only ever held hashed (SHA-256): the file carries hashes, a token
 // given with --user is hashed as it is read.
 
+import { ConfigError } from './errors.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -89,9 +90,7 @@ const SCHEMA = {
   },
 } as const;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 

@@ -1,11 +1,12 @@
 // create_job: a PATH job from a folder: or fileselection: source to a destination, both inside
 // the server's roots. Every problem with the request is reported at once, as IDIS does.
 
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from './errors.js';
 import { given } from './form.js';
 import { jobExtended } from './job-json.js';
 import { checkProject, collect, parseBool, parseIntParam, wado, type IdisContext } from './job-rules.js';
-import { checkSource, PathRefused, toLocalPath } from './paths.js';
+import { PathRefused } from './errors.js';
+import { checkSource, toLocalPath } from './paths.js';
 
 /** The create_job parameters ("" counts as not given). */
 export interface CreateJobParams {

@@ -1,6 +1,6 @@
 // Checks shared by the job functions: job ids, projects a user may use, typed parameter values.
 
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from './errors.js';
 import type { ServeConfig, ServeUser } from './config.js';
 import type { JobRunner } from './runner.js';
 import type { JobRow, JobStore } from './store.js';

@@ -1,10 +1,11 @@
 // modify_job and cancel_job: set job fields (anonapi's reset and opt-out sets, or any field) and
 // stop a running job when it changes under it.
 
-import { ApiErrors } from './api-errors.js';
+import { ApiErrors } from './errors.js';
 import { jobExtended } from './job-json.js';
 import { checkProject, findJob, parseBool, parseIntParam, wado, type IdisContext } from './job-rules.js';
-import { checkSource, PathRefused, toLocalPath } from './paths.js';
+import { PathRefused } from './errors.js';
+import { checkSource, toLocalPath } from './paths.js';
 import { JOB_STATUSES, type JobStatus, type Modifiable } from './store.js';
 
 /** modify_job parameter → column (create_job's names are accepted too). */

@@ -2,14 +2,12 @@
 // through the share table, local absolute paths, and the rule that everything must lie inside
 // the configured roots (after symlinks are followed), so a job cannot read or write other files.
 
+import { PathRefused } from './errors.js';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isInside } from '../io/walk.js';
 
-export class PathRefused extends Error {
-  override name = 'PathRefused';
-}
 
 export interface PathRules {
   shares: { unc: string; path: string }[];

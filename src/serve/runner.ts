@@ -1,12 +1,11 @@
 // The job runner: takes ACTIVE jobs from the store (highest priority, oldest first), runs each on
-// the engine (run() in src/run/run.ts) with its project's profile, pseudonyms, source and
+// the engine (runBatch() in src/pool/batch.ts) with its project's profile, pseudonyms, source and
 // destination, and keeps status and counters up to date. A job interrupted by a restart is
 // UPLOADED in the store; at start it becomes ACTIVE again and its run resumes from its journal.
 
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
-import { tagOf } from '../dicom/tag.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import { walk } from '../io/walk.js';
 import { Journal } from '../job/journal.js';
@@ -15,11 +14,12 @@ import { runBatch } from '../pool/batch.js';
 import { setupDeid } from '../job/setup.js';
 import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
-import { PathRefused, resolveSourceInputs, toLocalPath } from './paths.js';
+import { PathRefused } from './errors.js';
+import { errorData } from '../errors.js';
+import { resolveSourceInputs, toLocalPath } from './paths.js';
 import type { JobRow, JobStore } from './store.js';
+import * as T from '../dicom/tags.generated.js';
 
-const PATIENT_ID = tagOf(0x0010, 0x0020);
-const SOP_CLASS = tagOf(0x0008, 0x0016);
 
 /** A job stopped on purpose (cancel, modify, shutdown): the store already says what it is now. */
 class JobAborted extends Error {
@@ -101,7 +101,7 @@ export class JobRunner {
       const entry: Running = { controller: new AbortController(), done: Promise.resolve() };
       this.running.set(job.job_id, entry);
       entry.done = this.execute(job, entry)
-        .catch((e: unknown) => this.log(`job ${job.job_id}: internal error: ${(e as Error).stack ?? String(e)}`))
+        .catch((e: unknown) => this.log(`job ${job.job_id}: internal error ${errorKind(e)}`))
         .finally(() => {
           this.running.delete(job.job_id);
           this.pump();
@@ -214,11 +214,11 @@ export class JobRunner {
           const el = f.dataset.get(tag);
           return el && el.value ? decodeStrings(el, fileContext(f))[0]?.trim() : undefined;
         };
-        const pid = read(PATIENT_ID);
+        const pid = read(T.PatientID);
         if (pid !== undefined && optOut.has(pid)) {
           throw new PreProcessError(`Patient "${pid}" does not want his or her data to be used for research`);
         }
-        if (filter.size === 0 || filter.has(read(SOP_CLASS) ?? '')) kept.push(entry.path);
+        if (filter.size === 0 || filter.has(read(T.SOPClassUID) ?? '')) kept.push(entry.path);
       } finally {
         closeDicom(f);
       }
@@ -252,4 +252,11 @@ export class JobRunner {
       already,
     };
   }
+}
+
+/** An error named by its class and code only: a message may quote a path or a patient value, never logged. */
+function errorKind(e: unknown): string {
+  const code = errorData(e)?.code;
+  const name = e instanceof Error ? e.name : typeof e;
+  return code ? `${name} ${code}` : name;
 }

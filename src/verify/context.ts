@@ -7,7 +7,7 @@ import type { InElement, PairContext } from './check.js';
 import type { Pair } from './pair.js';
 import type { TopReader, VerifyRules } from './rules.js';
 import { strings, topString, walkFile } from './scan.js';
-import { T } from './tags.js';
+import * as T from '../dicom/tags.generated.js';
 
 export function pairContext(pair: Pair, fin: DicomFile, fout: DicomFile, rules: VerifyRules, sure: boolean): PairContext {
   const inTop = new Map<Tag, string | undefined>();
@@ -16,7 +16,7 @@ export function pairContext(pair: Pair, fin: DicomFile, fout: DicomFile, rules: 
     return inTop.get(tag);
   };
   // One date offset per patient: keyed by Patient ID, else Name, else the study (as documented).
-  const patient = read(T.PATIENT_ID) || read(T.PATIENT_NAME) || read(T.STUDY) || '(no patient id)';
+  const patient = read(T.PatientID) || read(T.PatientName) || read(T.StudyInstanceUID) || '(no patient id)';
   const inputs: InElement[] = [];
   const inElements = new Map<string, InElement>();
   /** Paths of sequences the profile removes or empties: what is under them may go. */

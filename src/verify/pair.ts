@@ -21,6 +21,7 @@ import { Journal } from '../job/journal.js';
 import { hashValue, strings, walkFile } from './scan.js';
 import type { VerifyRules } from './rules.js';
 import { PIXEL_TAGS } from './tags.js';
+import * as T from '../dicom/tags.generated.js';
 
 export interface Pair {
   input: string;
@@ -53,9 +54,9 @@ export function listFiles(root: string): string[] {
   return out;
 }
 
-const KEY_TAGS = [0x00080016, 0x00200013, 0x00280010, 0x00280011, 0x00280008];
+const KEY_TAGS = [T.SOPClassUID, T.InstanceNumber, T.Rows, T.Columns, T.NumberOfFrames];
 /** Attributes the engine sets whatever the input held: left out of the kept-attribute key. */
-const SET_BY_DEID = new Set([0x00120062, 0x00120063, 0x00120064, 0x00280303, 0x00280301, 0x00280302, 0x00080005]);
+const SET_BY_DEID = new Set([T.PatientIdentityRemoved, T.DeidentificationMethod, T.DeidentificationMethodCodeSequence, T.LongitudinalTemporalInformationModified, T.BurnedInAnnotation, T.RecognizableVisualFeatures, T.SpecificCharacterSet]);
 
 interface Keys {
   strong: string;

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { closeDicom, openDicom } from '../dicom/file.js';
-import { tagOf } from '../dicom/tag.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
+import * as T from '../dicom/tags.generated.js';
 
-const STUDY_UID = tagOf(0x0020, 0x000d);
 
 /** A file's Study Instance UID; undefined when it is not DICOM, unreadable, or has none. */
 async function studyOf(path: string): Promise<string | undefined> {
   try {
     const f = await openDicom(path);
     try {
-      const el = f.dataset.get(STUDY_UID);
+      const el = f.dataset.get(T.StudyInstanceUID);
       return el && el.value ? decodeStrings(el, fileContext(f))[0]?.trim() : undefined;
     } finally {
       closeDicom(f);

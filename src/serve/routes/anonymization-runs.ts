@@ -3,7 +3,7 @@
 
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { ApiErrors } from '../api-errors.js';
+import { ApiErrors } from '../errors.js';
 import { authenticate } from '../auth.js';
 import { createJob } from '../create-job.js';
 import { given } from '../form.js';

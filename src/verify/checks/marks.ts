@@ -6,7 +6,7 @@ import { fileContext } from '../../dicom/values.js';
 import { DEID_CODES } from '../../profile/deid-codes.generated.js';
 import type { Found, PairContext, RunContext, StartCheck } from '../check.js';
 import { strings } from '../scan.js';
-import { T } from '../tags.js';
+import * as T from '../../dicom/tags.generated.js';
 
 export const marks: StartCheck = (run) => ({
   pair: run.profile.marks ? (p) => ({ done: () => checkMarks(p, run) }) : undefined,
@@ -18,12 +18,12 @@ function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContex
     const el = f.dataset.get(tag);
     return el ? strings(el, ctx)?.join('\\') : undefined;
   };
-  if (one(T.IDENTITY_REMOVED) !== 'YES') yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.IDENTITY_REMOVED), message: 'PatientIdentityRemoved is not YES' };
-  if (!one(T.METHOD)) yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.METHOD), message: 'DeidentificationMethod is missing' };
+  if (one(T.PatientIdentityRemoved) !== 'YES') yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.PatientIdentityRemoved), message: 'PatientIdentityRemoved is not YES' };
+  if (!one(T.DeidentificationMethod)) yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.DeidentificationMethod), message: 'DeidentificationMethod is missing' };
   const codes = new Set<string>();
-  for (const item of f.dataset.get(T.METHOD_CODES)?.items ?? []) {
-    const v = item.dataset.get(T.CODE_VALUE);
-    const s = item.dataset.get(T.CODING_SCHEME);
+  for (const item of f.dataset.get(T.DeidentificationMethodCodeSequence)?.items ?? []) {
+    const v = item.dataset.get(T.CodeValue);
+    const s = item.dataset.get(T.CodingSchemeDesignator);
     if (v && s) codes.add(`${strings(v, ctx)?.[0]}|${strings(s, ctx)?.[0]}`);
   }
   const options = new Set(profile.options);
@@ -31,12 +31,12 @@ function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContex
     if (code.option !== null && !options.has(code.option)) continue;
     if (code.option === 'cleanPixelData') continue; // claimed per image, where pixels were masked (the pixel check)
     if (!codes.has(`${code.codeValue}|${code.codingSchemeDesignator}`)) {
-      yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.METHOD_CODES), message: `DeidentificationMethodCodeSequence lacks ${code.codeValue} (${code.codeMeaning})` };
+      yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.DeidentificationMethodCodeSequence), message: `DeidentificationMethodCodeSequence lacks ${code.codeValue} (${code.codeMeaning})` };
     }
   }
-  const lt = one(T.LONGITUDINAL);
+  const lt = one(T.LongitudinalTemporalInformationModified);
   const allowed = options.has('retainLongFullDates') ? ['UNMODIFIED'] : options.has('retainLongModifiedDates') ? ['MODIFIED'] : rules.shiftsDates ? ['MODIFIED', 'REMOVED'] : ['REMOVED'];
   if (lt === undefined || !allowed.includes(lt)) {
-    yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.LONGITUDINAL), message: `LongitudinalTemporalInformationModified is ${lt === undefined ? 'missing' : `"${lt}"`}, expected ${allowed.join(' or ')}` };
+    yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.LongitudinalTemporalInformationModified), message: `LongitudinalTemporalInformationModified is ${lt === undefined ? 'missing' : `"${lt}"`}, expected ${allowed.join(' or ')}` };
   }
 }

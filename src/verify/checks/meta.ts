@@ -7,10 +7,10 @@ import { fileContext, metaContext } from '../../dicom/values.js';
 import { normalizeUID } from '../../pseudo/uid.js';
 import type { Found, PairContext, StartCheck } from '../check.js';
 import { rawBytes, strings, topString } from '../scan.js';
-import { T } from '../tags.js';
+import * as T from '../../dicom/tags.generated.js';
 
 /** Source/Sending/Receiving AE titles, private information creator and private information. */
-const NOT_KEPT = [0x00020016, 0x00020017, 0x00020018, 0x00020100, 0x00020102];
+const NOT_KEPT = [T.SourceApplicationEntityTitle, T.SendingApplicationEntityTitle, T.ReceivingApplicationEntityTitle, T.PrivateInformationCreatorUID, T.PrivateInformation];
 
 function topMeta(f: DicomFile, tag: Tag): string | undefined {
   const el = f.meta?.get(tag);
@@ -38,21 +38,21 @@ function* checkMeta({ at, fin, fout: f }: PairContext): Generator<Found> {
     return normalizeUID(v ?? '');
   };
   const pairsToCheck: [Tag, Tag, string][] = [
-    [T.MEDIA_SOP_INSTANCE, T.SOP_INSTANCE, 'MediaStorageSOPInstanceUID ≠ SOPInstanceUID'],
-    [T.MEDIA_SOP_CLASS, T.SOP_CLASS, 'MediaStorageSOPClassUID ≠ SOPClassUID'],
+    [T.MediaStorageSOPInstanceUID, T.SOPInstanceUID, 'MediaStorageSOPInstanceUID ≠ SOPInstanceUID'],
+    [T.MediaStorageSOPClassUID, T.SOPClassUID, 'MediaStorageSOPClassUID ≠ SOPClassUID'],
   ];
   for (const [m, d, what] of pairsToCheck) {
     const a = get(m, true);
     const b = get(d, false);
     if (b === undefined || a === b) continue;
     // A SOP class mismatch the input already had is the input's (the engine does not promise to fix it).
-    const inherited = m === T.MEDIA_SOP_CLASS && topMeta(fin, m) === a && topString(fin, d) !== a;
+    const inherited = m === T.MediaStorageSOPClassUID && topMeta(fin, m) === a && topString(fin, d) !== a;
     const msg = a === undefined ? `${formatTag(m)} is missing` : what;
     yield { code: 'META_INCONSISTENT', ...at, path: formatTag(m), message: inherited ? `${msg} (as in the input)` : msg, severity: inherited ? 'warning' : 'error' };
   }
-  if (!get(T.TRANSFER_SYNTAX, true)) {
-    const inherited = fin.meta !== undefined && !topMeta(fin, T.TRANSFER_SYNTAX);
-    yield { code: 'META_INCONSISTENT', ...at, path: formatTag(T.TRANSFER_SYNTAX), message: `no Transfer Syntax UID${inherited ? ' (as in the input)' : ''}`, severity: inherited ? 'warning' : 'error' };
+  if (!get(T.TransferSyntaxUID, true)) {
+    const inherited = fin.meta !== undefined && !topMeta(fin, T.TransferSyntaxUID);
+    yield { code: 'META_INCONSISTENT', ...at, path: formatTag(T.TransferSyntaxUID), message: `no Transfer Syntax UID${inherited ? ' (as in the input)' : ''}`, severity: inherited ? 'warning' : 'error' };
   }
   for (const t of NOT_KEPT) {
     if (f.meta.get(t)) yield { code: 'META_INCONSISTENT', ...at, path: formatTag(t), message: 'source AE titles or private meta information left in the file meta' };

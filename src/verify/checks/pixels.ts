@@ -4,20 +4,20 @@
 import { formatTag } from '../../dicom/tag.js';
 import type { Found, PairContext, StartCheck } from '../check.js';
 import { hashValue } from '../scan.js';
-import { PIXEL_TAGS, T } from '../tags.js';
+import { PIXEL_TAGS } from '../tags.js';
+import * as T from '../../dicom/tags.generated.js';
 
-const BURNED_IN_ANNOTATION = 0x00280301;
 
 export const pixels: StartCheck = () => ({
   pair: (p) => ({ done: () => checkPixels(p) }),
 });
 
 function* checkPixels({ at, fin, fout }: PairContext): Generator<Found> {
-  const codes = fout.dataset.get(T.METHOD_CODES)?.items ?? [];
-  const masked = codes.some((it) => it.dataset.get(T.CODE_VALUE)?.value?.toString('latin1').trim() === '113101');
+  const codes = fout.dataset.get(T.DeidentificationMethodCodeSequence)?.items ?? [];
+  const masked = codes.some((it) => it.dataset.get(T.CodeValue)?.value?.toString('latin1').trim() === '113101');
   if (masked) {
-    const bia = fout.dataset.get(BURNED_IN_ANNOTATION)?.value?.toString('latin1').trim();
-    if (bia !== 'NO') yield { code: 'MARKS_MISSING', ...at, path: formatTag(BURNED_IN_ANNOTATION), message: `pixels masked (113101) but BurnedInAnnotation is ${bia === undefined ? 'missing' : `"${bia}"`}` };
+    const bia = fout.dataset.get(T.BurnedInAnnotation)?.value?.toString('latin1').trim();
+    if (bia !== 'NO') yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.BurnedInAnnotation), message: `pixels masked (113101) but BurnedInAnnotation is ${bia === undefined ? 'missing' : `"${bia}"`}` };
     return;
   }
   for (const tag of PIXEL_TAGS) {

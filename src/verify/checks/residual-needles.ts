@@ -6,6 +6,7 @@ import type { Tag } from '../../dicom/tag.js';
 import { findBoundedText } from '../bounded.js';
 import type { InElement } from '../check.js';
 import { byteForms, embeddableId, findEmbedded, findWord, isCommonWord, nameComponents } from '../parts.js';
+import * as T from '../../dicom/tags.generated.js';
 
 /**
  * Placeholders already in inputs (earlier de-identification) that a de-identifier's own dummies
@@ -23,12 +24,12 @@ function searchable(v: string): boolean {
 }
 
 /** Patient IDs searched for inside longer text too (PatientID, OtherPatientIDs, AccessionNumber). */
-const EMBEDDED_ID_TAGS = new Set<Tag>([0x00100020, 0x00101000, 0x00080050]);
+const EMBEDDED_ID_TAGS = new Set<Tag>([T.PatientID, T.OtherPatientIDs, T.AccessionNumber]);
 /**
  * Sources whose values identify the patient whatever they look like: their residuals are errors
  * even where a cleaned attribute of the input already held the same text.
  */
-const PERSONAL_TAGS = new Set<Tag>([0x00100020, 0x00101000, 0x00080050, 0x00101090, 0x00101040, 0x00102154, 0x00102155, 0x00380010]);
+const PERSONAL_TAGS = new Set<Tag>([T.PatientID, T.OtherPatientIDs, T.AccessionNumber, T.MedicalRecordLocator, T.PatientAddress, T.PatientTelephoneNumbers, T.PatientTelecomInformation, T.AdmissionID]);
 const PERSONAL_VRS = new Set(['PN', 'DA', 'DT']);
 /** Shortest name component searched for in raw bytes (shorter ones turn up by chance). */
 const RAW_COMPONENT_MIN = 5;

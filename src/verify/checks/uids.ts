@@ -7,7 +7,7 @@ import { isWellKnownUID, normalizeUID } from '../../pseudo/uid.js';
 import type { Found, PairContext, StartCheck } from '../check.js';
 import type { Pair } from '../pair.js';
 import { strings, walkMeta } from '../scan.js';
-import { T } from '../tags.js';
+import * as T from '../../dicom/tags.generated.js';
 
 export const uids: StartCheck = ({ rules }) => {
   /** Input UIDs the profile remaps, and those it keeps somewhere (excluded from the global search). */
@@ -51,11 +51,11 @@ export const uids: StartCheck = ({ rules }) => {
   /** The meta's UIDs follow the dataset's. */
   function* meta(p: PairContext): Generator<Found> {
     const { fin, fout, at, pair } = p;
-    const mi = fin.meta?.get(T.MEDIA_SOP_INSTANCE);
-    const mo = fout.meta?.get(T.MEDIA_SOP_INSTANCE);
+    const mi = fin.meta?.get(T.MediaStorageSOPInstanceUID);
+    const mo = fout.meta?.get(T.MediaStorageSOPInstanceUID);
     const miv = mi && strings(mi, metaContext(fin))?.[0];
     const mov = mo && strings(mo, metaContext(fout))?.[0];
-    const sopRemapped = rules.expect({ tag: T.SOP_INSTANCE, vr: 'UI' }, p.read).kind === 'uid'; // not under retainUIDs
+    const sopRemapped = rules.expect({ tag: T.SOPInstanceUID, vr: 'UI' }, p.read).kind === 'uid'; // not under retainUIDs
     if (miv && mov && !isWellKnownUID(miv) && sopRemapped) {
       // Not recorded in the mapping: an input's meta may disagree with its dataset, and the output's
       // meta rightly follows the output's dataset (checked by the meta check).

@@ -1,6 +1,6 @@
 // The IDIS read functions (GET): get_jobs, get_job, get_jobs_list, get_jobs_list_extended.
 
-import { ApiErrors } from '../../api-errors.js';
+import { ApiErrors } from '../../errors.js';
 import { listValues } from '../../form.js';
 import { jobCore, jobExtended, keyed } from '../../job-json.js';
 import { findJob } from '../../job-rules.js';
