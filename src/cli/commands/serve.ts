@@ -38,7 +38,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('project', { type: 'string', array: true, default: [], describe: 'NAME=PROFILE: an IDIS project and its profile (repeatable)' })
       .option('concurrency', { type: 'number', describe: 'jobs run at once (default 2)' })
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
-      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' }) as never,
+      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' }),
   handler: async (args) => {
     if (args['init-config']) {
       const file = args['init-config'];
