@@ -44,6 +44,8 @@ export default defineConfig(
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', unusedOptions],
+      // DICOM values, CSV cells and dumps are scanned for control characters on purpose.
+      'no-control-regex': 'off',
       // `little ? b.writeUInt16LE(..) : b.writeUInt16BE(..)` is the codec's way of picking an endianness.
       '@typescript-eslint/no-unused-expressions': ['error', { allowTernary: true, allowShortCircuit: true }],
     },

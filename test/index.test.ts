@@ -25,7 +25,10 @@ t.test('package entry on the sample study → reads, de-identifies and verifies 
   } finally {
     lib.closeDicom(f);
   }
-  t.ok(lib.listBuiltinProfiles().some((p) => p.name === 'basic'), 'built-in profiles listed');
+  t.ok(
+    lib.listBuiltinProfiles().some((p) => p.name === 'basic'),
+    'built-in profiles listed',
+  );
   t.equal(lib.loadProfile('basic').name, 'basic');
 
   const report = await lib.run({
@@ -52,5 +55,18 @@ t.test('package entry on the sample study → reads, de-identifies and verifies 
   t.equal(verification.ok, true, 'independent verification passes');
   t.equal(verification.pairs, 4);
   t.ok(readdirSync(join(d, 'out')).length > 0);
-  await t.rejects(lib.run({ inputs: [join(d, 'in')], out: join(d, 'in', 'o'), layout: 'mirror', worker: { profile: 'basic', options: [], key: KEY, record: false }, profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r2') }), lib.UsageError, 'usage errors are the exported class');
+  await t.rejects(
+    lib.run({
+      inputs: [join(d, 'in')],
+      out: join(d, 'in', 'o'),
+      layout: 'mirror',
+      worker: { profile: 'basic', options: [], key: KEY, record: false },
+      profileName: 'basic',
+      profileOptions: [],
+      threads: 0,
+      reportDir: join(d, 'r2'),
+    }),
+    lib.UsageError,
+    'usage errors are the exported class',
+  );
 });
