@@ -45,7 +45,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('verify', { type: 'boolean', default: false, describe: 'check the outputs independently at the end (anon verify) and add the result to the report; exit 1 on any residual identifier' })
       .option('resume', { type: 'string', describe: 'continue the run whose report folder this is: inputs already done are not redone' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
-      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON), the last one holding the report' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON), the last one holding the report' }),
   handler: async (args) => {
     const out = resolve(args.out);
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
