@@ -66,7 +66,7 @@ export default defineConfig(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'fixtures/**/*.ts', 'scripts/**/*.{ts,mjs}'],
     ignores: ['**/*.generated.ts'],
     rules: { 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }] },
   },
