@@ -8,11 +8,10 @@ import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { isInside, walk } from '../io/walk.js';
 import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';
-import type { Layout } from '../job/layout.js';
 import { internalFailure, type FileOutcome, type FileResult } from '../job/outcome.js';
 import type { RunReport } from '../job/report.js';
 import { ReportBuilder } from '../job/report-builder.js';
-import type { JobSpec } from '../job/task.js';
+import type { JobSpec, PoolOptions } from '../job/task.js';
 import { prepareTempDir, removeTempDir } from '../job/temp-dir.js';
 import { openPool } from './pool.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
@@ -32,17 +31,8 @@ export interface RunCounts {
   bytes_in: number;
 }
 
-export interface RunOptions {
+export interface RunOptions extends PoolOptions {
   inputs: string[];
-  out: string;
-  layout: Layout;
-  /** Everything a worker needs (the validated profile, the key, the pseudonym table), as data. */
-  worker: Omit<JobSpec, 'out' | 'layout' | 'tmpDir'>;
-  /** The profile's name and options, for the report. */
-  profileName: string;
-  profileOptions: string[];
-  /** Worker threads; 0 processes files on the main thread (default: the machine's cores). */
-  threads?: number;
   /** Folder for the journal and report (created). */
   reportDir: string;
   /** Continue the run recorded in reportDir: inputs already done are not redone. */
