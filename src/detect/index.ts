@@ -1,0 +1,8 @@
+// Finding identifiers inside text (issue 17). Read-only API for verify and the server:
+// detectIdentifiers(text, context) → spans; the engine replaces them with replaceSpans.
+export { detectIdentifiers, mergeSpans, prepareContext } from './detect.js';
+export { DETECTORS } from './registry.js';
+export { replaceSpans, type ReplaceOptions } from './replace.js';
+export { DEFAULT_DETECTORS, DEFAULT_SETTINGS, DetectSettingsError, detectionMethod, resolveSettings, settingsFromFlags } from './settings.js';
+export { surrogate, unkeyedPick, type Pick } from './surrogate.js';
+export { DETECTOR_NAMES, LABELS, type DetectContext, type Detector, type DetectorName, type DetectSettings, type KnownIdentifier, type Label, type LlmSettings, type PreparedContext, type Span } from './types.js';
