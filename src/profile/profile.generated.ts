@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema and run `npm run gen`.
-// schema sha256: f989fad4a98154d608cf0b213a8395a7c759ae55837a561ec2e06f2af1f6141a
+// schema sha256: 2c2c9913f2794d71a0e429260f1e5b97f80f3ca69d086bceed780a239806e20e
 
 /**
  * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
