@@ -8,7 +8,10 @@ import { pseudoPatientId, pseudoPatientName } from '../pseudo/ids.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
 import { isWellKnownUID, pseudoUID } from '../pseudo/uid.js';
 import type { CompiledRules, Decision } from './rules.js';
+import type { DetectSettings, EntityFound } from '../detect/index.js';
+import { DEFAULT_SETTINGS } from '../detect/index.js';
 import { Scrubber } from './scrub.js';
+import { createTextDetection, type TextDetection } from './text-detect.js';
 import type { EngineProfile } from './types.js';
 
 export const PATIENT_NAME = tagOf(0x0010, 0x0010);
@@ -36,6 +39,8 @@ export interface DeidEnv {
   /** Implementation version, for DeidentificationMethod and the meta. */
   version: string;
   explain?: (e: ExplainEntry) => void;
+  /** Detection settings resolved from the profile's detect section (and the run's flags); absent: the legacy scrubber. */
+  detect?: DetectSettings;
   /**
    * DICOMDIR hook (set only by src/deid/dicomdir.ts, per directory record): the original value a
    * record inherits from the records above it (its PATIENT, STUDY, SERIES records) for an
@@ -64,6 +69,7 @@ export class FileState {
   private readonly cache = new Map<Tag, string | undefined>();
   private offset: number | undefined;
   private scrubberCache: Scrubber | undefined;
+  private detectionCache: TextDetection | undefined;
 
   constructor(
     readonly file: DicomFile,
@@ -117,6 +123,17 @@ export class FileState {
       this.scrubberCache = new Scrubber(ids);
     }
     return this.scrubberCache;
+  }
+
+  /** Identifier detection in text, with this file's own identifiers; built on first use. */
+  get detection(): TextDetection {
+    this.detectionCache ??= createTextDetection(this.env.detect ?? DEFAULT_SETTINGS, this.read, this.env.key, (label) => this.count(label));
+    return this.detectionCache;
+  }
+
+  /** The identifiers found in text so far (path, span, label, score, detector; never the text). */
+  get found(): EntityFound[] {
+    return this.detectionCache?.found ?? [];
   }
 
   count(kind: string): void {

@@ -20,7 +20,7 @@ export function settingsFromFlags(f: { detect?: string | string[]; piiTypes?: st
   if (detectors) {
     const bad = detectors.filter((d) => !(DETECTOR_NAMES as readonly string[]).includes(d));
     if (bad.length) throw new DetectSettingsError(`unknown detector ${bad.join(', ')} (detectors: ${DETECTOR_NAMES.join(', ')})`);
-    out.detectors = detectors as DetectorName[];
+    out.detectors = detectors.length ? (detectors as DetectorName[]) : DEFAULT_DETECTORS; // a bare --detect: the defaults
   }
   if (piiTypes) {
     const bad = piiTypes.filter((p) => !(LABELS as readonly string[]).includes(p));
@@ -50,3 +50,14 @@ export function resolveSettings(profile?: Partial<DetectSettings>, flags?: Parti
 
 /** `detection_method` as the report states it: the detectors that ran, joined with '+'. */
 export const detectionMethod = (s: DetectSettings | undefined): string => (s ? s.detectors.join('+') : 'heuristics');
+
+/**
+ * A profile (as data, crossing to the workers) with the run's flags laid over its detect section;
+ * throws DetectSettingsError when the result cannot run (llm without a URL).
+ */
+export function withDetectFlags<T extends object>(profile: T, flags: Partial<DetectSettings> | undefined): T {
+  if (!flags) return profile;
+  const own = (profile as { detect?: Partial<DetectSettings> }).detect;
+  resolveSettings(own, flags);
+  return { ...profile, detect: { ...own, ...flags } };
+}

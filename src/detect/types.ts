@@ -65,3 +65,11 @@ export interface PreparedContext {
   /** Cached per-context data a detector builds once (its own key). */
   cache: Map<string, unknown>;
 }
+
+/** One identifier found in a file, as the report lists it: where and what kind, never the text. */
+export interface EntityFound extends Span {
+  /** The element path, e.g. (0040,A730)[0].(0040,A160). */
+  path: string;
+  /** The value's index in a multi-valued element, when not the first. */
+  value?: number;
+}
