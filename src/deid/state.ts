@@ -9,8 +9,6 @@ import type { MappingRecorder } from '../pseudo/mapping.js';
 import { isWellKnownUID, pseudoUID } from '../pseudo/uid.js';
 import type { CompiledRules, Decision } from './rules.js';
 import type { DetectSettings, EntityFound } from '../detect/index.js';
-import { DEFAULT_SETTINGS } from '../detect/index.js';
-import { Scrubber } from './scrub.js';
 import { createTextDetection, type TextDetection } from './text-detect.js';
 import type { EngineProfile } from './types.js';
 
@@ -39,24 +37,17 @@ export interface DeidEnv {
   /** Implementation version, for DeidentificationMethod and the meta. */
   version: string;
   explain?: (e: ExplainEntry) => void;
-  /** Detection settings resolved from the profile's detect section (and the run's flags); absent: the legacy scrubber. */
-  detect?: DetectSettings;
+  /** Detection in cleaned text: the profile's detect section and the run's flags over the defaults. */
+  detect: DetectSettings;
   /**
    * DICOMDIR hook (set only by src/deid/dicomdir.ts, per directory record): the original value a
    * record inherits from the records above it (its PATIENT, STUDY, SERIES records) for an
    * attribute the record itself lacks. `FileState.read` falls back to it, so a STUDY record gets
-   * the per-patient key (date offset), pseudonyms, scrubber and conditions of the files it indexes.
+   * the per-patient key (date offset), pseudonyms, text detection and conditions of the files it indexes.
    * Unset for ordinary files.
    */
   inherited?: (tag: Tag) => string | undefined;
 }
-
-/** Attributes whose original values feed the text scrubber. */
-const IDENTIFYING = [
-  0x00100010, 0x00100020, 0x00101000, 0x00101001, 0x00100030, 0x00101040, 0x00102154, 0x00080050, 0x00080090,
-  0x00081050, 0x00081060, 0x00081070, 0x00080080, 0x00080081, 0x00101060, 0x00200010, 0x00321032, 0x00101005,
-  0x00102180, 0x00380300, 0x00400006,
-];
 
 /** Per-file state of one de-identification. */
 export class FileState {
@@ -68,7 +59,6 @@ export class FileState {
   private readonly original: DataSet;
   private readonly cache = new Map<Tag, string | undefined>();
   private offset: number | undefined;
-  private scrubberCache: Scrubber | undefined;
   private detectionCache: TextDetection | undefined;
 
   constructor(
@@ -113,21 +103,9 @@ export class FileState {
     return this.offset;
   }
 
-  get scrubber(): Scrubber {
-    if (!this.scrubberCache) {
-      const ids: string[] = [];
-      for (const t of IDENTIFYING) {
-        const v = this.read(t);
-        if (v) ids.push(v);
-      }
-      this.scrubberCache = new Scrubber(ids);
-    }
-    return this.scrubberCache;
-  }
-
   /** Identifier detection in text, with this file's own identifiers; built on first use. */
   get detection(): TextDetection {
-    this.detectionCache ??= createTextDetection(this.env.detect ?? DEFAULT_SETTINGS, this.read, this.env.key, (label) => this.count(label));
+    this.detectionCache ??= createTextDetection(this.env.detect, this.read, this.env.key, (label) => this.count(label));
     return this.detectionCache;
   }
 

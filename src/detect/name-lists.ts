@@ -40,3 +40,6 @@ export function nameLists(): NameLists {
   lists = { first, last, common };
   return lists;
 }
+
+/** Whether the lists were loaded in this thread (runs that clean no text never load them). */
+export const nameListsLoaded = (): boolean => lists !== undefined;

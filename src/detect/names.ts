@@ -66,7 +66,8 @@ export const namesDetector: Detector = {
       while (j + 1 < toks.length && /^[\s,]{0,2}$/.test(text.slice(toks[j].end, toks[j + 1].start).replace(/^\./, ''))) {
         const n = toks[j + 1];
         const particle = PARTICLES.has(n.key) && j + 2 < toks.length && nameLike(toks[j + 2]);
-        if (!(particle || (nameLike(n) && (known(n) || n.initial || knownCount > 0)) )) break;
+        // an unknown capitalised word after a known name is its surname; in capitals, any word is capitalised
+        if (!(particle || (nameLike(n) && (known(n) || n.initial || (knownCount > 0 && !upper))))) break;
         if (text.slice(toks[j].end, n.start).includes(',') && !(known(n) && first.has(n.key))) break;
         if (!particle && common.has(n.key) && !known(n)) break;
         j++;

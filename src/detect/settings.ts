@@ -6,6 +6,12 @@ export const DEFAULT_DETECTORS: DetectorName[] = ['header', 'rules', 'names'];
 
 export const DEFAULT_SETTINGS: DetectSettings = { detectors: DEFAULT_DETECTORS, piiTypes: [...LABELS], replacement: 'label', minScore: 0.5 };
 
+/**
+ * Cleaning text without a detect section or flags: the same detectors, but asterisks of the same
+ * length, as cleaning always wrote (a value never grows, descriptors keep their shape).
+ */
+export const IMPLICIT_SETTINGS: DetectSettings = { ...DEFAULT_SETTINGS, replacement: 'mask' };
+
 export class DetectSettingsError extends Error {}
 
 /** A comma- or space-separated list, or repeated flags, as one list. */

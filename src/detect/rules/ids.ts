@@ -4,7 +4,7 @@ import type { Span } from '../types.js';
 const CUED = /\b(?:MRN|MR#|EPD|PID|ID|Pat(?:ient)?\.?\s?(?:ID|No|Nr|Nummer)|acc(?:ession)?(?:\s?(?:no|nr|number|#))?|dossier(?:nummer)?|patiëntnummer|patnr|nr|no|n°|#)\s*[.:#=]?\s*([A-Z]{0,4}[-/]?\d[\dA-Z/-]{2,})/giu;
 /** A code mixing letters and at least four digits (PID12345, MRN-4455667b, AB1234567). */
 const CODE = /(?<![\p{L}\p{N}-])(?=[A-Z\d-]*\d{4})[A-Z]{1,5}-?\d[\dA-Z-]{3,}(?![\p{L}\p{N}])/giu;
-/** Five or more digits in a row (the legacy scrubber's rule): likely a record number. */
+/** Five or more digits in a row (what cleaning always blanked): likely a record number. */
 const DIGITS = /(?<![\p{L}\p{N}.,])\d{5,}(?![\p{L}\p{N}]|[.,]\d)/gu;
 /** Codes that carry no identity: sequence and protocol names. */
 const NOT_IDS = /^(?:T[12]W?|MP-?RAGE|DWI|ADC|ISO|DIN|ICD|SNOMED|LOINC|RAD|CID|BI-?RADS|PI-?RADS|TI-?RADS|FS|CTA|MRA)\b/i;
