@@ -1,7 +1,7 @@
 // Header-informed detector: every component and common written form of the file's own
 // identifiers (patient name parts, initials, IDs, birth date, accession number, physicians,
 // institution), matched as whole words, case- and accent-insensitively.
-import { escapeRegExp, fold } from './fold.js';
+import { fold, isWordChar } from './fold.js';
 import type { Detector, KnownIdentifier, Label, PreparedContext, Span } from './types.js';
 
 /** Name particles too common to stand for a person on their own. */
@@ -16,6 +16,7 @@ export function personForms(pn: string): string[] {
     const [family = '', given = '', middle = ''] = group.split('^').map((s) => s.trim());
     const words = [family, given, middle].flatMap((c) => c.split(/[\s,]+/)).map((w) => w.replace(/\.$/, ''));
     for (const w of words) if (w.length >= 2 && !PARTICLES.has(fold(w))) forms.add(w);
+    for (const c of [family, given]) if (c.length >= 2 && !PARTICLES.has(fold(c))) forms.add(c); // De Graaf, Jean-Marc
     const parts = [given, middle, family].filter(Boolean);
     if (parts.length >= 2) {
       forms.add(parts.join(' '));
@@ -68,33 +69,38 @@ function forms(k: KnownIdentifier): string[] {
   return values.flatMap((v) => [v, ...v.split(/[\s,^]+/).filter((w) => w.length >= 4 && !/^\d+$/.test(w))]);
 }
 
-interface Compiled {
-  pattern: RegExp | undefined;
-  labels: Map<string, Label>;
-}
+/** Folded forms, longest first, with their labels. */
+type Compiled = [term: string, label: Label][];
 
 function compile(known: KnownIdentifier[]): Compiled {
   const labels = new Map<string, Label>();
   for (const k of known) {
     for (const f of forms(k)) {
-      const key = fold(f);
+      const key = fold(f).replace(/\s+/g, ' ');
       if (key.length >= 2 && !labels.has(key)) labels.set(key, k.label);
     }
   }
-  const terms = [...labels.keys()].sort((a, b) => b.length - a.length).map((t) => escapeRegExp(t).replace(/ /g, '\\s+'));
-  const pattern = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${terms.join('|')})(?![\\p{L}\\p{N}])`, 'gu') : undefined;
-  return { pattern, labels };
+  return [...labels.entries()].sort((a, b) => b[0].length - a[0].length);
 }
 
+/**
+ * indexOf per form rather than one alternation regex: a file has a few dozen forms and its values
+ * are short, and a compiled alternation costs more than it saves (measured in bench/detect.ts).
+ */
 export const headerDetector: Detector = {
   detect(text: string, ctx: PreparedContext): Span[] {
-    let c = ctx.cache.get('header') as Compiled | undefined;
-    if (!c) ctx.cache.set('header', (c = compile(ctx.known)));
-    if (!c.pattern) return [];
+    let terms = ctx.cache.get('header') as Compiled | undefined;
+    if (!terms) ctx.cache.set('header', (terms = compile(ctx.known)));
+    if (terms.length === 0) return [];
+    const folded = fold(text).replace(/\s/g, ' ');
     const spans: Span[] = [];
-    for (const m of fold(text).matchAll(c.pattern)) {
-      const label = c.labels.get(m[0].replace(/\s+/g, ' ')) ?? 'PERSON';
-      spans.push({ start: m.index, end: m.index + m[0].length, label, score: 0.99, detector: 'header' });
+    const taken = (start: number, end: number): boolean => spans.some((s) => start < s.end && s.start < end);
+    for (const [term, label] of terms) {
+      for (let at = folded.indexOf(term); at >= 0; at = folded.indexOf(term, at + 1)) {
+        const end = at + term.length;
+        if (isWordChar(folded[at - 1]) || isWordChar(folded[end]) || taken(at, end)) continue;
+        spans.push({ start: at, end, label, score: 0.99, detector: 'header' });
+      }
     }
     return spans;
   },

@@ -21,14 +21,15 @@ interface Token {
   key: string;
   cap: boolean;
   initial: boolean;
-  sentenceStart: boolean;
 }
+
+/** The token opens a sentence (or the value): a capital there says nothing. */
+const sentenceStart = (text: string, t: Token): boolean => t.start === 0 || /[.!?:;\n]\s*$/.test(text.slice(Math.max(0, t.start - 3), t.start));
 
 function tokenize(text: string): Token[] {
   const out: Token[] = [];
   for (const m of text.matchAll(TOKEN)) {
     const word = m[0].replace(/\.$/, '');
-    const before = text.slice(Math.max(0, m.index - 3), m.index);
     out.push({
       start: m.index,
       end: m.index + word.length,
@@ -36,7 +37,6 @@ function tokenize(text: string): Token[] {
       key: fold(word),
       cap: /^\p{Lu}/u.test(word),
       initial: /^\p{Lu}$/u.test(word) && m[0].endsWith('.'),
-      sentenceStart: m.index === 0 || /[.!?:;]\s*$|\n\s*$/.test(before),
     });
   }
   return out;
@@ -61,7 +61,7 @@ export const namesDetector: Detector = {
       }
       // extend over the following name-like words, initials and particles
       let j = i;
-      let knownCount = known(t) ? 1 : 0;
+      let knownCount = known(t) || cue ? 1 : 0;
       let plainCount = known(t) && !common.has(t.key) ? 1 : 0;
       while (j + 1 < toks.length && /^[\s,]{0,2}$/.test(text.slice(toks[j].end, toks[j + 1].start).replace(/^\./, ''))) {
         const n = toks[j + 1];
@@ -74,12 +74,21 @@ export const namesDetector: Detector = {
         if (known(n)) knownCount++;
         if (known(n) && !common.has(n.key)) plainCount++;
       }
-      const words = j - i + 1;
+      // a capitalised word right before a known surname is its given name ("Imogen Holloway")
+      let from = i;
+      const before = toks[i - 1];
+      if (!upper && !cue && before && before.cap && /\p{Ll}/u.test(before.word) && !known(before) && !common.has(before.key) && !CUES.has(before.key) && last.has(t.key) && text.slice(before.end, t.start) === ' ' && !sentenceStart(text, before)) {
+        from = i - 1;
+      }
+      // a device line: a brand in capitals before a model name ("MAGNETOM Vida") is no person
+      const brand = !upper && before !== undefined && before.word.length >= 2 && /^\p{Lu}+$/u.test(before.word) && text.slice(before.end, t.start) === ' ';
+      const words = j - from + 1;
       let score = 0;
       if (cue) score = 0.9;
       else if (knownCount >= 2 || (knownCount >= 1 && words >= 2 && plainCount >= 1)) score = 0.85;
-      else if (!upper && plainCount >= 1 && !t.sentenceStart) score = 0.7;
-      if (score > 0) spans.push({ start: t.start, end: toks[j].end + (toks[j].initial ? 1 : 0), label: 'PERSON', score, detector: 'names' });
+      else if (from < i) score = 0.8;
+      else if (!upper && plainCount >= 1 && !sentenceStart(text, t) && !brand) score = 0.7;
+      if (score > 0) spans.push({ start: toks[from].start, end: toks[j].end + (toks[j].initial ? 1 : 0), label: 'PERSON', score, detector: 'names' });
       i = j + 1;
     }
     return spans;

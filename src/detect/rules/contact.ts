@@ -12,6 +12,10 @@ export function findContacts(text: string): Span[] {
   const spans: Span[] = [];
   for (const m of text.matchAll(EMAIL)) spans.push({ start: m.index, end: m.index + m[0].length, label: 'EMAIL', score: 0.99, detector: 'rules' });
   for (const m of text.matchAll(URL)) spans.push({ start: m.index, end: m.index + m[0].length, label: 'URL', score: 0.95, detector: 'rules' });
+  // seven digits at least: most values have fewer and skip the costly scan
+  let digits = 0;
+  for (let i = 0; i < text.length && digits < 7; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) digits++;
+  if (digits < 7) return spans;
   for (const m of text.matchAll(PHONE)) {
     let s = m[0];
     let start = m.index;
