@@ -67,3 +67,16 @@ export function withDetectFlags<T extends object>(profile: T, flags: Partial<Det
   resolveSettings(own, flags);
   return { ...profile, detect: { ...own, ...flags } };
 }
+
+/** What a run report states about detection (Dataframer's pii_types, detection_method, llm_model_name). */
+export interface DetectionReport {
+  pii_types: Label[];
+  detection_method: string;
+  llm_model_name: string | null;
+}
+
+/** The report's description of the detection a profile's section (with the run's flags laid over) sets up. */
+export function describeDetection(section: Partial<DetectSettings> | undefined): DetectionReport {
+  const s = resolveSettings(section) ?? IMPLICIT_SETTINGS;
+  return { pii_types: [...s.piiTypes], detection_method: detectionMethod(s), llm_model_name: s.detectors.includes('llm') ? (s.llm?.model ?? null) : null };
+}
