@@ -1,7 +1,7 @@
 // Optional language-model detector behind an OpenAI-compatible URL the user configures. Off by
 // default and never required; the text goes only to that URL. Its answers are exact substrings,
 // turned into spans here (every occurrence).
-import { createSyncFn } from 'synckit';
+import { createRequire } from 'node:module';
 import { escapeRegExp } from './fold.js';
 import type { LlmAnswer } from './llm-worker.js';
 import { LABELS, type Detector, type Label, type LlmSettings, type PreparedContext, type Span } from './types.js';
@@ -18,6 +18,8 @@ export const llmDetector: Detector = {
   detect(text: string, ctx: PreparedContext): Span[] {
     const llm = ctx.settings.llm;
     if (!llm) throw new Error('the llm detector needs detect.llm (url and model)');
+    // loaded on first use: runs without the language model never pay for synckit
+    const { createSyncFn } = createRequire(import.meta.url)('synckit') as typeof import('synckit');
     call ??= createSyncFn<(text: string, llm: LlmSettings) => Promise<LlmAnswer>>(workerUrl(), { timeout: (llm.timeoutMs ?? 30_000) + 5_000 });
     const spans: Span[] = [];
     for (const e of call(text, llm).entities) {
