@@ -111,6 +111,20 @@ t.test('measured case: report_dfl with a TEXT item naming Phillip and John Smith
   t.ok(r.found!.every((e) => /^\(0040,A730\)/.test(e.path)), 'paths into the content tree');
 });
 
+t.test('Presentation State text and overlay comments under Clean Graphics (and Clean Descriptors, which Table E.1-1 gives Unformatted Text Value) with detection → identifiers replaced, the annotation kept', async (t) => {
+  const f = parseDicom(
+    doe('CT', [
+      { tag: 0x00700001, vr: 'SQ', items: [[{ tag: 0x00700008, vr: 'SQ', items: [[{ tag: 0x00700006, vr: 'ST', value: 'lesion 12 mm, called Dr. Xylander 555-867-5309' }]] }]] },
+      { tag: 0x60004000, vr: 'LT', value: 'arrow: nodule, J. Doe' },
+    ]),
+  );
+  const r = deidentify(f, envFor(profile(['cleanGraphics', 'cleanDescriptors'], {})));
+  const text = f.dataset.get(0x00700001)!.items![0].dataset.get(0x00700008)!.items![0].dataset;
+  t.equal(str(f, 0x00700006, text), 'lesion 12 mm, called Dr. [PERSON] [PHONE]');
+  t.equal(str(f, 0x60004000), 'arrow: nodule, [PERSON]');
+  t.same([...new Set(r.found!.map((e) => e.path))].sort(), ['(0070,0001)[0].(0070,0008)[0].(0070,0006)', '(6000,4000)'], 'element paths recorded');
+});
+
 t.test('a rule sending a kept attribute to the detect action → only its identifiers replaced, with the rule’s own settings', async (t) => {
   const rule: Rule = { match: { keyword: 'ImageComments' }, action: { detect: { replacement: 'mask', piiTypes: ['PHONE', 'PERSON'] } } };
   const f = parseDicom(doe('CT', [{ tag: 0x00204000, vr: 'LT', value: 'Dr. Xylander: call 020-1234567 re lesion' }]));

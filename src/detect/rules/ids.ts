@@ -13,7 +13,7 @@ export function findIds(text: string): Span[] {
   const spans: Span[] = [];
   for (const m of text.matchAll(CUED)) {
     const code = m[1];
-    if (!/\d{3}/.test(code.replace(/\D/g, '').padEnd(0))) continue;
+    if (code.replace(/\D/g, '').length < 3) continue;
     spans.push({ start: m.index + m[0].length - code.length, end: m.index + m[0].length, label: 'ID', score: 0.9, detector: 'rules' });
   }
   for (const m of text.matchAll(CODE)) if (!NOT_IDS.test(m[0])) spans.push({ start: m.index, end: m.index + m[0].length, label: 'ID', score: 0.7, detector: 'rules' });
