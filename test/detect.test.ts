@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import t from 'tap';
-import { DETECTOR_NAMES, DETECTORS, detectIdentifiers, LABELS, mergeSpans, replaceSpans, resolveSettings, settingsFromFlags, withDetectFlags, type DetectContext, type Span } from '../src/detect/index.js';
+import { DETECTOR_NAMES, DETECTORS, detectIdentifiers, knownIdentifiers, LABELS, mergeSpans, replaceSpans, resolveSettings, settingsFromFlags, withDetectFlags, type DetectContext, type Span } from '../src/detect/index.js';
 import { dateForms, personForms } from '../src/detect/header.js';
 import { isBsn, isNir, isSsn } from '../src/detect/rules/national-id.js';
 
@@ -30,6 +30,15 @@ t.test('header detector on the forms of a patient name → every form found, cas
   t.same(labels('Mullerian duct', ctx), [], 'a word that only starts with the name is kept');
   t.ok(personForms('Doe^John^A.').includes('J. Doe'));
   t.ok(personForms('Doe^John^A.').includes('J.A.D.'));
+});
+
+t.test('knownIdentifiers from a reader of header values → the attributes present, labelled', async (t) => {
+  const header: Record<number, string> = { 0x00100010: 'Doe^John', 0x00100030: '19800315', 0x00080080: 'Hospital X' };
+  t.same(knownIdentifiers((tag) => header[tag]), [
+    { label: 'PERSON', value: 'Doe^John', personName: true },
+    { label: 'DATE', value: '19800315', personName: undefined },
+    { label: 'ORGANIZATION', value: 'Hospital X', personName: undefined },
+  ]);
 });
 
 t.test('header detector on a birth date, an ID and an accession number → found in their written forms', async (t) => {

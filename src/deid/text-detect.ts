@@ -1,45 +1,12 @@
 // The engine's use of src/detect: a file's own identifiers feed the header-informed detector, each
 // cleaned text value keeps its text and loses only the identifiers found, and what was found is
 // recorded (where and what kind, never the text) for the report.
-import { detectIdentifiers, prepareContext, replaceSpans, type DetectSettings, type EntityFound, type KnownIdentifier, type Label, type PreparedContext, type Span } from '../detect/index.js';
+import { detectIdentifiers, knownIdentifiers, prepareContext, replaceSpans, type DetectSettings, type EntityFound, type PreparedContext, type Span } from '../detect/index.js';
 import { pseudoValue } from '../pseudo/ids.js';
 import type { Tag } from '../dicom/tag.js';
 
-/** The header attributes whose original values the header-informed detector looks for, by label. */
-const KNOWN: [Tag, Label, boolean?][] = [
-  [0x00100010, 'PERSON', true], // PatientName
-  [0x00101001, 'PERSON', true], // OtherPatientNames
-  [0x00101005, 'PERSON', true], // PatientBirthName
-  [0x00101060, 'PERSON', true], // PatientMotherBirthName
-  [0x00080090, 'PERSON', true], // ReferringPhysicianName
-  [0x00081050, 'PERSON', true], // PerformingPhysicianName
-  [0x00081060, 'PERSON', true], // NameOfPhysiciansReadingStudy
-  [0x00081070, 'PERSON', true], // OperatorsName
-  [0x00321032, 'PERSON', true], // RequestingPhysician
-  [0x00400006, 'PERSON', true], // ScheduledPerformingPhysicianName
-  [0x00100020, 'ID'], // PatientID
-  [0x00101000, 'ID'], // OtherPatientIDs
-  [0x00080050, 'ID'], // AccessionNumber
-  [0x00200010, 'ID'], // StudyID
-  [0x00100030, 'DATE'], // PatientBirthDate
-  [0x00101040, 'ADDRESS'], // PatientAddress
-  [0x00380300, 'ADDRESS'], // CurrentPatientLocation
-  [0x00102154, 'PHONE'], // PatientTelephoneNumbers
-  [0x00080080, 'ORGANIZATION'], // InstitutionName
-  [0x00080081, 'ADDRESS'], // InstitutionAddress
-];
-
 /** Characters a value of each VR may hold (PS3.5 Table 6.2-1); the rest have no limit that matters here. */
 const MAX_CHARS: Record<string, number> = { AE: 16, CS: 16, SH: 16, LO: 64, PN: 64, ST: 1024, LT: 10240 };
-
-export function knownIdentifiers(read: (tag: Tag) => string | undefined): KnownIdentifier[] {
-  const out: KnownIdentifier[] = [];
-  for (const [tag, label, personName] of KNOWN) {
-    const value = read(tag);
-    if (value) out.push({ label, value, personName });
-  }
-  return out;
-}
 
 /** What a file's detection needs: its context (compiled once), the secret, and where found spans go. */
 export interface TextDetection {

@@ -1,6 +1,7 @@
 // Finding identifiers inside text (issue 17). Read-only API for verify and the server:
 // detectIdentifiers(text, context) → spans; the engine replaces them with replaceSpans.
 export { detectIdentifiers, mergeSpans, prepareContext } from './detect.js';
+export { KNOWN_ATTRIBUTES, knownIdentifiers } from './known.js';
 export { DETECTORS } from './registry.js';
 export { replaceSpans, type ReplaceOptions } from './replace.js';
 export { DEFAULT_DETECTORS, DEFAULT_SETTINGS, describeDetection, DetectSettingsError, IMPLICIT_SETTINGS, detectionMethod, type DetectionReport, resolveSettings, settingsFromFlags, withDetectFlags } from './settings.js';
