@@ -16,7 +16,6 @@ function foldUnit(c: string): string {
 /** The text folded unit by unit, so that index i of the result is index i of the input. */
 export function fold(text: string): string {
   // ASCII fast path: most DICOM text is plain ASCII.
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase();
   let out = '';
   for (let i = 0; i < text.length; i++) out += foldUnit(text[i]);
