@@ -11,12 +11,15 @@ import { applyMarks } from './marks.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
+import type { EntityFound } from '../detect/index.js';
 import type { Action, SimpleCode } from './types.js';
 import * as T from '../dicom/tags.generated.js';
 
 export interface DeidResult {
   /** Count per kind of identifier removed or replaced. */
   entities: Record<string, number>;
+  /** Identifiers found inside text values (profile detect section, detect actions). */
+  found?: EntityFound[];
   warnings: string[];
   datesShifted: boolean;
 }
@@ -106,7 +109,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   walk(f.dataset, st.top, '');
   dropOrphanedOverlays(f.dataset, overlays);
   if (env.profile.marks) applyMarks(st);
-  return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
+  return { entities: st.counts, found: st.found, warnings: st.warnings, datesShifted: st.datesShifted };
 }
 
 /** In cleaned content, codes (and the character set) are kept; text, names, dates and UIDs are cleaned. */
