@@ -157,3 +157,26 @@ t.test('anon run --option cleanDescriptors --detect --json → outputs cleaned o
   t.equal(bad.status, 2, 'an unknown detector is a usage error');
   t.match(bad.stderr, /unknown detector spacy/);
 });
+
+t.test('a profile’s detect section through anon run --json → report with pii_types, detection_method, entities_found per file; file events with their entities', { skip: skipCli }, async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'anonflow-detect-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  mkdirSync(join(d, 'in'));
+  writeFileSync(join(d, 'in', 'a.dcm'), doe('John Doe follow-up, tel 555-867-5309'));
+  writeFileSync(join(d, 'p.json'), JSON.stringify({ name: 'p', extends: 'basic', options: ['cleanDescriptors'], detect: { piiTypes: ['PERSON', 'PHONE'] } }));
+  const env = { ...cleanEnv(), ANON_SECRET: 'detect-test-secret-0123456789' };
+  const run = spawnSync(process.execPath, [BIN, 'run', join(d, 'in'), '--out', join(d, 'out'), '--layout', 'mirror', '--profile', join(d, 'p.json'), '--report-dir', join(d, 'r'), '--json', '--threads', '1'], { env, encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  t.equal(str(parseDicom(read(join(d, 'out', 'a.dcm'))), STUDY_DESCRIPTION), '[PERSON] follow-up, tel [PHONE]');
+  const report = JSON.parse(readFileSync(join(d, 'r', 'report.json'), 'utf8')) as { pii_types: string[]; detection_method: string; llm_model_name: string | null; results: { entities_found: Record<string, unknown>[] } };
+  t.same(report.pii_types, ['PERSON', 'PHONE']);
+  t.equal(report.detection_method, 'header+rules+names');
+  t.equal(report.llm_model_name, null);
+  t.same(report.results.entities_found.map((e) => [e.file, e.path, e.start, e.end, e.label, e.detector]), [
+    [join(d, 'out', 'a.dcm'), '(0008,1030)', 0, 8, 'PERSON', 'header'],
+    [join(d, 'out', 'a.dcm'), '(0008,1030)', 24, 36, 'PHONE', 'rules'],
+  ]);
+  const file = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; entities_found?: unknown[] }).find((e) => e.type === 'file');
+  t.equal(file?.entities_found?.length, 2, 'the --json file event carries them');
+  t.notMatch(readFileSync(join(d, 'r', 'report.json'), 'utf8'), /john|doe|867/i, 'the report never holds the text');
+});

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
+import { describeDetection } from '../detect/index.js';
 import { UsageError } from '../errors.js';
 import { isInside, walk } from '../io/walk.js';
 import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';
@@ -60,6 +61,7 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     id: opts.resume ? ReportBuilder.previousId(reportDir) ?? randomUUID() : randomUUID(),
     profile: opts.profileName,
     options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
+    detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
   });
   const journal = new Journal(journalPath, opts.resume === true);
   const tmpDir = prepareTempDir(out, builder.id);
