@@ -4,7 +4,7 @@
 
 import { PathRefused } from './errors.js';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isInside } from '../io/walk.js';
 
@@ -74,6 +74,18 @@ export function assertInsideRoots(local: string, r: PathRules, what: string, sho
   if (!roots.some((root) => isInside(real, root))) {
     throw new PathRefused(`${what} ${shown} is outside the folders this server may access`);
   }
+}
+
+/**
+ * A destination as a configured root (trusted, opened by name) and the components below it, which
+ * are opened one at a time without following symlinks (openConfined). The root is the longest one
+ * that lexically holds `local`, as configured or as its real path.
+ */
+export function destinationParts(local: string, r: PathRules): { base: string; parts: string[] } {
+  const roots = [...new Set([...r.roots, ...r.shares.map((s) => s.path)].flatMap((x) => [resolve(x), realish(x)]))];
+  const base = roots.filter((root) => isInside(local, root)).sort((a, b) => b.length - a.length)[0];
+  if (base === undefined) throw new PathRefused('destination_path is outside the folders this server may access');
+  return { base, parts: relative(base, local).split(sep).filter((s) => s !== '') };
 }
 
 export type SourceKind = 'folder' | 'fileselection' | 'path';

@@ -3,7 +3,7 @@
 // destination, and keeps status and counters up to date. A job interrupted by a restart is
 // UPLOADED in the store; at start it becomes ACTIVE again and its run resumes from its journal.
 
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
@@ -16,7 +16,8 @@ import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
 import { PathRefused } from './errors.js';
 import { errorData } from '../errors.js';
-import { resolveSourceInputs, toLocalPath } from './paths.js';
+import { destinationParts, resolveSourceInputs, toLocalPath } from './paths.js';
+import { ConfinementError, openConfined } from '../io/confined.js';
 import type { JobRow, JobStore } from './store.js';
 import * as T from '../dicom/tags.generated.js';
 
@@ -127,12 +128,14 @@ export class JobRunner {
       setIfStillOurs({ files_downloaded: prepared.files, files_processed: prepared.already, files_quarantined: 0 });
       check();
       let report: RunReport;
+      const outFd = openDestination(prepared.dest, job);
       try {
         report = await runBatch({
           inputs: prepared.inputs,
           out: prepared.out,
+          outFd,
+          worker: { deid: prepared.deid, record: false, noOverwrite: true },
           layout: this.cfg.layout,
-          worker: { deid: prepared.deid, record: false },
           signal: self.controller.signal,
           profileName: prepared.profileName,
           profileOptions: prepared.profileOptions,
@@ -147,6 +150,8 @@ export class JobRunner {
       } catch (e) {
         if (self.controller.signal.aborted) throw new JobAborted();
         throw e;
+      } finally {
+        closeSync(outFd);
       }
       check();
       const written = report.anonymized_files.length;
@@ -191,7 +196,7 @@ export class JobRunner {
     if (!job.destination_path) throw new PreProcessError('the job has no destination_path');
     const inputs = resolveSourceInputs(job.source_path, this.cfg);
     const out = toLocalPath(job.destination_path, this.cfg, 'destination_path');
-    mkdirSync(out, { recursive: true });
+    const dest = destinationParts(out, this.cfg);
 
     // One pass over the files: count them, and read headers when opt-out or SOP class filters apply.
     const optOut = job.source_ignore_opt_out ? new Set<string>() : new Set(this.cfg.opt_out);
@@ -246,11 +251,22 @@ export class JobRunner {
       inputs: runInputs,
       files: filter.size > 0 ? kept.length : files,
       out,
+      dest,
       deid: setup.spec,
       profileName: setup.profile.name,
       profileOptions: setup.profile.options as string[],
       already,
     };
+  }
+}
+
+/** The destination opened below its root one component at a time: a symlink anywhere is refused. */
+function openDestination(dest: { base: string; parts: string[] }, job: JobRow): number {
+  try {
+    return openConfined(dest.base, dest.parts, true);
+  } catch (e) {
+    if (e instanceof ConfinementError) throw new PathRefused(`destination ${job.destination_path ?? ''}: ${e.message}`);
+    throw e;
   }
 }
 
