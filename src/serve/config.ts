@@ -16,6 +16,10 @@ export interface ServeUser {
   token_sha256: string;
   /** projects this user may create jobs for (absent: all) */
   projects?: string[];
+  /** admin: may read, modify and cancel every user's jobs and runs (else only their own) */
+  role?: 'admin' | 'user';
+  /** shown as created_by_email of the user's anonymization runs */
+  email?: string;
 }
 
 export interface ServeConfig {
@@ -66,6 +70,8 @@ const SCHEMA = {
           name: { type: 'string', minLength: 1 },
           token_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
           projects: { type: 'array', items: { type: 'string', minLength: 1 } },
+          role: { enum: ['admin', 'user'] },
+          email: { type: 'string', minLength: 3 },
         },
       },
     },

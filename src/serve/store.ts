@@ -127,16 +127,21 @@ export class JobStore {
     return this.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(id) as JobRow | undefined;
   }
 
-  /** The jobs of the given ids that exist (in one server's namespace, when given). */
-  getMany(ids: number[], server?: string): JobRow[] {
+  /**
+   * The jobs of the given ids that exist, in one server's namespace and of one owner when given
+   * (ids are bound in a JSON array, so no list is too long for SQLite's parameter limit).
+   */
+  getMany(ids: number[], server?: string, owner?: string): JobRow[] {
     if (ids.length === 0) return [];
-    const q = `SELECT * FROM jobs WHERE job_id IN (${ids.map(() => '?').join(',')})${server !== undefined ? ' AND server = ?' : ''} ORDER BY job_id`;
-    return this.db.prepare(q).all(...ids, ...(server !== undefined ? [server] : [])) as JobRow[];
+    const q = `SELECT * FROM jobs WHERE job_id IN (SELECT value FROM json_each(?))${server !== undefined ? ' AND server = ?' : ''}${owner !== undefined ? ' AND user_name = ?' : ''} ORDER BY job_id`;
+    return this.db.prepare(q).all(JSON.stringify(ids), ...[server, owner].filter((x) => x !== undefined)) as JobRow[];
   }
 
-  recent(limit: number, server?: string): JobRow[] {
-    if (server === undefined) return this.db.prepare('SELECT * FROM jobs ORDER BY job_id DESC LIMIT ?').all(limit) as JobRow[];
-    return this.db.prepare('SELECT * FROM jobs WHERE server = ? ORDER BY job_id DESC LIMIT ?').all(server, limit) as JobRow[];
+  /** The latest jobs, in one server's namespace and of one owner when given. */
+  recent(limit: number, server?: string, owner?: string): JobRow[] {
+    const where = [server !== undefined ? 'server = ?' : '', owner !== undefined ? 'user_name = ?' : ''].filter(Boolean);
+    const q = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY job_id DESC LIMIT ?`;
+    return this.db.prepare(q).all(...[server, owner].filter((x) => x !== undefined), limit) as JobRow[];
   }
 
   update(id: number, fields: Partial<Pick<JobRow, Modifiable>>): JobRow | undefined {

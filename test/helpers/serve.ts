@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSample } from '../../fixtures/sample.js';
-import { idisCall, type IdisResponse } from '../../src/client/idis-client.js';
+import { idisCall, rawRequest, type IdisResponse } from '../../src/client/idis-client.js';
 import { buildConfig, type ServeConfig } from '../../src/serve/config.js';
 import { startServer, type ServeHandle } from '../../src/serve/server.js';
 
@@ -77,3 +77,11 @@ export async function finished(e: ServeEnv, who: { user: string; token: string }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A call on the anonymization-run resource with a Bearer token. */
+export const runCall = (e: ServeEnv, who: { token: string }, method: string, path: string, body?: Record<string, unknown>): Promise<IdisResponse> =>
+  rawRequest(`${e.server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${who.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });

@@ -9,6 +9,8 @@ import { createJob } from '../create-job.js';
 import { given } from '../form.js';
 import { runObject } from '../run-object.js';
 import type { JobRow } from '../store.js';
+import type { ServeUser } from '../config.js';
+import { ownerScope } from '../job-rules.js';
 import type { ServeDeps } from './types.js';
 
 export const RUNS_PREFIX = '/api/anonymization-runs';
@@ -33,10 +35,15 @@ const notAllowed = (allow: string[]) => async (req: { method: string }, reply: F
 export const anonymizationRuns: FastifyPluginAsync<ServeDeps & { server: string }> = async (plain, { cfg, store, runner, server }) => {
   const app = plain.withTypeProvider<JsonSchemaToTsProvider>();
   app.addHook('onRequest', authenticate(cfg, 'Bearer'));
-  const load = (id: string): JobRow | undefined => (/^\d{1,15}$/.test(id) ? store.get(Number(id)) : undefined);
+  /** A run the caller may see: their own (any, for an admin); another user's answers as a missing one. */
+  const load = (id: string, user: ServeUser): JobRow | undefined => {
+    const j = /^\d{1,15}$/.test(id) ? store.get(Number(id)) : undefined;
+    const owner = ownerScope(user);
+    return j && (owner === undefined || j.user_name === owner) ? j : undefined;
+  };
   const notFound = (reply: FastifyReply, id: string): FastifyReply => reply.code(404).send({ errors: { id: `anonymization run ${id} does not exist` } });
 
-  app.get('/', async () => store.recent(1000).map((j) => runObject(cfg, j, false)));
+  app.get('/', async (req) => store.recent(1000, undefined, ownerScope(req.user)).map((j) => runObject(cfg, j, false)));
   app.post('/', { schema: { body: createRun } }, async (req, reply) => {
     const b = req.body;
     const method = given(b.detection_method);
@@ -51,13 +58,13 @@ export const anonymizationRuns: FastifyPluginAsync<ServeDeps & { server: string 
   app.route({ method: VERBS.filter((v) => v !== 'GET' && v !== 'POST'), url: '/', handler: notAllowed(['GET', 'POST']) });
 
   app.get('/:id', { schema: { params: byId } }, async (req, reply) => {
-    const j = load(req.params.id);
+    const j = load(req.params.id, req.user);
     return j ? runObject(cfg, j, true) : notFound(reply, req.params.id);
   });
   app.route({ method: VERBS.filter((v) => v !== 'GET'), url: '/:id', handler: notAllowed(['GET']) });
 
   app.post('/:id/cancel', { schema: { params: byId } }, async (req, reply) => {
-    const j = load(req.params.id);
+    const j = load(req.params.id, req.user);
     if (!j) return notFound(reply, req.params.id);
     if (j.status === 'ACTIVE' || j.status === 'UPLOADED') {
       runner.abort(j.job_id);
