@@ -6,6 +6,7 @@ import { writeSample } from '../fixtures/sample.js';
 import { buildConfig, type ServeConfig } from '../src/serve/config.js';
 import { idisCall, rawRequest, type IdisResponse } from '../src/client/idis-client.js';
 import { startServer, type ServeHandle } from '../src/serve/server.js';
+import { createKey } from '../src/serve/project-keys.js';
 
 process.env.ANON_SECRET ??= 'serve-test-secret-0123456789';
 
@@ -50,6 +51,7 @@ async function serve(t: Tap.Test, extra: Partial<ServeConfig> = {}): Promise<Env
     }),
     ...extra,
   };
+  createKey(cfg.data_dir, '555'); // the PIMS key file the captured requests name, provisioned as an operator would
   const server = await startServer(cfg, { pollMs: 100 });
   t.teardown(async () => {
     await server.close();
@@ -163,7 +165,7 @@ t.test('contract replay: every captured anonapi request → the status and JSON 
   t.equal(created.length, 2);
   const done = await waitFor(e, created.map((j) => j.job_id), (s) => s === 'DONE' || s === 'ERROR');
   const bySource = Object.values(done);
-  t.same(bySource.map((j) => j.status), ['DONE', 'DONE']);
+  t.same(bySource.map((j) => j.status), ['DONE', 'DONE'], JSON.stringify(bySource.map((j) => j.error)));
   t.same(bySource.map((j) => j.files_processed).sort(), [2, 4]);
   t.ok(readdirSync(join(e.share, 'out')).includes('P1'), 'the job pseudonym names the output folder');
 });

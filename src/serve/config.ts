@@ -43,7 +43,6 @@ export interface ServeConfig {
   concurrency: number;
   /** worker threads per job (0: on the server's thread) */
   threads: number;
-  secret_file?: string;
   layout: 'hierarchy' | 'mirror';
   /** request log level (pino): the log never carries patient data */
   log_level: LogLevel;
@@ -90,13 +89,18 @@ const SCHEMA = {
     sop_class_filter: { type: 'array', items: { type: 'string', pattern: '^[0-9.]+$' } },
     concurrency: { type: 'integer', minimum: 1, maximum: 64 },
     threads: { type: 'integer', minimum: 0, maximum: 256 },
-    secret_file: { type: 'string', minLength: 1 },
+    /** replaced by per-project keys: named only to say so */
+    secret_file: { type: 'string' },
     layout: { enum: ['hierarchy', 'mirror'] },
     log_level: { enum: LOG_LEVELS },
   },
 } as const;
 
 export { ConfigError };
+
+/** One secret for every project let projects be linked; this says what replaced it. */
+const SECRET_FILE_GONE =
+  'one secret for every project is no longer used: each project has its own key under <data_dir>/keys (anon serve keys list); to keep the pseudonyms of a project made with the old secret, copy that secret file to <data_dir>/keys/project-<name>.key (mode 0600)';
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
@@ -134,7 +138,6 @@ function absolutize(c: Partial<ServeConfig>, base: string): void {
   if (c.data_dir) c.data_dir = abs(c.data_dir);
   if (c.roots) c.roots = c.roots.map(abs);
   if (c.shares) c.shares = c.shares.map((s) => ({ unc: s.unc, path: abs(s.path) }));
-  if (c.secret_file) c.secret_file = abs(c.secret_file);
   if (c.projects) for (const [k, v] of Object.entries(c.projects)) c.projects[k] = isBuiltinName(v) ? v : abs(v);
 }
 
@@ -159,6 +162,7 @@ export function readConfigFile(file: string): Partial<ServeConfig> {
     const list = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
     throw new ConfigError(`config ${file}: ${list.join('; ')}`);
   }
+  if ((data as { secret_file?: unknown }).secret_file !== undefined) throw new ConfigError(`config ${file}: ${SECRET_FILE_GONE}`);
   const c = data as Partial<ServeConfig>;
   absolutize(c, dirname(resolve(file)));
   return c;
@@ -188,7 +192,7 @@ export function buildConfig(f: ServeFlags): ServeConfig {
   if (f.dataDir) c.data_dir = resolve(f.dataDir);
   if (f.concurrency !== undefined) c.concurrency = f.concurrency;
   if (f.threads !== undefined) c.threads = f.threads;
-  if (f.secretFile) c.secret_file = resolve(f.secretFile);
+  if (f.secretFile) throw new ConfigError(`--secret-file: ${SECRET_FILE_GONE}`);
   if (f.logLevel) {
     if (!(LOG_LEVELS as readonly string[]).includes(f.logLevel)) throw new ConfigError(`--log-level takes one of ${LOG_LEVELS.join(', ')}`);
     c.log_level = f.logLevel as LogLevel;
@@ -270,7 +274,8 @@ sop_class_filter: []
 
 concurrency: 2   # jobs at once
 threads: 1       # worker threads per job
-# secret_file: ./project.secret   # else ANON_SECRET, else the per-user secret
+# Each project has its own pseudonymisation key, <data_dir>/keys/project-<name>.key (0600),
+# made on first use; a job's pims_keyfile_id picks <data_dir>/keys/<id>.key (anon serve keys create).
 layout: hierarchy
 log_level: info  # request log on stderr: method, route, status, time, user; never patient data
 `;

@@ -108,7 +108,8 @@ export function modifyJob(ctx: IdisContext, id: number, params: Record<string, s
     ctx.runner.abort(id);
     if (!('status' in fields)) fields.status = 'ACTIVE';
   }
-  if (fields.status === 'ACTIVE') Object.assign(fields, { resume: 0, error: null, files_downloaded: 0, files_processed: 0, files_quarantined: 0 });
+  // anonapi's reset: the counters start again; a blank error as sent is kept, as IDIS does
+  if (fields.status === 'ACTIVE') Object.assign(fields, { resume: 0, error: params.error?.trim() === '' ? params.error : null, files_downloaded: 0, files_processed: 0, files_quarantined: 0 });
   const updated = ctx.store.update(id, fields as never)!;
   ctx.runner.wake();
   return jobExtended(updated);

@@ -7,7 +7,7 @@ import { closeSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
-import { walk } from '../io/walk.js';
+import { isInside, walk } from '../io/walk.js';
 import { Journal } from '../job/journal.js';
 import type { RunReport } from '../job/report.js';
 import { runBatch } from '../pool/batch.js';
@@ -18,6 +18,7 @@ import { PathRefused } from './errors.js';
 import { errorData } from '../errors.js';
 import { destinationParts, resolveSourceInputs, toLocalPath } from './paths.js';
 import { ConfinementError, openConfined } from '../io/confined.js';
+import { jobKeyFile } from './project-keys.js';
 import type { JobRow, JobStore } from './store.js';
 import * as T from '../dicom/tags.generated.js';
 
@@ -45,6 +46,8 @@ interface Running {
   /** Aborted on cancel, modify or shutdown: the engine stops taking files and journals those in flight. */
   controller: AbortController;
   done: Promise<void>;
+  /** The local destination folder, while the job runs: another job writing in or around it waits. */
+  dest?: string;
 }
 
 export class JobRunner {
@@ -97,9 +100,15 @@ export class JobRunner {
   private pump(): void {
     if (this.stopped) return;
     while (this.running.size < this.cfg.concurrency) {
-      const job = this.store.claimNext(new Set(this.running.keys()));
+      // Overlapping destinations are serialised: two jobs never write into one tree at once.
+      const dests = [...this.running.values()].flatMap((r) => (r.dest ? [r.dest] : []));
+      const free = (j: JobRow): boolean => {
+        const d = this.localDest(j);
+        return d === undefined || !dests.some((o) => isInside(d, o) || isInside(o, d));
+      };
+      const job = this.store.claimNext(new Set(this.running.keys()), free);
       if (!job) return;
-      const entry: Running = { controller: new AbortController(), done: Promise.resolve() };
+      const entry: Running = { controller: new AbortController(), done: Promise.resolve(), dest: this.localDest(job) };
       this.running.set(job.job_id, entry);
       entry.done = this.execute(job, entry)
         .catch((e: unknown) => this.log(`job ${job.job_id}: internal error ${errorKind(e)}`))
@@ -107,6 +116,15 @@ export class JobRunner {
           this.running.delete(job.job_id);
           this.pump();
         });
+    }
+  }
+
+  /** A job's destination as a local folder; undefined when it cannot be resolved (the job will say why). */
+  private localDest(j: JobRow): string | undefined {
+    try {
+      return j.destination_path ? toLocalPath(j.destination_path, this.cfg, 'destination_path') : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -240,8 +258,11 @@ export class JobRunner {
     const overlay = rules.length ? { name: `job-${id}`, description: `IDIS job ${id}: the project's profile with the job's pseudonyms`, rules } : undefined;
     let setup;
     try {
-      setup = setupDeid({ profile: profileRef, secretFile: this.cfg.secret_file, overlay });
+      // the project's own key (or the one pims_keyfile_id names): projects cannot be linked
+      const secretFile = jobKeyFile(this.cfg.data_dir, job.project_name, job.source_pims_keyfile_id);
+      setup = setupDeid({ profile: profileRef, secretFile, overlay });
     } catch (e) {
+      if (e instanceof PathRefused) throw e;
       throw new PreProcessError((e as Error).message);
     }
     const reportDir = jobReportDir(this.cfg, id);

@@ -45,11 +45,12 @@ export async function serve(t: Tap.Test, extra: Partial<ServeConfig> = {}): Prom
     ...extra,
   };
   const server = await startServer(cfg, { pollMs: 100, logStream: devNull() });
+  const env: ServeEnv = { dir, share, outside, server, base: `${server.url}/sandbox`, cfg };
   t.teardown(async () => {
-    await server.close();
+    await env.server.close(); // the one running now (a test may restart it)
     rmSync(dir, { recursive: true, force: true });
   });
-  return { dir, share, outside, server, base: `${server.url}/sandbox`, cfg };
+  return env;
 }
 
 const devNull = (): NodeJS.WritableStream => ({ write: () => true }) as unknown as NodeJS.WritableStream;

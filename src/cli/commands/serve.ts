@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { loadSecret } from '../../pseudo/secret.js';
 import { buildConfig, ConfigError, exampleConfig, newToken } from '../../serve/config.js';
 import { startServer } from '../../serve/server.js';
+import { createKey, listKeys } from '../../serve/project-keys.js';
 
 interface ServeArgs {
   config?: string;
@@ -19,6 +19,8 @@ interface ServeArgs {
   concurrency?: number;
   threads?: number;
   'secret-file'?: string;
+  'list-keys'?: boolean;
+  'create-key'?: string;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -38,7 +40,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('project', { type: 'string', array: true, default: [], describe: 'NAME=PROFILE: an IDIS project and its profile (repeatable)' })
       .option('concurrency', { type: 'number', describe: 'jobs run at once (default 2)' })
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
-      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' }) as never,
+      .option('secret-file', { type: 'string', describe: 'no longer used: each project has its own key under <data-dir>/keys' })
+      .option('list-keys', { type: 'boolean', describe: 'list the pseudonymisation keys (project-<name> and pims_keyfile_id ones) and exit' })
+      .option('create-key', { type: 'string', describe: 'create the key ID (0600, under <data-dir>/keys) for jobs naming pims_keyfile_id ID, and exit' }) as never,
   handler: async (args) => {
     if (args['init-config']) {
       const file = args['init-config'];
@@ -68,11 +72,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       if (e instanceof ConfigError) throw new UsageError(e.message);
       throw e;
     }
-    try {
-      const secret = loadSecret({ secretFile: cfg.secret_file });
-      for (const w of secret.warnings) console.error(`anon serve: ${w}`);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
+    if (args['list-keys'] || args['create-key']) {
+      if (args['create-key']) console.log(`${createKey(cfg.data_dir, args['create-key']) ? 'created' : 'exists'}: ${args['create-key']}`);
+      else for (const k of listKeys(cfg.data_dir)) console.log(k);
+      return;
     }
     const server = await startServer(cfg, { log: (m) => console.error(`anon serve: ${m}`) });
     const bases = cfg.prefixes.map((p) => `${server.url}${p === '/' ? '' : p}`).join(', ');
