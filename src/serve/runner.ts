@@ -4,7 +4,7 @@
 // UPLOADED in the store; at start it becomes ACTIVE again and its run resumes from its journal.
 
 import { closeSync, existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import { isInside, walk } from '../io/walk.js';
@@ -19,6 +19,7 @@ import { errorData } from '../errors.js';
 import { destinationParts, resolveSourceInputs, toLocalPath } from './paths.js';
 import { ConfinementError, openConfined } from '../io/confined.js';
 import { jobKeyFile } from './project-keys.js';
+import { clearIncomplete, createdOutputs, isMarkedIncomplete, markIncomplete, removeOutputs } from './job-outputs.js';
 import type { JobRow, JobStore } from './store.js';
 import * as T from '../dicom/tags.generated.js';
 
@@ -140,6 +141,8 @@ export class JobRunner {
     };
     try {
       const reportDir = jobReportDir(this.cfg, id);
+      // a reset: what the previous run created goes, if that run never finished (below)
+      const previous = job.resume ? [] : createdOutputs(join(reportDir, 'journal.ndjson'));
       if (!job.resume) rmSync(reportDir, { recursive: true, force: true });
       this.store.update(id, { resume: 1 });
       const prepared = await this.prepare(job, check);
@@ -148,6 +151,8 @@ export class JobRunner {
       let report: RunReport;
       const outFd = openDestination(prepared.dest, job);
       try {
+        if (previous.length && isMarkedIncomplete(outFd, id)) removeOutputs(outFd, prepared.out, previous);
+        markIncomplete(outFd, id);
         report = await runBatch({
           inputs: prepared.inputs,
           out: prepared.out,
@@ -165,6 +170,8 @@ export class JobRunner {
             setIfStillOurs({ files_processed: prepared.already + e.counts.written, files_quarantined: e.counts.quarantined });
           },
         });
+        // complete: the marker goes (a failure, a cancel or a crash leaves it)
+        if (!self.controller.signal.aborted && report.failures.length === 0 && report.anonymized_files.length + report.quarantined.length > 0) clearIncomplete(outFd, id);
       } catch (e) {
         if (self.controller.signal.aborted) throw new JobAborted();
         throw e;
@@ -184,7 +191,7 @@ export class JobRunner {
         setIfStillOurs({
           ...fields,
           status: 'ERROR',
-          error: `Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${first.path}: ${first.code}: ${first.message}`,
+          error: `Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${shownPath(first.path, prepared.inputs)}: ${first.code}: ${first.message}`,
         });
       } else if (written === 0 && report.quarantined.length === 0) {
         setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path}` });
@@ -289,6 +296,12 @@ function openDestination(dest: { base: string; parts: string[] }, job: JobRow): 
     if (e instanceof ConfinementError) throw new PathRefused(`destination ${job.destination_path ?? ''}: ${e.message}`);
     throw e;
   }
+}
+
+/** A file named for a job's error: relative to the job's source, never the server's absolute path. */
+function shownPath(p: string, inputs: string[]): string {
+  const base = inputs.find((i) => isInside(p, i));
+  return base === undefined ? basename(p) : relative(dirname(base), p);
 }
 
 /** An error named by its class and code only: a message may quote a path or a patient value, never logged. */

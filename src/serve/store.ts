@@ -1,6 +1,6 @@
 // Jobs in SQLite (better-sqlite3: synchronous, one connection, WAL), so they survive restarts.
 
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -104,6 +104,13 @@ export class JobStore {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'jobs.sqlite'));
     this.db.pragma('journal_mode = WAL');
+    for (const f of ['jobs.sqlite', 'jobs.sqlite-wal', 'jobs.sqlite-shm']) {
+      try {
+        chmodSync(join(dataDir, f), 0o600); // job paths and pseudonyms: the server's user only
+      } catch {
+        /* not created yet */
+      }
+    }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
@@ -150,11 +157,14 @@ export class JobStore {
     return this.get(id);
   }
 
-  /** Moves the next ACTIVE job (highest priority, oldest) not in `busy` to UPLOADED; undefined if none. */
-  claimNext(busy: Set<number>): JobRow | undefined {
+  /**
+   * Moves the next ACTIVE job (highest priority, oldest) not in `busy` and accepted by `may` (its
+   * destination is free) to UPLOADED; undefined if none.
+   */
+  claimNext(busy: Set<number>, may: (j: JobRow) => boolean = () => true): JobRow | undefined {
     const tx = this.db.transaction((): JobRow | undefined => {
-      const rows = this.db.prepare("SELECT job_id FROM jobs WHERE status = 'ACTIVE' ORDER BY priority DESC, job_id LIMIT ?").all(busy.size + 1) as { job_id: number }[];
-      const next = rows.find((r) => !busy.has(r.job_id));
+      const rows = this.db.prepare("SELECT * FROM jobs WHERE status = 'ACTIVE' ORDER BY priority DESC, job_id LIMIT ?").all(busy.size + 200) as JobRow[];
+      const next = rows.find((r) => !busy.has(r.job_id) && may(r));
       if (!next) return undefined;
       this.db.prepare("UPDATE jobs SET status = 'UPLOADED', error = NULL, started_at = ?, completed_at = NULL WHERE job_id = ?").run(new Date().toISOString(), next.job_id);
       return this.get(next.job_id);
