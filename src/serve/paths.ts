@@ -114,7 +114,7 @@ export function checkSource(sourcePath: string, r: PathRules): string {
 export function resolveSourceInputs(sourcePath: string, r: PathRules): string[] {
   const { kind, path } = parseSourceIdentifier(sourcePath);
   const local = toLocalPath(path, r, 'source_path');
-  if (!existsSync(local)) throw new PathRefused(`source ${path} (${local}) does not exist`);
+  if (!existsSync(local)) throw new PathRefused(`source ${path} does not exist`);
   const st = statSync(local);
   if (kind === 'folder') {
     if (!st.isDirectory()) throw new PathRefused(`source ${path} is not a folder`);

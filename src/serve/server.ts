@@ -47,6 +47,7 @@ export async function startServer(cfg: ServeConfig, opts: ServeOptions = {}): Pr
     await app.ready();
     runner.start(opts.pollMs);
     url = opts.listen === false ? '' : await app.listen({ host: cfg.host, port: cfg.port });
+    if (cfg.tls_cert) url = url.replace(/^http:/, 'https:'); // the server comes from our factory: Fastify cannot tell
   } catch (e) {
     await app.close();
     await runner.stop();

@@ -12,7 +12,9 @@ interface ServeArgs {
   port?: number;
   'data-dir'?: string;
   prefix: string[];
-  user: string[];
+  'users-file'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
   share: string[];
   root: string[];
   project: string[];
@@ -34,7 +36,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('port', { type: 'number', describe: 'port (default 8080; 0: any free port)' })
       .option('data-dir', { type: 'string', describe: 'folder for the job database, reports and journals (default ./anon-serve)' })
       .option('prefix', { type: 'string', array: true, default: [], describe: 'a path prefix ("server"), e.g. /sandbox (repeatable)' })
-      .option('user', { type: 'string', array: true, default: [], describe: 'NAME:TOKEN of a user (repeatable; the token is kept hashed)' })
+      .option('users-file', { type: 'string', describe: 'a file of NAME:TOKEN lines (0600); or ANON_SERVE_USERS in the environment. Never tokens on the command line' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve HTTPS (with --tls-key)' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
       .option('share', { type: 'string', array: true, default: [], describe: "'\\\\server\\share=/local/dir': where a UNC share is mounted (repeatable)" })
       .option('root', { type: 'string', array: true, default: [], describe: 'a local folder sources and destinations may lie in (repeatable; share folders are roots too)' })
       .option('project', { type: 'string', array: true, default: [], describe: 'NAME=PROFILE: an IDIS project and its profile (repeatable)' })
@@ -48,8 +52,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       const file = args['init-config'];
       if (existsSync(file)) throw new UsageError(`${file} exists; not overwritten`);
       const token = newToken();
-      writeFileSync(file, exampleConfig(token), { mode: 0o600 });
-      console.log(`wrote ${file}; user z123sandbox has the token ${token} (only its hash is in the file)`);
+      writeFileSync(file, exampleConfig(token, file), { mode: 0o600, flag: 'wx' });
+      console.log(`wrote ${file} (${/\.json$/i.test(file) ? 'JSON' : 'YAML'}; tokens as hashes only)`);
+      console.log(`the token of user z123sandbox, shown this once: ${token}`);
       return;
     }
     let cfg;
@@ -60,7 +65,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         port: args.port,
         dataDir: args['data-dir'],
         prefix: args.prefix,
-        user: args.user,
+        usersFile: args['users-file'],
+        usersEnv: process.env.ANON_SERVE_USERS,
+        tlsCert: args['tls-cert'],
+        tlsKey: args['tls-key'],
         share: args.share,
         root: args.root,
         project: args.project,
