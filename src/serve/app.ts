@@ -11,7 +11,7 @@ import { serverFactory } from './transport.js';
 import { ApiErrors } from './errors.js';
 import { flatForm, flatJson, type FlatParams } from './form.js';
 import { loggerOptions, type LogOptions } from './logging.js';
-import { anonymizationRuns, RUNS_PREFIX } from './routes/anonymization-runs.js';
+import { anonymizationRuns, RUNS_ALIAS, RUNS_PREFIX } from './routes/anonymization-runs.js';
 import { idisServer, outsidePrefixes } from './routes/idis/index.js';
 import type { ServeDeps } from './routes/types.js';
 
@@ -94,6 +94,6 @@ export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): 
   const prefixes = [...deps.cfg.prefixes].sort((a, b) => b.length - a.length);
   for (const server of prefixes) app.register(idisServer, { ...deps, server, prefix: server === '/' ? '' : server });
   if (!prefixes.includes('/')) app.register(outsidePrefixes, { cfg: deps.cfg, server: prefixes[prefixes.length - 1] });
-  app.register(anonymizationRuns, { ...deps, server: prefixes[prefixes.length - 1], prefix: RUNS_PREFIX });
+  for (const prefix of [RUNS_PREFIX, RUNS_ALIAS]) app.register(anonymizationRuns, { ...deps, prefix });
   return app;
 }

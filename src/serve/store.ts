@@ -3,6 +3,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 
 /** The five statuses of the IDIS wire protocol. UPLOADED: being processed here. */
 export const JOB_STATUSES = ['INACTIVE', 'ACTIVE', 'ERROR', 'UPLOADED', 'DONE'] as const;
@@ -10,6 +11,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface JobRow {
   job_id: number;
+  /** the job's id as an anonymization run (a UUID) */
+  run_id: string;
   server: string;
   date: string;
   created_at: string;
@@ -43,7 +46,7 @@ export interface JobRow {
 }
 
 export type NewJob = Pick<JobRow, 'server' | 'user_name' | 'project_name' | 'source_type'> &
-  Partial<Omit<JobRow, 'job_id' | 'date' | 'created_at' | 'status' | 'resume'>>;
+  Partial<Omit<JobRow, 'job_id' | 'run_id' | 'date' | 'created_at' | 'status' | 'resume'>>;
 
 /** The columns modify_job may set. */
 export const MODIFIABLE = [
@@ -114,6 +117,16 @@ export class JobStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // databases made before runs had UUIDs: add the column and give every job one
+    if (!(this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'run_id')) this.db.exec('ALTER TABLE jobs ADD COLUMN run_id TEXT');
+    for (const { job_id } of this.db.prepare('SELECT job_id FROM jobs WHERE run_id IS NULL').all() as { job_id: number }[]) {
+      this.db.prepare('UPDATE jobs SET run_id = ? WHERE job_id = ?').run(randomUUID(), job_id);
+    }
+    this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS jobs_run_id ON jobs(run_id)');
+  }
+
+  byRunId(runId: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE run_id = ?').get(runId) as JobRow | undefined;
   }
 
   close(): void {
@@ -122,7 +135,7 @@ export class JobStore {
 
   create(j: NewJob): JobRow {
     const now = new Date();
-    const row: Record<string, unknown> = { ...j, date: idisDate(now), created_at: now.toISOString(), status: 'ACTIVE', priority: j.priority ?? 10 };
+    const row: Record<string, unknown> = { ...j, run_id: randomUUID(), date: idisDate(now), created_at: now.toISOString(), status: 'ACTIVE', priority: j.priority ?? 10 };
     const cols = Object.keys(row).filter((k) => row[k] !== undefined);
     const info = this.db
       .prepare(`INSERT INTO jobs (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`)
