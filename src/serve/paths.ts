@@ -88,6 +88,16 @@ export function destinationParts(local: string, r: PathRules): { base: string; p
   return { base, parts: relative(base, local).split(sep).filter((s) => s !== '') };
 }
 
+/** A message for a user with the server's folders replaced by the share names users know (roots by "<root>"). */
+export function hidePaths(msg: string, r: PathRules): string {
+  const named = [...r.shares.map((s) => ({ local: s.path, shown: s.unc })), ...r.roots.map((root) => ({ local: root, shown: '<root>' }))]
+    .flatMap((x) => [x, { local: realish(x.local), shown: x.shown }])
+    .sort((a, b) => b.local.length - a.local.length);
+  let out = msg;
+  for (const { local, shown } of named) if (local.length > 1) out = out.split(local).join(shown);
+  return out;
+}
+
 export type SourceKind = 'folder' | 'fileselection' | 'path';
 
 /** Splits `folder:…` / `fileselection:…` identifiers; a bare path is a folder or a file. */

@@ -15,8 +15,8 @@ import { setupDeid } from '../job/setup.js';
 import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
 import { PathRefused } from './errors.js';
-import { errorData } from '../errors.js';
-import { destinationParts, resolveSourceInputs, toLocalPath } from './paths.js';
+import { AnonError, errorData } from '../errors.js';
+import { destinationParts, hidePaths, resolveSourceInputs, toLocalPath } from './paths.js';
 import { ConfinementError, openConfined } from '../io/confined.js';
 import { jobKeyFile } from './project-keys.js';
 import { clearIncomplete, createdOutputs, isMarkedIncomplete, markIncomplete, removeOutputs } from './job-outputs.js';
@@ -191,7 +191,7 @@ export class JobRunner {
         setIfStillOurs({
           ...fields,
           status: 'ERROR',
-          error: `Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${shownPath(first.path, prepared.inputs)}: ${first.code}: ${first.message}`,
+          error: hidePaths(`Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${shownPath(first.path, prepared.inputs)}: ${first.code}: ${first.message}`, this.cfg),
         });
       } else if (written === 0 && report.quarantined.length === 0) {
         setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path}` });
@@ -203,8 +203,10 @@ export class JobRunner {
       const msg =
         e instanceof PreProcessError || e instanceof PathRefused
           ? `Error while pre-processing job ${id}: ${e.message}`
-          : `Error while processing job ${id}: ${(e as Error).message ?? String(e)}`;
-      setIfStillOurs({ status: 'ERROR', error: msg, completed_at: new Date().toISOString() });
+          : e instanceof AnonError
+            ? `Error while processing job ${id}: ${e.message}`
+            : `Error while processing job ${id}: internal error (${errorKind(e)})`; // a bug's message may quote anything
+      setIfStillOurs({ status: 'ERROR', error: hidePaths(msg, this.cfg), completed_at: new Date().toISOString() });
     }
   }
 
