@@ -35,14 +35,17 @@ t.test("attack: another user's token on every route → nothing of the job seen,
   const root = await callAs(e, BOB, '', 'GET');
   t.same(root.json.status.recent_jobs_by_status, {}, 'the status page counts only bob’s jobs');
 
-  const runs = await runCall(e, BOB, 'GET', '/api/anonymization-runs');
+  const run = e.server.store.get(id)!.run_id;
+  const runs = await runCall(e, BOB, 'GET', '/api/dataframer/anonymization-runs');
   t.same(runs.json, [], 'the run list is scoped to its caller');
-  t.equal((await runCall(e, BOB, 'GET', `/api/anonymization-runs/${id}`)).status, 404, 'GET run: 404');
-  t.equal((await runCall(e, BOB, 'POST', `/api/anonymization-runs/${id}/cancel`)).status, 404, 'cancel run: 404');
+  t.equal((await runCall(e, BOB, 'GET', `/api/dataframer/anonymization-runs/${run}`)).status, 404, 'GET run: 404');
+  t.equal((await runCall(e, BOB, 'POST', `/api/dataframer/anonymization-runs/${run}/cancel`)).status, 404, 'cancel run: 404');
+  t.equal((await runCall(e, BOB, 'GET', `/api/dataframer/anonymization-runs/${run}/files/1`)).status, 404, 'download: 404');
 
   const after = (await callAs(e, ALICE, 'get_job', 'GET', { job_id: id })).json;
   t.same(after, before, 'the job is exactly as it was');
-  t.equal((await runCall(e, ALICE, 'GET', `/api/anonymization-runs/${id}`)).status, 200, 'its owner still reads it');
+  t.equal((await runCall(e, ALICE, 'GET', `/api/dataframer/anonymization-runs/${run}`)).status, 200, 'its owner still reads it');
+  t.equal((await runCall(e, ALICE, 'GET', `/api/dataframer/anonymization-runs/${run}/files/1`)).status, 200, 'and downloads its files');
 });
 
 t.test('an admin (role: admin in the config) → reads and cancels any user’s job', async (t) => {
