@@ -1,9 +1,12 @@
 // A key per project: the same patient in two projects gets unlinkable pseudonyms, a project's
-// pseudonyms survive a restart, pims_keyfile_id picks a key made beforehand, keys are 0600.
-import { readdirSync, statSync } from 'node:fs';
+// pseudonyms survive a restart, pims_keyfile_id picks a key made beforehand, keys are 0600, and
+// each project's MIDI-B mapping is exported from what its jobs recorded.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { createKey, keysDir, listKeys } from '../src/serve/project-keys.js';
+import { createKey, keysDir, listKeys, projectKeyId } from '../src/serve/project-keys.js';
+import { loadMapping } from '../src/job/mapping-log.js';
+import { exportMidiB } from '../src/pseudo/mapping.js';
 import { startServer } from '../src/serve/server.js';
 import { ALICE, callAs, finished, folderJob, PROJECT, PROJECT2, serve } from './helpers/serve.js';
 
@@ -28,6 +31,14 @@ t.test('attack: linking projects by pseudonym (same patient, two projects) → d
   t.same(listKeys(e.cfg.data_dir).filter((k) => k.startsWith('project-')).length, 2, 'one key per project');
   t.equal(statSync(keysDir(e.cfg.data_dir)).mode & 0o777, 0o700, 'the keys folder is 0700');
   for (const k of listKeys(e.cfg.data_dir)) t.equal(statSync(join(keysDir(e.cfg.data_dir), `${k}.key`)).mode & 0o777, 0o600, `${k} is 0600`);
+  // each project's MIDI-B mapping holds its own pseudonym for the patient
+  for (const [project, seen] of [[PROJECT, p1], [PROJECT2, p2]] as const) {
+    const dir = join(e.dir, 'export', projectKeyId(project));
+    const r = exportMidiB(loadMapping(e.cfg.data_dir, projectKeyId(project)), dir, { forbiddenRoots: [e.share] });
+    t.equal(r.patidRows, 1, `${project}: one patient`);
+    t.match(readFileSync(r.patidFile, 'utf8'), new RegExp(`,${seen.patient}\n`), `${project}: the mapping names its own pseudonym`);
+    t.ok(r.uidRows >= 3, `${project}: the UIDs`);
+  }
 });
 
 t.test('one project across a restart → the same pseudonyms', async (t) => {

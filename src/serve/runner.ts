@@ -19,6 +19,7 @@ import { AnonError, errorData } from '../errors.js';
 import { destinationParts, hidePaths, resolveSourceInputs, toLocalPath } from './paths.js';
 import { ConfinementError, openConfined } from '../io/confined.js';
 import { jobKeyFile } from './project-keys.js';
+import { saveMapping } from '../job/mapping-log.js';
 import { clearIncomplete, createdOutputs, isMarkedIncomplete, markIncomplete, removeOutputs } from './job-outputs.js';
 import type { JobRow, JobStore } from './store.js';
 import * as T from '../dicom/tags.generated.js';
@@ -157,7 +158,8 @@ export class JobRunner {
           inputs: prepared.inputs,
           out: prepared.out,
           outFd,
-          worker: { deid: prepared.deid, record: false, noOverwrite: true },
+          worker: { deid: prepared.deid, record: true, noOverwrite: true },
+          recorder: prepared.recorder,
           layout: this.cfg.layout,
           signal: self.controller.signal,
           profileName: prepared.profileName,
@@ -177,6 +179,7 @@ export class JobRunner {
         throw e;
       } finally {
         closeSync(outFd);
+        if (prepared.recorder) saveMapping(this.cfg.data_dir, prepared.keyFile, prepared.recorder); // what was written, cancelled or not
       }
       check();
       const written = report.anonymized_files.length;
@@ -266,10 +269,11 @@ export class JobRunner {
     if (job.source_anonymizedpatientname) rules.push({ match: { tag: '(0010,0010)' }, action: { set: job.source_anonymizedpatientname }, name: 'job pseudonym: Patient Name' });
     const overlay = rules.length ? { name: `job-${id}`, description: `IDIS job ${id}: the project's profile with the job's pseudonyms`, rules } : undefined;
     let setup;
+    let keyFile: string;
     try {
       // the project's own key (or the one pims_keyfile_id names): projects cannot be linked
-      const secretFile = jobKeyFile(this.cfg.data_dir, job.project_name, job.source_pims_keyfile_id);
-      setup = setupDeid({ profile: profileRef, secretFile, overlay });
+      keyFile = jobKeyFile(this.cfg.data_dir, job.project_name, job.source_pims_keyfile_id);
+      setup = setupDeid({ profile: profileRef, secretFile: keyFile, overlay, record: true });
     } catch (e) {
       if (e instanceof PathRefused) throw e;
       throw new PreProcessError((e as Error).message);
@@ -282,6 +286,8 @@ export class JobRunner {
       files: filter.size > 0 ? kept.length : files,
       out,
       dest,
+      keyFile,
+      recorder: setup.recorder,
       deid: setup.spec,
       profileName: setup.profile.name,
       profileOptions: setup.profile.options as string[],

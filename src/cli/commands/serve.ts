@@ -4,6 +4,8 @@ import { UsageError } from '../../errors.js';
 import { buildConfig, ConfigError, exampleConfig, newToken } from '../../serve/config.js';
 import { startServer } from '../../serve/server.js';
 import { createKey, listKeys } from '../../serve/project-keys.js';
+import { loadMapping } from '../../job/mapping-log.js';
+import { exportMidiB } from '../../pseudo/mapping.js';
 
 interface ServeArgs {
   config?: string;
@@ -23,6 +25,7 @@ interface ServeArgs {
   'secret-file'?: string;
   'list-keys'?: boolean;
   'create-key'?: string;
+  'export-mapping'?: string[];
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -46,6 +49,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
       .option('secret-file', { type: 'string', describe: 'no longer used: each project has its own key under <data-dir>/keys' })
       .option('list-keys', { type: 'boolean', describe: 'list the pseudonymisation keys (project-<name> and pims_keyfile_id ones) and exit' })
+      .option('export-mapping', { type: 'string', array: true, describe: 'KEY_ID DIR: write the MIDI-B mapping (uid_mapping.csv, patid_mapping.csv) of every job keyed by KEY_ID (e.g. project-<name>) into DIR, outside the shares, and exit' })
       .option('create-key', { type: 'string', describe: 'create the key ID (0600, under <data-dir>/keys) for jobs naming pims_keyfile_id ID, and exit' }) as never,
   handler: async (args) => {
     if (args['init-config']) {
@@ -79,6 +83,13 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
       throw e;
+    }
+    if (args['export-mapping']) {
+      const [keyId, dir] = args['export-mapping'];
+      if (!keyId || !dir) throw new UsageError('--export-mapping takes KEY_ID DIR');
+      const r = exportMidiB(loadMapping(cfg.data_dir, keyId), dir, { forbiddenRoots: [...cfg.roots, ...cfg.shares.map((s) => s.path)] });
+      console.log(`wrote ${r.uidFile} (${r.uidRows} rows) and ${r.patidFile} (${r.patidRows} rows)`);
+      return;
     }
     if (args['list-keys'] || args['create-key']) {
       if (args['create-key']) console.log(`${createKey(cfg.data_dir, args['create-key']) ? 'created' : 'exists'}: ${args['create-key']}`);
