@@ -21,9 +21,9 @@ const FILES = 250;
 function startChild(t: Test, dir: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox', '--user', `${USER.user}:${USER.token}`,
+    [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox',
       '--share', `\\\\srv\\share=${join(dir, 'share')}`, '--project', 'Wetenschap-Algemeen=basic', '--concurrency', '1', '--threads', '1'],
-    { env: { ...cleanEnv(), ANON_SECRET: 'serve-restart-secret-0123456789' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...cleanEnv(), ANON_SECRET: 'serve-restart-secret-0123456789', ANON_SERVE_USERS: `${USER.user}:${USER.token}` }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, createWriteStream, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, constants as fsConstants, copyFileSync, createReadStream, createWriteStream, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -270,7 +270,7 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
     const whole = plan.head.chunks.length === 1 ? plan.head.chunks[0] : undefined;
     let size = plan.head.size;
     if (!plan.deflate && whole && !Buffer.isBuffer(whole) && whole.src instanceof FileSource && !(whole.src instanceof SpillSource) && whole.start === 0 && whole.end === whole.src.size) {
-      copyFileSync(whole.src.path, tmp); // untouched file: let the kernel copy it
+      copyFileSync(whole.src.path, tmp, fsConstants.COPYFILE_EXCL); // untouched file: let the kernel copy it
       if (opts.fsync) {
         const fd = openSync(tmp, 'r');
         try {

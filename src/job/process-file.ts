@@ -1,7 +1,6 @@
 // The per-file job: read one input, de-identify it, write it atomically. Every orchestrator (run,
 // watch, serve) and every thread processes files through here.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { relative } from 'node:path';
 import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
 import { deidentify } from '../deid/engine.js';
 import { decidePixels } from '../deid/pixel-policy.js';
@@ -13,6 +12,7 @@ import type { EntityFound } from '../detect/index.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
 import { outputPath, type Layout } from './layout.js';
+import { outputTarget } from './output-target.js';
 import type { FileError, FileOutcome } from './outcome.js';
 
 /** A coded error as the outcome records it; anything else is a bug and propagates (INTERNAL). */
@@ -32,9 +32,13 @@ export async function processFile(
   rel: string,
   opts: {
     out: string;
+    /** The output folder's descriptor: writes below it never follow a symlink (JobSpec.outFd). */
+    outFd?: number;
     layout: Layout;
     env?: DeidEnv;
     noClobber?: boolean;
+    /** With noClobber: a different existing file fails the input (OUTPUT_CONFLICT) instead of taking a suffix. */
+    noOverwrite?: boolean;
     tmpDir?: string;
     /** Rectangles masked in every image (--mask), on top of the profile's mask rules. */
     masks?: RegionSpec[];
@@ -102,18 +106,26 @@ export async function processFile(
     }
     if (dicomdir) fixDirectoryOffsets(f);
     const base = outputPath(opts.out, opts.layout, rel, f);
-    ensureDir(dirname(base));
     const warnings = [...f.warnings, ...result.warnings];
-    // No-clobber: a name already holding other bytes (the same instance in another encoding, or
-    // another file reusing its UIDs) is never replaced; the file gets the next free suffix.
-    for (let n = 0; n < MAX_SUFFIX; n++) {
-      const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
-      const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync });
-      if (written.existing === 'different') continue;
-      if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
-      if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
-      const found = result.found?.length ? { entities_found: result.found } : {};
-      return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, warnings, alreadyPresent: written.existing === 'identical' };
+    const target = outputTarget(opts.out, opts.outFd, base);
+    try {
+      // No-clobber: a name already holding other bytes (the same instance in another encoding, or
+      // another file reusing its UIDs) is never replaced; the file gets the next free suffix, or
+      // with noOverwrite fails, naming the conflict.
+      for (let n = 0; n < MAX_SUFFIX; n++) {
+        const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
+        const written = await writeDicomFile(f, target.at(output), { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync });
+        if (written.existing === 'different') {
+          if (!opts.noOverwrite) continue;
+          return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${relative(opts.out, base)} already holds a different file: not overwritten` } };
+        }
+        if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
+        if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
+        const found = result.found?.length ? { entities_found: result.found } : {};
+        return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, warnings, alreadyPresent: written.existing === 'identical' };
+      }
+    } finally {
+      target.close();
     }
     return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${MAX_SUFFIX} different files already claim the output name ${base}` } };
   } catch (e) {
@@ -130,15 +142,6 @@ const pixelsApply = async () => {
   const [apply, lib] = await Promise.all([import('./pixels.js'), import('../pixel/index.js')]);
   return { ...apply, PixelError: lib.PixelError };
 };
-
-/** Folders known to exist: most files of a run share their folder with the previous one. */
-const madeDirs = new Set<string>();
-function ensureDir(dir: string): void {
-  if (madeDirs.has(dir)) return;
-  mkdirSync(dir, { recursive: true });
-  if (madeDirs.size > 10_000) madeDirs.clear(); // bounded: a cache, not a record
-  madeDirs.add(dir);
-}
 
 /** Different files one output name may take (name, name.1 … name.N-1) before a file fails. */
 const MAX_SUFFIX = 100;

@@ -20,6 +20,13 @@ export interface JobSpec {
   /** Record UID and patient ID mappings for a MIDI-B export (sent back with each result). */
   record: boolean;
   out: string;
+  /**
+   * The output folder held open by the orchestrator (threads share descriptors): folders below it
+   * are opened one component at a time without following symlinks (src/io/confined.ts).
+   */
+  outFd?: number;
+  /** Never replace nor suffix an existing output: a different file under the name fails the input (anon serve). */
+  noOverwrite?: boolean;
   layout: Layout;
   /** Where temporary files are written before their rename. */
   tmpDir?: string;
@@ -36,7 +43,7 @@ export interface PoolOptions {
   out: string;
   layout: Layout;
   /** Everything a worker needs (the validated profile, the key, the pseudonym table), as data. */
-  worker: Omit<JobSpec, 'out' | 'layout' | 'tmpDir'>;
+  worker: Omit<JobSpec, 'out' | 'outFd' | 'layout' | 'tmpDir'>;
   /** The profile's name and options, for the report. */
   profileName: string;
   profileOptions: string[];

@@ -1,31 +1,78 @@
-import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Temporary files go to <out>/.anonflow-tmp/<pid>-<run>/ (same file system, so renames are
+// atomic), never beside outputs. The root is opened without following a symlink (a planted
+// `.anonflow-tmp` link is refused, never emptied), the run's folder is created exclusively with
+// mode 0700 (no other user can plant a file in it), and what a killed run left is removed only
+// as far as it is ours: its `*.tmp` files, never recursively.
+import { closeSync, constants, mkdirSync, openSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPrivateDir, fdPath, openDirAt, removeOwnTempDir } from '../io/confined.js';
 import { isAlive } from '../io/pid.js';
 
 const TEMP_ROOT = '.anonflow-tmp';
 
-/**
- * Temporary files go to <out>/.anonflow-tmp/<pid>-<run>/ (same file system, so renames are atomic),
- * never beside outputs. What a killed process left there is removed by the next one.
- */
-export function prepareTempDir(out: string, runId: string): string {
-  const root = join(out, TEMP_ROOT);
-  mkdirSync(root, { recursive: true });
-  for (const name of readdirSync(root)) {
-    const pid = Number(name.split('-')[0]);
-    if (!Number.isInteger(pid) || !isAlive(pid)) rmSync(join(root, name), { recursive: true, force: true });
-  }
-  const dir = join(root, `${process.pid}-${runId}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+export interface TempDir {
+  /** The run's temp folder, named through its descriptor: a swapped name is never followed. */
+  path: string;
+  /** Removes the folder (its files are already gone: each write unlinks its temp name) and closes it. */
+  remove(): void;
 }
 
-/** Removes a temp folder of prepareTempDir, and its root when no other process is using it. */
-export function removeTempDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+/** The temp root, opened without following a symlink, cleared of what killed runs of ours left. */
+function openTempRoot(outFd: number): number {
+  const root = openDirAt(outFd, TEMP_ROOT, true, 0o700);
   try {
-    rmdirSync(dirname(dir));
-  } catch {
-    /* another process's temp files are there */
+    for (const name of readdirSync(fdPath(root))) {
+      const pid = Number(name.split('-')[0]);
+      if (!Number.isInteger(pid) || !isAlive(pid)) removeOwnTempDir(root, name);
+    }
+  } catch (e) {
+    closeSync(root);
+    throw e;
   }
+  return root;
+}
+
+/** The run's temp folder inside the output folder open as `outFd`. */
+export function prepareTempDirAt(outFd: number, runId: string): TempDir {
+  const root = openTempRoot(outFd);
+  try {
+    const name = `${process.pid}-${runId}`;
+    const dir = createPrivateDir(root, name);
+    return {
+      path: fdPath(dir),
+      remove: () => {
+        closeSync(dir);
+        removeOwnTempDir(root, name);
+        try {
+          rmdirSync(fdPath(outFd, TEMP_ROOT));
+        } catch {
+          /* another process's temp files are there */
+        }
+        closeSync(root);
+      },
+    };
+  } catch (e) {
+    closeSync(root);
+    throw e;
+  }
+}
+
+/**
+ * The same by name, for callers that keep a path (anon watch): created as safely, but later
+ * writes go by name. Returns <out>/.anonflow-tmp/<pid>-<run>.
+ */
+export function prepareTempDir(out: string, runId: string): string {
+  mkdirSync(out, { recursive: true });
+  const outFd = openSync(out, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    const root = openTempRoot(outFd);
+    try {
+      closeSync(createPrivateDir(root, `${process.pid}-${runId}`));
+    } finally {
+      closeSync(root);
+    }
+  } finally {
+    closeSync(outFd);
+  }
+  return join(out, TEMP_ROOT, `${process.pid}-${runId}`);
 }

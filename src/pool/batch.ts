@@ -1,9 +1,9 @@
 // A batch: the inputs walked lazily feed the pool; every outcome is journaled, then reported. `anon run`
 // and each `anon serve` job are one batch.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, rmdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { describeDetection } from '../detect/index.js';
 import { UsageError } from '../errors.js';
@@ -13,7 +13,8 @@ import { internalFailure, type FileOutcome, type FileResult } from '../job/outco
 import type { RunReport } from '../job/report.js';
 import { ReportBuilder } from '../job/report-builder.js';
 import type { JobSpec, PoolOptions } from '../job/task.js';
-import { prepareTempDir, removeTempDir } from '../job/temp-dir.js';
+import { prepareTempDir, prepareTempDirAt, type TempDir } from '../job/temp-dir.js';
+import { confinementAvailable } from '../io/confined.js';
 import { openPool } from './pool.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
 
@@ -34,6 +35,11 @@ export interface RunCounts {
 
 export interface RunOptions extends PoolOptions {
   inputs: string[];
+  /**
+   * The output folder, already opened by the caller without following symlinks (anon serve); it
+   * stays the caller's to close. Else `out` is opened here (by name: the user named it).
+   */
+  outFd?: number;
   /** Folder for the journal and report (created). */
   reportDir: string;
   /** Continue the run recorded in reportDir: inputs already done are not redone. */
@@ -64,14 +70,28 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
   });
   const journal = new Journal(journalPath, opts.resume === true);
-  const tmpDir = prepareTempDir(out, builder.id);
+  const own = opts.outFd === undefined && confinementAvailable() ? openOut(out) : undefined;
+  const outFd = opts.outFd ?? own;
+  let temp: TempDir;
+  try {
+    temp = outFd !== undefined ? prepareTempDirAt(outFd, builder.id) : namedTempDir(out, builder.id);
+  } catch (e) {
+    if (own !== undefined) closeSync(own);
+    journal.close();
+    throw e;
+  }
   const threads = opts.threads ?? availableParallelism();
-  const cfg: JobSpec = { ...opts.worker, out, layout: opts.layout, tmpDir };
+  const cfg: JobSpec = { ...opts.worker, out, outFd, layout: opts.layout, tmpDir: temp.path };
   const counts: RunCounts = { done: 0, written: 0, skipped: 0, failed: 0, quarantined: 0, bytes_in: 0 };
   opts.onEvent?.({ type: 'start', id: builder.id, threads, resumed: done.size });
   for (const e of done.values()) builder.addEntry(e, true);
 
-  const pool = await openPool(cfg, threads);
+  const pool = await openPool(cfg, threads).catch((e: unknown) => {
+    temp.remove();
+    if (own !== undefined) closeSync(own);
+    journal.close();
+    throw e;
+  });
 
   // Outputs claimed in this run (and, on resume, by the journal): one input per output is
   // written, any other that produced the same output is a duplicate.
@@ -116,9 +136,32 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   } finally {
     await pool.close();
     journal.close();
-    removeTempDir(tmpDir);
+    temp.remove();
+    if (own !== undefined) closeSync(own);
   }
   const report = builder.finish(opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'by request')}` : undefined);
   opts.onEvent?.({ type: 'end', report });
   return report;
+}
+
+function openOut(out: string): number {
+  mkdirSync(out, { recursive: true });
+  return openSync(out, constants.O_RDONLY | constants.O_DIRECTORY);
+}
+
+/** Without /proc (not Linux): the temp folder by name, created as safely, removed when empty. */
+function namedTempDir(out: string, id: string): TempDir {
+  const path = prepareTempDir(out, id);
+  return {
+    path,
+    remove: () => {
+      for (const d of [path, dirname(path)]) {
+        try {
+          rmdirSync(d);
+        } catch {
+          /* not empty: another process's temp files */
+        }
+      }
+    },
+  };
 }

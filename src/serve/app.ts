@@ -3,11 +3,15 @@
 // with its JSON schema, and errors in the IDIS shape.
 
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { validationErrors } from './api-errors.js';
+import { hasValidToken } from './auth.js';
+import type { ServeConfig } from './config.js';
+import { serverFactory } from './transport.js';
 import { ApiErrors } from './errors.js';
 import { flatForm, flatJson, type FlatParams } from './form.js';
 import { loggerOptions, type LogOptions } from './logging.js';
-import { anonymizationRuns, RUNS_PREFIX } from './routes/anonymization-runs.js';
+import { anonymizationRuns, RUNS_ALIAS, RUNS_PREFIX } from './routes/anonymization-runs.js';
 import { idisServer, outsidePrefixes } from './routes/idis/index.js';
 import type { ServeDeps } from './routes/types.js';
 
@@ -46,9 +50,31 @@ function errorShape(app: FastifyInstance): void {
     if (err.validation) return reply.code(400).send({ errors: validationErrors(err.validation, req.body) });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && req.method === 'GET') return reply.code(400).send({ errors: { body: 'request body too large' } });
     const status = err.statusCode;
+    if (status === 429) return reply.code(429).send({ errors: (err as { errors?: unknown }).errors ?? { request: 'too many requests' } });
     if (status && status >= 400 && status < 500) return reply.code(status === 404 ? 400 : status).send({ errors: { request: err.message } });
     req.log.error({ err }, 'internal error');
     return reply.code(500).send({ errors: { server: 'internal error' } });
+  });
+}
+
+/**
+ * Requests without a valid token are limited per client address (@fastify/rate-limit): 429 past
+ * the limit. Requests with a valid token are not counted, so guessing tokens is slow and users
+ * are not throttled.
+ */
+function limitFailedAuth(app: FastifyInstance, cfg: ServeConfig): void {
+  void app.register(rateLimit, { global: false });
+  // a root hook, so it runs before every scope's authentication (which answers 401 at once)
+  app.after(() => {
+    app.addHook(
+      'onRequest',
+      app.rateLimit({
+        max: cfg.auth_failures_per_minute,
+        timeWindow: 60_000,
+        allowList: (req) => hasValidToken(req.headers.authorization, cfg),
+        errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, errors: { authorization: `too many requests without a valid token; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }),
+      }),
+    );
   });
 }
 
@@ -57,15 +83,17 @@ export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): 
     ...loggerOptions(log),
     bodyLimit: MAX_BODY,
     exposeHeadRoutes: false,
+    serverFactory: serverFactory(deps.cfg),
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, querystringParser: flatForm },
     // a URL that does not decode: 400 in the IDIS shape
     frameworkErrors: (_err, _req, reply) => void (reply as FastifyReply).code(400).send({ errors: { path: 'malformed URL' } }),
   });
   parseBodies(app);
   errorShape(app);
+  limitFailedAuth(app, deps.cfg);
   const prefixes = [...deps.cfg.prefixes].sort((a, b) => b.length - a.length);
   for (const server of prefixes) app.register(idisServer, { ...deps, server, prefix: server === '/' ? '' : server });
   if (!prefixes.includes('/')) app.register(outsidePrefixes, { cfg: deps.cfg, server: prefixes[prefixes.length - 1] });
-  app.register(anonymizationRuns, { ...deps, server: prefixes[prefixes.length - 1], prefix: RUNS_PREFIX });
+  for (const prefix of [RUNS_PREFIX, RUNS_ALIAS]) app.register(anonymizationRuns, { ...deps, prefix });
   return app;
 }

@@ -23,6 +23,12 @@ function userOf(req: FastifyRequest, cfg: ServeConfig, scheme: AuthScheme): Serv
   return m ? cfg.users.find((u) => tokenMatches(m[1], u.token_sha256)) : undefined;
 }
 
+/** Whether an Authorization header (either scheme) carries a known token. */
+export function hasValidToken(header: string | undefined, cfg: ServeConfig): boolean {
+  const m = /^(?:Token|Bearer)\s+(\S+)\s*$/i.exec(String(header ?? ''));
+  return m !== null && cfg.users.some((u) => tokenMatches(m[1], u.token_sha256));
+}
+
 /** onRequest: the token names a user, else 401. */
 export const authenticate = (cfg: ServeConfig, scheme: AuthScheme): onRequestAsyncHookHandler =>
   async function (req, reply) {

@@ -1,6 +1,6 @@
 // `anon serve` configuration: a JSON or YAML file (validated with ajv), plus command-line flags
 // that add to it. Tokens are only ever held hashed (SHA-256): the file carries hashes, a token
-// given with --user is hashed as it is read.
+// given in --users-file or ANON_SERVE_USERS (never on the command line) is hashed as it is read.
 
 import { ConfigError } from './errors.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -16,6 +16,10 @@ export interface ServeUser {
   token_sha256: string;
   /** projects this user may create jobs for (absent: all) */
   projects?: string[];
+  /** admin: may read, modify and cancel every user's jobs and runs (else only their own) */
+  role?: 'admin' | 'user';
+  /** shown as created_by_email of the user's anonymization runs */
+  email?: string;
 }
 
 export interface ServeConfig {
@@ -39,10 +43,16 @@ export interface ServeConfig {
   concurrency: number;
   /** worker threads per job (0: on the server's thread) */
   threads: number;
-  secret_file?: string;
   layout: 'hierarchy' | 'mirror';
   /** request log level (pino): the log never carries patient data */
   log_level: LogLevel;
+  /** PEM certificate and key: HTTPS instead of HTTP */
+  tls_cert?: string;
+  tls_key?: string;
+  /** the longest a request may take, headers and body included (ms) */
+  request_timeout_ms: number;
+  /** requests without a valid token one client address may make per minute (then 429) */
+  auth_failures_per_minute: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -66,6 +76,8 @@ const SCHEMA = {
           name: { type: 'string', minLength: 1 },
           token_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
           projects: { type: 'array', items: { type: 'string', minLength: 1 } },
+          role: { enum: ['admin', 'user'] },
+          email: { type: 'string', minLength: 3 },
         },
       },
     },
@@ -84,13 +96,22 @@ const SCHEMA = {
     sop_class_filter: { type: 'array', items: { type: 'string', pattern: '^[0-9.]+$' } },
     concurrency: { type: 'integer', minimum: 1, maximum: 64 },
     threads: { type: 'integer', minimum: 0, maximum: 256 },
-    secret_file: { type: 'string', minLength: 1 },
+    /** replaced by per-project keys: named only to say so */
+    secret_file: { type: 'string' },
     layout: { enum: ['hierarchy', 'mirror'] },
     log_level: { enum: LOG_LEVELS },
+    tls_cert: { type: 'string', minLength: 1 },
+    tls_key: { type: 'string', minLength: 1 },
+    request_timeout_ms: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+    auth_failures_per_minute: { type: 'integer', minimum: 1 },
   },
 } as const;
 
 export { ConfigError };
+
+/** One secret for every project let projects be linked; this says what replaced it. */
+const SECRET_FILE_GONE =
+  'one secret for every project is no longer used: each project has its own key under <data_dir>/keys (anon serve keys list); to keep the pseudonyms of a project made with the old secret, copy that secret file to <data_dir>/keys/project-<name>.key (mode 0600)';
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
@@ -119,6 +140,8 @@ export function defaultConfig(): ServeConfig {
     threads: 1,
     layout: 'hierarchy',
     log_level: 'info',
+    request_timeout_ms: 30_000,
+    auth_failures_per_minute: 30,
   };
 }
 
@@ -126,9 +149,10 @@ export function defaultConfig(): ServeConfig {
 function absolutize(c: Partial<ServeConfig>, base: string): void {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   if (c.data_dir) c.data_dir = abs(c.data_dir);
+  if (c.tls_cert) c.tls_cert = abs(c.tls_cert);
+  if (c.tls_key) c.tls_key = abs(c.tls_key);
   if (c.roots) c.roots = c.roots.map(abs);
   if (c.shares) c.shares = c.shares.map((s) => ({ unc: s.unc, path: abs(s.path) }));
-  if (c.secret_file) c.secret_file = abs(c.secret_file);
   if (c.projects) for (const [k, v] of Object.entries(c.projects)) c.projects[k] = isBuiltinName(v) ? v : abs(v);
 }
 
@@ -153,6 +177,7 @@ export function readConfigFile(file: string): Partial<ServeConfig> {
     const list = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
     throw new ConfigError(`config ${file}: ${list.join('; ')}`);
   }
+  if ((data as { secret_file?: unknown }).secret_file !== undefined) throw new ConfigError(`config ${file}: ${SECRET_FILE_GONE}`);
   const c = data as Partial<ServeConfig>;
   absolutize(c, dirname(resolve(file)));
   return c;
@@ -164,7 +189,12 @@ export interface ServeFlags {
   port?: number;
   dataDir?: string;
   prefix?: string[];
+  /** NAME:TOKEN pairs given in code (tests); the CLI takes tokens from a file or the environment only */
   user?: string[];
+  /** a file of NAME:TOKEN lines (--users-file): tokens never on the command line, where `ps` shows them */
+  usersFile?: string;
+  /** ANON_SERVE_USERS: NAME:TOKEN pairs separated by spaces or commas */
+  usersEnv?: string;
   share?: string[];
   root?: string[];
   project?: string[];
@@ -172,6 +202,8 @@ export interface ServeFlags {
   threads?: number;
   secretFile?: string;
   logLevel?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** The config file (if any), then the flags added to it. */
@@ -182,7 +214,9 @@ export function buildConfig(f: ServeFlags): ServeConfig {
   if (f.dataDir) c.data_dir = resolve(f.dataDir);
   if (f.concurrency !== undefined) c.concurrency = f.concurrency;
   if (f.threads !== undefined) c.threads = f.threads;
-  if (f.secretFile) c.secret_file = resolve(f.secretFile);
+  if (f.tlsCert) c.tls_cert = resolve(f.tlsCert);
+  if (f.tlsKey) c.tls_key = resolve(f.tlsKey);
+  if (f.secretFile) throw new ConfigError(`--secret-file: ${SECRET_FILE_GONE}`);
   if (f.logLevel) {
     if (!(LOG_LEVELS as readonly string[]).includes(f.logLevel)) throw new ConfigError(`--log-level takes one of ${LOG_LEVELS.join(', ')}`);
     c.log_level = f.logLevel as LogLevel;
@@ -191,9 +225,14 @@ export function buildConfig(f: ServeFlags): ServeConfig {
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(p)) throw new ConfigError(`--prefix ${p}: a path such as /sandbox`);
     c.prefixes = [...c.prefixes, p];
   }
-  for (const u of f.user ?? []) {
+  const pairs = [
+    ...(f.user ?? []).map((u) => ({ u, from: 'a user' })),
+    ...(f.usersFile ? usersFileLines(f.usersFile) : []).map((u) => ({ u, from: f.usersFile! })),
+    ...(f.usersEnv ?? '').split(/[\s,]+/).filter(Boolean).map((u) => ({ u, from: 'ANON_SERVE_USERS' })),
+  ];
+  for (const { u, from } of pairs) {
     const i = u.indexOf(':');
-    if (i <= 0 || i === u.length - 1) throw new ConfigError(`--user takes NAME:TOKEN (got "${u.replace(/:.*/, ':…')}")`);
+    if (i <= 0 || i === u.length - 1) throw new ConfigError(`${from}: users are NAME:TOKEN (got "${u.replace(/:.*/, ':…')}")`);
     c.users = [...c.users, { name: u.slice(0, i), token_sha256: hashToken(u.slice(i + 1)) }];
   }
   for (const s of f.share ?? []) {
@@ -211,9 +250,19 @@ export function buildConfig(f: ServeFlags): ServeConfig {
   }
   c.prefixes = [...new Set(c.prefixes.map(normalizePrefix))];
   if (c.prefixes.length === 0) c.prefixes = ['/'];
-  if (c.users.length === 0) throw new ConfigError('no users: add --user NAME:TOKEN or users in the config file (every request needs a token)');
+  if (c.users.length === 0) throw new ConfigError('no users: add users (hashed) to the config file, NAME:TOKEN lines in --users-file, or ANON_SERVE_USERS (every request needs a token)');
   if (Object.keys(c.projects).length === 0) throw new ConfigError('no projects: add --project NAME=PROFILE (e.g. --project Wetenschap-Algemeen=basic) or projects in the config file');
   return c;
+}
+
+function usersFileLines(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`--users-file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 }
 
 export function normalizePrefix(p: string): string {
@@ -222,7 +271,8 @@ export function normalizePrefix(p: string): string {
 }
 
 /** The annotated example `anon serve --init-config FILE` writes. */
-export function exampleConfig(token: string): string {
+export function exampleConfig(token: string, file = 'anon-serve.yaml'): string {
+  if (/\.json$/i.test(file)) return JSON.stringify(exampleObject(token), null, 2) + '\n';
   return `# anon serve configuration (YAML; JSON works too). Relative paths are relative to this file.
 # Flags on the command line (--user, --share, --project, --prefix, ...) add to what is here.
 
@@ -234,15 +284,15 @@ data_dir: ./anon-serve   # jobs.sqlite, per-job reports and journals
 prefixes:
   - /sandbox
 
-# Users and their tokens, stored as SHA-256 hashes only. The client sends
-# "Authorization: Token <token>" and user_name=<name>.
-# The hash below is of the token: ${token}
-# (printed once here: give it to the user, then delete this comment).
+# Users and their tokens, stored as SHA-256 hashes only (the token itself was printed once,
+# when this file was written). The client sends "Authorization: Token <token>" and user_name=<name>.
 # Make a hash with: node -e "console.log(require('crypto').createHash('sha256').update(process.argv[1]).digest('hex'))" TOKEN
 users:
   - name: z123sandbox
     token_sha256: ${hashToken(token)}
     # projects: [Wetenschap-Algemeen]   # optional: only these projects for this user
+    # role: admin                          # optional: may read, modify and cancel every user's jobs
+    # email: someone@example.org           # shown as created_by_email of the user's runs
 
 # Windows UNC shares as the jobs name them, and where they are mounted here.
 shares:
@@ -264,8 +314,35 @@ sop_class_filter: []
 
 concurrency: 2   # jobs at once
 threads: 1       # worker threads per job
-# secret_file: ./project.secret   # else ANON_SECRET, else the per-user secret
+# Each project has its own pseudonymisation key, <data_dir>/keys/project-<name>.key (0600),
+# made on first use; a job's pims_keyfile_id picks <data_dir>/keys/<id>.key (anon serve keys create).
 layout: hierarchy
 log_level: info  # request log on stderr: method, route, status, time, user; never patient data
+# tls_cert: ./server.pem   # HTTPS with this certificate and key (anonapi: validate_ssl, REQUESTS_CA_BUNDLE)
+# tls_key: ./server.key
+request_timeout_ms: 30000     # a request (headers and body) taking longer is cut off
+auth_failures_per_minute: 30  # requests without a valid token per client address, then 429
 `;
+}
+
+/** The same example as data (for a .json file: JSON has no comments). */
+function exampleObject(token: string): Record<string, unknown> {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    data_dir: './anon-serve',
+    prefixes: ['/sandbox'],
+    users: [{ name: 'z123sandbox', token_sha256: hashToken(token) }],
+    shares: [{ unc: '\\\\srv\\share', path: './share' }],
+    roots: [],
+    projects: { 'Wetenschap-Algemeen': 'basic' },
+    opt_out: [],
+    sop_class_filter: [],
+    concurrency: 2,
+    threads: 1,
+    layout: 'hierarchy',
+    log_level: 'info',
+    request_timeout_ms: 30000,
+    auth_failures_per_minute: 30,
+  };
 }

@@ -7,6 +7,7 @@ import { jobExtended } from './job-json.js';
 import { checkProject, collect, parseBool, parseIntParam, wado, type IdisContext } from './job-rules.js';
 import { PathRefused } from './errors.js';
 import { checkSource, toLocalPath } from './paths.js';
+import { jobKeyFile } from './project-keys.js';
 
 /** The create_job parameters ("" counts as not given). */
 export interface CreateJobParams {
@@ -56,6 +57,8 @@ export function createJob(ctx: IdisContext, body: CreateJobParams): Record<strin
     if (!source) errors.source_path = 'Required parameter source_path not supplied';
     else refusedPath(errors, 'source_path', () => checkSource(source, ctx.cfg));
   }
+  const keyId = p('pims_keyfile_id');
+  if (keyId !== undefined) refusedPath(errors, 'pims_keyfile_id', () => jobKeyFile(ctx.cfg.data_dir, project ?? '', keyId));
   let priority: number | undefined;
   let ignoreOptOut = false;
   collect(errors, () => {

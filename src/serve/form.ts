@@ -10,8 +10,9 @@ const LIST_PARAMS = new Set(['job_ids']);
 function flatten(pairs: Iterable<[string, string]>): FlatParams {
   const out: FlatParams = {};
   for (const [k, v] of pairs) {
-    if (LIST_PARAMS.has(k)) out[k] = [...((out[k] as string[] | undefined) ?? []), v];
-    else out[k] = v;
+    if (!LIST_PARAMS.has(k)) out[k] = v;
+    else if (Array.isArray(out[k])) (out[k] as string[]).push(v); // in place: a copy per value is quadratic in a 1 MiB body
+    else out[k] = [v];
   }
   return out;
 }

@@ -16,8 +16,12 @@ export interface IdisContext {
 
 export const JOB_ID_PATTERN = '^\\s*\\d{1,15}\\s*$';
 
+/** Whose jobs the user sees: their own, or everyone's (undefined) for an admin. */
+export const ownerScope = (u: ServeUser): string | undefined => (u.role === 'admin' ? undefined : u.name);
+
+/** A job of this server the user may see; another user's job answers exactly as a missing one. */
 export function findJob(ctx: IdisContext, id: number): JobRow {
-  const j = ctx.store.getMany([id], ctx.server)[0];
+  const j = ctx.store.getMany([id], ctx.server, ownerScope(ctx.user))[0];
   if (!j) throw new ApiErrors({ job_id: `Job with id ${id} does not exist` });
   return j;
 }

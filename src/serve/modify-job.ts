@@ -14,12 +14,23 @@ const ALIASES: Record<string, Modifiable> = {
   anonymizedpatientname: 'source_anonymizedpatientname',
   pims_keyfile_id: 'source_pims_keyfile_id',
 };
-const SETTABLE: Modifiable[] = [
-  'status', 'error', 'description', 'project_name', 'priority', 'files_downloaded', 'files_processed',
-  'destination_type', 'destination_path', 'destination_name', 'destination_network', 'source_type', 'source_path',
-  'source_name', 'source_instance_id', 'source_anonymizedpatientid', 'source_anonymizedpatientname', 'source_pims_keyfile_id',
-  'source_ignore_opt_out', 'source_ignore_opt_out_reason', 'source_sop_class_filter_list',
+/** What an IDIS user changes of their own job: anonapi's reset, cancel-like status and opt-out override. */
+const USER_SETTABLE: Modifiable[] = ['status', 'description', 'priority', 'source_ignore_opt_out', 'source_ignore_opt_out_reason'];
+/** What an admin may change besides: where the job reads and writes, and its project and pseudonyms. */
+const ADMIN_SETTABLE: Modifiable[] = [
+  ...USER_SETTABLE, 'project_name', 'destination_type', 'destination_path', 'destination_name', 'destination_network', 'source_type',
+  'source_path', 'source_name', 'source_instance_id', 'source_anonymizedpatientid', 'source_anonymizedpatientname', 'source_pims_keyfile_id',
+  'source_sop_class_filter_list',
 ];
+/**
+ * Written by the server only. anonapi's reset sends files_downloaded=0, files_processed=0 and a
+ * blank error: those exact values are accepted (the reset itself clears them), anything else refused.
+ */
+const RESET_VALUES: Record<string, (v: string) => boolean> = {
+  files_downloaded: (v) => /^\s*0?\s*$/.test(v),
+  files_processed: (v) => /^\s*0?\s*$/.test(v),
+  error: (v) => v.trim() === '',
+};
 const READ_ONLY = new Set(['job_id', 'date', 'user_name', 'server', 'files_quarantined', 'created_at', 'started_at', 'completed_at', 'resume']);
 
 type Fields = Record<string, string | number | null>;
@@ -30,14 +41,11 @@ function fieldValue(ctx: IdisContext, key: string, col: Modifiable, raw: string)
     case 'status': {
       const s = raw.toUpperCase();
       if (!(JOB_STATUSES as readonly string[]).includes(s)) throw new ApiErrors({ status: `Invalid status "${raw}" (${JOB_STATUSES.join(', ')})` });
-      if (s === 'UPLOADED') throw new ApiErrors({ status: 'status UPLOADED is set by the server while it processes a job' });
+      if (s !== 'ACTIVE' && s !== 'INACTIVE') throw new ApiErrors({ status: `status ${s} is set by the server only (ACTIVE or INACTIVE)` });
       return s as JobStatus;
     }
     case 'priority':
       return parseIntParam(raw, key);
-    case 'files_downloaded':
-    case 'files_processed':
-      return raw === '' ? null : parseIntParam(raw, key);
     case 'source_ignore_opt_out':
       return parseBool(raw, key) ? 1 : 0;
     case 'project_name':
@@ -70,12 +78,16 @@ export function modifyJob(ctx: IdisContext, id: number, params: Record<string, s
   for (const [key, raw] of Object.entries(params)) {
     if (key === 'job_id' || key === 'user_name') continue;
     const col = (ALIASES[key] ?? key) as Modifiable;
+    if (key in RESET_VALUES) {
+      if (!RESET_VALUES[key](raw)) errors[key] = `${key} is set by the server only (a reset sends ${key === 'error' ? 'a blank error' : '0'})`;
+      continue;
+    }
     if (READ_ONLY.has(key)) {
       errors[key] = `${key} cannot be modified`;
       continue;
     }
-    if (!SETTABLE.includes(col)) {
-      errors[key] = `Unknown job field ${key}`;
+    if (!(ctx.user.role === 'admin' ? ADMIN_SETTABLE : USER_SETTABLE).includes(col)) {
+      errors[key] = ADMIN_SETTABLE.includes(col) ? `${key} cannot be modified by a user (only by an admin)` : `Unknown job field ${key}`;
       continue;
     }
     try {
@@ -96,10 +108,8 @@ export function modifyJob(ctx: IdisContext, id: number, params: Record<string, s
     ctx.runner.abort(id);
     if (!('status' in fields)) fields.status = 'ACTIVE';
   }
-  if (fields.status === 'ACTIVE') {
-    fields.resume = 0;
-    if (!('error' in fields)) fields.error = null;
-  }
+  // anonapi's reset: the counters start again; a blank error as sent is kept, as IDIS does
+  if (fields.status === 'ACTIVE') Object.assign(fields, { resume: 0, error: params.error?.trim() === '' ? params.error : null, files_downloaded: 0, files_processed: 0, files_quarantined: 0 });
   const updated = ctx.store.update(id, fields as never)!;
   ctx.runner.wake();
   return jobExtended(updated);

@@ -4,7 +4,7 @@
 
 import { PathRefused } from './errors.js';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isInside } from '../io/walk.js';
 
@@ -76,6 +76,28 @@ export function assertInsideRoots(local: string, r: PathRules, what: string, sho
   }
 }
 
+/**
+ * A destination as a configured root (trusted, opened by name) and the components below it, which
+ * are opened one at a time without following symlinks (openConfined). The root is the longest one
+ * that lexically holds `local`, as configured or as its real path.
+ */
+export function destinationParts(local: string, r: PathRules): { base: string; parts: string[] } {
+  const roots = [...new Set([...r.roots, ...r.shares.map((s) => s.path)].flatMap((x) => [resolve(x), realish(x)]))];
+  const base = roots.filter((root) => isInside(local, root)).sort((a, b) => b.length - a.length)[0];
+  if (base === undefined) throw new PathRefused('destination_path is outside the folders this server may access');
+  return { base, parts: relative(base, local).split(sep).filter((s) => s !== '') };
+}
+
+/** A message for a user with the server's folders replaced by the share names users know (roots by "<root>"). */
+export function hidePaths(msg: string, r: PathRules): string {
+  const named = [...r.shares.map((s) => ({ local: s.path, shown: s.unc })), ...r.roots.map((root) => ({ local: root, shown: '<root>' }))]
+    .flatMap((x) => [x, { local: realish(x.local), shown: x.shown }])
+    .sort((a, b) => b.local.length - a.local.length);
+  let out = msg;
+  for (const { local, shown } of named) if (local.length > 1) out = out.split(local).join(shown);
+  return out;
+}
+
 export type SourceKind = 'folder' | 'fileselection' | 'path';
 
 /** Splits `folder:…` / `fileselection:…` identifiers; a bare path is a folder or a file. */
@@ -102,7 +124,7 @@ export function checkSource(sourcePath: string, r: PathRules): string {
 export function resolveSourceInputs(sourcePath: string, r: PathRules): string[] {
   const { kind, path } = parseSourceIdentifier(sourcePath);
   const local = toLocalPath(path, r, 'source_path');
-  if (!existsSync(local)) throw new PathRefused(`source ${path} (${local}) does not exist`);
+  if (!existsSync(local)) throw new PathRefused(`source ${path} does not exist`);
   const st = statSync(local);
   if (kind === 'folder') {
     if (!st.isDirectory()) throw new PathRefused(`source ${path} is not a folder`);

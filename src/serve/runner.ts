@@ -3,11 +3,11 @@
 // destination, and keeps status and counters up to date. A job interrupted by a restart is
 // UPLOADED in the store; at start it becomes ACTIVE again and its run resumes from its journal.
 
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
-import { walk } from '../io/walk.js';
+import { isInside, walk } from '../io/walk.js';
 import { Journal } from '../job/journal.js';
 import type { RunReport } from '../job/report.js';
 import { runBatch } from '../pool/batch.js';
@@ -15,8 +15,12 @@ import { setupDeid } from '../job/setup.js';
 import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
 import { PathRefused } from './errors.js';
-import { errorData } from '../errors.js';
-import { resolveSourceInputs, toLocalPath } from './paths.js';
+import { AnonError, errorData } from '../errors.js';
+import { destinationParts, hidePaths, resolveSourceInputs, toLocalPath } from './paths.js';
+import { ConfinementError, openConfined } from '../io/confined.js';
+import { jobKeyFile } from './project-keys.js';
+import { saveMapping } from '../job/mapping-log.js';
+import { clearIncomplete, createdOutputs, isMarkedIncomplete, markIncomplete, removeOutputs } from './job-outputs.js';
 import type { JobRow, JobStore } from './store.js';
 import * as T from '../dicom/tags.generated.js';
 
@@ -44,6 +48,8 @@ interface Running {
   /** Aborted on cancel, modify or shutdown: the engine stops taking files and journals those in flight. */
   controller: AbortController;
   done: Promise<void>;
+  /** The local destination folder, while the job runs: another job writing in or around it waits. */
+  dest?: string;
 }
 
 export class JobRunner {
@@ -96,9 +102,15 @@ export class JobRunner {
   private pump(): void {
     if (this.stopped) return;
     while (this.running.size < this.cfg.concurrency) {
-      const job = this.store.claimNext(new Set(this.running.keys()));
+      // Overlapping destinations are serialised: two jobs never write into one tree at once.
+      const dests = [...this.running.values()].flatMap((r) => (r.dest ? [r.dest] : []));
+      const free = (j: JobRow): boolean => {
+        const d = this.localDest(j);
+        return d === undefined || !dests.some((o) => isInside(d, o) || isInside(o, d));
+      };
+      const job = this.store.claimNext(new Set(this.running.keys()), free);
       if (!job) return;
-      const entry: Running = { controller: new AbortController(), done: Promise.resolve() };
+      const entry: Running = { controller: new AbortController(), done: Promise.resolve(), dest: this.localDest(job) };
       this.running.set(job.job_id, entry);
       entry.done = this.execute(job, entry)
         .catch((e: unknown) => this.log(`job ${job.job_id}: internal error ${errorKind(e)}`))
@@ -106,6 +118,15 @@ export class JobRunner {
           this.running.delete(job.job_id);
           this.pump();
         });
+    }
+  }
+
+  /** A job's destination as a local folder; undefined when it cannot be resolved (the job will say why). */
+  private localDest(j: JobRow): string | undefined {
+    try {
+      return j.destination_path ? toLocalPath(j.destination_path, this.cfg, 'destination_path') : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -121,18 +142,25 @@ export class JobRunner {
     };
     try {
       const reportDir = jobReportDir(this.cfg, id);
+      // a reset: what the previous run created goes, if that run never finished (below)
+      const previous = job.resume ? [] : createdOutputs(join(reportDir, 'journal.ndjson'));
       if (!job.resume) rmSync(reportDir, { recursive: true, force: true });
       this.store.update(id, { resume: 1 });
       const prepared = await this.prepare(job, check);
       setIfStillOurs({ files_downloaded: prepared.files, files_processed: prepared.already, files_quarantined: 0 });
       check();
       let report: RunReport;
+      const outFd = openDestination(prepared.dest, job);
       try {
+        if (previous.length && isMarkedIncomplete(outFd, id)) removeOutputs(outFd, prepared.out, previous);
+        markIncomplete(outFd, id);
         report = await runBatch({
           inputs: prepared.inputs,
           out: prepared.out,
+          outFd,
+          worker: { deid: prepared.deid, record: true, noOverwrite: true },
+          recorder: prepared.recorder,
           layout: this.cfg.layout,
-          worker: { deid: prepared.deid, record: false },
           signal: self.controller.signal,
           profileName: prepared.profileName,
           profileOptions: prepared.profileOptions,
@@ -144,9 +172,14 @@ export class JobRunner {
             setIfStillOurs({ files_processed: prepared.already + e.counts.written, files_quarantined: e.counts.quarantined });
           },
         });
+        // complete: the marker goes (a failure, a cancel or a crash leaves it)
+        if (!self.controller.signal.aborted && report.failures.length === 0 && report.anonymized_files.length + report.quarantined.length > 0) clearIncomplete(outFd, id);
       } catch (e) {
         if (self.controller.signal.aborted) throw new JobAborted();
         throw e;
+      } finally {
+        closeSync(outFd);
+        if (prepared.recorder) saveMapping(this.cfg.data_dir, prepared.keyFile, prepared.recorder); // what was written, cancelled or not
       }
       check();
       const written = report.anonymized_files.length;
@@ -161,7 +194,7 @@ export class JobRunner {
         setIfStillOurs({
           ...fields,
           status: 'ERROR',
-          error: `Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${first.path}: ${first.code}: ${first.message}`,
+          error: hidePaths(`Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${shownPath(first.path, prepared.inputs)}: ${first.code}: ${first.message}`, this.cfg),
         });
       } else if (written === 0 && report.quarantined.length === 0) {
         setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path}` });
@@ -173,8 +206,10 @@ export class JobRunner {
       const msg =
         e instanceof PreProcessError || e instanceof PathRefused
           ? `Error while pre-processing job ${id}: ${e.message}`
-          : `Error while processing job ${id}: ${(e as Error).message ?? String(e)}`;
-      setIfStillOurs({ status: 'ERROR', error: msg, completed_at: new Date().toISOString() });
+          : e instanceof AnonError
+            ? `Error while processing job ${id}: ${e.message}`
+            : `Error while processing job ${id}: internal error (${errorKind(e)})`; // a bug's message may quote anything
+      setIfStillOurs({ status: 'ERROR', error: hidePaths(msg, this.cfg), completed_at: new Date().toISOString() });
     }
   }
 
@@ -191,7 +226,7 @@ export class JobRunner {
     if (!job.destination_path) throw new PreProcessError('the job has no destination_path');
     const inputs = resolveSourceInputs(job.source_path, this.cfg);
     const out = toLocalPath(job.destination_path, this.cfg, 'destination_path');
-    mkdirSync(out, { recursive: true });
+    const dest = destinationParts(out, this.cfg);
 
     // One pass over the files: count them, and read headers when opt-out or SOP class filters apply.
     const optOut = job.source_ignore_opt_out ? new Set<string>() : new Set(this.cfg.opt_out);
@@ -234,9 +269,13 @@ export class JobRunner {
     if (job.source_anonymizedpatientname) rules.push({ match: { tag: '(0010,0010)' }, action: { set: job.source_anonymizedpatientname }, name: 'job pseudonym: Patient Name' });
     const overlay = rules.length ? { name: `job-${id}`, description: `IDIS job ${id}: the project's profile with the job's pseudonyms`, rules } : undefined;
     let setup;
+    let keyFile: string;
     try {
-      setup = setupDeid({ profile: profileRef, secretFile: this.cfg.secret_file, overlay });
+      // the project's own key (or the one pims_keyfile_id names): projects cannot be linked
+      keyFile = jobKeyFile(this.cfg.data_dir, job.project_name, job.source_pims_keyfile_id);
+      setup = setupDeid({ profile: profileRef, secretFile: keyFile, overlay, record: true });
     } catch (e) {
+      if (e instanceof PathRefused) throw e;
       throw new PreProcessError((e as Error).message);
     }
     const reportDir = jobReportDir(this.cfg, id);
@@ -246,12 +285,31 @@ export class JobRunner {
       inputs: runInputs,
       files: filter.size > 0 ? kept.length : files,
       out,
+      dest,
+      keyFile,
+      recorder: setup.recorder,
       deid: setup.spec,
       profileName: setup.profile.name,
       profileOptions: setup.profile.options as string[],
       already,
     };
   }
+}
+
+/** The destination opened below its root one component at a time: a symlink anywhere is refused. */
+function openDestination(dest: { base: string; parts: string[] }, job: JobRow): number {
+  try {
+    return openConfined(dest.base, dest.parts, true);
+  } catch (e) {
+    if (e instanceof ConfinementError) throw new PathRefused(`destination ${job.destination_path ?? ''}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A file named for a job's error: relative to the job's source, never the server's absolute path. */
+function shownPath(p: string, inputs: string[]): string {
+  const base = inputs.find((i) => isInside(p, i));
+  return base === undefined ? basename(p) : relative(dirname(base), p);
 }
 
 /** An error named by its class and code only: a message may quote a path or a patient value, never logged. */

@@ -1,7 +1,9 @@
 // `anon serve`: the job store, the runner and the app, listening on the configured host and port.
 
 import type { FastifyInstance } from 'fastify';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { buildApp } from './app.js';
+import { lockDataDir } from './data-lock.js';
 import type { ServeConfig } from './config.js';
 import { JobRunner } from './runner.js';
 import { JobStore } from './store.js';
@@ -26,15 +28,35 @@ export interface ServeOptions {
 }
 
 export async function startServer(cfg: ServeConfig, opts: ServeOptions = {}): Promise<ServeHandle> {
-  const store = new JobStore(cfg.data_dir);
+  // the data folder holds the job database, reports and keys: the server's user only
+  mkdirSync(cfg.data_dir, { recursive: true, mode: 0o700 });
+  chmodSync(cfg.data_dir, 0o700);
+  const unlock = lockDataDir(cfg.data_dir);
+  let store: JobStore;
+  try {
+    store = new JobStore(cfg.data_dir);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   // The runner's messages go to the app's log, which exists only once the runner is built.
   let warn: (m: string) => void = () => {};
   const runner = new JobRunner(store, cfg, opts.log ?? ((m) => warn(m)));
   const app = buildApp({ cfg, store, runner }, { level: cfg.log_level, stream: opts.logStream });
   warn = (m) => app.log.warn(m);
-  await app.ready();
-  runner.start(opts.pollMs);
-  const url = opts.listen === false ? '' : await app.listen({ host: cfg.host, port: cfg.port });
+  let url: string;
+  try {
+    await app.ready();
+    runner.start(opts.pollMs);
+    url = opts.listen === false ? '' : await app.listen({ host: cfg.host, port: cfg.port });
+    if (cfg.tls_cert) url = url.replace(/^http:/, 'https:'); // the server comes from our factory: Fastify cannot tell
+  } catch (e) {
+    await app.close();
+    await runner.stop();
+    store.close();
+    unlock();
+    throw e;
+  }
   return {
     app,
     store,
@@ -44,6 +66,7 @@ export async function startServer(cfg: ServeConfig, opts: ServeOptions = {}): Pr
       await app.close();
       await runner.stop();
       store.close();
+      unlock();
     },
   };
 }

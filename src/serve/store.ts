@@ -1,8 +1,9 @@
 // Jobs in SQLite (better-sqlite3: synchronous, one connection, WAL), so they survive restarts.
 
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 
 /** The five statuses of the IDIS wire protocol. UPLOADED: being processed here. */
 export const JOB_STATUSES = ['INACTIVE', 'ACTIVE', 'ERROR', 'UPLOADED', 'DONE'] as const;
@@ -10,6 +11,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface JobRow {
   job_id: number;
+  /** the job's id as an anonymization run (a UUID) */
+  run_id: string;
   server: string;
   date: string;
   created_at: string;
@@ -43,7 +46,7 @@ export interface JobRow {
 }
 
 export type NewJob = Pick<JobRow, 'server' | 'user_name' | 'project_name' | 'source_type'> &
-  Partial<Omit<JobRow, 'job_id' | 'date' | 'created_at' | 'status' | 'resume'>>;
+  Partial<Omit<JobRow, 'job_id' | 'run_id' | 'date' | 'created_at' | 'status' | 'resume'>>;
 
 /** The columns modify_job may set. */
 export const MODIFIABLE = [
@@ -104,9 +107,26 @@ export class JobStore {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'jobs.sqlite'));
     this.db.pragma('journal_mode = WAL');
+    for (const f of ['jobs.sqlite', 'jobs.sqlite-wal', 'jobs.sqlite-shm']) {
+      try {
+        chmodSync(join(dataDir, f), 0o600); // job paths and pseudonyms: the server's user only
+      } catch {
+        /* not created yet */
+      }
+    }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // databases made before runs had UUIDs: add the column and give every job one
+    if (!(this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'run_id')) this.db.exec('ALTER TABLE jobs ADD COLUMN run_id TEXT');
+    for (const { job_id } of this.db.prepare('SELECT job_id FROM jobs WHERE run_id IS NULL').all() as { job_id: number }[]) {
+      this.db.prepare('UPDATE jobs SET run_id = ? WHERE job_id = ?').run(randomUUID(), job_id);
+    }
+    this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS jobs_run_id ON jobs(run_id)');
+  }
+
+  byRunId(runId: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE run_id = ?').get(runId) as JobRow | undefined;
   }
 
   close(): void {
@@ -115,7 +135,7 @@ export class JobStore {
 
   create(j: NewJob): JobRow {
     const now = new Date();
-    const row: Record<string, unknown> = { ...j, date: idisDate(now), created_at: now.toISOString(), status: 'ACTIVE', priority: j.priority ?? 10 };
+    const row: Record<string, unknown> = { ...j, run_id: randomUUID(), date: idisDate(now), created_at: now.toISOString(), status: 'ACTIVE', priority: j.priority ?? 10 };
     const cols = Object.keys(row).filter((k) => row[k] !== undefined);
     const info = this.db
       .prepare(`INSERT INTO jobs (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`)
@@ -127,16 +147,21 @@ export class JobStore {
     return this.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(id) as JobRow | undefined;
   }
 
-  /** The jobs of the given ids that exist (in one server's namespace, when given). */
-  getMany(ids: number[], server?: string): JobRow[] {
+  /**
+   * The jobs of the given ids that exist, in one server's namespace and of one owner when given
+   * (ids are bound in a JSON array, so no list is too long for SQLite's parameter limit).
+   */
+  getMany(ids: number[], server?: string, owner?: string): JobRow[] {
     if (ids.length === 0) return [];
-    const q = `SELECT * FROM jobs WHERE job_id IN (${ids.map(() => '?').join(',')})${server !== undefined ? ' AND server = ?' : ''} ORDER BY job_id`;
-    return this.db.prepare(q).all(...ids, ...(server !== undefined ? [server] : [])) as JobRow[];
+    const q = `SELECT * FROM jobs WHERE job_id IN (SELECT value FROM json_each(?))${server !== undefined ? ' AND server = ?' : ''}${owner !== undefined ? ' AND user_name = ?' : ''} ORDER BY job_id`;
+    return this.db.prepare(q).all(JSON.stringify(ids), ...[server, owner].filter((x) => x !== undefined)) as JobRow[];
   }
 
-  recent(limit: number, server?: string): JobRow[] {
-    if (server === undefined) return this.db.prepare('SELECT * FROM jobs ORDER BY job_id DESC LIMIT ?').all(limit) as JobRow[];
-    return this.db.prepare('SELECT * FROM jobs WHERE server = ? ORDER BY job_id DESC LIMIT ?').all(server, limit) as JobRow[];
+  /** The latest jobs, in one server's namespace and of one owner when given. */
+  recent(limit: number, server?: string, owner?: string): JobRow[] {
+    const where = [server !== undefined ? 'server = ?' : '', owner !== undefined ? 'user_name = ?' : ''].filter(Boolean);
+    const q = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY job_id DESC LIMIT ?`;
+    return this.db.prepare(q).all(...[server, owner].filter((x) => x !== undefined), limit) as JobRow[];
   }
 
   update(id: number, fields: Partial<Pick<JobRow, Modifiable>>): JobRow | undefined {
@@ -145,11 +170,14 @@ export class JobStore {
     return this.get(id);
   }
 
-  /** Moves the next ACTIVE job (highest priority, oldest) not in `busy` to UPLOADED; undefined if none. */
-  claimNext(busy: Set<number>): JobRow | undefined {
+  /**
+   * Moves the next ACTIVE job (highest priority, oldest) not in `busy` and accepted by `may` (its
+   * destination is free) to UPLOADED; undefined if none.
+   */
+  claimNext(busy: Set<number>, may: (j: JobRow) => boolean = () => true): JobRow | undefined {
     const tx = this.db.transaction((): JobRow | undefined => {
-      const rows = this.db.prepare("SELECT job_id FROM jobs WHERE status = 'ACTIVE' ORDER BY priority DESC, job_id LIMIT ?").all(busy.size + 1) as { job_id: number }[];
-      const next = rows.find((r) => !busy.has(r.job_id));
+      const rows = this.db.prepare("SELECT * FROM jobs WHERE status = 'ACTIVE' ORDER BY priority DESC, job_id LIMIT ?").all(busy.size + 200) as JobRow[];
+      const next = rows.find((r) => !busy.has(r.job_id) && may(r));
       if (!next) return undefined;
       this.db.prepare("UPDATE jobs SET status = 'UPLOADED', error = NULL, started_at = ?, completed_at = NULL WHERE job_id = ?").run(new Date().toISOString(), next.job_id);
       return this.get(next.job_id);

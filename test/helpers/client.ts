@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv } from './child-env.js';
+import { createKey } from '../../src/serve/project-keys.js';
 
 const BIN = fileURLToPath(new URL('../../bin/anon', import.meta.url));
 
@@ -43,11 +44,12 @@ export async function setup(t: Test, opts: { server?: boolean } = {}): Promise<E
     });
   let base = '';
   if (opts.server !== false) {
+    for (const id of ['555', '777']) createKey(join(dir, 'data'), id); // the PIMS key files the mappings name, provisioned as an operator would
     const child: ChildProcess = spawn(
       process.execPath,
-      [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox', '--user', `${USER.user}:${USER.token}`,
+      [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox',
         '--share', `\\\\srv\\share=${share}`, '--project', 'Wetenschap-Algemeen=basic', '--concurrency', '2', '--threads', '0'],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { ...env, ANON_SERVE_USERS: `${USER.user}:${USER.token}` }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     t.teardown(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

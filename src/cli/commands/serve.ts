@@ -1,9 +1,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { loadSecret } from '../../pseudo/secret.js';
 import { buildConfig, ConfigError, exampleConfig, newToken } from '../../serve/config.js';
 import { startServer } from '../../serve/server.js';
+import { createKey, listKeys } from '../../serve/project-keys.js';
+import { loadMapping } from '../../job/mapping-log.js';
+import { exportMidiB } from '../../pseudo/mapping.js';
 
 interface ServeArgs {
   config?: string;
@@ -12,7 +14,9 @@ interface ServeArgs {
   port?: number;
   'data-dir'?: string;
   prefix: string[];
-  user: string[];
+  'users-file'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
   share: string[];
   root: string[];
   project: string[];
@@ -20,6 +24,9 @@ interface ServeArgs {
   threads?: number;
   'secret-file'?: string;
   'log-level'?: string;
+  'list-keys'?: boolean;
+  'create-key'?: string;
+  'export-mapping'?: string[];
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -33,21 +40,27 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('port', { type: 'number', describe: 'port (default 8080; 0: any free port)' })
       .option('data-dir', { type: 'string', describe: 'folder for the job database, reports and journals (default ./anon-serve)' })
       .option('prefix', { type: 'string', array: true, default: [], describe: 'a path prefix ("server"), e.g. /sandbox (repeatable)' })
-      .option('user', { type: 'string', array: true, default: [], describe: 'NAME:TOKEN of a user (repeatable; the token is kept hashed)' })
+      .option('users-file', { type: 'string', describe: 'a file of NAME:TOKEN lines (0600); or ANON_SERVE_USERS in the environment. Never tokens on the command line' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve HTTPS (with --tls-key)' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
       .option('share', { type: 'string', array: true, default: [], describe: "'\\\\server\\share=/local/dir': where a UNC share is mounted (repeatable)" })
       .option('root', { type: 'string', array: true, default: [], describe: 'a local folder sources and destinations may lie in (repeatable; share folders are roots too)' })
       .option('project', { type: 'string', array: true, default: [], describe: 'NAME=PROFILE: an IDIS project and its profile (repeatable)' })
       .option('concurrency', { type: 'number', describe: 'jobs run at once (default 2)' })
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
-      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' })
+      .option('secret-file', { type: 'string', describe: 'no longer used: each project has its own key under <data-dir>/keys' })
+      .option('list-keys', { type: 'boolean', describe: 'list the pseudonymisation keys (project-<name> and pims_keyfile_id ones) and exit' })
+      .option('export-mapping', { type: 'string', array: true, describe: 'KEY_ID DIR: write the MIDI-B mapping (uid_mapping.csv, patid_mapping.csv) of every job keyed by KEY_ID (e.g. project-<name>) into DIR, outside the shares, and exit' })
+      .option('create-key', { type: 'string', describe: 'create the key ID (0600, under <data-dir>/keys) for jobs naming pims_keyfile_id ID, and exit' })
       .option('log-level', { type: 'string', describe: 'request log level: fatal, error, warn, info (default), debug, trace or silent; never patient data' }),
   handler: async (args) => {
     if (args['init-config']) {
       const file = args['init-config'];
       if (existsSync(file)) throw new UsageError(`${file} exists; not overwritten`);
       const token = newToken();
-      writeFileSync(file, exampleConfig(token), { mode: 0o600 });
-      console.log(`wrote ${file}; user z123sandbox has the token ${token} (only its hash is in the file)`);
+      writeFileSync(file, exampleConfig(token, file), { mode: 0o600, flag: 'wx' });
+      console.log(`wrote ${file} (${/\.json$/i.test(file) ? 'JSON' : 'YAML'}; tokens as hashes only)`);
+      console.log(`the token of user z123sandbox, shown this once: ${token}`);
       return;
     }
     let cfg;
@@ -58,7 +71,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         port: args.port,
         dataDir: args['data-dir'],
         prefix: args.prefix,
-        user: args.user,
+        usersFile: args['users-file'],
+        usersEnv: process.env.ANON_SERVE_USERS,
+        tlsCert: args['tls-cert'],
+        tlsKey: args['tls-key'],
         share: args.share,
         root: args.root,
         project: args.project,
@@ -71,11 +87,17 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       if (e instanceof ConfigError) throw new UsageError(e.message);
       throw e;
     }
-    try {
-      const secret = loadSecret({ secretFile: cfg.secret_file });
-      for (const w of secret.warnings) console.error(`anon serve: ${w}`);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
+    if (args['export-mapping']) {
+      const [keyId, dir] = args['export-mapping'];
+      if (!keyId || !dir) throw new UsageError('--export-mapping takes KEY_ID DIR');
+      const r = exportMidiB(loadMapping(cfg.data_dir, keyId), dir, { forbiddenRoots: [...cfg.roots, ...cfg.shares.map((s) => s.path)] });
+      console.log(`wrote ${r.uidFile} (${r.uidRows} rows) and ${r.patidFile} (${r.patidRows} rows)`);
+      return;
+    }
+    if (args['list-keys'] || args['create-key']) {
+      if (args['create-key']) console.log(`${createKey(cfg.data_dir, args['create-key']) ? 'created' : 'exists'}: ${args['create-key']}`);
+      else for (const k of listKeys(cfg.data_dir)) console.log(k);
+      return;
     }
     const server = await startServer(cfg, { log: (m) => console.error(`anon serve: ${m}`) });
     const bases = cfg.prefixes.map((p) => `${server.url}${p === '/' ? '' : p}`).join(', ');

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { VERSION } from '../../../version.js';
 import { authenticate, sameUserName } from '../../auth.js';
 import type { ServeConfig } from '../../config.js';
-import type { IdisContext } from '../../job-rules.js';
+import { ownerScope, type IdisContext } from '../../job-rules.js';
 import type { ServeDeps } from '../types.js';
 import { documentation, IDIS_FUNCTIONS, notDefined } from './functions.js';
 import { readRoutes } from './read.js';
@@ -33,7 +33,7 @@ export const idisServer: FastifyPluginAsync<ServeDeps & { server: string }> = as
     url: '/',
     handler: async (req) => {
       const counts: Record<string, number> = {};
-      for (const j of store.recent(1000, server)) counts[j.status] = (counts[j.status] ?? 0) + 1;
+      for (const j of store.recent(1000, server, ownerScope(req.user))) counts[j.status] = (counts[j.status] ?? 0) + 1;
       return { documentation: documentation(server), status: { server, version: VERSION, user_name: req.user.name, running: runner.busy, recent_jobs_by_status: counts } };
     },
   });
