@@ -4,6 +4,7 @@ import type { DicomFile } from '../dicom/part10.js';
 import { formatTag, isPrivateCreator } from '../dicom/tag.js';
 import { datasetContext, decodeStrings, type ValueContext } from '../dicom/values.js';
 import { ACTIONS } from './actions/index.js';
+import { dummyNested } from './actions/dummy-nested.js';
 import { applyParam } from './actions/param.js';
 import { DeidError } from './errors.js';
 import { CODE_ATTRIBUTES } from './codes.js';
@@ -46,7 +47,7 @@ const shortValue = (el: Element | undefined, ctx: ValueContext): string | undefi
  */
 export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const st = new FileState(f, env);
-  const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false): void => {
+  const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false, dummying = false): void => {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();
     const opaque = new Set<Element>();
@@ -71,17 +72,24 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         decision.action = 'C';
         decision.origin = 'inside a cleaned sequence';
       }
+      const nestedDummy = dummying && decision.origin === 'defaults.public';
+      if (nestedDummy) {
+        // Inside a replaced (D) sequence, attributes no rule names are not kept: dummy-nested.ts.
+        decision.action = 'D';
+        decision.origin = 'inside a replaced sequence';
+      }
       if (opaque.has(el) && simpleCode(decision.action) !== 'X') {
         // A sequence whose bytes cannot be read cannot be cleaned: fail closed.
         st.warnings.push(`${here}: sequence encoded as UN could not be read: removed`);
         decision.action = 'X';
         decision.origin += ' (unreadable sequence)';
       }
-      const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk, cleaning };
+      const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk, cleaning, dummying };
       const before = env.explain ? shortValue(el, ctx) : undefined;
       try {
         const code = simpleCode(decision.action);
-        if (code) ACTIONS[code](call);
+        if (nestedDummy && code === 'D') dummyNested(call);
+        else if (code) ACTIONS[code](call);
         else applyParam(call, decision.action as Exclude<Action, string>);
       } catch (e) {
         if (e instanceof DeidError) throw e;
