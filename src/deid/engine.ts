@@ -11,6 +11,7 @@ import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
+import { conformIod, iodOf, resolveCompound } from './iod.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
 import type { Action, SimpleCode } from './types.js';
 import * as T from '../dicom/tags.generated.js';
@@ -47,6 +48,7 @@ const shortValue = (el: Element | undefined, ctx: ValueContext): string | undefi
  */
 export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const st = new FileState(f, env);
+  const iod = iodOf(st.read(T.SOPClassUID));
   const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false, dummying = false): void => {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();
@@ -71,6 +73,19 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         // rule names are cleaned rather than kept: free text there is the likeliest leak.
         decision.action = 'C';
         decision.origin = 'inside a cleaned sequence';
+      }
+      if (!path && iod) {
+        // Top level: compound codes resolved from the attribute's Type in the IOD (iod.ts).
+        const type = iod.typeOf(el.tag);
+        const resolved = resolveCompound(decision.action, type);
+        if (resolved) {
+          decision.origin += ` (${describe(decision.action)}: ${type ? `Type ${type}` : 'not'} in ${iod.name})`;
+          decision.action = resolved;
+        } else if (type === '1' && (decision.action === 'X' || decision.action === 'Z')) {
+          // A Type 1 attribute removed or emptied would leave the output invalid: a dummy instead.
+          decision.origin += ` (${decision.action}: Type 1 in ${iod.name}, so D)`;
+          decision.action = 'D';
+        }
       }
       const nestedDummy = dummying && decision.origin === 'defaults.public';
       if (nestedDummy) {
@@ -111,8 +126,10 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     dropEmptyPrivateBlocks(ds);
   };
   const overlays = overlayGroupsWithData(f.dataset);
+  const original = new DataSet([...f.dataset.elements]);
   walk(f.dataset, st.top, '');
   dropOrphanedOverlays(f.dataset, overlays);
+  if (iod) for (const tag of conformIod(f.dataset, original, iod)) st.warnings.push(`${formatTag(tag)}: not required by ${iod.name} once de-identified: removed`);
   if (env.profile.marks) applyMarks(st);
   return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
 }

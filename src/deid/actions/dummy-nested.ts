@@ -14,7 +14,7 @@ const BINARY_KEPT = new Set(['US', 'SS', 'UL', 'SL', 'FL', 'FD', 'AT', 'SV', 'UV
 /**
  * An attribute no row names, inside a sequence the profile replaces (D): attributes with a row of
  * their own get that row (engine.ts); the rest get this minimal dummy. Codes, code strings and
- * numbers stay (PS3.15 E.1.1 Notes 9, 10), a code's text is scrubbed of the file's identifiers;
+ * numbers (binary, IS, DS) stay (PS3.15 E.1.1 Notes 9, 10), a code's text is scrubbed of the file's identifiers;
  * dates follow the longitudinal options as top-level dates do; UIDs get their pseudonyms unless
  * Retain UIDs is in effect; any other text becomes a dummy.
  */
@@ -23,7 +23,8 @@ export function dummyNested(call: ElementCall): void {
   if (el.items) return keep({ ...call, dummying: true });
   if (el.fragments) return remove(call);
   const vr = writeVR(el);
-  if (el.tag === T.SpecificCharacterSet || vr === 'CS' || BINARY_KEPT.has(vr)) return;
+  // Numbers (frame numbers, counts) are structure; a number that identifies has a row of its own.
+  if (el.tag === T.SpecificCharacterSet || vr === 'CS' || vr === 'IS' || vr === 'DS' || BINARY_KEPT.has(vr)) return;
   const options = st.rules.options;
   if (vr === 'UI') {
     if (options.has('retainUIDs')) return;
