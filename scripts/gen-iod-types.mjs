@@ -63,8 +63,13 @@ for (const { Title, Name } of iodList) {
     const type = String(a.req ?? '').toUpperCase();
     if (!(type in TYPE_RANK)) continue;
     names.set(a.name, hex);
-    // Several modules of one IOD may hold an attribute: the strictest Type decides.
-    if (!attrs[hex] || TYPE_RANK[type] > TYPE_RANK[attrs[hex]]) attrs[hex] = type;
+    // Several modules of one IOD may hold an attribute: the strictest Type decides, and a module
+    // the IOD requires (usage M) over one it may leave out (U, C): suffix "u" when none is M.
+    const prev = attrs[hex];
+    const prevType = prev?.replace(/u$/, '');
+    const mandatory = a.usage === 'M' || (prev !== undefined && !prev.endsWith('u'));
+    const best = !prevType || TYPE_RANK[type] > TYPE_RANK[prevType] ? type : prevType;
+    attrs[hex] = mandatory ? best : `${best}u`;
     if (type.endsWith('C')) conditions[hex] ??= [a.name, JSON.stringify(a.desc ?? '')];
   }
   iods[Title.replace(/ IOD Modules$/, '')] = attrs;
@@ -101,7 +106,7 @@ const lines = [
   '/** SOP Class UID → IOD name. */',
   `export const SOP_CLASS_IOD: Readonly<Record<string, string>> = ${JSON.stringify(sopClassIod, null, 1)};`,
   '',
-  '/** IOD name → top-level attribute (8 hex digits, "x" for repeating groups) → Type. */',
+  '/** IOD name → top-level attribute (8 hex digits, "x" for repeating groups) → Type; suffix "u": only in modules the IOD may leave out (U, C). */',
   `export const IOD_ATTRIBUTE_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {`,
   ...Object.entries(iods).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`),
   '};',

@@ -45,6 +45,7 @@ t.test('the PS3.3 facts are generated data with their source recorded', async (t
   tt.match(IOD_SOURCE.commit, /^[0-9a-f]{40}$/, 'source commit recorded');
   tt.equal(SOP_CLASS_IOD[CT], 'CT Image');
   tt.equal(IOD_ATTRIBUTE_TYPES['CT Image']['00080016'], '1', 'SOP Class UID is Type 1 in CT Image');
+  tt.equal(IOD_ATTRIBUTE_TYPES['CT Image']['60xx3000'], '1u', 'Overlay Data: Type 1, in an optional module (Overlay Plane, U)');
   tt.equal(IOD_ATTRIBUTE_TYPES['CT Image']['00100040'], '2', "Patient's Sex is Type 2");
   tt.equal(IOD_ATTRIBUTE_TYPES['Grayscale Softcopy Presentation State']['00700082'], '1', 'Presentation Creation Date is Type 1 in GSPS');
 });

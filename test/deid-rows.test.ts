@@ -158,7 +158,8 @@ const resolve = (code: string): string => COMPOUND[code] ?? code;
  */
 const CT_TYPES = IOD_ATTRIBUTE_TYPES['CT Image'];
 function resolveTop(code: string, tag: number, vr: string): string {
-  const type = CT_TYPES[(tag >>> 0).toString(16).toUpperCase().padStart(8, '0')] ?? '3';
+  const type = CT_TYPES[(tag >>> 0).toString(16).toUpperCase().padStart(8, '0')]?.replace(/u$/, '');
+  if (type === undefined) return resolve(code); // not in the extracted tables: the type-free choice
   const req = type[0];
   const byType: Record<string, Record<string, string>> = {
     'X/Z': { 1: 'D', 2: 'Z', 3: 'X' },

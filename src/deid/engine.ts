@@ -79,10 +79,11 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         const type = iod.typeOf(el.tag);
         const resolved = resolveCompound(decision.action, type);
         if (resolved) {
-          decision.origin += ` (${describe(decision.action)}: ${type ? `Type ${type}` : 'not'} in ${iod.name})`;
+          decision.origin += ` (${describe(decision.action)}: Type ${type} in ${iod.name})`;
           decision.action = resolved;
-        } else if (type === '1' && (decision.action === 'X' || decision.action === 'Z')) {
-          // A Type 1 attribute removed or emptied would leave the output invalid: a dummy instead.
+        } else if (type === '1' && iod.inMandatoryModule(el.tag) && (decision.action === 'X' || decision.action === 'Z')) {
+          // A Type 1 attribute of a required module, removed or emptied, would leave the output
+          // invalid: a dummy instead (in an optional module, removal may take the module: overlays).
           decision.origin += ` (${decision.action}: Type 1 in ${iod.name}, so D)`;
           decision.action = 'D';
         }

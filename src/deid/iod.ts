@@ -9,6 +9,8 @@ export interface Iod {
   name: string;
   /** The attribute's Type in the IOD's modules; undefined when no module of the IOD holds it. */
   typeOf(tag: number): AttributeType | undefined;
+  /** True when a module the IOD requires (usage M) holds the attribute. */
+  inMandatoryModule(tag: number): boolean;
 }
 
 const hex = (tag: number): string => (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
@@ -18,12 +20,14 @@ export function iodOf(sopClassUid: string | undefined): Iod | undefined {
   const name = sopClassUid ? SOP_CLASS_IOD[sopClassUid] : undefined;
   const types = name ? IOD_ATTRIBUTE_TYPES[name] : undefined;
   if (!name || !types) return undefined;
+  const raw = (tag: number): string | undefined => {
+    const h = hex(tag);
+    return types[h] ?? types[`${h.slice(0, 2)}xx${h.slice(4)}`];
+  };
   return {
     name,
-    typeOf: (tag) => {
-      const h = hex(tag);
-      return (types[h] ?? types[`${h.slice(0, 2)}xx${h.slice(4)}`]) as AttributeType | undefined;
-    },
+    typeOf: (tag) => raw(tag)?.replace(/u$/, '') as AttributeType | undefined,
+    inMandatoryModule: (tag) => raw(tag)?.endsWith('u') === false,
   };
 }
 
@@ -37,7 +41,10 @@ export function iodOf(sopClassUid: string | undefined): Iod | undefined {
  * removes them (an empty Type 3 sequence is invalid).
  */
 export function resolveCompound(action: Action, type: AttributeType | undefined): SimpleCode | undefined {
-  if (typeof action !== 'string') return undefined;
+  // Not in the extraction's tables for this IOD: its tables miss macros and functional groups
+  // (Enhanced General Equipment's Device Serial Number, Content Date in Multi-frame Functional
+  // Groups), so absence proves nothing: the type-free choice of rules.ts (COMPOUND) stands.
+  if (typeof action !== 'string' || type === undefined) return undefined;
   const required = type === '1' || type === '1C' ? 1 : type === '2' || type === '2C' ? 2 : 3;
   switch (action) {
     case 'X/Z': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
@@ -52,7 +59,7 @@ export function resolveCompound(action: Action, type: AttributeType | undefined)
 /**
  * After the top-level walk: conditional attributes whose condition was another attribute's
  * presence (ResponsiblePersonRole on ResponsiblePerson) go when that attribute went or was
- * emptied; top-level sequences left without items go where the IOD does not require them.
+ * emptied; top-level sequences left without items go where the IOD makes them Type 3.
  * Returns what was removed, for the warnings.
  */
 export function conformIod(ds: DataSet, original: DataSet, iod: Iod): number[] {
@@ -68,9 +75,8 @@ export function conformIod(ds: DataSet, original: DataSet, iod: Iod): number[] {
         continue;
       }
     }
-    if (el.items && el.items.length === 0) {
-      const type = iod.typeOf(el.tag);
-      if (type !== '1' && type !== '2' && type !== '2C' && type !== '1C') {
+    if (el.items && el.items.length === 0 && iod.typeOf(el.tag) === '3') {
+      {
         ds.remove(el);
         removed.push(el.tag);
       }
