@@ -7,7 +7,7 @@
 //
 // Source: the machine-readable PS3.3 IOD tables of TCIA's Posda tools as converted to JSON by
 // posdaJS (https://github.com/vupeter/posdaJS, lib/json/iod/table_A.*.js, lib/json/mode/iod.js,
-// lib/json/book/part04/table_B.5-1.js). Only the generated facts are committed, with the source
+// lib/json/book/part04/table_B.5-1.js, and lib/json/book/part03/table_F.5-*.js for DICOMDIR records). Only the generated facts are committed, with the source
 // commit recorded. Run: node scripts/gen-iod-types.mjs <posdaJS git dir> (a bare clone is enough).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -73,6 +73,19 @@ for (const { Title, Name } of iodList) {
     if (type.endsWith('C')) conditions[hex] ??= [a.name, JSON.stringify(a.desc ?? '')];
   }
   iods[Title.replace(/ IOD Modules$/, '')] = attrs;
+}
+
+// The Basic Directory IOD's record keys (PS3.3 F.5-1 to F.5-4): a DICOMDIR record is judged by
+// its own keys' Types (a STUDY record's Study Date is Type 1 there, whatever the image IODs say).
+const RECORD_TABLES = { PATIENT: 'F.5-1', STUDY: 'F.5-2', SERIES: 'F.5-3', IMAGE: 'F.5-4' };
+for (const [record, table] of Object.entries(RECORD_TABLES)) {
+  const attrs = {};
+  for (const row of jsonOf(show(`lib/json/book/part03/table_${table}.js`))) {
+    const tag = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/.exec(row.Tag?.text?.trim() ?? '');
+    const type = row.Type?.text?.trim().toUpperCase();
+    if (tag && type in TYPE_RANK) attrs[`${tag[1]}${tag[2]}`] = type;
+  }
+  iods[`Directory Record ${record}`] = attrs;
 }
 
 const requiresPresence = {};

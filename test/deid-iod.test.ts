@@ -4,12 +4,16 @@
  * src/profile/iod-types.generated.ts), Type 1 attributes kept with a dummy, conditional
  * attributes whose condition was removed removed too, empty optional sequences removed.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
+import { deidentifyDicomdir } from '../src/deid/dicomdir.js';
 import { parseDicom } from '../src/dicom/file.js';
 import { decodeStrings, fileContext } from '../src/dicom/values.js';
 import { IOD_ATTRIBUTE_TYPES, IOD_SOURCE, SOP_CLASS_IOD } from '../src/profile/iod-types.generated.js';
 import * as T from '../src/dicom/tags.generated.js';
+import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
 import { basicEnv, deidBuffer } from './helpers/deid.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -111,4 +115,22 @@ t.test('X/Z/D by Type: Type 2 → emptied, Type 3 → removed (CT Image)', async
 t.test('a SOP Class the generated facts lack → the type-free choice (X/Z/D → D)', async (tt) => {
   const { text } = run(file(UNKNOWN_CLASS, [{ tag: T.OperatorsName, vr: 'PN', value: 'OPER^ATOR' }]));
   tt.equal(text(T.OperatorsName), 'ANONYMIZED');
+});
+
+t.test('DICOMDIR Study records with StudyDate, StudyTime and StudyID emptied (Type 1) and StudyDescription missing (Type 2) → dummies and an empty value', { skip: SKIP_CORPUS }, async (tt) => {
+  const f = parseDicom(readFileSync(join(CORPUS, 'pydicom/dicomdirtests/DICOMDIR')));
+  deidentifyDicomdir(f, basicEnv());
+  const ctx = fileContext(f);
+  const studies = (f.dataset.get(T.DirectoryRecordSequence)?.items ?? []).map((it) => it.dataset).filter((ds) => {
+    const type = ds.get(T.DirectoryRecordType);
+    return type && decodeStrings(type, ctx)[0] === 'STUDY';
+  });
+  tt.ok(studies.length > 0, `${studies.length} STUDY records`);
+  for (const ds of studies) {
+    for (const tag of [T.StudyDate, T.StudyTime, T.StudyID]) {
+      const el = ds.get(tag);
+      tt.ok(el && el.length > 0, `(${tag.toString(16)}) present with a value`);
+    }
+    tt.equal(ds.get(T.StudyDescription)?.length, 0, 'Study Description present, empty');
+  }
 });

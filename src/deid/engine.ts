@@ -11,7 +11,7 @@ import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
-import { conformIod, iodOf, resolveCompound } from './iod.js';
+import { conformIod, iodOf, required, resolveCompound } from './iod.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
 import type { Action, SimpleCode } from './types.js';
 import * as T from '../dicom/tags.generated.js';
@@ -48,7 +48,7 @@ const shortValue = (el: Element | undefined, ctx: ValueContext): string | undefi
  */
 export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const st = new FileState(f, env);
-  const iod = iodOf(st.read(T.SOPClassUID));
+  const iod = iodOf(st.read(T.SOPClassUID), st.read(T.DirectoryRecordType));
   const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false, dummying = false): void => {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();
@@ -81,11 +81,15 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         if (resolved) {
           decision.origin += ` (${describe(decision.action)}: Type ${type} in ${iod.name})`;
           decision.action = resolved;
-        } else if (type === '1' && iod.inMandatoryModule(el.tag) && (decision.action === 'X' || decision.action === 'Z')) {
-          // A Type 1 attribute of a required module, removed or emptied, would leave the output
-          // invalid: a dummy instead (in an optional module, removal may take the module: overlays).
-          decision.origin += ` (${decision.action}: Type 1 in ${iod.name}, so D)`;
-          decision.action = 'D';
+        } else if (type && iod.inMandatoryModule(el.tag)) {
+          // A required attribute of a required module, removed or emptied, would leave the output
+          // invalid: a Type 1 one gets a dummy, a Type 2 one is emptied (in an optional module,
+          // removal may take the whole module: overlays).
+          const to = required(type, decision.action);
+          if (to) {
+            decision.origin += ` (${decision.action}: Type ${type} in ${iod.name}, so ${to})`;
+            decision.action = to;
+          }
         }
       }
       const nestedDummy = dummying && decision.origin === 'defaults.public';

@@ -15,9 +15,13 @@ export interface Iod {
 
 const hex = (tag: number): string => (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
 
-/** The IOD of a SOP Class, from the generated PS3.3 facts; undefined for a SOP Class they lack. */
-export function iodOf(sopClassUid: string | undefined): Iod | undefined {
-  const name = sopClassUid ? SOP_CLASS_IOD[sopClassUid] : undefined;
+/**
+ * The IOD of a dataset, from the generated PS3.3 facts: its SOP Class's, or for a DICOMDIR
+ * record (no SOP Class; a Directory Record Type) the keys of that record type; undefined when the
+ * facts lack it.
+ */
+export function iodOf(sopClassUid: string | undefined, directoryRecordType?: string): Iod | undefined {
+  const name = sopClassUid ? SOP_CLASS_IOD[sopClassUid] : directoryRecordType ? `Directory Record ${directoryRecordType.trim()}` : undefined;
   const types = name ? IOD_ATTRIBUTE_TYPES[name] : undefined;
   if (!name || !types) return undefined;
   const raw = (tag: number): string | undefined => {
@@ -48,7 +52,8 @@ export function resolveCompound(action: Action, type: AttributeType | undefined)
   const required = type === '1' || type === '1C' ? 1 : type === '2' || type === '2C' ? 2 : 3;
   switch (action) {
     case 'X/Z': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
-    case 'Z/D': return required === 1 ? 'D' : 'Z';
+    // Z only where the extraction says plain Type 2: a conditional Type may be 1 in a macro it misses.
+    case 'Z/D': return type === '2' ? 'Z' : 'D';
     case 'X/D': return required === 3 ? 'X' : 'D';
     case 'X/Z/D': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
     case 'X/Z/U*': return 'K';
@@ -83,4 +88,14 @@ export function conformIod(ds: DataSet, original: DataSet, iod: Iod): number[] {
     }
   }
   return removed;
+}
+
+/**
+ * What a plain X or Z becomes for a required attribute: Type 1 → D; Type 2 removed → Z. The
+ * conditional Types are left as the row says: whether their condition holds is not in the facts.
+ */
+export function required(type: AttributeType, action: Action): SimpleCode | undefined {
+  if (type === '1' && (action === 'X' || action === 'Z')) return 'D';
+  if (type === '2' && action === 'X') return 'Z';
+  return undefined;
 }
