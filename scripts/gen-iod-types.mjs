@@ -60,8 +60,11 @@ for (const { Title, Name } of iodList) {
   for (const [path, a] of Object.entries(data.tags ?? {})) {
     if (path.includes('[') || !/^\([0-9A-Fa-fx]{4},[0-9A-Fa-fx]{4}\)$/.test(path)) continue;
     const hex = path.slice(1, 10).replace(',', '').toUpperCase().replace(/X/g, 'x');
-    const type = String(a.req ?? '').toUpperCase();
+    let type = String(a.req ?? '').toUpperCase();
     if (!(type in TYPE_RANK)) continue;
+    // A 2C attribute that "may be present otherwise" is valid present and empty whatever its
+    // condition: recorded as 2 (what the engine needs to know to empty rather than remove it).
+    if (type === '2C' && /may be present otherwise/i.test(JSON.stringify(a.desc ?? ''))) type = '2';
     names.set(a.name, hex);
     // Several modules of one IOD may hold an attribute: the strictest Type decides, and a module
     // the IOD requires (usage M) over one it may leave out (U, C): suffix "u" when none is M.

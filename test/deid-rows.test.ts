@@ -158,8 +158,12 @@ const resolve = (code: string): string => COMPOUND[code] ?? code;
  */
 const CT_TYPES = IOD_ATTRIBUTE_TYPES['CT Image'];
 function resolveTop(code: string, tag: number, vr: string): string {
-  const type = CT_TYPES[(tag >>> 0).toString(16).toUpperCase().padStart(8, '0')]?.replace(/u$/, '');
+  const raw = CT_TYPES[(tag >>> 0).toString(16).toUpperCase().padStart(8, '0')];
+  const type = raw?.replace(/u$/, '');
   if (type === undefined) return resolve(code); // not in the extracted tables: the type-free choice
+  // In a module the IOD requires, a plain X or Z would leave a Type 1 attribute out: a dummy; X a Type 2 one: emptied.
+  if (raw === '1' && (code === 'X' || code === 'Z')) return 'D';
+  if (raw === '2' && code === 'X') return 'Z';
   const req = type[0];
   const byType: Record<string, Record<string, string>> = {
     'X/Z': { 1: 'D', 2: 'Z', 3: 'X' },
