@@ -171,7 +171,7 @@ function resolveTop(code: string, tag: number, vr: string): string {
     'X/D': { 1: 'D', 2: 'D', 3: 'X' },
     'X/Z/D': { 1: 'D', 2: 'Z', 3: 'X' },
   };
-  if (code === 'Z/D') return type === '2' ? 'Z' : 'D';
+  if (code === 'Z/D') return 'D'; // a dummy, valid whatever the Type (the extraction misses macros)
   const resolved = byType[code]?.[req] ?? resolve(code);
   return resolved === 'Z' && vr === 'SQ' && req === '3' ? 'X' : resolved;
 }

@@ -52,8 +52,9 @@ export function resolveCompound(action: Action, type: AttributeType | undefined)
   const required = type === '1' || type === '1C' ? 1 : type === '2' || type === '2C' ? 2 : 3;
   switch (action) {
     case 'X/Z': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
-    // Z only where the extraction says plain Type 2: a conditional Type may be 1 in a macro it misses.
-    case 'Z/D': return type === '2' ? 'Z' : 'D';
+    // Always D: the extraction misses macros and functional groups where a Z/D attribute is Type 1
+    // (Content Date in Multi-frame Functional Groups), and a dummy is valid whatever the Type.
+    case 'Z/D': return 'D';
     case 'X/D': return required === 3 ? 'X' : 'D';
     case 'X/Z/D': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
     case 'X/Z/U*': return 'K';

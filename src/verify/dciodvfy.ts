@@ -43,7 +43,7 @@ export function normaliseDciodvfyLine(line: string): string {
   return line
     .replace(/(Element|Module)=<([^>]*)>|<[^>]*>/g, (m, key: string | undefined, name: string | undefined) => (key ? `${key}=«${name}»` : '<>'))
     .replace(/"[^"]*"/g, '""')
-    .replace(/\b(UID) \S+/g, '$1 <>') // "…ReferencedSOPInstanceUID 2.25.…": a value, remapped by de-identification
+    .replace(/UID \S+/g, 'UID <>') // "…ReferencedSOPInstanceUID 2.25.…": a value, remapped by de-identification
     .replace(/(?<![A-Za-z])\d{3,}/g, '#')
     .replace(/«([^»]*)»/g, '<$1>')
     .trim();
