@@ -1,6 +1,7 @@
 // Leftovers: private elements the profile does not keep, public attributes it removes.
 
 import type { StartCheck } from '../check.js';
+import { hasTableVR, safePrivateRow } from '../../profile/safe-private-vr.js';
 import { requiredType } from '../iod-required.js';
 import * as T from '../../dicom/tags.generated.js';
 
@@ -10,6 +11,13 @@ export const leftovers: StartCheck = ({ rules }) => ({
       const expect = rules.expect({ tag: el.tag, vr: el.vr, creator }, read);
       if (((el.tag >>> 16) & 1) === 1) {
         if (expect.kind !== 'keep') yield { code: 'PRIVATE_LEFT', ...at, path, message: `private element${creator ? ` of "${creator}"` : ' with no creator'} is not allowed (${expect.origin})` };
+        else {
+          // Safe only with the table's VR: a name written as UT where the table says FD is not its meaning.
+          const row = expect.origin.endsWith('safe private') ? safePrivateRow(creator, el.tag) : undefined;
+          if (row && !hasTableVR(row, el.items ? 'SQ' : el.vr, el.value)) {
+            yield { code: 'PRIVATE_LEFT', ...at, path, message: `safe private element of "${creator}" kept as ${el.vr}, not the table's ${row.vr}` };
+          }
+        }
       } else if (expect.kind === 'remove' && (el.tag & 0xffff) !== 0) {
         // Kept for validity (iod-required.ts): a Type 2 attribute empty, a Type 1 one with another value.
         const item = path.slice(0, path.length - 11);
