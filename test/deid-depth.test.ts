@@ -9,7 +9,7 @@
  * needle may be found in the output's bytes unless the rules keep it:
  *  - a row carrier's needle only where that carrier's own row (option column first) is K or C;
  *  - a free carrier's needle only where the enclosing sequence is kept or cleaned (K, C, X/Z/U*),
- *    or, inside a replaced (D) sequence, for what a dummy keeps: code strings and numbers, full dates under
+ *    or, inside a replaced (D) sequence, for what a dummy keeps: code strings, full dates under
  *    Retain Longitudinal Full Dates, UIDs under Retain UIDs;
  *  - a private element's needle never (no Safe Private row names the test creator).
  */
@@ -111,7 +111,7 @@ function innerItem(i: number, outer: (option: OptionName | undefined) => string,
       allowed: (o) => {
         const a = outer(o);
         if (['K', 'C', 'X/Z/U*'].includes(a)) return true;
-        if (a.endsWith('D')) return ['CS', 'IS', 'DS'].includes(vr) || (o === 'retainLongFullDates' && (vr === 'DA' || vr === 'DT')) || (o === 'retainUIDs' && vr === 'UI');
+        if (a.endsWith('D')) return vr === 'CS' || (o === 'retainLongFullDates' && (vr === 'DA' || vr === 'DT')) || (o === 'retainUIDs' && vr === 'UI');
         return false;
       },
     });

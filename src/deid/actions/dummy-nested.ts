@@ -14,7 +14,7 @@ const BINARY_KEPT = new Set(['US', 'SS', 'UL', 'SL', 'FL', 'FD', 'AT', 'SV', 'UV
 /**
  * An attribute no row names, inside a sequence the profile replaces (D): attributes with a row of
  * their own get that row (engine.ts); the rest get this minimal dummy. Codes, code strings and
- * numbers (binary, IS, DS) stay (PS3.15 E.1.1 Notes 9, 10), a code's text is scrubbed of the file's identifiers;
+ * binary numbers stay (PS3.15 E.1.1 Notes 9, 10), a code's text is scrubbed of the file's identifiers;
  * dates follow the longitudinal options as top-level dates do; UIDs get their pseudonyms unless
  * Retain UIDs is in effect; any other text becomes a dummy.
  */
@@ -23,8 +23,7 @@ export function dummyNested(call: ElementCall): void {
   if (el.items) return keep({ ...call, dummying: true });
   if (el.fragments) return remove(call);
   const vr = writeVR(el);
-  // Numbers (frame numbers, counts) are structure; a number that identifies has a row of its own.
-  if (el.tag === T.SpecificCharacterSet || vr === 'CS' || vr === 'IS' || vr === 'DS' || BINARY_KEPT.has(vr)) return;
+  if (el.tag === T.SpecificCharacterSet || vr === 'CS' || BINARY_KEPT.has(vr)) return;
   const options = st.rules.options;
   if (vr === 'UI') {
     if (options.has('retainUIDs')) return;
@@ -47,7 +46,8 @@ export function dummyNested(call: ElementCall): void {
     if (next.some((v, i) => v !== values[i])) setStrings(ds, el, next, ctx, vr);
     return;
   }
-  const text = dummyString(vr);
+  // An integer dummy of 1, not 0: integers here are mostly frame and item numbers, which start at 1.
+  const text = vr === 'IS' ? '1' : dummyString(vr);
   if (text !== undefined && isStringVR(vr)) setStrings(ds, el, [text], ctx, vr);
   else setBytes(ds, el, Buffer.alloc(dummyBinaryLength(vr)), vr);
   st.count(category(el));
