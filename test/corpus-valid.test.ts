@@ -2,6 +2,7 @@
  * Issue 12's "must hold", over the whole shared corpus, from one run:
  *  - `anon run --profile basic --layout mirror`, then `anon verify IN OUT --journal RUNDIR`:
  *    exit 0 and no finding of error severity;
+ *  - SC/US/OT images with no mask rule stay quarantined;
  *  - dciodvfy as the oracle: for every corpus file dciodvfy can read, the basic output has no
  *    error line its input lacks (skipped without dicom3tools; .ci/run installs it).
  */
@@ -11,6 +12,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { parseDicom } from '../src/dicom/file.js';
+import { decodeStrings, fileContext } from '../src/dicom/values.js';
+import * as T from '../src/dicom/tags.generated.js';
+import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from '../src/profile/load.js';
 import { dciodvfyAvailable, dciodvfyErrors } from '../src/verify/dciodvfy.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
@@ -43,6 +48,25 @@ t.test('the whole corpus through anon run --profile basic --layout mirror, then 
   tt.ok(result.pairs > 150, `${result.pairs} pairs`);
   tt.same(errors, [], 'no finding of error severity');
   tt.equal(v.status, 0, 'exit 0');
+});
+
+t.test('SC/US/OT images with no mask rule → quarantined, none written (fail closed)', { skip: SKIP_CORPUS }, async (tt) => {
+  if (!ran) return tt.fail('the corpus run did not happen');
+  const journal = readFileSync(join(report, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { output?: string; status: string; reason?: string });
+  const written: string[] = [];
+  for (const e of journal) {
+    if (e.status !== 'written' || !e.output) continue;
+    const f = parseDicom(readFileSync(e.output));
+    if (![T.PixelData, T.FloatPixelData, T.DoubleFloatPixelData].some((x) => f.dataset.has(x))) continue;
+    const text = (tag: number): string => {
+      const el = f.dataset.get(tag);
+      // Raw text: an output may carry a kept attribute as UN (as its input did).
+      return el?.value ? (el.vr === 'UN' ? el.value.toString('latin1') : decodeStrings(el, fileContext(f)).join('\\')).replace(/[\0 ]+$/, '').trim() : '';
+    };
+    if ((DEFAULT_BURNED_IN_MODALITIES as readonly string[]).includes(text(T.Modality)) || (DEFAULT_BURNED_IN_SOP_CLASSES as readonly string[]).includes(text(T.SOPClassUID))) written.push(e.output);
+  }
+  tt.same(written, [], 'no image of a burned-in modality or SOP class written');
+  tt.ok(journal.some((e) => e.status === 'quarantined'), 'some were quarantined');
 });
 
 t.test('dciodvfy: every basic output of the corpus has no error line its input lacks (exceptions listed with reasons)', { skip: SKIP_CORPUS || (dciodvfyAvailable() ? false : 'dciodvfy (dicom3tools) not installed') }, async (tt) => {
