@@ -3,6 +3,7 @@
  */
 import t from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
+import type { ExplainEntry } from '../src/deid/state.js';
 import { parseDicom } from '../src/dicom/file.js';
 import { decodeStrings, fileContext } from '../src/dicom/values.js';
 import * as T from '../src/dicom/tags.generated.js';
@@ -68,4 +69,15 @@ t.test('dates inside D sequences with Retain Longitudinal Modified Dates → shi
 
 t.test('dates inside D sequences with Retain Longitudinal Full Dates → kept', async (tt) => {
   tt.equal(observerOut(['retainLongFullDates']).text(T.VerificationDateTime), '20190304101530');
+});
+
+t.test('explain inside a sequence whose own action is D → every nested decision shown, with its own row', async (tt) => {
+  const entries: ExplainEntry[] = [];
+  const env = { ...basicEnv(), explain: (e: ExplainEntry) => entries.push(e) };
+  deidBuffer(sr(OBSERVER), env);
+  const nested = entries.filter((e) => e.path.startsWith('(0040,A073)[0].'));
+  const byKeyword = new Map(nested.map((e) => [e.keyword, e]));
+  tt.equal(byKeyword.get('VerifyingObserverIdentificationCodeSequence')?.action, 'Z', 'A088 by its own row');
+  tt.match(byKeyword.get('VerifyingObserverName')?.origin, /row/, 'the observer name by its own row');
+  tt.ok(nested.length >= 4, `${nested.length} nested decisions`);
 });
