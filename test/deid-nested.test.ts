@@ -81,3 +81,22 @@ t.test('explain inside a sequence whose own action is D → every nested decisio
   tt.match(byKeyword.get('VerifyingObserverName')?.origin, /row/, 'the observer name by its own row');
   tt.ok(nested.length >= 4, `${nested.length} nested decisions`);
 });
+
+t.test('retainUIDs: UIDs inside SR content (Content Sequence, D) → kept like the images\' own, so SR → image references hold', async (tt) => {
+  const imageUid = '1.2.826.0.1.3680043.9.7.14.77';
+  const sop = `${ROOT}.2`;
+  const content: FixtureElement[] = [
+    { tag: T.RelationshipType, vr: 'CS', value: 'CONTAINS' },
+    { tag: T.ValueType, vr: 'CS', value: 'IMAGE' },
+    { tag: T.ReferencedSOPSequence, vr: 'SQ', items: [[{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: imageUid }]] },
+  ];
+  const els: FixtureElement[] = [
+    { tag: T.SOPClassUID, vr: 'UI', value: COMPREHENSIVE_SR },
+    { tag: T.SOPInstanceUID, vr: 'UI', value: sop },
+    { tag: T.PatientID, vr: 'LO', value: 'SR-PID-77' },
+    { tag: T.ContentSequence, vr: 'SQ', items: [content] },
+  ];
+  const buf = buildDicom({ sopClassUID: COMPREHENSIVE_SR, sopInstanceUID: sop, elements: els.sort((a, b) => a.tag - b.tag) });
+  tt.ok(deidBuffer(buf, basicEnv(['retainUIDs'])).out.toString('latin1').includes(imageUid), 'kept under retainUIDs');
+  tt.notOk(deidBuffer(buf, basicEnv()).out.toString('latin1').includes(imageUid), 'replaced without it');
+});
