@@ -15,9 +15,9 @@ import { lookup } from '../src/dicom/dictionary.js';
 import { parseDicom } from '../src/dicom/file.js';
 import type { DicomFile } from '../src/dicom/part10.js';
 import { tagOf } from '../src/dicom/tag.js';
-import { IOD_ATTRIBUTE_TYPES } from '../src/profile/iod-types.generated.js';
 import { decodeStrings, fileContext, type ValueContext } from '../src/dicom/values.js';
 import { basicEnv, deidBuffer } from './helpers/deid.js';
+import { resolveTop } from './helpers/iod-expect.js';
 
 const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));
 const TABLE = `${REFERENCE}ps3.15-table-e1-1.json`;
@@ -150,31 +150,6 @@ function buildRowFile(r: Row): RowFile {
 /** docs/precedence.md: how compound codes resolve ('K*': kept sequence, its UIDs remapped by their rows). */
 const COMPOUND: Record<string, string> = { 'Z/D': 'D', 'X/D': 'D', 'X/Z/D': 'D', 'X/Z': 'Z', 'X/Z/U*': 'K*' };
 const resolve = (code: string): string => COMPOUND[code] ?? code;
-
-/**
- * At the top level the compound codes follow the attribute's Type in the file's IOD (CT Image
- * here; PS3.3 as generated data): Table E.1-1a keeps only what the IOD requires, a Type 1
- * attribute with a dummy, a Type 2 one empty; an empty sequence the IOD does not require goes.
- */
-const CT_TYPES = IOD_ATTRIBUTE_TYPES['CT Image'];
-function resolveTop(code: string, tag: number, vr: string): string {
-  const raw = CT_TYPES[(tag >>> 0).toString(16).toUpperCase().padStart(8, '0')];
-  const type = raw?.replace(/u$/, '');
-  if (type === undefined) return resolve(code); // not in the extracted tables: the type-free choice
-  // In a module the IOD requires, a plain X or Z would leave a Type 1 attribute out: a dummy; X a Type 2 one: emptied.
-  if (raw === '1' && (code === 'X' || code === 'Z')) return 'D';
-  if (raw === '2' && code === 'X') return 'Z';
-  const req = type[0];
-  const byType: Record<string, Record<string, string>> = {
-    'X/Z': { 1: 'D', 2: 'Z', 3: 'X' },
-    'Z/D': { 1: 'D', 2: 'Z', 3: 'Z' },
-    'X/D': { 1: 'D', 2: 'D', 3: 'X' },
-    'X/Z/D': { 1: 'D', 2: 'Z', 3: 'X' },
-  };
-  if (code === 'Z/D') return 'D'; // a dummy, valid whatever the Type (the extraction misses macros)
-  const resolved = byType[code]?.[req] ?? resolve(code);
-  return resolved === 'Z' && vr === 'SQ' && req === '3' ? 'X' : resolved;
-}
 
 let byTag: Map<number, Row>;
 
@@ -386,7 +361,7 @@ function run(rows: Row[]): void {
     const subject = `row ${r.row} ${r.tagKind === 'private' ? '(gggg,eeee) odd group' : r.tag} ${r.name}`;
     const runs: [OptionName | undefined, string][] = [[undefined, r.basic], ...(Object.entries(r.options) as [OptionName, string][])];
     for (const [option, action] of runs) {
-      const code = r.tagKind === 'exact' ? resolveTop(action, rf.tag, rf.vr) : resolve(action);
+      const code = r.tagKind === 'exact' ? resolveTop(action, rf.tag, rf.vr, resolve) : resolve(action);
       t.test(`${subject}, ${option ? `option ${option}` : 'basic profile'} → ${label(code, action, rf.tag)}`, async (tt) => {
         const o = deidRow(rf, option ? [option] : [], code === 'U');
         if (r.tagKind === 'private') return checkPrivateRow(tt, o, code);
