@@ -125,3 +125,14 @@ t.test('the corpus DICOMDIRs whose Referenced File IDs name the patient → skip
   tt.match(journal, /"status":"skipped","reason":"a Referenced File ID names its patient/);
   tt.notOk(existsSync(join(r.out, 'DICOMDIR')));
 });
+
+t.test('the Philips DICOMDIR and DIRFILE of the corpus (empty offsets) that failed with DEID_FAILED → de-identified, verified', { skip: skip || SKIP_CORPUS }, async (tt) => {
+  const r = run(tt, {
+    DICOMDIR: readFileSync(join(CORPUS, 'dcm_qa_ct/Philips/DICOMDIR')),
+    DIRFILE: readFileSync(join(CORPUS, 'dcm_qa_ct/Philips/S21570/DIRFILE')),
+  });
+  const journal = readFileSync(join(r.report, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string });
+  tt.same(journal.map((e) => e.status), ['written', 'written']);
+  const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+  tt.same(errors(v), []);
+});
