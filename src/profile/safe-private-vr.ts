@@ -32,7 +32,7 @@ export function hasTableVR(row: SafePrivateAttribute, vr: string, value: Buffer 
   return allowed.some((v) => {
     const w = WIDTH[v];
     if (w) return value.length % w === 0;
-    if (v === 'SQ') return false; // a UN sequence is read as items first (retype.ts), then has SQ
+    if (v === 'SQ') return true; // a UN sequence: kept only if it reads as items (deid/retype.ts), else removed
     const text = value.toString('latin1').replace(/[\0 ]+$/, '');
     const re = TEXT[v];
     return re ? re.test(text) : /^[\x20-\x7e\\]*$/.test(text);
