@@ -4,12 +4,14 @@ import type { DicomFile } from '../dicom/part10.js';
 import { formatTag, isPrivateCreator } from '../dicom/tag.js';
 import { datasetContext, decodeStrings, type ValueContext } from '../dicom/values.js';
 import { ACTIONS } from './actions/index.js';
+import { dummyNested } from './actions/dummy-nested.js';
 import { applyParam } from './actions/param.js';
 import { DeidError } from './errors.js';
 import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
+import { conformIod, iodOf, required, resolveCompound } from './iod.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
 import type { EntityFound } from '../detect/index.js';
 import type { Action, SimpleCode } from './types.js';
@@ -49,7 +51,8 @@ const shortValue = (el: Element | undefined, ctx: ValueContext): string | undefi
  */
 export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const st = new FileState(f, env);
-  const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false): void => {
+  const iod = iodOf(st.read(T.SOPClassUID), st.read(T.DirectoryRecordType));
+  const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false, dummying = false): void => {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();
     const opaque = new Set<Element>();
@@ -74,17 +77,42 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         decision.action = 'C';
         decision.origin = 'inside a cleaned sequence';
       }
+      if (!path && iod) {
+        // Top level: compound codes resolved from the attribute's Type in the IOD (iod.ts).
+        const type = iod.typeOf(el.tag);
+        const resolved = resolveCompound(decision.action, type);
+        if (resolved) {
+          decision.origin += ` (${describe(decision.action)}: Type ${type} in ${iod.name})`;
+          decision.action = resolved;
+        } else if (type && iod.inMandatoryModule(el.tag)) {
+          // A required attribute of a required module, removed or emptied, would leave the output
+          // invalid: a Type 1 one gets a dummy, a Type 2 one is emptied (in an optional module,
+          // removal may take the whole module: overlays).
+          const to = required(type, decision.action);
+          if (to) {
+            decision.origin += ` (${decision.action}: Type ${type} in ${iod.name}, so ${to})`;
+            decision.action = to;
+          }
+        }
+      }
+      const nestedDummy = dummying && decision.origin === 'defaults.public';
+      if (nestedDummy) {
+        // Inside a replaced (D) sequence, attributes no rule names are not kept: dummy-nested.ts.
+        decision.action = 'D';
+        decision.origin = 'inside a replaced sequence';
+      }
       if (opaque.has(el) && simpleCode(decision.action) !== 'X') {
         // A sequence whose bytes cannot be read cannot be cleaned: fail closed.
         st.warnings.push(`${here}: sequence encoded as UN could not be read: removed`);
         decision.action = 'X';
         decision.origin += ' (unreadable sequence)';
       }
-      const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk, cleaning };
+      const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk, cleaning, dummying };
       const before = env.explain ? shortValue(el, ctx) : undefined;
       try {
         const code = simpleCode(decision.action);
-        if (code) ACTIONS[code](call);
+        if (nestedDummy && code === 'D') dummyNested(call);
+        else if (code) ACTIONS[code](call);
         else applyParam(call, decision.action as Exclude<Action, string>);
       } catch (e) {
         if (e instanceof DeidError) throw e;
@@ -106,8 +134,10 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     dropEmptyPrivateBlocks(ds);
   };
   const overlays = overlayGroupsWithData(f.dataset);
+  const original = new DataSet([...f.dataset.elements]);
   walk(f.dataset, st.top, '');
   dropOrphanedOverlays(f.dataset, overlays);
+  if (iod) for (const tag of conformIod(f.dataset, original, iod)) st.warnings.push(`${formatTag(tag)}: not required by ${iod.name} once de-identified: removed`);
   if (env.profile.marks) applyMarks(st);
   return { entities: st.counts, found: st.found, warnings: st.warnings, datesShifted: st.datesShifted };
 }

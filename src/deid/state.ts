@@ -185,6 +185,8 @@ export interface ElementCall {
   creator?: string;
   /** Set inside a sequence being cleaned (C): attributes no rule names are cleaned, not kept. */
   cleaning: boolean;
-  /** Recurse into a dataset with the rules (cleaning: as inside a cleaned sequence). */
-  walk: (ds: DataSet, ctx: ValueContext, path: string, cleaning?: boolean) => void;
+  /** Set inside a sequence being replaced (D): attributes no rule names get a dummy, not kept. */
+  dummying?: boolean;
+  /** Recurse into a dataset with the rules (cleaning / dummying: as inside a cleaned / replaced sequence). */
+  walk: (ds: DataSet, ctx: ValueContext, path: string, cleaning?: boolean, dummying?: boolean) => void;
 }

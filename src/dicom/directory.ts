@@ -64,7 +64,8 @@ const ORIGINAL_OFFSET = new WeakMap<Element, number>();
 
 /** The value of a UL offset element, or undefined if absent; throws on a malformed one. */
 export function readOffset(el: Element | undefined, little: boolean, path: string): number | undefined {
-  if (!el) return undefined;
+  // Present but empty (a Philips DICOMDIR linking its records by Referenced File ID only): no offset.
+  if (!el || (el.length === 0 && !el.items && !el.fragments)) return undefined;
   const original = ORIGINAL_OFFSET.get(el);
   if (original !== undefined) return original;
   if (!el.value || el.value.length !== 4 || el.items || el.fragments) {

@@ -2,6 +2,7 @@
 // watch, serve) and every thread processes files through here.
 import { relative } from 'node:path';
 import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
+import { identifyingFileId } from '../deid/dicomdir-file-ids.js';
 import { deidentify } from '../deid/engine.js';
 import { decidePixels } from '../deid/pixel-policy.js';
 import type { DeidEnv } from '../deid/state.js';
@@ -65,6 +66,8 @@ export async function processFile(
     // de-identified with its patients' keys and its offsets recomputed, in the mirror layout only.
     const dicomdir = isDicomdir(f);
     if (dicomdir && opts.layout === 'hierarchy') return { status: 'skipped', path, reason: dicomdirForHierarchy(f) };
+    const namesPatient = dicomdir && opts.env ? identifyingFileId(f) : undefined;
+    if (namesPatient) return { status: 'skipped', path, reason: namesPatient };
     let masked: MaskRegion[] | undefined;
     if (opts.env && !dicomdir) {
       const pixels = decidePixels(f, opts.env.profile);

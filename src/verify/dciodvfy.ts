@@ -28,9 +28,23 @@ export function dciodvfyErrors(file: string): Promise<Set<string>> {
       const out = new Set<string>();
       for (const line of `${stdout}\n${stderr}`.split('\n')) {
         if (!line.startsWith('Error')) continue;
-        out.add(line.replace(/<[^>]*>/g, '<>').replace(/"[^"]*"/g, '""').replace(/\d{3,}/g, '#').trim());
+        out.add(normaliseDciodvfyLine(line));
       }
       resolve(out);
     });
   });
+}
+
+/**
+ * One error line with its values dropped (in <…> or quotes, long numbers) but the element and
+ * module names kept (`Element=<StudyDate> Module=<GeneralStudy>`): they say what is wrong where.
+ */
+export function normaliseDciodvfyLine(line: string): string {
+  return line
+    .replace(/(Element|Module)=<([^>]*)>|<[^>]*>/g, (m, key: string | undefined, name: string | undefined) => (key ? `${key}=«${name}»` : '<>'))
+    .replace(/"[^"]*"/g, '""')
+    .replace(/UID \S+/g, 'UID <>') // "…ReferencedSOPInstanceUID 2.25.…": a value, remapped by de-identification
+    .replace(/(?<![A-Za-z])\d{3,}/g, '#')
+    .replace(/«([^»]*)»/g, '<$1>')
+    .trim();
 }

@@ -14,13 +14,17 @@ import { CHECKS } from './checks/index.js';
 import { Collector } from './collector.js';
 import { pairContext } from './context.js';
 import { dciodvfyAvailable } from './dciodvfy.js';
+import { pairsInTree } from './journal-pairs.js';
 import { pairByContent, pairsFromJournal, type Pair } from './pair.js';
 import { VerifyRules } from './rules.js';
 import { strings, walkFile } from './scan.js';
 import type { VerifyOptions, VerifyResult } from './types.js';
 
 /** Verifies pairs of (input, output) files. */
-export async function verifyPairs(pairs: Pair[], opts: VerifyOptions & { pairing: 'journal' | 'content'; unpaired?: { inputs: string[]; outputs: string[]; ambiguous: Pair[] } }): Promise<VerifyResult> {
+export async function verifyPairs(
+  pairs: Pair[],
+  opts: VerifyOptions & { pairing: 'journal' | 'content'; unpaired?: { inputs: string[]; outputs: string[]; ambiguous: Pair[] }; missing?: Pair[]; extra?: string[] },
+): Promise<VerifyResult> {
   const started = Date.now();
   const profile = loadProfile(opts.profile ?? 'basic', { extraOptions: (opts.options ?? []) as OptionName[] });
   const run: RunContext = {
@@ -32,6 +36,8 @@ export async function verifyPairs(pairs: Pair[], opts: VerifyOptions & { pairing
   const c = new Collector(opts.maxFindings ?? 10_000);
   for (const f of opts.unpaired?.inputs ?? []) c.add({ code: 'UNPAIRED', input: f, message: 'no output was found for this DICOM input' });
   for (const f of opts.unpaired?.outputs ?? []) c.add({ code: 'UNPAIRED', output: f, message: 'no input was found for this output' });
+  for (const p of opts.missing ?? []) c.add({ code: 'UNPAIRED', input: p.input, output: p.output, message: 'the journal records this output, and the output tree does not hold it', severity: 'error' });
+  for (const f of opts.extra ?? []) c.add({ code: 'UNPAIRED', output: f, message: 'this file of the output tree was not written by the run', severity: 'error' });
   for (const p of opts.unpaired?.ambiguous ?? []) {
     c.add({ code: 'UNPAIRED', input: p.input, output: p.output, message: 'paired among several files with the same content key: UID checks rest on path order', severity: 'warning' });
   }
@@ -90,12 +96,12 @@ async function verifyPair(pair: Pair, run: RunContext, checks: Check[], c: Colle
 }
 
 /** Reads the profile and options a run recorded in its report (report.json), if any. */
-function runSettings(reportDir: string): { profile?: string; options?: string[] } {
+function runSettings(reportDir: string): { profile?: string; options?: string[]; out?: string } {
   const p = join(reportDir, 'report.json');
   if (!existsSync(p)) return {};
   try {
-    const r = JSON.parse(readFileSync(p, 'utf8')) as { profile?: string; options?: { deidentification_options?: string[] } };
-    return { profile: r.profile, options: r.options?.deidentification_options };
+    const r = JSON.parse(readFileSync(p, 'utf8')) as { profile?: string; options?: { deidentification_options?: string[]; out?: string } };
+    return { profile: r.profile, options: r.options?.deidentification_options, out: r.options?.out };
   } catch {
     return {};
   }
@@ -108,11 +114,15 @@ const isBuiltin = (name: string): boolean => !/[/\\]|\.json$/i.test(name);
  * the journal; profile and options from `opts`, else from the report (a built-in profile name).
  * For `anon run --verify`.
  */
-export async function verifyReportDir(reportDir: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyReportDir(reportDir: string, opts: VerifyOptions & { output?: string } = {}): Promise<VerifyResult> {
   const settings = runSettings(reportDir);
   const profile = opts.profile ?? (settings.profile && isBuiltin(settings.profile) ? settings.profile : 'basic');
-  const pairs = pairsFromJournal(join(reportDir, 'journal.ndjson'));
-  return verifyPairs(pairs, { ...opts, profile, options: opts.options ?? settings.options ?? [], pairing: 'journal' });
+  const journal = join(reportDir, 'journal.ndjson');
+  const base = { ...opts, profile, options: opts.options ?? settings.options ?? [], pairing: 'journal' as const };
+  if (!opts.output) return verifyPairs(pairsFromJournal(journal), base);
+  // An output tree given: its files are what is checked, not the paths the journal stored.
+  const t = pairsInTree(journal, settings.out, opts.output);
+  return verifyPairs(t.pairs, { ...base, unpaired: { inputs: [], outputs: [], ambiguous: [] }, missing: t.missing, extra: t.extra });
 }
 
 export interface VerifyRunArgs extends VerifyOptions {
@@ -129,8 +139,7 @@ export async function verifyRun(args: VerifyRunArgs): Promise<VerifyResult> {
   if (args.journal) {
     const j = resolve(args.journal);
     const dir = statSync(j).isDirectory() ? j : resolve(j, '..');
-    const result = await verifyReportDir(dir, args);
-    return result;
+    return verifyReportDir(dir, { ...args, output: args.output });
   }
   if (!args.input || !args.output) throw new TypeError('verifyRun: give an input and an output, or a journal');
   const settings = { profile: args.profile ?? 'basic', options: args.options ?? [] };

@@ -24,7 +24,7 @@ import { zero } from './zero.js';
 export function clean(call: ElementCall): void {
   const { st, ds, el, ctx } = call;
   if ((el.tag >>> 16) & 1) {
-    return isSafePrivate(call.creator, el.tag, writeVR(el)) ? keep({ ...call, cleaning: true }) : remove(call);
+    return isSafePrivate(call.creator, el.tag, el.items ? 'SQ' : writeVR(el), el.value) ? keep({ ...call, cleaning: true }) : remove(call);
   }
   if (el.items) return keep({ ...call, cleaning: true });
   const vr = writeVR(el);

@@ -1,15 +1,12 @@
 import { DataSet, Element } from '../../dicom/dataset.js';
-import { decodeStrings, datasetContext, type ValueContext } from '../../dicom/values.js';
+import { decodeStrings, type ValueContext } from '../../dicom/values.js';
 import { isStringVR } from '../../dicom/vr.js';
-import { CODE_ATTRIBUTES } from '../codes.js';
 import { dummyBinaryLength, dummyString } from '../dummy.js';
-import { setBytes, setStrings, writeVR, type ElementCall, type FileState } from '../state.js';
+import { setBytes, setStrings, writeVR, type ElementCall } from '../state.js';
 import { category } from './category.js';
 import { isPseudonymTag, pseudonym } from './pseudonym.js';
 import { uid } from './uid.js';
 import * as T from '../../dicom/tags.generated.js';
-
-const BINARY_KEPT = new Set(['US', 'SS', 'UL', 'SL', 'FL', 'FD', 'AT', 'SV', 'UV', 'OF', 'OD', 'OL']);
 
 /** A minimal valid PDF: the dummy for an encapsulated PDF document (Note 15: it must be replaced). */
 const MINIMAL_PDF = Buffer.from(
@@ -26,7 +23,7 @@ function dummyDocument(ds: DataSet, ctx: ValueContext): Buffer {
 }
 
 /** The dummy of one non-sequence element, replacing it in `ds`. */
-function dummyLeaf(st: FileState, ds: DataSet, el: Element, ctx: ValueContext): void {
+function dummyLeaf(ds: DataSet, el: Element, ctx: ValueContext): void {
   const vr = writeVR(el);
   if (el.tag === T.EncapsulatedDocument) {
     setBytes(ds, el, dummyDocument(ds, ctx), vr);
@@ -37,48 +34,18 @@ function dummyLeaf(st: FileState, ds: DataSet, el: Element, ctx: ValueContext): 
   else setBytes(ds, el, Buffer.alloc(dummyBinaryLength(vr)), vr);
 }
 
-/**
- * D on a sequence: a minimal valid dummy. Items keep their structure so Type 1 attributes stay
- * present, but every value that could identify is replaced: text, names and dates by dummies,
- * UIDs by their pseudonyms; codes, code strings and numbers are kept (PS3.15 E.1.1 Notes 9, 10).
- */
-function dummySequence(st: FileState, ds: DataSet, ctx: ValueContext, path: string): void {
-  const inner = datasetContext(ds, ctx);
-  for (const el of [...ds.elements]) {
-    const here = `${path}.(${(el.tag >>> 16).toString(16).padStart(4, '0').toUpperCase()},${(el.tag & 0xffff).toString(16).padStart(4, '0').toUpperCase()})`;
-    if ((el.tag >>> 16) & 1) {
-      ds.remove(el);
-      continue;
-    }
-    if (el.items) {
-      el.items.forEach((it, i) => dummySequence(st, it.dataset, inner, `${here}[${i}]`));
-      continue;
-    }
-    const vr = writeVR(el);
-    if (vr === 'CS' || BINARY_KEPT.has(vr) || CODE_ATTRIBUTES.has(el.tag) || el.tag === T.SpecificCharacterSet) continue;
-    if (vr === 'UI') {
-      const mapped = decodeStrings(el, inner).map((v) => st.uid(v));
-      setStrings(ds, el, mapped, inner, 'UI');
-      continue;
-    }
-    if (el.fragments) {
-      ds.remove(el);
-      continue;
-    }
-    dummyLeaf(st, ds, el, inner);
-  }
-}
-
 /** D: replace with a dummy value consistent with the VR. */
 export function dummy(call: ElementCall): void {
   const { st, ds, el, ctx, path } = call;
   if (isPseudonymTag(el.tag)) return pseudonym(call);
   if (el.vr === 'UI') return uid(call);
   if (el.items) {
-    el.items.forEach((it, i) => dummySequence(st, it.dataset, ctx, `${path}[${i}]`));
+    // Items keep their structure (Type 1 attributes stay present); each attribute inside gets its
+    // own row, and those no row names a dummy (dummy-nested.ts): nothing nested escapes the rules.
+    el.items.forEach((it, i) => call.walk(it.dataset, ctx, `${path}[${i}]`, call.cleaning, true));
     if (el.items.length === 0) return;
   } else {
-    dummyLeaf(st, ds, el, ctx);
+    dummyLeaf(ds, el, ctx);
   }
   st.count(category(el));
 }

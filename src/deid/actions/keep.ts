@@ -17,7 +17,7 @@ export function keep(call: ElementCall): void {
     return remove(call);
   }
   if (el.items) {
-    el.items.forEach((item, i) => walk(item.dataset, ctx, `${path}[${i}]`, call.cleaning));
+    el.items.forEach((item, i) => walk(item.dataset, ctx, `${path}[${i}]`, call.cleaning, call.dummying));
     return;
   }
   if (el.vr === 'AS' && el.value && el.value.length) {

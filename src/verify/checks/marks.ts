@@ -1,6 +1,7 @@
 // Marks: an output says it was de-identified (PatientIdentityRemoved, DeidentificationMethod),
 // lists the profile's and options' codes, and says what became of its longitudinal dates.
 
+import type { DicomFile } from '../../dicom/part10.js';
 import { formatTag, type Tag } from '../../dicom/tag.js';
 import { fileContext } from '../../dicom/values.js';
 import { DEID_CODES } from '../../profile/deid-codes.generated.js';
@@ -12,7 +13,14 @@ export const marks: StartCheck = (run) => ({
   pair: run.profile.marks ? (p) => ({ done: () => checkMarks(p, run) }) : undefined,
 });
 
+/**
+ * A DICOMDIR is judged by its own IOD (Basic Directory, PS3.3 F.3): it has no SOP Common or
+ * Patient module, so no place for the marks (the engine writes none there).
+ */
+const isDirectory = (f: DicomFile): boolean => f.dataset.has(T.DirectoryRecordSequence) || f.dataset.has(T.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity);
+
 function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContext): Generator<Found> {
+  if (isDirectory(f)) return;
   const ctx = fileContext(f);
   const one = (tag: Tag): string | undefined => {
     const el = f.dataset.get(tag);

@@ -31,6 +31,17 @@ const EMBEDDED_ID_TAGS = new Set<Tag>([T.PatientID, T.OtherPatientIDs, T.Accessi
  */
 const PERSONAL_TAGS = new Set<Tag>([T.PatientID, T.OtherPatientIDs, T.AccessionNumber, T.MedicalRecordLocator, T.PatientAddress, T.PatientTelephoneNumbers, T.PatientTelecomInformation, T.AdmissionID]);
 const PERSONAL_VRS = new Set(['PN', 'DA', 'DT']);
+/** The patient's identity: whole values of these, removed or replaced, are leaks wherever found. */
+const IDENTITY_TAGS = new Set<Tag>([
+  T.PatientName, T.PatientID, T.OtherPatientIDs, T.OtherPatientNames, T.PatientBirthName, T.PatientMotherBirthName, T.PatientBirthDate, T.PatientAddress,
+  T.InstitutionName, T.InstitutionAddress, T.ReferringPhysicianName, T.PerformingPhysicianName, T.NameOfPhysiciansReadingStudy, T.PhysiciansOfRecord, T.RequestingPhysician, T.OperatorsName,
+]);
+/**
+ * The equipment's kept attributes (and kept code strings): what they share with a name says who
+ * made the device or what the image is (a phantom named after its maker, a patient "ORIGINAL"),
+ * not who the patient is.
+ */
+const EQUIPMENT_TAGS = new Set<Tag>([T.Manufacturer, T.ManufacturerModelName, T.StationName, T.SoftwareVersions, T.DeviceSerialNumber, T.SecondaryCaptureDeviceManufacturer, T.SecondaryCaptureDeviceManufacturerModelName]);
 /** Shortest name component searched for in raw bytes (shorter ones turn up by chance). */
 const RAW_COMPONENT_MIN = 5;
 
@@ -58,9 +69,14 @@ export function residualNeedles(inputs: InElement[]): Needles {
   const personal = new Set<string>();
   const components = new Map<string, string>();
   const ids = new Map<string, string>();
+  const keptEquipment = new Set<string>();
+  const identity = new Set<string>();
   for (const { tag, vr, path, expect, values } of inputs) {
     if (!values || vr === 'UI') continue;
-    if (expect.kind === 'keep') for (const x of values) kept.add(x.toUpperCase());
+    // A Referenced File ID is a path (CS) that may name the patient: never benign.
+    const benign = EQUIPMENT_TAGS.has(tag) || (vr === 'CS' && tag !== T.ReferencedFileID);
+    if (expect.kind === 'keep') for (const x of values) (benign ? keptEquipment : kept).add(x.toUpperCase());
+    if (IDENTITY_TAGS.has(tag) && (expect.kind === 'remove' || expect.kind === 'replace')) for (const x of values) identity.add(x.toUpperCase());
     if (expect.kind === 'remove' || expect.kind === 'replace') {
       const isPersonal = PERSONAL_VRS.has(vr) || PERSONAL_TAGS.has(tag);
       for (const x of values) {
@@ -73,20 +89,24 @@ export function residualNeedles(inputs: InElement[]): Needles {
       }
     }
   }
-  // What the profile keeps elsewhere in the input is not the de-identifier's leak.
-  for (const k of kept) residual.delete(k);
+  // What the profile keeps elsewhere in the input is not the de-identifier's leak, unless it is
+  // the patient's identity (name, IDs, birth date, institution, physicians): a copy of that in a
+  // kept attribute is a leak too, and must not hide the same value elsewhere.
+  const allKept = new Set([...kept, ...keptEquipment]);
+  for (const k of allKept) if (!identity.has(k) || keptEquipment.has(k)) residual.delete(k);
   for (const r of [...residual.keys()]) {
-    for (const k of kept) {
+    for (const k of identity.has(r) ? keptEquipment : allKept) {
       if (k.length > r.length && findBoundedText(k, r)) {
         residual.delete(r);
         break;
       }
     }
   }
-  // Likewise name components and IDs the input holds in attributes the profile keeps (a phantom
-  // named after its manufacturer, say): their turning up says nothing.
+  // Likewise name components and IDs the input holds in the equipment's kept attributes or kept
+  // code strings (a phantom named after its manufacturer, say): their turning up says nothing. Held in any other kept
+  // attribute (a window explanation, a content description), they are the leak.
   for (const comp of [...components.keys()]) {
-    for (const k of kept) {
+    for (const k of keptEquipment) {
       if (findWord(k, comp)) {
         components.delete(comp);
         break;
@@ -94,7 +114,7 @@ export function residualNeedles(inputs: InElement[]): Needles {
     }
   }
   for (const id of [...ids.keys()]) {
-    for (const k of kept) {
+    for (const k of keptEquipment) {
       if (findEmbedded(k, id)) {
         ids.delete(id);
         break;

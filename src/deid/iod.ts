@@ -1,0 +1,102 @@
+import type { DataSet } from '../dicom/dataset.js';
+import { IOD_ATTRIBUTE_TYPES, REQUIRED_IF_PRESENT, SOP_CLASS_IOD } from '../profile/iod-types.generated.js';
+import type { Action, SimpleCode } from './types.js';
+
+/** An attribute's Type in a module of PS3.3 (5.4): required with a value, required, optional; C: conditionally. */
+export type AttributeType = '1' | '1C' | '2' | '2C' | '3';
+
+export interface Iod {
+  name: string;
+  /** The attribute's Type in the IOD's modules; undefined when no module of the IOD holds it. */
+  typeOf(tag: number): AttributeType | undefined;
+  /** True when a module the IOD requires (usage M) holds the attribute. */
+  inMandatoryModule(tag: number): boolean;
+}
+
+const hex = (tag: number): string => (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
+
+/**
+ * The IOD of a dataset, from the generated PS3.3 facts: its SOP Class's, or for a DICOMDIR
+ * record (no SOP Class; a Directory Record Type) the keys of that record type; undefined when the
+ * facts lack it.
+ */
+export function iodOf(sopClassUid: string | undefined, directoryRecordType?: string): Iod | undefined {
+  const name = sopClassUid ? SOP_CLASS_IOD[sopClassUid] : directoryRecordType ? `Directory Record ${directoryRecordType.trim()}` : undefined;
+  const types = name ? IOD_ATTRIBUTE_TYPES[name] : undefined;
+  if (!name || !types) return undefined;
+  const raw = (tag: number): string | undefined => {
+    const h = hex(tag);
+    return types[h] ?? types[`${h.slice(0, 2)}xx${h.slice(4)}`];
+  };
+  return {
+    name,
+    typeOf: (tag) => raw(tag)?.replace(/u$/, '') as AttributeType | undefined,
+    inMandatoryModule: (tag) => raw(tag)?.endsWith('u') === false,
+  };
+}
+
+/**
+ * Table E.1-1a's compound codes, resolved from the attribute's Type in the instance's IOD: what
+ * the IOD does not need is removed (X), a Type 2 attribute is emptied (Z) where the code allows,
+ * and a Type 1 attribute gets a dummy (D). Conditional Types count as their base Type: the
+ * condition held when the attribute was written (conformIod drops those whose condition the
+ * de-identification removed). X/Z/U* sequences are kept with their UIDs remapped by their own
+ * rows (references stay useful); left without items where the IOD does not require them, conformIod
+ * removes them (an empty Type 3 sequence is invalid).
+ */
+export function resolveCompound(action: Action, type: AttributeType | undefined): SimpleCode | undefined {
+  // Not in the extraction's tables for this IOD: its tables miss macros and functional groups
+  // (Enhanced General Equipment's Device Serial Number, Content Date in Multi-frame Functional
+  // Groups), so absence proves nothing: the type-free choice of rules.ts (COMPOUND) stands.
+  if (typeof action !== 'string' || type === undefined) return undefined;
+  const required = type === '1' || type === '1C' ? 1 : type === '2' || type === '2C' ? 2 : 3;
+  switch (action) {
+    case 'X/Z': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
+    // Always D: the extraction misses macros and functional groups where a Z/D attribute is Type 1
+    // (Content Date in Multi-frame Functional Groups), and a dummy is valid whatever the Type.
+    case 'Z/D': return 'D';
+    case 'X/D': return required === 3 ? 'X' : 'D';
+    case 'X/Z/D': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
+    case 'X/Z/U*': return 'K';
+    default: return undefined;
+  }
+}
+
+/**
+ * After the top-level walk: conditional attributes whose condition was another attribute's
+ * presence (ResponsiblePersonRole on ResponsiblePerson) go when that attribute went or was
+ * emptied; top-level sequences left without items go where the IOD makes them Type 3.
+ * Returns what was removed, for the warnings.
+ */
+export function conformIod(ds: DataSet, original: DataSet, iod: Iod): number[] {
+  const removed: number[] = [];
+  for (const el of [...ds.elements]) {
+    const on = REQUIRED_IF_PRESENT[hex(el.tag)];
+    if (on !== undefined) {
+      const tag = parseInt(on, 16) >>> 0;
+      const now = ds.get(tag);
+      if (original.has(tag) && (!now || now.length === 0 || now.items?.length === 0)) {
+        ds.remove(el);
+        removed.push(el.tag);
+        continue;
+      }
+    }
+    if (el.items && el.items.length === 0 && iod.typeOf(el.tag) === '3') {
+      {
+        ds.remove(el);
+        removed.push(el.tag);
+      }
+    }
+  }
+  return removed;
+}
+
+/**
+ * What a plain X or Z becomes for a required attribute: Type 1 → D; Type 2 removed → Z. The
+ * conditional Types are left as the row says: whether their condition holds is not in the facts.
+ */
+export function required(type: AttributeType, action: Action): SimpleCode | undefined {
+  if (type === '1' && (action === 'X' || action === 'Z')) return 'D';
+  if (type === '2' && action === 'X') return 'Z';
+  return undefined;
+}

@@ -1,0 +1,138 @@
+/**
+ * A verifier that checks what it is given (issue 12): the files in OUT, identifiers in kept
+ * attributes, a DICOMDIR by its own IOD.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
+import { buildDicom, type FixtureElement } from '../fixtures/build.js';
+import { Element } from '../src/dicom/dataset.js';
+import { parseDicom, serializeDicom } from '../src/dicom/file.js';
+import { encodeStrings } from '../src/dicom/values.js';
+import * as T from '../src/dicom/tags.generated.js';
+import { verifyRun, type VerifyResult } from '../src/verify/index.js';
+import { cleanEnv } from './helpers/child-env.js';
+import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
+
+const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
+const skip = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))) ? false : 'dist/ not built: run npm run build';
+const CT = '1.2.840.10008.5.1.4.1.1.2';
+
+function ct(i: number, extra: FixtureElement[] = []): Buffer {
+  const sop = `2.25.4242.${i}`;
+  const els: FixtureElement[] = [
+    { tag: T.SOPClassUID, vr: 'UI', value: CT },
+    { tag: T.SOPInstanceUID, vr: 'UI', value: sop },
+    { tag: T.InstitutionName, vr: 'LO', value: 'Saint Verifia Hospital' },
+    { tag: T.PatientName, vr: 'PN', value: 'Kowalczyk^Berenike' },
+    { tag: T.PatientID, vr: 'LO', value: 'KB-0099887' },
+    { tag: T.StudyInstanceUID, vr: 'UI', value: '2.25.4242' },
+    { tag: T.SeriesInstanceUID, vr: 'UI', value: '2.25.4242.9' },
+    ...extra,
+  ];
+  return buildDicom({ sopClassUID: CT, sopInstanceUID: sop, elements: els.sort((a, b) => a.tag - b.tag) });
+}
+
+interface Run { input: string; out: string; report: string }
+
+function run(t: Test, files: Record<string, Buffer>): Run {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-verify-given-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const input = join(dir, 'in');
+  mkdirSync(input);
+  for (const [name, b] of Object.entries(files)) writeFileSync(join(input, name), b);
+  const out = join(dir, 'out');
+  const report = join(dir, 'report');
+  const r = spawnSync(process.execPath, [BIN, 'run', input, '--layout', 'mirror', '--out', out, '--report-dir', report, '--quiet', '--threads', '0'], { env: { ...cleanEnv(), ANON_SECRET: 'verify-given-secret-0123456789abcdef' }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return { input, out, report };
+}
+
+const str = (tag: number, vr: string, v: string): Element => {
+  const value = encodeStrings([v], vr);
+  const el = new Element(tag, vr, value.length);
+  el.value = value;
+  return el;
+};
+const errors = (r: VerifyResult) => r.findings.filter((f) => f.severity === 'error');
+
+t.test('anon verify IN OUT --journal RUNDIR checks the files in OUT, not the paths in the journal: a tampered copy of OUT → its leak found', { skip }, async (tt) => {
+  const r = run(tt, { 'a.dcm': ct(1), 'b.dcm': ct(2) });
+  const copy = `${r.out}-copy`;
+  cpSync(r.out, copy, { recursive: true });
+  const f = parseDicom(readFileSync(join(copy, 'a.dcm')));
+  f.dataset.set(str(T.StationName, 'SH', 'KOWALCZYK'));
+  writeFileSync(join(copy, 'a.dcm'), serializeDicom(f));
+  const clean = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+  tt.same(errors(clean), [], 'the run\'s own OUT verifies');
+  const tampered = await verifyRun({ input: r.input, output: copy, journal: r.report, dciodvfy: false });
+  tt.ok(errors(tampered).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.output === join(copy, 'a.dcm')), JSON.stringify(tampered.findings));
+});
+
+t.test('an OUT copy missing an output, or holding a file the run did not write → errors', { skip }, async (tt) => {
+  const r = run(tt, { 'a.dcm': ct(1), 'b.dcm': ct(2) });
+  const copy = `${r.out}-copy`;
+  cpSync(r.out, copy, { recursive: true });
+  rmSync(join(copy, 'b.dcm'));
+  writeFileSync(join(copy, 'planted.dcm'), ct(3));
+  const v = await verifyRun({ input: r.input, output: copy, journal: r.report, dciodvfy: false });
+  const unpaired = errors(v).filter((x) => x.code === 'UNPAIRED').map((x) => x.output);
+  tt.ok(unpaired.includes(join(copy, 'b.dcm')), 'missing output reported');
+  tt.ok(unpaired.includes(join(copy, 'planted.dcm')), 'extra file reported');
+});
+
+t.test('the patient\'s name, ID or institution copied into WindowCenterWidthExplanation, PositionReferenceIndicator, ContentDescription or SecondaryCaptureDeviceManufacturer → RESIDUAL_IDENTIFIER errors, and the same name planted at depth still flagged', { skip }, async (tt) => {
+  const r = run(tt, { 'a.dcm': ct(1), 'b.dcm': ct(2) });
+  const file = join(r.out, 'a.dcm');
+  const f = parseDicom(readFileSync(file));
+  f.dataset.set(str(T.WindowCenterWidthExplanation, 'LO', 'Kowalczyk^Berenike'));
+  f.dataset.set(str(T.PositionReferenceIndicator, 'LO', 'KB-0099887'));
+  f.dataset.set(str(T.ContentDescription, 'LO', 'Saint Verifia Hospital'));
+  f.dataset.set(str(T.SecondaryCaptureDeviceManufacturer, 'LO', 'Kowalczyk'));
+  writeFileSync(file, serializeDicom(f));
+  const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+  const at = new Set(errors(v).filter((x) => x.code === 'RESIDUAL_IDENTIFIER').map((x) => x.path));
+  for (const tag of ['(0028,1055)', '(0020,1040)', '(0070,0081)', '(0018,1016)']) tt.ok(at.has(tag), `${tag} flagged`);
+});
+
+t.test('an input already holding the patient\'s name in a kept attribute → the copy in the output is flagged, and does not hide the name planted at depth', { skip }, async (tt) => {
+  const ref: FixtureElement[] = [{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: '2.25.4242.7' }];
+  const r = run(tt, { 'a.dcm': ct(1, [{ tag: T.WindowCenterWidthExplanation, vr: 'LO', value: 'Kowalczyk^Berenike' }, { tag: T.ReferencedImageSequence, vr: 'SQ', items: [ref] }]) });
+  const file = join(r.out, 'a.dcm');
+  const v1 = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+  tt.ok(errors(v1).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0028,1055)'), 'the kept copy is a leak');
+  const f = parseDicom(readFileSync(file));
+  f.dataset.delete(T.WindowCenterWidthExplanation);
+  f.dataset.get(T.ReferencedImageSequence)!.items![0].dataset.set(str(T.ImageComments, 'LT', 'seen: Kowalczyk^Berenike'));
+  writeFileSync(file, serializeDicom(f));
+  const v2 = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+  tt.ok(errors(v2).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1140)[0].(0020,4000)'), JSON.stringify(v2.findings.map((x) => x.path)));
+});
+
+t.test('4 MARKS_MISSING errors on a de-identified DICOMDIR → none: a DICOMDIR is judged by its own IOD', { skip: skip || SKIP_CORPUS }, async (tt) => {
+  const r = run(tt, { DICOMDIR: readFileSync(join(CORPUS, 'pydicom/dicomdirtests/DICOMDIR-empty.dcm')) });
+  const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+  tt.equal(v.pairs, 1);
+  tt.same(v.findings.filter((x) => x.code === 'MARKS_MISSING'), []);
+});
+
+t.test('the corpus DICOMDIRs whose Referenced File IDs name the patient → skipped with the reason', { skip: skip || SKIP_CORPUS }, async (tt) => {
+  const r = run(tt, { DICOMDIR: readFileSync(join(CORPUS, 'fo-dicom/DICOMDIR')) });
+  const journal = readFileSync(join(r.report, 'journal.ndjson'), 'utf8');
+  tt.match(journal, /"status":"skipped","reason":"a Referenced File ID names its patient/);
+  tt.notOk(existsSync(join(r.out, 'DICOMDIR')));
+});
+
+t.test('the Philips DICOMDIR and DIRFILE of the corpus (empty offsets) that failed with DEID_FAILED → de-identified, verified', { skip: skip || SKIP_CORPUS }, async (tt) => {
+  const r = run(tt, {
+    DICOMDIR: readFileSync(join(CORPUS, 'dcm_qa_ct/Philips/DICOMDIR')),
+    DIRFILE: readFileSync(join(CORPUS, 'dcm_qa_ct/Philips/S21570/DIRFILE')),
+  });
+  const journal = readFileSync(join(r.report, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string });
+  tt.same(journal.map((e) => e.status), ['written', 'written']);
+  const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+  tt.same(errors(v), []);
+});
