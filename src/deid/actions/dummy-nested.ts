@@ -4,6 +4,7 @@ import { shiftDA, shiftDT } from '../../pseudo/dates.js';
 import { CODE_ATTRIBUTES } from '../codes.js';
 import { dummyBinaryLength, dummyString } from '../dummy.js';
 import { setBytes, setStrings, writeVR, type ElementCall } from '../state.js';
+import { detectInValue } from '../text-detect.js';
 import { category } from './category.js';
 import { keep } from './keep.js';
 import { remove } from './remove.js';
@@ -42,7 +43,7 @@ export function dummyNested(call: ElementCall): void {
   }
   if (CODE_ATTRIBUTES.has(el.tag) && isStringVR(vr)) {
     const values = decodeStrings(el, ctx);
-    const next = values.map((v) => st.scrubber.clean(v));
+    const next = values.map((v, i) => detectInValue(st.detection, v, vr, call.path, i));
     if (next.some((v, i) => v !== values[i])) setStrings(ds, el, next, ctx, vr);
     return;
   }
