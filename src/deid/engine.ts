@@ -5,9 +5,11 @@ import { formatTag, isPrivateCreator } from '../dicom/tag.js';
 import { datasetContext, decodeStrings, type ValueContext } from '../dicom/values.js';
 import { ACTIONS } from './actions/index.js';
 import { applyParam } from './actions/param.js';
+import { keptDoubt, structuralDoubt } from './doubt.js';
 import { DeidError } from './errors.js';
 import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
+import { rebuildMeta } from './meta.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
@@ -62,9 +64,13 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
       if (isPrivateCreator(el.tag)) continue; // kept or dropped with their blocks, below
       const here = `${path}${path ? '.' : ''}${formatTag(el.tag)}`;
       const creator = (el.tag >>> 16) & 1 ? creators.get(((el.tag >>> 16) << 8) | ((el.tag >>> 8) & 0xff)) : undefined;
+      const doubt = structuralDoubt(el);
       const decision: Decision = (el.tag >>> 16) === 0xfffe
         ? { action: 'X', origin: 'stray item or delimiter' } // structure left by a faulty writer: never kept
-        : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
+        : doubt !== undefined
+          ? { action: 'X', origin: doubt }
+          : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
+      if (doubt !== undefined) st.warnings.push(`${here}: ${doubt}`);
       if (cleaning && decision.origin === 'defaults.public' && cleanable(el)) {
         // Inside a cleaned sequence (Content Sequence under Clean Structured Content…), values no
         // rule names are cleaned rather than kept: free text there is the likeliest leak.
@@ -76,6 +82,15 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         st.warnings.push(`${here}: sequence encoded as UN could not be read: removed`);
         decision.action = 'X';
         decision.origin += ' (unreadable sequence)';
+      }
+      // Invalid VR bytes are never copied: a kept element is written again with the VR it was read as.
+      if (el.badVR !== undefined) el.modified = true;
+      const kept = simpleCode(decision.action) === 'K' ? keptDoubt(el) : undefined;
+      if (kept !== undefined) {
+        // Fail closed: a kept value that cannot be what its header says may hold what it swallowed.
+        st.warnings.push(`${here}: ${kept}`);
+        decision.action = 'X';
+        decision.origin += ` (${kept})`;
       }
       const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk, cleaning };
       const before = env.explain ? shortValue(el, ctx) : undefined;
@@ -105,6 +120,8 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const overlays = overlayGroupsWithData(f.dataset);
   walk(f.dataset, st.top, '');
   dropOrphanedOverlays(f.dataset, overlays);
+  // The meta is rebuilt from validated values whether or not the profile marks the file.
+  st.warnings.push(...rebuildMeta(f));
   if (env.profile.marks) applyMarks(st);
   return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
 }

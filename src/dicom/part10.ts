@@ -3,7 +3,8 @@ import { UNDEFINED_LENGTH, type DataSet, type Span } from './dataset.js';
 import { DicomError } from './errors.js';
 import { DataSetReader, type ReadOptions } from './read.js';
 import type { ByteSource } from './source.js';
-import { TRANSFER_SYNTAX_UID } from './tag.js';
+import { formatTag, TRANSFER_SYNTAX_UID } from './tag.js';
+import { invalidValue } from './value-check.js';
 import {
   EXPLICIT_BE,
   EXPLICIT_LE,
@@ -152,6 +153,7 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
     throw e;
   }
   warnings.push(...reader.warnings);
+  checkMeta(meta, warnings);
   const bodyStart = reader.cur.pos;
   const tsEl = meta.get(TRANSFER_SYNTAX_UID);
   const uid = tsEl?.value?.toString('latin1').replace(/[\0 ]+$/, '').trim();
@@ -185,6 +187,32 @@ export function readBody(
   const file: DicomFile = { ...prefix, warnings, source, body, encoding, dataset };
   if (trailingStart !== undefined) file.trailing = { start: trailingStart, end: body.size };
   return file;
+}
+
+const META_RELIED = new Set([0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013]);
+
+/**
+ * The meta group's own consistency. A meta value that is not of its VR is the sign of a length
+ * that swallowed the start of the dataset: a structural guess that could hide data, so the file
+ * fails rather than being read so. A group length that disagrees with the elements is only a
+ * warning: writers get it wrong, and the values are checked either way.
+ */
+function checkMeta(meta: DataSet, warnings: string[]): void {
+  const gl = meta.elements[0];
+  if (gl && gl.tag === 0x00020000 && gl.value?.length === 4 && gl.span) {
+    const end = gl.span.end + gl.value.readUInt32LE(0);
+    const across = meta.elements.find((e) => e.span && e.span.start < end && e.span.end > end);
+    if (across) warnings.push(`file meta: ${formatTag(across.tag)} runs past the end the group length declares (${end})`);
+  }
+  for (const el of meta.elements) {
+    const bad = el.tag === 0x00020001 ? (el.value && el.value.length !== 2 ? `${el.value.length} bytes where 2 stand` : undefined) : invalidValue(el);
+    if (!bad) continue;
+    const message = `file meta: ${formatTag(el.tag)} is not a valid value (${bad})`;
+    // Version, UIDs and implementation name are what the reader relies on; a bad AE title or
+    // private information is never carried into an output, so it only warns.
+    if (META_RELIED.has(el.tag)) throw new DicomError({ code: 'BAD_META', message, offset: el.span?.start, path: formatTag(el.tag) });
+    warnings.push(message);
+  }
 }
 
 const describe = (e: Encoding): string => `${e.explicit ? 'explicit' : 'implicit'} VR ${e.little ? 'little' : 'big'} endian`;
