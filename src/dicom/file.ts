@@ -228,6 +228,8 @@ export interface WriteOptions {
   noClobber?: boolean;
   /** Folder for the temporary file (same file system as outPath); default: beside outPath. */
   tmpDir?: string;
+  /** Runs on the complete temporary file before it takes its name; throwing leaves nothing written. */
+  check?: (tmpPath: string) => void;
 }
 
 /** What writeDicom did: the size written, and with noClobber whether an output was already there. */
@@ -297,6 +299,7 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
         closeSync(fd);
       }
     }
+    opts.check?.(tmp);
     if (!opts.noClobber) {
       renameSync(tmp, outPath);
       return { size };

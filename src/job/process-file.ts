@@ -12,6 +12,7 @@ import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
 import { outputPath, type Layout } from './layout.js';
+import { checkOutput, inputIdentifiers } from './leak-guard.js';
 import type { FileError, FileOutcome } from './outcome.js';
 
 /** A coded error as the outcome records it; anything else is a bug and propagates (INTERNAL). */
@@ -90,6 +91,9 @@ export async function processFile(
         masked = regions;
       }
     }
+    // Read before anything changes: the identifiers the independent scan finds in the input. Not
+    // for a DICOMDIR: its Referenced File IDs are the mirror layout's paths, kept as they are.
+    const identifiers = opts.env && !dicomdir ? inputIdentifiers(f, opts.env) : [];
     const result: { entities: Record<string, number>; warnings: string[] } = !opts.env
       ? { entities: {}, warnings: [] }
       : dicomdir
@@ -107,7 +111,12 @@ export async function processFile(
     // another file reusing its UIDs) is never replaced; the file gets the next free suffix.
     for (let n = 0; n < MAX_SUFFIX; n++) {
       const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
-      const written = await writeDicomFile(f, output, { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync });
+      const written = await writeDicomFile(f, output, {
+        noClobber: opts.noClobber,
+        tmpDir: opts.tmpDir,
+        fsync: opts.fsync,
+        check: (tmp) => checkOutput(tmp, identifiers),
+      });
       if (written.existing === 'different') continue;
       if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
       if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
