@@ -247,3 +247,17 @@ t.test('a kept element with invalid VR bytes → written with the VR it was read
   t.equal(out.badVR, undefined, 'the output has valid VR bytes');
   t.equal(out.vr, 'US');
 });
+
+t.test('a private creator with VR US → a typed DEID_FAILED with the element path, not INTERNAL', async (t) => {
+  const buf = base([
+    { tag: 0x00290010, vr: 'US', value: [7] },
+    { tag: 0x00291010, vr: 'LO', value: 'private' },
+  ]);
+  const r = run(buf);
+  t.same(r, { kind: 'failed', code: 'DEID_FAILED' });
+  try {
+    deidentify(parseDicom(buf), basicEnv());
+  } catch (e) {
+    t.equal((e as DeidError).path, '(0029,0010)');
+  }
+});

@@ -3,6 +3,7 @@ import { lookup } from '../dicom/dictionary.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { formatTag, isPrivateCreator } from '../dicom/tag.js';
 import { datasetContext, decodeStrings, type ValueContext } from '../dicom/values.js';
+import { isStringVR } from '../dicom/vr.js';
 import { ACTIONS } from './actions/index.js';
 import { applyParam } from './actions/param.js';
 import { keptDoubt, structuralDoubt } from './doubt.js';
@@ -57,6 +58,8 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     }
     for (const el of ds.elements) {
       if (isPrivateCreator(el.tag) && el.value) {
+        // A creator that is not text names no block: which rules apply to the block is unknown.
+        if (!isStringVR(el.vr)) throw new DeidError('DEID_FAILED', `private creator with VR ${el.vr}, not LO: its block cannot be identified`, `${path}${path ? '.' : ''}${formatTag(el.tag)}`);
         creators.set(((el.tag >>> 16) << 8) | (el.tag & 0xff), decodeStrings(el, ctx)[0] ?? '');
       }
     }

@@ -100,6 +100,14 @@ export function sniffEncoding(src: ByteSource, at: number, declared?: Encoding):
 
 const MAX_LEADING = 16;
 
+/** Whether a file meta element header (group 0002, a VR) stands at 132, where it follows "DICM". */
+function metaAfterPreamble(src: ByteSource): boolean {
+  if (src.size < 140) return false;
+  const b = Buffer.alloc(8);
+  src.readInto(b, 0, 132, 8);
+  return b.readUInt16LE(0) === 0x0002 && isVR(b.toString('latin1', 4, 6));
+}
+
 /**
  * Without a preamble or meta, content is DICOM only if it starts like a dataset: a plausible
  * element of group 0000-0008 (ACR-NEMA group lengths, directory records, identifying group).
@@ -135,7 +143,11 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
     let at = 0;
     let enc: Encoding | undefined;
     for (; at < Math.min(MAX_LEADING, src.size) && !enc; at++) enc = sniffRawStart(src, at);
-    if (!enc) throw new DicomError({ code: 'NOT_DICOM', message: 'no preamble, no file meta, and no readable data element at the start', offset: 0 });
+    if (!enc) {
+      // A file meta group right after a preamble whose "DICM" is damaged is a damaged DICOM file, not another kind of file.
+      if (metaAfterPreamble(src)) throw new DicomError({ code: 'BAD_META', message: `the "DICM" marker at 128 is damaged (${JSON.stringify(asciiAt(src, 128, 4))}) but a file meta group follows it`, offset: 128 });
+      throw new DicomError({ code: 'NOT_DICOM', message: 'no preamble, no file meta, and no readable data element at the start', offset: 0 });
+    }
     at--;
     warnings.push('no file meta: transfer syntax inferred from the dataset');
     if (at > 0) warnings.push(`${at} stray byte(s) before the dataset kept as they are`);

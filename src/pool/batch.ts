@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
-import { isInside, walk } from '../io/walk.js';
+import { isInside, walkAll } from '../io/walk.js';
 import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';
 import type { Layout } from '../job/layout.js';
 import { internalFailure, type FileOutcome, type FileResult } from '../job/outcome.js';
@@ -108,9 +108,17 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   const limit = pLimit(inFlight);
   const pending = new Set<Promise<void>>();
   try {
-    for await (const entry of walk(opts.inputs)) {
+    for await (const entry of walkAll(opts.inputs)) {
       if (opts.signal?.aborted) break;
       if (done.has(entry.path)) continue;
+      if (entry.kind === 'problem') {
+        // Met by the walk and not processed: journaled and reported like any other input.
+        const outcome: FileOutcome = entry.status === 'skipped'
+          ? { status: 'skipped', path: entry.path, reason: entry.reason }
+          : { status: 'failed', path: entry.path, error: { code: entry.code ?? 'IO', message: entry.reason } };
+        finish({ outcome, bytesIn: 0, ms: 0 });
+        continue;
+      }
       const task = { path: entry.path, rel: entry.rel };
       // A worker that dies (out of memory on a pathological file, a bug) fails that file, not the run.
       const p: Promise<void> = limit(() =>
