@@ -7,7 +7,7 @@ import { deidentify } from '../deid/engine.js';
 import { decidePixels } from '../deid/pixel-policy.js';
 import type { DeidEnv } from '../deid/state.js';
 import type { RegionSpec } from '../deid/types.js';
-import { DicomError } from '../dicom/errors.js';
+import { DicomError, ioCode } from '../dicom/errors.js';
 import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
@@ -15,10 +15,15 @@ import { outputPath, type Layout } from './layout.js';
 import { checkOutput, inputIdentifiers } from './leak-guard.js';
 import type { FileError, FileOutcome } from './outcome.js';
 
-/** A coded error as the outcome records it; anything else is a bug and propagates (INTERNAL). */
+/**
+ * A coded error as the outcome records it; a file-system error (making an output folder) as IO or
+ * IO_TRANSIENT; anything else is a bug and propagates (INTERNAL).
+ */
 const asFileError = (e: unknown): FileError | undefined => {
   const d = errorData(e);
-  return d && { code: d.code, message: d.message, path: d.path, offset: d.offset };
+  if (d) return { code: d.code, message: d.message, path: d.path, offset: d.offset };
+  const err = e as NodeJS.ErrnoException;
+  return err && typeof err.code === 'string' && err.syscall ? { code: ioCode(err.code), message: err.message } : undefined;
 };
 
 /**
