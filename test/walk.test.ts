@@ -110,3 +110,32 @@ t.test('a preamble whose DICM marker is damaged, followed by a file meta group �
     t.equal((e as DicomError).code, 'BAD_META');
   }
 });
+
+t.test('a run whose output folder cannot be made → ends at once with a FAILED report saying why', { skip: built ? false : 'dist/ not built' }, async (t) => {
+  const d = tmp(t);
+  const inp = tree(d);
+  writeFileSync(join(d, 'plain-file'), 'not a folder');
+  const report = await runBatch({
+    inputs: [inp], out: join(d, 'plain-file', 'out'), layout: 'mirror',
+    worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
+    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'report'),
+  });
+  t.equal(report.status, 'FAILED');
+  t.match(report.results.error, /output folder .* cannot be written/);
+  t.ok(existsSync(join(d, 'report', 'report.json')), 'report.json written');
+});
+
+t.test('a run whose report folder cannot be written → a usage error before any file is touched', { skip: built ? false : 'dist/ not built' }, async (t) => {
+  const d = tmp(t);
+  const inp = tree(d);
+  writeFileSync(join(d, 'plain-file'), 'not a folder');
+  await t.rejects(
+    runBatch({
+      inputs: [inp], out: join(d, 'out'), layout: 'mirror',
+      worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
+      profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'plain-file', 'report'),
+    }),
+    { code: 'USAGE', message: /report folder .* cannot be written/ },
+  );
+  t.notOk(existsSync(join(d, 'out')), 'no output folder made');
+});

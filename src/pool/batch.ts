@@ -1,7 +1,7 @@
 // A batch: the inputs walked lazily feed the pool; every outcome is journaled, then reported. `anon run`
 // and each `anon serve` job are one batch.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
@@ -63,8 +63,14 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   }
   const reportDir = resolve(opts.reportDir);
   if (isInside(reportDir, out)) throw new UsageError(`report folder ${reportDir} must not be inside the output folder ${out}`);
-  mkdirSync(reportDir, { recursive: true });
   const journalPath = join(reportDir, 'journal.ndjson');
+  try {
+    mkdirSync(reportDir, { recursive: true });
+    accessSync(reportDir, constants.W_OK);
+  } catch (e) {
+    // Nowhere to journal or report: refused before any file is touched.
+    throw new UsageError(`report folder ${reportDir} cannot be written (${(e as Error).message}): no run was started`);
+  }
   const done = opts.resume ? Journal.done(journalPath) : new Map<string, JournalEntry>();
   const builder = new ReportBuilder(reportDir, {
     id: opts.resume ? ReportBuilder.previousId(reportDir) ?? randomUUID() : randomUUID(),
@@ -72,7 +78,16 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
   });
   const journal = new Journal(journalPath, opts.resume === true);
-  const tmpDir = prepareTempDir(out, builder.id);
+  let tmpDir: string;
+  try {
+    tmpDir = prepareTempDir(out, builder.id);
+  } catch (e) {
+    // A read-only or full output folder ends the run at once, with a report saying why.
+    journal.close();
+    const report = builder.finish(`output folder ${out} cannot be written (${(e as Error).message}): no file was processed`);
+    opts.onEvent?.({ type: 'end', report });
+    return report;
+  }
   const threads = opts.threads ?? availableParallelism();
   const cfg: JobSpec = { ...opts.worker, out, layout: opts.layout, tmpDir };
   const counts: RunCounts = { done: 0, written: 0, skipped: 0, failed: 0, quarantined: 0, bytes_in: 0 };
