@@ -68,8 +68,17 @@ function values(raw: Buffer, out: Map<string, Identifier>, tag: number): void {
   }
 }
 
+const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x20 || c === 0x3f;
+
 /** Every plausible value behind a tag hit at `at` in `b` (a window of the source). */
 function readAt(b: Buffer, at: number, little: boolean, out: Map<string, Identifier>, tag: number): void {
+  if (at + 8 > b.length) return;
+  // Most hits in pixel and waveform samples are neither: no letters where a VR stands, and a
+  // 4-byte length far above MAX_VALUE. Those are left at once; any two letters (a VR, valid or
+  // not) or a small 4-byte length are read in every form.
+  const letters = isLetter(b[at + 4]) && isLetter(b[at + 5]);
+  const smallLong = little ? b[at + 6] === 0 && b[at + 7] === 0 : b[at + 4] === 0 && b[at + 5] === 0;
+  if (!letters && !smallLong) return;
   const u16 = (i: number): number => (little ? b.readUInt16LE(i) : b.readUInt16BE(i));
   const u32 = (i: number): number => (little ? b.readUInt32LE(i) : b.readUInt32BE(i));
   const forms: [number, number][] = [];
@@ -84,32 +93,37 @@ function readAt(b: Buffer, at: number, little: boolean, out: Map<string, Identif
   }
 }
 
-function patterns(tags: readonly number[]): { tag: number; little: boolean; bytes: Buffer }[] {
-  return tags.flatMap((tag) => {
-    const le = Buffer.alloc(4);
-    le.writeUInt16LE(tag >>> 16, 0);
-    le.writeUInt16LE(tag & 0xffff, 2);
-    const be = Buffer.alloc(4);
-    be.writeUInt32BE(tag >>> 0, 0);
-    return [{ tag, little: true, bytes: le }, { tag, little: false, bytes: be }];
-  });
-}
-
 /**
- * Identifier values in `src`, read at every occurrence of an identifier tag's bytes. `skip` is a
- * byte range left unread (a large image's pixel data: scanning it costs much and finds chance).
+ * Identifier values in `src`, read at every occurrence of an identifier tag's bytes (either byte
+ * order). `skip` is a byte range left unread (a large image's pixel data: scanning it costs much
+ * and finds chance). One pass over the bytes: every identifier group is below 0x100, so a tag can
+ * only start where one byte is such a group's and its neighbour is zero.
  */
 export function scanIdentifiers(src: ByteSource, opts: { tags?: readonly number[]; skip?: { start: number; end: number } } = {}): Identifier[] {
-  const pats = patterns(opts.tags ?? IDENTIFIER_TAGS);
+  const tags = new Set(opts.tags ?? IDENTIFIER_TAGS);
+  const groups = new Uint8Array(256);
+  for (const tag of tags) {
+    if (tag >>> 16 > 0xff) throw new RangeError(`scanIdentifiers: group of ${tag.toString(16)} is not below 0x100`);
+    groups[tag >>> 16] = 1;
+  }
   const out = new Map<string, Identifier>();
-  const buf = Buffer.allocUnsafe(BLOCK + OVERLAP);
+  const buf = Buffer.allocUnsafe(Math.min(BLOCK + OVERLAP, src.size));
   for (let pos = 0; pos < src.size; pos += BLOCK) {
     if (opts.skip && pos >= opts.skip.start && pos + BLOCK + OVERLAP <= opts.skip.end) continue;
     const n = src.readInto(buf, 0, pos, Math.min(BLOCK + OVERLAP, src.size - pos));
     const b = buf.subarray(0, n);
-    for (const p of pats) {
-      // A hit starting in the overlap is found again by the next block.
-      for (let i = b.indexOf(p.bytes); i >= 0 && i < BLOCK; i = b.indexOf(p.bytes, i + 1)) readAt(b, i, p.little, out, p.tag);
+    // A hit starting in the overlap is found again by the next block.
+    const last = Math.min(n - 4, BLOCK - 1);
+    for (let i = 0; i <= last; i++) {
+      const b0 = b[i];
+      const b1 = b[i + 1];
+      if (b1 === 0 && b0 !== 0 && groups[b0]) {
+        const tag = ((b0 << 16) | b[i + 2] | (b[i + 3] << 8)) >>> 0;
+        if (tags.has(tag)) readAt(b, i, true, out, tag);
+      } else if (b0 === 0 && b1 !== 0 && groups[b1]) {
+        const tag = ((b1 << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+        if (tags.has(tag)) readAt(b, i, false, out, tag);
+      }
     }
   }
   return [...out.values()];
