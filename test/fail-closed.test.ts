@@ -261,3 +261,16 @@ t.test('a private creator with VR US → a typed DEID_FAILED with the element pa
     t.equal((e as DeidError).path, '(0029,0010)');
   }
 });
+
+t.test('a file cut inside a top-level element header → TRUNCATED with that element in its path', async (t) => {
+  const buf = base([{ tag: 0x00100010, vr: 'PN', value: NAME }]);
+  const f = parseDicom(buf);
+  const pn = f.dataset.get(0x00100010)!;
+  try {
+    parseDicom(buf.subarray(0, pn.span!.start + 6));
+    t.fail('parsed');
+  } catch (e) {
+    t.equal((e as DicomError).code, 'TRUNCATED');
+    t.equal((e as DicomError).path, '(0010,0010)');
+  }
+});
