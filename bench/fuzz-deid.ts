@@ -53,6 +53,8 @@ export interface FuzzFigures {
   crashes: string[];
   /** Written outputs holding an identifier string of their input. */
   leaks: string[];
+  /** Failures whose error names no element path (parse errors should). */
+  failedWithoutPath: number;
   maxMs: number;
   seconds: number;
 }
@@ -151,7 +153,7 @@ function holds(b: Buffer, id: Buffer): boolean {
 export async function runDeidFuzz(opts: { originals: Original[]; count: number; seed: number; env?: DeidEnv; onProgress?: (i: number) => void }): Promise<FuzzFigures> {
   const env = opts.env ?? basicFuzzEnv();
   const dir = mkdtempSync(join(tmpdir(), 'anon-fuzz-deid-'));
-  const figures: FuzzFigures = { seed: opts.seed, mutants: 0, originals: opts.originals.length, outcomes: {}, unaccounted: 0, crashes: [], leaks: [], maxMs: 0, seconds: 0 };
+  const figures: FuzzFigures = { seed: opts.seed, mutants: 0, originals: opts.originals.length, outcomes: {}, unaccounted: 0, crashes: [], leaks: [], failedWithoutPath: 0, maxMs: 0, seconds: 0 };
   const t0 = performance.now();
   try {
     for (let i = 0; i < opts.count; i++) {
@@ -169,6 +171,7 @@ export async function runDeidFuzz(opts: { originals: Original[]; count: number; 
         const key = r.status === 'failed' ? `failed:${r.error.code}` : r.status;
         figures.outcomes[key] = (figures.outcomes[key] ?? 0) + 1;
         if (r.status === 'failed' && r.error.code === 'INTERNAL') figures.crashes.push(`${what}: ${r.error.message}`);
+        if (r.status === 'failed' && !r.error.path) figures.failedWithoutPath++;
         if (r.status === 'written') {
           const parts = searchable(readFileSync(r.output));
           const held = o.identifiers.filter((id) => parts.some((b) => holds(b, id)));
@@ -213,7 +216,7 @@ async function main(): Promise<void> {
   else {
     console.log(`seed ${f.seed}: ${f.mutants} mutants of ${f.originals} corpus files in ${f.seconds.toFixed(1)} s (slowest ${f.maxMs.toFixed(0)} ms)`);
     console.log(`outcomes: ${JSON.stringify(f.outcomes)}`);
-    console.log(`written ${written}, holding an identifier of their input: ${f.leaks.length}; crashes ${f.crashes.length}; unaccounted ${f.unaccounted}`);
+    console.log(`written ${written}, holding an identifier of their input: ${f.leaks.length}; crashes ${f.crashes.length}; unaccounted ${f.unaccounted}; failures without an element path ${f.failedWithoutPath}`);
     for (const l of [...f.leaks, ...f.crashes].slice(0, 20)) console.log(`  ${l}`);
   }
   process.exitCode = f.leaks.length || f.crashes.length || f.unaccounted ? 1 : 0;

@@ -21,6 +21,7 @@ import { CORPUS, corpusFiles, SKIP_CORPUS } from './helpers/corpus.js';
 import { basicEnv, basicProfile, envFor } from './helpers/deid.js';
 
 const NAME = 'Doe^Jane';
+const ID_VALUE = 'id11111';
 
 type Result = { kind: 'failed'; code: string } | { kind: 'written'; out: Buffer; warnings: string[] };
 
@@ -272,5 +273,24 @@ t.test('a file cut inside a top-level element header → TRUNCATED with that ele
   } catch (e) {
     t.equal((e as DicomError).code, 'TRUNCATED');
     t.equal((e as DicomError).path, '(0010,0010)');
+  }
+});
+
+t.test('implicit VR: an ID whose tag changed to a kept text attribute, out of tag order → removed', async (t) => {
+  const buf = buildDicom({
+    transferSyntax: TS.implicitLE,
+    elements: [
+      { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
+      { tag: 0x00080018, vr: 'UI', value: '2.25.99' },
+      { tag: 0x00100010, vr: 'PN', value: NAME },
+      { tag: 0x20100010, vr: 'ST', value: ID_VALUE }, // was (0010,0020) Patient ID
+      { tag: 0x00100030, vr: 'DA', value: '19700101' },
+    ],
+  });
+  const r = run(buf);
+  t.equal(r.kind, 'written');
+  if (r.kind === 'written') {
+    t.notOk(holds(r.out, ID_VALUE), 'the ID is not in the output');
+    t.ok(r.warnings.some((w) => w.startsWith('(2010,0010)') && /tag order/.test(w)), 'the warning says why');
   }
 });

@@ -2,7 +2,7 @@
 // written (a flipped tag, a misread length, a VR the dictionary does not give) are removed rather
 // than kept, whatever the profile says. Each reason is one warning of the file.
 
-import type { Element } from '../dicom/dataset.js';
+import type { DataSet, Element } from '../dicom/dataset.js';
 import { lookup } from '../dicom/dictionary.js';
 import { isPrivateCreator } from '../dicom/tag.js';
 import { invalidValue } from '../dicom/value-check.js';
@@ -42,4 +42,23 @@ export function keptDoubt(el: Element): string | undefined {
   }
   const bad = invalidValue(el, entry?.vm);
   return bad === undefined ? undefined : `${bad}: removed`;
+}
+
+/**
+ * Elements standing out of ascending tag order: a peak (greater than the next, whose predecessor
+ * is smaller than that next) or a valley (smaller than the previous, whose successor is greater
+ * than that previous). In an implicit VR file a changed tag leaves no other trace: its bytes read
+ * as the new tag's VR, valid or not. A kept one is removed.
+ */
+export function misplaced(ds: DataSet): Set<Element> {
+  const els = ds.elements;
+  const out = new Set<Element>();
+  for (let i = 0; i < els.length; i++) {
+    const t = els[i].tag;
+    const prev = i > 0 ? els[i - 1].tag : -1;
+    const next = i + 1 < els.length ? els[i + 1].tag : Infinity;
+    if (t > next && prev < next) out.add(els[i]);
+    else if (t < prev && next > prev) out.add(els[i]);
+  }
+  return out;
 }

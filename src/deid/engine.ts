@@ -6,7 +6,7 @@ import { datasetContext, decodeStrings, type ValueContext } from '../dicom/value
 import { isStringVR } from '../dicom/vr.js';
 import { ACTIONS } from './actions/index.js';
 import { applyParam } from './actions/param.js';
-import { keptDoubt, structuralDoubt } from './doubt.js';
+import { keptDoubt, misplaced, structuralDoubt } from './doubt.js';
 import { DeidError } from './errors.js';
 import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
@@ -53,6 +53,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();
     const opaque = new Set<Element>();
+    const outOfOrder = misplaced(ds);
     for (const el of ds.elements) {
       if (!retypeUN(el)) opaque.add(el);
     }
@@ -88,7 +89,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
       }
       // Invalid VR bytes are never copied: a kept element is written again with the VR it was read as.
       if (el.badVR !== undefined) el.modified = true;
-      const kept = simpleCode(decision.action) === 'K' ? keptDoubt(el) : undefined;
+      const kept = simpleCode(decision.action) !== 'K' ? undefined : outOfOrder.has(el) ? 'out of ascending tag order (a changed tag?): removed' : keptDoubt(el);
       if (kept !== undefined) {
         // Fail closed: a kept value that cannot be what its header says may hold what it swallowed.
         st.warnings.push(`${here}: ${kept}`);

@@ -10,8 +10,7 @@ import { binaryWidth, isStringVR } from './vr.js';
 const STRICT: Record<string, { re: RegExp; max: number }> = {
   AE: { re: /^[\x20-\x5b\x5d-\x7e]*$/, max: 16 },
   AS: { re: /^[0-9DWMY ]*$/, max: 4 },
-  // The hyphen is outside the repertoire, but writers put it in "ISO-IR 100"; it cannot hide a header.
-  CS: { re: /^[A-Z0-9 _-]*$/, max: 16 },
+  CS: { re: /^[A-Z0-9 _]*$/, max: 16 },
   DA: { re: /^[0-9\- ]*$/, max: 18 },
   DS: { re: /^[0-9+\-Ee. ]*$/, max: 16 },
   DT: { re: /^[0-9+\-. ]*$/, max: 54 },
@@ -19,6 +18,8 @@ const STRICT: Record<string, { re: RegExp; max: number }> = {
   TM: { re: /^[0-9:.\- ]*$/, max: 28 },
   UI: { re: /^[0-9.]*$/, max: 64 },
 };
+
+const CHARSET_CS = { re: /^[A-Z0-9 _-]*$/, max: 16 };
 
 /**
  * Maximum bytes of one value of the character-set VRs: PS3.5 counts characters, and a character
@@ -55,7 +56,8 @@ export function invalidValue(el: Element, vm?: string): string | undefined {
       if (b < 0x20 && !textControlOk(vr, b)) return `control byte 0x${b.toString(16).padStart(2, '0')} at ${i} in a ${vr} value`;
       if (b === 0x7f) return `DEL byte at ${i} in a ${vr} value`;
     }
-    const strict = STRICT[vr];
+    // Writers put "ISO-IR 100" in Specific Character Set: its hyphen is let pass (the charset parser reads it).
+    const strict = vr === 'CS' && el.tag === 0x00080005 ? CHARSET_CS : STRICT[vr];
     const single = vr === 'LT' || vr === 'ST' || vr === 'UT' || vr === 'UR';
     const values = single ? [bytes] : split(bytes);
     for (const value of values) {
