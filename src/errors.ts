@@ -13,8 +13,8 @@ export interface ErrorPlace {
 }
 
 /** An error as data: what `toJSON` gives and what crosses thread and process boundaries. */
-export interface ErrorData extends ErrorPlace {
-  code: string;
+export interface ErrorData<C extends string = string> extends ErrorPlace {
+  code: C;
   message: string;
 }
 
@@ -34,7 +34,7 @@ export class AnonError<C extends string = string> extends Error implements Error
     if (place.offset !== undefined) this.offset = place.offset;
   }
 
-  toJSON(): ErrorData {
+  toJSON(): ErrorData<C> {
     return withoutUndefined({ code: this.code, message: this.message, file: this.file, path: this.path, offset: this.offset });
   }
 }

@@ -3,7 +3,6 @@
 // child processes (against `anon serve` on loopback where a server is needed) with a temp
 // settings home (ANONFLOW_HOME), in the style of client.test.ts.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +15,8 @@ import { formatMapping, jobParams, readMapping } from '../src/client/mapping.js'
 import { parseMappingGrid } from '../src/pseudo/mapping-grid.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
 import { idisCall } from '../src/client/idis-client.js';
-import { cleanEnv } from './helpers/child-env.js';
-import { login, SECRET, setup, USER, type Env, type Run } from './helpers/client.js';
+import { login, setup, USER, type Env } from './helpers/client.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/src/cli/commands/client/status.js', import.meta.url)));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 

@@ -1,9 +1,7 @@
 // The anonapi-style client commands (anon server|job|batch|map|select|create|settings) as child
 // processes against `anon serve` on loopback, with a temp settings home (ANONFLOW_HOME).
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +15,8 @@ import { formatMapping, jobParams, readMapping } from '../src/client/mapping.js'
 import { parseJobIds } from '../src/client/ranges.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
 import { idisCall } from '../src/client/idis-client.js';
-import { cleanEnv } from './helpers/child-env.js';
-import { login, SECRET, setup, USER, type Env, type Run } from './helpers/client.js';
+import { login, setup, USER, type Env } from './helpers/client.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/src/cli/commands/client/map.js', import.meta.url)));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-// @ts-ignore -- dcmjs ships no type declarations
+// @ts-expect-error -- dcmjs ships no type declarations
 import dcmjsDictionary from 'dcmjs/dictionary';
 import { lookup, tagForKeyword, implicitVR, DICTIONARY_SIZE } from '../src/dicom/dictionary.js';
 import { RAW_DICTIONARY } from '../src/dicom/dictionary.generated.js';

@@ -2,14 +2,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { instance } from '../fixtures/instances.js';
 import { createProcessor } from '../src/job/processor.js';
 import { setupDeid } from '../src/job/setup.js';
 import type { JobSpec } from '../src/job/task.js';
 import { loadProfile, withLayer } from '../src/profile/load.js';
 
-const tmp = (t: Tap.Test): string => {
+const tmp = (t: Test): string => {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-job-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;

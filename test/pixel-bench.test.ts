@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { formatTable, runPixelBench, type PixelBenchRow } from '../bench/pixel.js';
 import { pixelSpecs } from '../fixtures/pixel.js';
 
@@ -18,7 +18,7 @@ const POSITIVE: (keyof PixelBenchRow)[] = [
   'ms_per_frame',
 ];
 
-function checkRows(t: Tap.Test, rows: PixelBenchRow[], size: number, frames: number): void {
+function checkRows(t: Test, rows: PixelBenchRow[], size: number, frames: number): void {
   const specs = pixelSpecs();
   for (const spec of specs) {
     const mine = rows.filter((r) => r.name === spec.name);

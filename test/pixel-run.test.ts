@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { parseDicom } from '../src/dicom/file.js';
 import { runBatch as run } from '../src/pool/batch.js';
@@ -52,7 +52,7 @@ const str = (file: string, tag: number): string | undefined => parseDicom(readFi
 const codesOf = (file: string): string[] =>
   (parseDicom(readFileSync(file)).dataset.get(0x00120064)?.items ?? []).map((it) => it.dataset.get(0x00080100)!.value!.toString('latin1').trim());
 
-async function runOn(t: Tap.Test, files: Record<string, Buffer>, profile: string, extra: { masks?: { x: number; y: number; width: number; height: number }[] } = {}) {
+async function runOn(t: Test, files: Record<string, Buffer>, profile: string, extra: { masks?: { x: number; y: number; width: number; height: number }[] } = {}) {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-px-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   mkdirSync(join(d, 'in'));

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import sharp from 'sharp';
 import { parseDicom, serializeDicom } from '../src/dicom/file.js';
 import type { DicomFile } from '../src/dicom/part10.js';
@@ -25,7 +25,7 @@ async function decodedValues(f: DicomFile): Promise<number[][]> {
     let buf: Buffer;
     let bytes: number;
     let bits: number;
-    let signExt = false;
+    let signExt: boolean;
     if (f.transferSyntax.uid === RLE_LOSSLESS) {
       const d = decodeRleFrame(data, { columns: info.columns, rows: info.rows, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated });
       buf = info.samplesPerPixel > 1 ? toInterleaved({ pixels: d, width: info.columns, height: info.rows, components: info.samplesPerPixel, bitsPerSample: 8, signed, planar: 1 }) : d;
@@ -54,7 +54,7 @@ async function decodedValues(f: DicomFile): Promise<number[][]> {
   return out;
 }
 
-async function checkPreview(t: Tap.Test, f: DicomFile, spec: PixelSpec): Promise<void> {
+async function checkPreview(t: Test, f: DicomFile, spec: PixelSpec): Promise<void> {
   const png = await renderPreview(f, { frame: spec.frames, regions: [TEXT_REGION] });
   t.same(png.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'preview is a PNG');
   const meta = await sharp(png).metadata();
@@ -63,7 +63,7 @@ async function checkPreview(t: Tap.Test, f: DicomFile, spec: PixelSpec): Promise
 }
 
 /** Re-reads a written file and checks its Pixel Data lengths hold together. */
-function roundTrip(t: Tap.Test, f: DicomFile, spec: PixelSpec): DicomFile {
+function roundTrip(t: Test, f: DicomFile, spec: PixelSpec): DicomFile {
   const out = serializeDicom(f);
   const g = parseDicom(out);
   t.same(serializeDicom(g), out, 'written file reads back and writes the same bytes');

@@ -1,10 +1,10 @@
 import { loadProfile } from '../src/profile/load.js';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 
 const writeSeriesN = (dir: string, n: number): void => writeInstances(dir, n, { study: '2.25.777', patientName: 'Resume^Test', patientId: 'RT-1', pixels: 64 * 1024 });
@@ -18,7 +18,7 @@ const built = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', imp
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 const KEY = new Uint8Array(Buffer.from('run-test-secret-0123456789'));
 
-const tmp = (t: Tap.Test): string => {
+const tmp = (t: Test): string => {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-run-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeInstances as writeSeries } from '../fixtures/instances.js';
 
 const writeInstances = (dir: string, n: number): void => writeSeries(dir, n, { study: '2.25.888', patientName: 'Restart^Test', patientId: 'RS-1', pixels: 128 * 1024 });
@@ -18,7 +18,7 @@ const FILES = 250;
 
 
 /** Starts `anon serve` as a child; resolves with its base URL once it listens. */
-function startChild(t: Tap.Test, dir: string): Promise<{ child: ChildProcess; base: string }> {
+function startChild(t: Test, dir: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(
     process.execPath,
     [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox', '--user', `${USER.user}:${USER.token}`,

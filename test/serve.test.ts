@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeSample } from '../fixtures/sample.js';
 import { buildConfig, type ServeConfig } from '../src/serve/config.js';
 import { idisCall, rawRequest, type IdisResponse } from '../src/client/idis-client.js';
@@ -31,7 +31,7 @@ interface Env {
 }
 
 /** A server on loopback (port 0) with the share \\srv\share mapped to a temp folder holding a sample study. */
-async function serve(t: Tap.Test, extra: Partial<ServeConfig> = {}): Promise<Env> {
+async function serve(t: Test, extra: Partial<ServeConfig> = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-serve-'));
   const share = join(dir, 'share');
   mkdirSync(join(share, 'out'), { recursive: true });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { DataSet, Element, Item, UNDEFINED_LENGTH } from '../src/dicom/dataset.js';
 import { parseDicom, serializeDicom } from '../src/dicom/file.js';
@@ -22,7 +22,7 @@ const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 const SECRET = 'verify-test-secret-0123456789abcdef';
 
-const tmp = (t: Tap.Test): string => {
+const tmp = (t: Test): string => {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-verify-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
@@ -86,7 +86,7 @@ interface Run {
 }
 
 /** De-identifies the two slices (with `extra` top-level elements added or replacing theirs). */
-function runAnon(t: Tap.Test, args: string[] = [], extra: FixtureElement[] = []): Run {
+function runAnon(t: Test, args: string[] = [], extra: FixtureElement[] = []): Run {
   const dir = tmp(t);
   const input = join(dir, 'in');
   mkdirSync(input);

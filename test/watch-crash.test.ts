@@ -1,11 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import t from 'tap';
-import { buildDicom } from '../fixtures/build.js';
-import { BIN, skip, ENV, tmp, instance, drop, files, outputs, type Daemon, startDaemon, waitFor, statusOf, drained } from './helpers/watch.js';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { skip, tmp, instance, drop, files, outputs, startDaemon, waitFor, drained } from './helpers/watch.js';
 
 
 
@@ -31,7 +27,7 @@ function openClaims(d: string): number {
 }
 
 /** Outputs seen after each kill, with their size: each must be whole (the same size at the end). */
-function snapshot(d: string, seen: Map<string, number>, t: Tap.Test): void {
+function snapshot(d: string, seen: Map<string, number>, t: Test): void {
   for (const p of outputs(d)) {
     const size = statSync(p).size;
     if (p.endsWith('.tmp')) t.fail(`temp file visible in the output: ${p}`);
@@ -40,7 +36,7 @@ function snapshot(d: string, seen: Map<string, number>, t: Tap.Test): void {
 }
 
 /** Checks the end state: every input exactly once in done/, failed/ or quarantine/, one output per DICOM input. */
-function verify(t: Tap.Test, d: string, good: string[], broken: string[], text: string[], seen: Map<string, number>): void {
+function verify(t: Test, d: string, good: string[], broken: string[], text: string[], seen: Map<string, number>): void {
   const rel = (root: string) => files(join(d, root)).map((p) => p.slice(join(d, root).length + 1)).sort();
   t.same(files(join(d, 'inbox')), [], 'no input left in the inbox');
   t.same(rel('done'), [...good].sort(), 'every good input exactly once in done/ (no ~2 copies, none lost)');

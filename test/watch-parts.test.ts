@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { metricsText } from '../src/watch/health.js';
 import { Ledger } from '../src/watch/ledger.js';
 import { WatchQueue, type QueueHooks } from '../src/watch/queue.js';
@@ -12,7 +12,7 @@ import { StudyGrouper } from '../src/watch/studies.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function folder(t: Tap.Test): string {
+function folder(t: Test): string {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-watch-parts-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;

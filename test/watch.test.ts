@@ -1,18 +1,15 @@
 import { loadProfile } from '../src/profile/load.js';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import t from 'tap';
-import { buildDicom } from '../fixtures/build.js';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
 import { writeSample } from '../fixtures/sample.js';
 import { BIN, skip, ENV, tmp, instance, drop, files, outputs, type Daemon, startDaemon, waitFor, statusOf, drained } from './helpers/watch.js';
 
 const running = (d: string) => () => statusOf(d)?.state === 'running';
 
 
-async function stop(t: Tap.Test, dm: Daemon): Promise<void> {
+async function stop(t: Test, dm: Daemon): Promise<void> {
   dm.child.kill('SIGTERM');
   const { code } = await dm.exit;
   t.equal(code, 0, 'SIGTERM → exit 0');

@@ -2,29 +2,35 @@ import { VERSION } from '../version.js';
 import yargs from 'yargs';
 import { DicomError } from '../dicom/errors.js';
 import { UsageError } from '../errors.js';
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+
+/** Adds one command; the closure keeps each module's own argument type (a list of modules could not). */
+type AddCommand = (y: Argv) => Argv;
+function add<U>(m: CommandModule<object, U>): AddCommand {
+  return (y) => y.command(m);
+}
 
 /**
  * Each command's module, loaded on demand: `anon run` need not load the server, the pixel
  * codecs or the client (hundreds of milliseconds at every start, in every worker of a run).
  */
-const COMMANDS: Record<string, () => Promise<CommandModule<any, any>>> = {
-  run: async () => (await import('./commands/run.js')).runCommand,
-  preview: async () => (await import('./commands/preview.js')).previewCommand,
-  serve: async () => (await import('./commands/serve.js')).serveCommand,
-  dump: async () => (await import('./commands/dump.js')).dumpCommand,
-  profile: async () => (await import('./commands/profile.js')).profileCommand,
-  bench: async () => (await import('./commands/bench.js')).benchCommand,
-  verify: async () => (await import('./commands/verify.js')).verifyCommand,
-  watch: async () => (await import('./commands/watch.js')).watchCommand,
-  server: async () => (await import('./commands/client/server.js')).serverCommand,
-  job: async () => (await import('./commands/client/job.js')).jobCommand,
-  batch: async () => (await import('./commands/client/batch.js')).batchCommand,
-  map: async () => (await import('./commands/client/map.js')).mapCommand,
-  select: async () => (await import('./commands/client/select.js')).selectCommand,
-  create: async () => (await import('./commands/client/create.js')).createCommand,
-  settings: async () => (await import('./commands/client/settings.js')).settingsCommand,
-  status: async () => (await import('./commands/client/status.js')).statusCommand,
+const COMMANDS: Record<string, () => Promise<AddCommand>> = {
+  run: async () => add((await import('./commands/run.js')).runCommand),
+  preview: async () => add((await import('./commands/preview.js')).previewCommand),
+  serve: async () => add((await import('./commands/serve.js')).serveCommand),
+  dump: async () => add((await import('./commands/dump.js')).dumpCommand),
+  profile: async () => add((await import('./commands/profile.js')).profileCommand),
+  bench: async () => add((await import('./commands/bench.js')).benchCommand),
+  verify: async () => add((await import('./commands/verify.js')).verifyCommand),
+  watch: async () => add((await import('./commands/watch.js')).watchCommand),
+  server: async () => add((await import('./commands/client/server.js')).serverCommand),
+  job: async () => add((await import('./commands/client/job.js')).jobCommand),
+  batch: async () => add((await import('./commands/client/batch.js')).batchCommand),
+  map: async () => add((await import('./commands/client/map.js')).mapCommand),
+  select: async () => add((await import('./commands/client/select.js')).selectCommand),
+  create: async () => add((await import('./commands/client/create.js')).createCommand),
+  settings: async () => add((await import('./commands/client/settings.js')).settingsCommand),
+  status: async () => add((await import('./commands/client/status.js')).statusCommand),
 };
 
 /** The CLI edge: the only place that prints errors and sets exit codes. */
@@ -37,11 +43,10 @@ export async function main(argv: string[]): Promise<void> {
   // Only the invoked command is loaded; all of them for --help or a name yargs must reject.
   const invoked = argv.find((a) => !a.startsWith('-'));
   const names = invoked !== undefined && invoked in COMMANDS ? [invoked] : Object.keys(COMMANDS);
-  const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
-  const cli = yargs(argv)
-    .scriptName('anon')
-    .usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).')
-    .command(modules)
+  const adders = await Promise.all(names.map((n) => COMMANDS[n]()));
+  const base = yargs(argv).scriptName('anon').usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).');
+  const cli = adders
+    .reduce((y, addTo) => addTo(y), base)
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

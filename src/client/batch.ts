@@ -25,7 +25,7 @@ export function readBatch(folder: string): Batch | undefined {
   } catch (e) {
     throw new ClientError(`cannot read batch file ${p}: ${(e as Error).message}`);
   }
-  const r = (raw ?? {}) as Record<string, any>;
+  const r = (raw ?? {}) as Record<string, unknown>;
   const server = r.server as Record<string, unknown> | undefined;
   if (!server || typeof server.url !== 'string') throw new ClientError(`batch file ${p} names no server`);
   const ids = Array.isArray(r.job_ids) ? r.job_ids.filter((x: unknown) => x !== null && x !== undefined).map(String) : [];

@@ -14,12 +14,15 @@ import { rebuildMeta } from './meta.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
+import type { EntityFound } from '../detect/index.js';
 import type { Action, SimpleCode } from './types.js';
 import * as T from '../dicom/tags.generated.js';
 
 export interface DeidResult {
   /** Count per kind of identifier removed or replaced. */
   entities: Record<string, number>;
+  /** Identifiers found inside text values (profile detect section, detect actions). */
+  found?: EntityFound[];
   warnings: string[];
   datesShifted: boolean;
 }
@@ -127,7 +130,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   // The meta is rebuilt from validated values whether or not the profile marks the file.
   st.warnings.push(...rebuildMeta(f));
   if (env.profile.marks) applyMarks(st);
-  return { entities: st.counts, warnings: st.warnings, datesShifted: st.datesShifted };
+  return { entities: st.counts, found: st.found, warnings: st.warnings, datesShifted: st.datesShifted };
 }
 
 /** In cleaned content, codes (and the character set) are kept; text, names, dates and UIDs are cleaned. */

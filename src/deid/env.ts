@@ -1,3 +1,4 @@
+import { DetectSettingsError, IMPLICIT_SETTINGS, resolveSettings } from '../detect/index.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
 import { DeidError } from './errors.js';
 import { CompiledRules } from './rules.js';
@@ -30,5 +31,14 @@ export function createDeidEnv(profile: EngineProfile, opts: EnvOptions): DeidEnv
   if (unsupported.length) {
     throw new DeidError('DEID_UNSUPPORTED', `option ${unsupported.join(', ')} needs recognition of visual features, which this build does not do`);
   }
-  return { key: opts.key, rules: new CompiledRules(profile), profile, pseudonymTable: opts.pseudonymTable, recorder: opts.recorder, version: VERSION, explain: opts.explain };
+  let detect;
+  try {
+    detect = resolveSettings(profile.detect) ?? IMPLICIT_SETTINGS;
+    // a rule's detect action is checked here too, not at its first file
+    for (const l of profile.layers) for (const r of l.rules) for (const a of [r.action, ...Object.values(r.options ?? {})]) if (typeof a === 'object' && 'detect' in a) resolveSettings(detect, a.detect);
+  } catch (e) {
+    if (e instanceof DetectSettingsError) throw new DeidError('DEID_UNSUPPORTED', `detect: ${e.message}`);
+    throw e;
+  }
+  return { key: opts.key, rules: new CompiledRules(profile), profile, pseudonymTable: opts.pseudonymTable, recorder: opts.recorder, version: VERSION, explain: opts.explain, detect };
 }

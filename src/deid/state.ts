@@ -9,7 +9,8 @@ import type { MappingRecorder } from '../pseudo/mapping.js';
 import type { PseudonymLookup } from '../pseudo/pseudonym-lookup.js';
 import { isWellKnownUID, pseudoUID } from '../pseudo/uid.js';
 import type { CompiledRules, Decision } from './rules.js';
-import { Scrubber } from './scrub.js';
+import type { DetectSettings, EntityFound } from '../detect/index.js';
+import { createTextDetection, type TextDetection } from './text-detect.js';
 import type { EngineProfile } from './types.js';
 import * as T from '../dicom/tags.generated.js';
 
@@ -38,22 +39,17 @@ export interface DeidEnv {
   /** Implementation version, for DeidentificationMethod and the meta. */
   version: string;
   explain?: (e: ExplainEntry) => void;
+  /** Detection in cleaned text: the profile's detect section and the run's flags over the defaults. */
+  detect: DetectSettings;
   /**
    * DICOMDIR hook (set only by src/deid/dicomdir.ts, per directory record): the original value a
    * record inherits from the records above it (its PATIENT, STUDY, SERIES records) for an
    * attribute the record itself lacks. `FileState.read` falls back to it, so a STUDY record gets
-   * the per-patient key (date offset), pseudonyms, scrubber and conditions of the files it indexes.
+   * the per-patient key (date offset), pseudonyms, text detection and conditions of the files it indexes.
    * Unset for ordinary files.
    */
   inherited?: (tag: Tag) => string | undefined;
 }
-
-/** Attributes whose original values feed the text scrubber. */
-const IDENTIFYING = [
-  T.PatientName, T.PatientID, T.OtherPatientIDs, T.OtherPatientNames, T.PatientBirthDate, T.PatientAddress, T.PatientTelephoneNumbers, T.AccessionNumber, T.ReferringPhysicianName,
-  T.PerformingPhysicianName, T.NameOfPhysiciansReadingStudy, T.OperatorsName, T.InstitutionName, T.InstitutionAddress, T.PatientMotherBirthName, T.StudyID, T.RequestingPhysician, T.PatientBirthName,
-  T.Occupation, T.CurrentPatientLocation, T.ScheduledPerformingPhysicianName,
-];
 
 /** Per-file state of one de-identification. */
 export class FileState {
@@ -65,7 +61,7 @@ export class FileState {
   private readonly original: DataSet;
   private readonly cache = new Map<Tag, string | undefined>();
   private offset: number | undefined;
-  private scrubberCache: Scrubber | undefined;
+  private detectionCache: TextDetection | undefined;
 
   constructor(
     readonly file: DicomFile,
@@ -109,16 +105,15 @@ export class FileState {
     return this.offset;
   }
 
-  get scrubber(): Scrubber {
-    if (!this.scrubberCache) {
-      const ids: string[] = [];
-      for (const t of IDENTIFYING) {
-        const v = this.read(t);
-        if (v) ids.push(v);
-      }
-      this.scrubberCache = new Scrubber(ids);
-    }
-    return this.scrubberCache;
+  /** Identifier detection in text, with this file's own identifiers; built on first use. */
+  get detection(): TextDetection {
+    this.detectionCache ??= createTextDetection(this.env.detect, this.read, this.env.key, (label) => this.count(label));
+    return this.detectionCache;
+  }
+
+  /** The identifiers found in text so far (path, span, label, score, detector; never the text). */
+  get found(): EntityFound[] {
+    return this.detectionCache?.found ?? [];
   }
 
   count(kind: string): void {

@@ -2,9 +2,9 @@
  * The engine's view of a resolved profile: the schema's generated types (profiles/schema.json), with
  * plain arrays where the schema asks for at least one item, so rules can be built in code.
  */
-import type { Action, ActionCode, Match, OptionName } from '../profile/profile.generated.js';
+import type { Action, ActionCode, Detect, Match, OptionName } from '../profile/profile.generated.js';
 
-export type { Action, ActionCode, Match, OptionName };
+export type { Action, ActionCode, Detect, Match, OptionName };
 
 /** The six simple codes every compound code resolves to. */
 export type SimpleCode = 'D' | 'Z' | 'X' | 'K' | 'C' | 'U';
@@ -41,6 +41,8 @@ export interface EngineProfile {
     lossy: 'reencode' | 'explicitLittleEndian';
     overlays?: 'remove' | 'burnIn';
   };
+  /** Finding identifiers inside cleaned text (src/detect); absent: the file's own identifiers and identifier shapes are blanked. */
+  detect?: Detect;
 }
 
 export interface RegionSpec {

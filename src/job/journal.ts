@@ -1,17 +1,18 @@
 import { closeSync, existsSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import type { EntityFound } from '../detect/index.js';
 import type { FileOutcome } from './outcome.js';
 
 /** One finished input, as the run journal records it (one JSON object per line). */
 export type JournalEntry =
-  | { input: string; status: 'written'; output: string; size: number; entities: Record<string, number> }
+  | { input: string; status: 'written'; output: string; size: number; entities: Record<string, number>; entities_found?: EntityFound[] }
   | { input: string; status: 'skipped'; reason: string }
   | { input: string; status: 'failed'; code: string; message: string; element_path?: string; offset?: number }
   | { input: string; status: 'quarantined'; reason: string };
 
 export function journalEntry(o: FileOutcome): JournalEntry {
   switch (o.status) {
-    case 'written': return { input: o.path, status: 'written', output: o.output, size: o.size, entities: o.entities };
+    case 'written': return { input: o.path, status: 'written', output: o.output, size: o.size, entities: o.entities, ...(o.entities_found ? { entities_found: o.entities_found } : {}) };
     case 'skipped': return { input: o.path, status: 'skipped', reason: o.reason };
     case 'quarantined': return { input: o.path, status: 'quarantined', reason: o.reason };
     case 'failed': return { input: o.path, status: 'failed', code: o.error.code, message: o.error.message, element_path: o.error.path, offset: o.error.offset };

@@ -1,5 +1,6 @@
 // What one input became: every input ends written, skipped, failed or quarantined, with a reason.
 import type { ErrorData } from '../errors.js';
+import type { EntityFound } from '../detect/index.js';
 import type { MappingData } from '../pseudo/mapping.js';
 
 /** The typed error of a failed file, as data (code, message, element path, byte offset). */
@@ -12,6 +13,8 @@ export type FileOutcome =
       output: string;
       size: number;
       entities: Record<string, number>;
+      /** Identifiers found inside text (element path, span, label, score, detector; never the text). */
+      entities_found?: EntityFound[];
       warnings: string[];
       /** The output was already in place with these exact bytes (a resumed run, or a copy of an input). */
       alreadyPresent?: boolean;

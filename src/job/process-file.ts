@@ -9,6 +9,7 @@ import type { DeidEnv } from '../deid/state.js';
 import type { RegionSpec } from '../deid/types.js';
 import { DicomError, ioCode } from '../dicom/errors.js';
 import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
+import type { EntityFound } from '../detect/index.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
 import { outputPath, type Layout } from './layout.js';
@@ -99,7 +100,7 @@ export async function processFile(
     // Read before anything changes: the identifiers the independent scan finds in the input. Not
     // for a DICOMDIR: its Referenced File IDs are the mirror layout's paths, kept as they are.
     const identifiers = opts.env && !dicomdir ? inputIdentifiers(f, opts.env) : [];
-    const result: { entities: Record<string, number>; warnings: string[] } = !opts.env
+    const result: { entities: Record<string, number>; found?: EntityFound[]; warnings: string[] } = !opts.env
       ? { entities: {}, warnings: [] }
       : dicomdir
         ? deidentifyDicomdir(f, opts.env)
@@ -125,7 +126,8 @@ export async function processFile(
       if (written.existing === 'different') continue;
       if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
       if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
-      return { status: 'written', path, output, size: written.size, entities: result.entities, warnings, alreadyPresent: written.existing === 'identical' };
+      const found = result.found?.length ? { entities_found: result.found } : {};
+      return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, warnings, alreadyPresent: written.existing === 'identical' };
     }
     return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${MAX_SUFFIX} different files already claim the output name ${base}` } };
   } catch (e) {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeDetection, type DetectionReport } from '../detect/index.js';
 import type { JournalEntry } from './journal.js';
 import type { RunReport } from './report.js';
 
@@ -21,7 +22,7 @@ export class ReportBuilder {
 
   constructor(
     readonly dir: string,
-    init: { id: string; profile: string; options: Record<string, unknown> },
+    init: { id: string; profile: string; options: Record<string, unknown>; detection?: DetectionReport },
   ) {
     this.id = init.id;
     this.report = {
@@ -30,7 +31,8 @@ export class ReportBuilder {
       profile: init.profile,
       options: init.options,
       created_at: new Date(this.started).toISOString(),
-      results: { samples_processed: 0, entity_summary: {}, error: null },
+      ...(init.detection ?? describeDetection(undefined)),
+      results: { samples_processed: 0, entity_summary: {}, entities_found: [], error: null },
       anonymized_files: [],
       skipped: [],
       failures: [],
@@ -61,6 +63,7 @@ export class ReportBuilder {
       case 'written':
         this.list(r.anonymized_files, { id: String(r.anonymized_files.length + 1), path: e.output, source: e.input, size_in_bytes: e.size, content_type: 'application/dicom' });
         for (const [k, n] of Object.entries(e.entities)) r.results.entity_summary[k] = (r.results.entity_summary[k] ?? 0) + n;
+        for (const f of e.entities_found ?? []) this.list(r.results.entities_found, { file: e.output, ...f });
         break;
       case 'skipped':
         this.list(r.skipped, { path: e.input, reason: e.reason });

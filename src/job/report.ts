@@ -1,4 +1,6 @@
 
+import type { DetectionReport, EntityFound } from '../detect/index.js';
+
 export type RunStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED';
 
 export interface AnonymizedFile {
@@ -17,8 +19,8 @@ export interface Failure {
   offset?: number;
 }
 
-/** A run report, shaped like an anonymization-run resource. */
-export interface RunReport {
+/** A run report, shaped like an anonymization-run resource (pii_types, detection_method, llm_model_name: how text was searched). */
+export interface RunReport extends DetectionReport {
   id: string;
   status: RunStatus;
   profile: string;
@@ -29,6 +31,8 @@ export interface RunReport {
   results: {
     samples_processed: number;
     entity_summary: Record<string, number>;
+    /** Identifiers found inside text, per output file: where and what kind, never the text. */
+    entities_found: (EntityFound & { file: string })[];
     error: string | null;
   };
   anonymized_files: AnonymizedFile[];

@@ -31,6 +31,19 @@ export interface JobSpec {
   fsync?: boolean;
 }
 
+/** What an orchestrator (a batch, the watch daemon) is given to set up its pool and its reports. */
+export interface PoolOptions {
+  out: string;
+  layout: Layout;
+  /** Everything a worker needs (the validated profile, the key, the pseudonym table), as data. */
+  worker: Omit<JobSpec, 'out' | 'layout' | 'tmpDir'>;
+  /** The profile's name and options, for the report. */
+  profileName: string;
+  profileOptions: string[];
+  /** Worker threads; 0 processes files on the main thread (default: the machine's cores). */
+  threads?: number;
+}
+
 /** One file to process: the main thread sends paths, never buffers. */
 export interface FileTask {
   path: string;

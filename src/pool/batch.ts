@@ -5,14 +5,14 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
+import { describeDetection } from '../detect/index.js';
 import { UsageError } from '../errors.js';
 import { isInside, walkAll } from '../io/walk.js';
 import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';
-import type { Layout } from '../job/layout.js';
 import { internalFailure, type FileOutcome, type FileResult } from '../job/outcome.js';
 import type { RunReport } from '../job/report.js';
 import { ReportBuilder } from '../job/report-builder.js';
-import type { JobSpec } from '../job/task.js';
+import type { JobSpec, PoolOptions } from '../job/task.js';
 import { prepareTempDir, removeTempDir } from '../job/temp-dir.js';
 import { openPool } from './pool.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
@@ -32,17 +32,8 @@ export interface RunCounts {
   bytes_in: number;
 }
 
-export interface RunOptions {
+export interface RunOptions extends PoolOptions {
   inputs: string[];
-  out: string;
-  layout: Layout;
-  /** Everything a worker needs (the validated profile, the key, the pseudonym table), as data. */
-  worker: Omit<JobSpec, 'out' | 'layout' | 'tmpDir'>;
-  /** The profile's name and options, for the report. */
-  profileName: string;
-  profileOptions: string[];
-  /** Worker threads; 0 processes files on the main thread (default: the machine's cores). */
-  threads?: number;
   /** Folder for the journal and report (created). */
   reportDir: string;
   /** Continue the run recorded in reportDir: inputs already done are not redone. */
@@ -76,6 +67,7 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     id: opts.resume ? ReportBuilder.previousId(reportDir) ?? randomUUID() : randomUUID(),
     profile: opts.profileName,
     options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
+    detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
   });
   const journal = new Journal(journalPath, opts.resume === true);
   let tmpDir: string;

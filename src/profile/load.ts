@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { builtinProfileFile, isBuiltinName, listBuiltinProfiles } from './builtins.js';
 import { displayPath, ProfileError } from './errors.js';
-import type { ActionCode, MaskRule, OptionName, Profile, Rule, Source } from './profile.generated.js';
+import type { ActionCode, Detect, MaskRule, OptionName, Profile, Rule, Source } from './profile.generated.js';
 import { checkProfileDocument, EXCLUSIVE_OPTIONS, optionNames } from './validate.js';
 
 export { builtinProfileDir, listBuiltinProfiles } from './builtins.js';
@@ -32,6 +32,8 @@ export interface ResolvedProfile {
   pixels: ResolvedPixels;
   /** The "source" of every layer that has one, in layer order. */
   sources: Source[];
+  /** Finding identifiers inside text: per key, the first layer that sets it wins; absent when no layer has the section. */
+  detect?: Detect;
 }
 
 /** Modalities that may carry burned-in text: quarantined unless a mask rule selects them. */
@@ -251,6 +253,7 @@ export function loadProfile(nameOrPath: string | string[], opts: { extraOptions?
     },
     sources: layers.flatMap((l) => (l.profile.source ? [l.profile.source] : [])),
   };
+  if (layers.some((l) => l.profile.detect)) resolved.detect = Object.assign({}, ...layers.map((l) => l.profile.detect ?? {}).reverse()) as Detect;
   return resolved;
 }
 

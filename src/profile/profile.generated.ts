@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema and run `npm run gen`.
-// schema sha256: bd4900e740fb51210ffd5b133d04bde08c03d0183643addfd24e09e9c7eb9e9c
+// schema sha256: 2c2c9913f2794d71a0e429260f1e5b97f80f3ca69d086bceed780a239806e20e
 
 /**
  * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
@@ -51,6 +51,9 @@ export type Action =
       shiftDate: {
         days?: number;
       };
+    }
+  | {
+      detect: Detect;
     };
 /**
  * PS3.15 Table E.1-1a action codes. D: dummy value; Z: zero length (or dummy); X: remove; K: keep (sequences are cleaned); C: clean; U: consistent new UID. Compound codes are resolved by the engine as documented in docs/precedence.md.
@@ -59,6 +62,31 @@ export type Action =
  * via the `definition` "ActionCode".
  */
 export type ActionCode = "D" | "Z" | "X" | "K" | "C" | "U" | "Z/D" | "X/Z" | "X/D" | "X/Z/D" | "X/Z/U*";
+/**
+ * header: the file's own identifiers in their written forms; rules: dates, ages over 89, phones, e-mail, URLs, addresses, postcodes, record numbers, national IDs with checksums; names: first- and last-name lists (en, nl, de, fr) with context cues; ner: compromise's named-entity recognition; llm: an OpenAI-compatible language model at detect.llm.url.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "DetectorName".
+ */
+export type DetectorName = "header" | "rules" | "names" | "ner" | "llm";
+/**
+ * A kind of identifier found inside text (src/detect/types.ts LABELS).
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "PiiType".
+ */
+export type PiiType =
+  | "PERSON"
+  | "DATE"
+  | "AGE"
+  | "PHONE"
+  | "EMAIL"
+  | "URL"
+  | "ADDRESS"
+  | "POSTCODE"
+  | "ID"
+  | "NATIONAL_ID"
+  | "ORGANIZATION";
 
 /**
  * An anonflow de-identification profile. Actions use PS3.15 Annex E's own codes (Table E.1-1a) and option names (Section E.3), so every line can be checked against the standard.
@@ -90,6 +118,7 @@ export interface Profile {
    */
   marks?: boolean;
   pixels?: Pixels;
+  detect?: Detect;
 }
 /**
  * Provenance of a generated profile.
@@ -168,6 +197,49 @@ export interface Match {
    * Every element no other rule matches.
    */
   otherwise?: true;
+}
+/**
+ * Finding identifiers inside text (descriptors, comments, structured-content and graphic text cleaned by C, and attributes a rule sends to the detect action): only the identifiers are replaced, the rest of the text is kept. Without this section (and without --detect), cleaning blanks only the file's own identifiers and identifier-shaped tokens.
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Detect".
+ */
+export interface Detect {
+  /**
+   * Default: header, rules, names.
+   *
+   * @minItems 1
+   */
+  detectors?: [DetectorName, ...DetectorName[]];
+  /**
+   * The kinds replaced and reported. Default: all.
+   *
+   * @minItems 1
+   */
+  piiTypes?: [PiiType, ...PiiType[]];
+  /**
+   * label: [PERSON]; surrogate: a keyed stand-in of the same kind; mask: asterisks of the same length. Default label. A result over the VR's length limit falls back to mask.
+   */
+  replacement?: "label" | "surrogate" | "mask";
+  /**
+   * Spans scored below this are ignored. Default 0.5.
+   */
+  minScore?: number;
+  /**
+   * The optional language-model detector: an OpenAI-compatible endpoint chosen by the user. Never contacted unless detectors lists llm.
+   */
+  llm?: {
+    /**
+     * Base URL; POST {url}/chat/completions.
+     */
+    url: string;
+    model: string;
+    /**
+     * Environment variable holding a bearer token.
+     */
+    apiKeyEnv?: string;
+    timeoutMs?: number;
+  };
 }
 /**
  * A test on an attribute of the top-level dataset, by tag or keyword.

@@ -1,5 +1,14 @@
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import { createRequire } from 'node:module';
+import type { parse as Parse } from 'csv-parse/sync';
+import type { stringify as Stringify } from 'csv-stringify/sync';
+
+// Loaded on first use: most runs read and write no CSV, and start-up time counts.
+const load = createRequire(import.meta.url);
+let parser: typeof Parse | undefined;
+let stringifier: typeof Stringify | undefined;
+const parse: typeof Parse = ((input: string, options: object) => (parser ??= (load('csv-parse/sync') as { parse: typeof Parse }).parse)(input, options)) as typeof Parse;
+const stringify: typeof Stringify = ((input: unknown[], options: object) =>
+  (stringifier ??= (load('csv-stringify/sync') as { stringify: typeof Stringify }).stringify)(input, options)) as typeof Stringify;
 
 /**
  * Every CSV read and write of anonflow (pseudonym tables, anonapi mappings, client input files,

@@ -1,6 +1,7 @@
 // A job as an anonymization-run resource (Dataframer-style, ../shared/api/README.md §4): status
 // mapped from the IDIS status, and with `full` the results and files of its run report.
 
+import type { RunReport } from '../job/report.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServeConfig } from './config.js';
@@ -19,11 +20,11 @@ function runStatus(j: JobRow): string {
 }
 
 /** The run report of a finished job, if it has one that parses. */
-function readReport(cfg: ServeConfig, j: JobRow): Record<string, any> | undefined {
+function readReport(cfg: ServeConfig, j: JobRow): RunReport | undefined {
   const reportFile = join(jobReportDir(cfg, j.job_id), 'report.json');
   if (!existsSync(reportFile) || (j.status !== 'DONE' && j.status !== 'ERROR')) return undefined;
   try {
-    return JSON.parse(readFileSync(reportFile, 'utf8'));
+    return JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
   } catch {
     return undefined;
   }
@@ -59,7 +60,7 @@ export function runObject(cfg: ServeConfig, j: JobRow, full: boolean): Record<st
       entities_found: [],
       error: j.status === 'ERROR' ? j.error : null,
     },
-    anonymized_files: (report?.anonymized_files ?? []).map((f: Record<string, unknown>) => ({ id: f.id, path: f.path, size_in_bytes: f.size_in_bytes, content_type: f.content_type })),
+    anonymized_files: (report?.anonymized_files ?? []).map((f) => ({ id: f.id, path: f.path, size_in_bytes: f.size_in_bytes, content_type: f.content_type })),
     files_downloaded: j.files_downloaded,
     files_processed: j.files_processed,
     files_quarantined: j.files_quarantined,

@@ -27,9 +27,11 @@ export interface ServeOptions {
 
 export async function startServer(cfg: ServeConfig, opts: ServeOptions = {}): Promise<ServeHandle> {
   const store = new JobStore(cfg.data_dir);
-  let app: FastifyInstance | undefined;
-  const runner = new JobRunner(store, cfg, opts.log ?? ((m) => app?.log.warn(m)));
-  app = buildApp({ cfg, store, runner }, { level: cfg.log_level, stream: opts.logStream });
+  // The runner's messages go to the app's log, which exists only once the runner is built.
+  let warn: (m: string) => void = () => {};
+  const runner = new JobRunner(store, cfg, opts.log ?? ((m) => warn(m)));
+  const app = buildApp({ cfg, store, runner }, { level: cfg.log_level, stream: opts.logStream });
+  warn = (m) => app.log.warn(m);
   await app.ready();
   runner.start(opts.pollMs);
   const url = opts.listen === false ? '' : await app.listen({ host: cfg.host, port: cfg.port });

@@ -22,7 +22,7 @@ export function takeLock(path: string): () => void {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let owner = NaN;
+      let owner: number;
       try {
         owner = Number(readFileSync(path, 'utf8'));
       } catch {

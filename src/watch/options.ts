@@ -1,22 +1,13 @@
-import type { JobSpec } from '../job/task.js';
-import type { Layout } from '../job/layout.js';
+import type { PoolOptions } from '../job/task.js';
 import type { WatchEvent } from './events.js';
 
-export interface WatchOptions {
+/**
+ * With `worker.fsync` each output is fsynced before its rename (by the codec) and, once in place, the
+ * folders from its own up to the output root are fsynced too, before its outcome is journaled and its
+ * original moved (see OutputSync).
+ */
+export interface WatchOptions extends PoolOptions {
   inbox: string;
-  out: string;
-  layout: Layout;
-  /**
-   * Everything a worker needs (profile, options, secret, pseudonym table). With `worker.fsync`
-   * each output is fsynced before its rename (by the codec) and, once in place, the folders from
-   * its own up to the output root are fsynced too, before its outcome is journaled and its
-   * original moved (see OutputSync).
-   */
-  worker: Omit<JobSpec, 'out' | 'layout' | 'tmpDir'>;
-  profileName: string;
-  profileOptions: string[];
-  /** Worker threads; 0 processes files on the main thread (default: the machine's cores). */
-  threads?: number;
   /** Journal, reports, status.json and the lock (default <inbox's parent>/.anonflow-watch/<inbox's name>). */
   state?: string;
   done?: string;

@@ -1,5 +1,6 @@
 // Shared by the client tests: a temp settings home, the anon CLI as a child process, and
 // `anon serve` on loopback to talk to.
+import type { Test } from 'tap';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ export interface Env {
   anon: (cwd: string, args: string[], stdin?: string, extraEnv?: Record<string, string>) => Promise<Run>;
 }
 
-export async function setup(t: Tap.Test, opts: { server?: boolean } = {}): Promise<Env> {
+export async function setup(t: Test, opts: { server?: boolean } = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-client-'));
   const home = join(dir, 'home');
   const share = join(dir, 'share');
@@ -70,7 +71,7 @@ export async function setup(t: Tap.Test, opts: { server?: boolean } = {}): Promi
   return { dir, home, share, base, anon };
 }
 
-export async function login(t: Tap.Test, e: Env): Promise<void> {
+export async function login(t: Test, e: Env): Promise<void> {
   for (const args of [
     ['server', 'add', 'sandbox', e.base || 'http://127.0.0.1:1/sandbox'],
     ['settings', 'user', 'set-username', USER.user],

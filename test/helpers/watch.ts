@@ -1,4 +1,5 @@
 // Shared by the watch daemon's tests: temp folders, instances, dropping files, the daemon process.
+import type { Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ export const built = existsSync(fileURLToPath(new URL('../../dist/src/watch/daem
 export const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 export const ENV = { ...cleanEnv(), ANON_SECRET: 'watch-test-secret-0123456789' };
 
-export const tmp = (t: Tap.Test): string => {
+export const tmp = (t: Test): string => {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-watch-'));
   mkdirSync(join(d, 'inbox'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));

@@ -38,7 +38,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('cp', { type: 'boolean', default: true, describe: 'include the cp -r baseline (--no-cp to skip)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines on stderr' })
-      .conflicts('corpus', 'generate') as never,
+      .conflicts('corpus', 'generate'),
   handler: async (args) => {
     if (args.corpus === undefined && args.generate === undefined) throw new UsageError('name --corpus DIR or --generate N');
     whole(args.generate, 'generate', 1);

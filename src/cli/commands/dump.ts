@@ -35,7 +35,7 @@ export function makeDumpCommand(write: (text: string) => void = (text) => void p
         .option('meta', {
           type: 'boolean',
           describe: 'include the file meta group (text: on unless --no-meta; JSON: off unless --meta)',
-        }) as never,
+        }),
     handler: async (args) => {
       write(await dumpFile(args.file, { json: args.json, meta: args.meta }));
     },

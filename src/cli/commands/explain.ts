@@ -25,7 +25,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
       .option('profile', { alias: 'p', type: 'string', default: 'basic', describe: 'profile name or JSON file' })
       .option('option', { type: 'string', array: true, default: [], describe: 'PS3.15 E.3 option to add (repeatable)' })
       .option('secret-file', { type: 'string', describe: 'the project secret (else ANON_SECRET, else the per-user secret)' })
-      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per element' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per element' }),
   handler: async (args) => {
     const entries: ExplainEntry[] = [];
     const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], explain: (e) => entries.push(e) });

@@ -27,7 +27,7 @@ export const previewCommand: CommandModule<object, PreviewArgs> = {
       .option('option', { type: 'string', array: true, default: [] })
       .option('frame', { type: 'number', default: 1, describe: '1-based frame number' })
       .option('mask', { type: 'string', array: true, default: [], describe: 'extra rectangle x,y,w,h (repeatable)' })
-      .option('png', { type: 'string', demandOption: true, describe: 'the PNG to write' }) as never,
+      .option('png', { type: 'string', demandOption: true, describe: 'the PNG to write' }),
   handler: async (args) => {
     let profile;
     try {

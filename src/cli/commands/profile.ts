@@ -17,7 +17,7 @@ function asUsage<T>(f: () => T): T {
 const listCommand: CommandModule<object, { json: boolean }> = {
   command: 'list',
   describe: 'List the built-in profiles',
-  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: (args) => {
     const profiles = listBuiltinProfiles().map(({ name, description }) => ({ name, description }));
     if (args.json) {
@@ -44,7 +44,7 @@ const showCommand: CommandModule<object, ShowArgs> = {
         type: 'boolean',
         default: false,
         describe: 'print the resolved form: the "extends" chain as layers, merged options, defaults, pseudonyms, marks',
-      }) as never,
+      }),
   handler: (args) => {
     const resolved: ResolvedProfile = asUsage(() => loadProfile(args.profile));
     if (args.resolved) {
@@ -66,7 +66,7 @@ const validateCommand: CommandModule<object, ValidateArgs> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'profile JSON file (or a built-in name)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the errors as JSON' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print the errors as JSON' }),
   handler: (args) => {
     const errors = validateProfileFile(args.file);
     if (args.json) console.log(JSON.stringify({ file: args.file, valid: errors.length === 0, errors }, null, 2));

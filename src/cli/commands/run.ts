@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import { runBatch } from '../../pool/batch.js';
 import { parseMaskArg } from '../../pixel/regions.js';
 import { setupDeid } from '../../job/setup.js';
+import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
 
 interface RunArgs {
   inputs: string[];
@@ -27,6 +28,11 @@ interface RunArgs {
   verify: boolean;
   quiet: boolean;
   json: boolean;
+  detect?: string[];
+  'pii-types'?: string[];
+  'detect-replacement'?: string;
+  'llm-url'?: string;
+  'llm-model'?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -45,13 +51,25 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('verify', { type: 'boolean', default: false, describe: 'check the outputs independently at the end (anon verify) and add the result to the report; exit 1 on any residual identifier' })
       .option('resume', { type: 'string', describe: 'continue the run whose report folder this is: inputs already done are not redone' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
-      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON), the last one holding the report' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON), the last one holding the report' })
+      .option('detect', { type: 'string', array: true, describe: 'find identifiers inside cleaned text with these detectors (header, rules, names, ner, llm; default header,rules,names) and replace only them' })
+      .option('pii-types', { type: 'string', array: true, describe: 'kinds of identifier to find in text (PERSON, DATE, AGE, PHONE, EMAIL, URL, ADDRESS, POSTCODE, ID, NATIONAL_ID, ORGANIZATION; default all)' })
+      .option('detect-replacement', { type: 'string', choices: ['label', 'surrogate', 'mask'], describe: 'what replaces an identifier found in text (default label: [PERSON])' })
+      .option('llm-url', { type: 'string', describe: 'OpenAI-compatible base URL of a language model to use as one more detector (off unless given)' })
+      .option('llm-model', { type: 'string', describe: 'model name for --llm-url' }),
   handler: async (args) => {
     const out = resolve(args.out);
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
     // Profile, secret and pseudonym table are checked here, before any file is touched.
     const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
+    let deid = setup.spec;
+    try {
+      const flags = settingsFromFlags({ detect: args.detect, piiTypes: args['pii-types'], replacement: args['detect-replacement'], llmUrl: args['llm-url'], llmModel: args['llm-model'] });
+      if (deid && flags) deid = { ...deid, profile: withDetectFlags(deid.profile, flags) };
+    } catch (e) {
+      throw e instanceof DetectSettingsError ? new UsageError(e.message) : e;
+    }
     const mode: ProgressMode = args.json ? 'json' : args.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines';
     if (mode === 'lines' || mode === 'tty') for (const n of setup.notes) console.error(`anon: ${n}`);
     let masks: { x: number; y: number; width: number; height: number }[];
@@ -79,7 +97,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       out,
       layout: args.layout as 'hierarchy' | 'mirror',
       worker: {
-        deid: setup.spec,
+        deid,
         record: recorder !== undefined,
         masks,
         previews: args.previews ? resolve(args.previews) : undefined,

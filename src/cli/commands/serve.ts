@@ -19,6 +19,7 @@ interface ServeArgs {
   concurrency?: number;
   threads?: number;
   'secret-file'?: string;
+  'log-level'?: string;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -38,7 +39,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('project', { type: 'string', array: true, default: [], describe: 'NAME=PROFILE: an IDIS project and its profile (repeatable)' })
       .option('concurrency', { type: 'number', describe: 'jobs run at once (default 2)' })
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
-      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' }) as never,
+      .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' })
+      .option('log-level', { type: 'string', describe: 'request log level: fatal, error, warn, info (default), debug, trace or silent; never patient data' }),
   handler: async (args) => {
     if (args['init-config']) {
       const file = args['init-config'];
@@ -63,6 +65,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         concurrency: args.concurrency,
         threads: args.threads,
         secretFile: args['secret-file'],
+        logLevel: args['log-level'],
       });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);

@@ -37,7 +37,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option('option', { type: 'string', array: true, describe: 'a PS3.15 E.3 option the run used (repeatable; default: the run report\'s)' })
       .option('journal', { type: 'string', describe: 'the run\'s report folder (journal.ndjson): pair through it instead of by content' })
       .option('dciodvfy', { type: 'boolean', describe: 'run dciodvfy on every pair (default: when installed); --no-dciodvfy to skip' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result (summary and findings) as JSON' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print the result (summary and findings) as JSON' }),
   handler: async (args) => {
     if (!args.journal && (!args.input || !args.output)) throw new UsageError('give an input and an output tree, or --journal with a run\'s report folder');
     for (const [what, p] of [['input', args.input], ['output', args.output], ['--journal', args.journal]] as const) {

@@ -114,7 +114,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       })
       .option('health-port', { type: 'number', describe: 'serve GET /health (status.json; 200 when healthy, else 503) and GET /metrics (Prometheus text) on this port (0: any free port, shown in the start event)' })
       .option('health-host', { type: 'string', default: '127.0.0.1', describe: 'address of the health endpoint (default: this machine only; 0.0.0.0 exposes folder paths and the last error, input path included, to the network: file names may hold patient data)' })
-      .option('unhealthy-after', { type: 'number', default: 10, describe: '/health answers 503 once this many inputs in a row failed (or this many originals cannot be moved); always 503 while starting or stopping' }) as never,
+      .option('unhealthy-after', { type: 'number', default: 10, describe: '/health answers 503 once this many inputs in a row failed (or this many originals cannot be moved); always 503 while starting or stopping' }),
   handler: async (args) => {
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
     for (const k of ['settle-ms', 'rescan-s', 'stats-s', 'study-quiet', 'threads', 'out', 'state', 'done', 'failed', 'quarantine', 'max-queue', 'health-port', 'health-host', 'unhealthy-after'] as const) {
@@ -164,17 +164,17 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     // Signals: the first finishes the files in flight and exits 0; a second exits at once (the
     // journal makes that safe too).
     let signalled = 0;
-    let started: Promise<void> | undefined;
     const stopped = new Promise<void>((done) => {
       const onSignal = (sig: NodeJS.Signals): void => {
         if (++signalled > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
         if (mode === 'lines') console.error(`anon watch: ${sig}: finishing the files in flight`);
-        void (started ?? Promise.resolve()).then(() => daemon.stop(), () => {}).then(done);
+        // Signals arrive from the event loop, so `started` (assigned synchronously below) is set by then.
+        void started.then(() => daemon.stop(), () => {}).then(done);
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });
-    started = daemon.start();
+    const started = daemon.start();
     await started;
     await stopped;
     // Everything is flushed and closed by now: exit rather than wait on a stray handle (a

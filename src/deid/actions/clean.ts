@@ -3,6 +3,7 @@ import { isStringVR } from '../../dicom/vr.js';
 import { ageOver89, shiftDA, shiftDT } from '../../pseudo/dates.js';
 import { isSafePrivate } from '../safe-private.js';
 import { setStrings, writeVR, type ElementCall } from '../state.js';
+import { detectInValue } from '../text-detect.js';
 import { category } from './category.js';
 import { keep } from './keep.js';
 import { remove } from './remove.js';
@@ -16,7 +17,8 @@ import { zero } from './zero.js';
  *  - sequences: kept, their items cleaned by the rules;
  *  - UIDs: remapped (U); dates (Retain Longitudinal Modified Dates): shifted by the patient's
  *    keyed offset in whole days, so times of day are kept; ages over 89: 90Y;
- *  - text: identifiers known from the file and identifier-shaped tokens blanked out;
+ *  - text: the identifiers found inside (src/detect: the file's own, identifier shapes, names)
+ *    replaced and the rest kept;
  *  - bulk binary values (overlay or curve data): no automatic cleaning exists, so they are removed.
  */
 export function clean(call: ElementCall): void {
@@ -42,7 +44,7 @@ export function clean(call: ElementCall): void {
     } else if (vr === 'AS') {
       next = values.map((v) => ageOver89(v));
     } else {
-      next = values.map((v) => st.scrubber.clean(v));
+      next = values.map((v, i) => detectInValue(st.detection, v, vr, call.path, i));
     }
   } catch (e) {
     st.warnings.push(`${call.path}: ${(e as Error).message}: emptied`);

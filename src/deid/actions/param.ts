@@ -6,6 +6,7 @@ import { DeidError } from '../errors.js';
 import { setBytes, setStrings, writeVR, type ElementCall } from '../state.js';
 import type { Action } from '../types.js';
 import { category } from './category.js';
+import { detectAction } from './detect.js';
 
 const MAX_LENGTH: Record<string, number> = { AE: 16, AS: 4, CS: 16, DA: 8, DS: 16, IS: 12, LO: 64, PN: 64, SH: 16, TM: 14, UI: 64 };
 
@@ -23,11 +24,12 @@ export function replaceWith(call: ElementCall, text: string): void {
   call.st.count(category(el));
 }
 
-/** The parameterised actions: replace, set, hash, shiftDate. */
+/** The parameterised actions: replace, set, hash, shiftDate, detect. */
 export function applyParam(call: ElementCall, action: Exclude<Action, string>): void {
   const { st, el, ctx } = call;
   if ('replace' in action) return replaceWith(call, action.replace);
   if ('set' in action) return replaceWith(call, action.set);
+  if ('detect' in action) return detectAction(call, action.detect);
   const vr = writeVR(el);
   const values = el.items || el.fragments ? [] : decodeStrings(el, ctx);
   if ('hash' in action) {

@@ -1,7 +1,7 @@
 // What the route plugins are given and how the IDIS route groups are typed.
 
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ServeConfig } from '../config.js';
 import type { IdisContext } from '../job-rules.js';
 import type { JobRunner } from '../runner.js';
@@ -14,5 +14,5 @@ export interface ServeDeps {
 }
 
 /** A Fastify scope whose handlers are typed from their JSON schemas. */
-export type IdisApp = FastifyInstance<any, any, any, any, JsonSchemaToTsProvider>;
+export type IdisApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, JsonSchemaToTsProvider>;
 export type IdisRoutes = (app: IdisApp, ctxOf: (req: FastifyRequest) => IdisContext) => void;

@@ -10,7 +10,7 @@ import { perJob } from './job.js';
 /** The batch's server, with the user's credentials. */
 const batchApi = (c: Ctx, b: Batch): IdisApi => IdisApi.fromSettings(c.settings, b.server);
 
-const ids = (y: Argv): Argv => y.positional('job_ids', { type: 'string', array: true, describe: 'job ids and ranges: 20-35 or 1,2,5' });
+const ids = (y: Argv) => y.positional('job_ids', { type: 'string', array: true, demandOption: true, describe: 'job ids and ranges: 20-35 or 1,2,5' });
 
 export const batchCommand: CommandModule = {
   command: 'batch <command>',
@@ -49,7 +49,7 @@ export const batchCommand: CommandModule = {
           b.job_ids = [...new Set([...b.job_ids, ...add])];
           writeBatch(c.cwd, b);
           console.log(`added ${b.job_ids.length - before} job(s); the batch has ${b.job_ids.length}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'remove <job_ids..>',
@@ -63,7 +63,7 @@ export const batchCommand: CommandModule = {
           b.job_ids = b.job_ids.filter((id) => !drop.has(id));
           writeBatch(c.cwd, b);
           console.log(`removed ${before - b.job_ids.length} job(s); the batch has ${b.job_ids.length}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'delete',
@@ -75,7 +75,7 @@ export const batchCommand: CommandModule = {
           if (!(await confirm(`delete the batch in ${c.cwd}?`, a.yes))) return;
           deleteBatch(c.cwd);
           console.log('batch deleted');
-        }) as never,
+        }),
       })
       .command({
         command: 'status',
@@ -94,7 +94,7 @@ export const batchCommand: CommandModule = {
           console.log(`\nstatus of ${b.job_ids.length} job(s) on ${b.server.name}:`);
           for (const [s, n] of [...counts].sort()) console.log(`${s.padEnd(10)} ${n}`);
           if (missing > 0) console.log(`${'NOT_FOUND'.padEnd(10)} ${missing}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'cancel',
@@ -106,7 +106,7 @@ export const batchCommand: CommandModule = {
           const api = batchApi(c, b);
           if (!(await confirm(`cancel all ${b.job_ids.length} job(s) in the batch?`, a.yes))) return;
           await perJob(api, b.job_ids, 'cancelled', (id) => api.cancel(id));
-        }) as never,
+        }),
       })
       .command({
         command: 'cancel-active',
@@ -123,7 +123,7 @@ export const batchCommand: CommandModule = {
           }
           if (!(await confirm(`cancel ${active.length} active job(s)?`, a.yes))) return;
           await perJob(api, active, 'cancelled', (id) => api.cancel(id));
-        }) as never,
+        }),
       })
       .command({
         command: 'reset',
@@ -135,7 +135,7 @@ export const batchCommand: CommandModule = {
           const api = batchApi(c, b);
           if (!(await confirm(`reset all ${b.job_ids.length} job(s) in the batch?`, a.yes))) return;
           await perJob(api, b.job_ids, 'reset', (id) => api.reset(id));
-        }) as never,
+        }),
       })
       .command({
         command: 'reset-error',
@@ -152,7 +152,7 @@ export const batchCommand: CommandModule = {
           }
           if (!(await confirm(`reset ${err.length} job(s) in ERROR?`, a.yes))) return;
           await perJob(api, err, 'reset', (id) => api.reset(id));
-        }) as never,
+        }),
       })
       .command({
         command: 'show-error',

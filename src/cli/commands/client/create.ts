@@ -85,7 +85,7 @@ export const createCommand: CommandModule = {
             throw e;
           }
           console.log(`created ${made.length} job(s) on ${server.name}; the batch in ${c.cwd} has ${batch.job_ids.length}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'set-defaults',
@@ -119,7 +119,7 @@ export const createCommand: CommandModule = {
           saveSettings(c.settings, c.settingsFile);
           for (const d of DEFAULTS) console.log(`${d.label}: ${merged[d.key] ?? ''}`);
           console.log('Saved');
-        }) as never,
+        }),
       })
       .command({
         command: 'show-defaults',

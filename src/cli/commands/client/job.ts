@@ -25,7 +25,7 @@ export async function perJob(a: IdisApi, ids: string[], what: string, f: (id: st
   if (failed > 0) throw new ClientError(`${failed} of ${ids.length} job(s) failed on ${a.server.name}`);
 }
 
-const ids = (y: Argv): Argv => y.positional('job_ids', { type: 'string', array: true, describe: 'job ids and ranges: 1,2,5-9 or 3 5-7' });
+const ids = (y: Argv) => y.positional('job_ids', { type: 'string', array: true, demandOption: true, describe: 'job ids and ranges: 1,2,5-9 or 3 5-7' });
 
 export const jobCommand: CommandModule = {
   command: 'job <command>',
@@ -44,7 +44,7 @@ export const jobCommand: CommandModule = {
             if (i > 0) console.log('');
             console.log(jobInfo(j));
           }
-        }) as never,
+        }),
       })
       .command({
         command: 'list <job_ids..>',
@@ -56,7 +56,7 @@ export const jobCommand: CommandModule = {
           const jobs = await a.jobsList(list);
           console.log(jobTable(jobs));
           if (jobs.length < list.length) console.log(`${list.length - jobs.length} job(s) not found`);
-        }) as never,
+        }),
       })
       .command({
         command: 'cancel <job_ids..>',
@@ -67,7 +67,7 @@ export const jobCommand: CommandModule = {
           const list = parseJobIds(args.job_ids);
           if (!(await confirm(`cancel ${list.length} job(s) on ${a.server.name}?`, args.yes))) return;
           await perJob(a, list, 'cancelled', (id) => a.cancel(id));
-        }) as never,
+        }),
       })
       .command({
         command: 'reset <job_ids..>',
@@ -78,15 +78,15 @@ export const jobCommand: CommandModule = {
           const list = parseJobIds(args.job_ids);
           if (!(await confirm(`reset ${list.length} job(s) on ${a.server.name}?`, args.yes))) return;
           await perJob(a, list, 'reset', (id) => a.reset(id));
-        }) as never,
+        }),
       })
       .command({
         command: 'set-opt-out-ignore <job_ids> <reason>',
         describe: 'Let jobs run although the patient opted out (give the reason, e.g. specific consent)',
         builder: (b: Argv) =>
           b
-            .positional('job_ids', { type: 'string', describe: 'job ids and ranges: 1,2,5-9' })
-            .positional('reason', { type: 'string' })
+            .positional('job_ids', { type: 'string', demandOption: true, describe: 'job ids and ranges: 1,2,5-9' })
+            .positional('reason', { type: 'string', demandOption: true })
             .option('yes', yesOption),
         handler: guarded(async (args: { job_ids: string; reason: string; yes?: boolean }) => {
           const a = api(ctx());
@@ -94,7 +94,7 @@ export const jobCommand: CommandModule = {
           if (String(args.reason).trim() === '') throw new ClientError('give a reason');
           if (!(await confirm(`ignore opt-out for ${list.length} job(s) on ${a.server.name}, reason "${args.reason}"?`, args.yes))) return;
           await perJob(a, list, 'opt-out ignored for', (id) => a.setOptOutIgnore(id, String(args.reason)));
-        }) as never,
+        }),
       })
       .demandCommand(1, 'Name a job command.'),
   handler: () => undefined,

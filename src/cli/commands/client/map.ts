@@ -78,7 +78,7 @@ export const mapCommand: CommandModule = {
           c.settings.active_mapping_file = file;
           saveSettings(c.settings, c.settingsFile);
           console.log(`created ${file}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'activate',
@@ -125,7 +125,7 @@ export const mapCommand: CommandModule = {
           if (wanted.length === 0) throw new ClientError('name folders, or an input file with -f');
           const rows = wanted.map((w) => newRow(selectStudyFolder(c, w.folder, a['check-dicom'], file), w.pseudonym));
           addRows(c, rows);
-        }) as never,
+        }),
       })
       .command({
         command: 'add-accession-numbers [numbers..]',
@@ -137,12 +137,12 @@ export const mapCommand: CommandModule = {
           if (a['input-file']) for (const r of await readInputFile(resolve(c.cwd, a['input-file']), 'accession_number')) rows.push(newRow(`accession_number:${r.accession_number}`, r.pseudonym));
           if (rows.length === 0) throw new ClientError('name accession numbers, or an input file with -f');
           addRows(c, rows);
-        }) as never,
+        }),
       })
       .command({
         command: 'add-selection-file <files..>',
         describe: 'Add fileselection: rows for existing fileselection.txt files',
-        builder: (b: Argv) => b.positional('files', { type: 'string', array: true }),
+        builder: (b: Argv) => b.positional('files', { type: 'string', array: true, demandOption: true }),
         handler: guarded((a: { files: string[] }) => {
           const c = ctx();
           const file = mappingFile(c);
@@ -152,7 +152,7 @@ export const mapCommand: CommandModule = {
             return newRow(`fileselection:${relPath(c, String(f), file)}`);
           });
           addRows(c, rows);
-        }) as never,
+        }),
       })
       .command({
         command: 'edit',
@@ -181,7 +181,7 @@ export const mapCommand: CommandModule = {
             saveSettings(c.settings, c.settingsFile);
           }
           console.log(`deleted ${file}`);
-        }) as never,
+        }),
       })
       .demandCommand(1, 'Name a map command.'),
   handler: () => undefined,

@@ -15,7 +15,7 @@ export const selectCommand: CommandModule = {
         describe: 'Add the files matching patterns (e.g. "*", "*.dcm", "series1/**") below the current folder; dotfiles are skipped',
         builder: (b: Argv) =>
           b
-            .positional('patterns', { type: 'string', array: true })
+            .positional('patterns', { type: 'string', array: true, demandOption: true })
             .option('exclude-pattern', { alias: 'e', type: 'string', array: true, default: [], describe: 'leave out files matching this (repeatable)' })
             .option('check-dicom', { type: 'boolean', default: false, describe: 'only files with a DICOM header ("DICM" at byte 128)' })
             .option('recurse', { type: 'boolean', default: true, describe: 'look in subfolders (--no-recurse: only this folder)' }),
@@ -34,7 +34,7 @@ export const selectCommand: CommandModule = {
           sel.selected_paths.push(...added);
           writeFileSelection(file, sel);
           console.log(`added ${added.length} file(s) to ${FILESELECTION_FILE}; it selects ${sel.selected_paths.length}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'status',
@@ -58,7 +58,7 @@ export const selectCommand: CommandModule = {
           if (!(await confirm(`delete ${file}?`, a.yes))) return;
           rmSync(file);
           console.log(`deleted ${FILESELECTION_FILE}`);
-        }) as never,
+        }),
       })
       .demandCommand(1, 'Name a select command.'),
   handler: () => undefined,

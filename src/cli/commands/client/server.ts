@@ -4,6 +4,8 @@ import { ClientError } from '../../../client/errors.js';
 import { saveSettings } from '../../../client/settings.js';
 import { api, ctx, guarded, jobTable, table } from './common.js';
 
+const nameArg = (b: Argv) => b.positional('name', { type: 'string', demandOption: true, describe: 'the server\'s name' });
+
 export const serverCommand: CommandModule = {
   command: 'server <command>',
   describe: 'Job servers (IDIS web API, e.g. anon serve) the client talks to',
@@ -12,6 +14,7 @@ export const serverCommand: CommandModule = {
       .command({
         command: 'add <name> <url>',
         describe: 'Add a server: a name and its base URL, e.g. sandbox http://127.0.0.1:8080/sandbox (the first one added is activated)',
+        builder: (b: Argv) => nameArg(b).positional('url', { type: 'string', demandOption: true, describe: 'its base URL' }),
         handler: guarded((a: { name: string; url: string }) => {
           const c = ctx();
           const name = String(a.name);
@@ -27,11 +30,12 @@ export const serverCommand: CommandModule = {
           if (!c.settings.active_server_name) c.settings.active_server_name = name;
           saveSettings(c.settings, c.settingsFile);
           console.log(`added ${name}: ${c.settings.servers[name]}${c.settings.active_server_name === name ? ' (active)' : ''}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'remove <name>',
         describe: 'Remove a server',
+        builder: nameArg,
         handler: guarded((a: { name: string }) => {
           const c = ctx();
           const name = String(a.name);
@@ -40,7 +44,7 @@ export const serverCommand: CommandModule = {
           if (c.settings.active_server_name === name) c.settings.active_server_name = null;
           saveSettings(c.settings, c.settingsFile);
           console.log(`removed ${name}`);
-        }) as never,
+        }),
       })
       .command({
         command: 'list',
@@ -58,6 +62,7 @@ export const serverCommand: CommandModule = {
       .command({
         command: 'activate <name>',
         describe: 'Make a server the one job, batch and create commands use',
+        builder: nameArg,
         handler: guarded((a: { name: string }) => {
           const c = ctx();
           const name = String(a.name);
@@ -65,11 +70,12 @@ export const serverCommand: CommandModule = {
           c.settings.active_server_name = name;
           saveSettings(c.settings, c.settingsFile);
           console.log(`active server: ${name} (${c.settings.servers[name]})`);
-        }) as never,
+        }),
       })
       .command({
         command: 'status [name]',
         describe: 'Check that the (active) server is online and responsive',
+        builder: (b: Argv) => b.positional('name', { type: 'string', describe: 'the server\'s name (default: the active one)' }),
         handler: guarded(async (a: { name?: string }) => {
           const c = ctx();
           const name = a.name ?? c.settings.active_server_name;
@@ -84,7 +90,7 @@ export const serverCommand: CommandModule = {
             if (e instanceof ClientError) throw new ClientError(`'${name}' is not responding properly. Error: ${e.message}`);
             throw e;
           }
-        }) as never,
+        }),
       })
       .command({
         command: 'jobs',

@@ -54,22 +54,24 @@ export const settingsCommand: CommandModule = {
             .command({
               command: 'set-username <name>',
               describe: 'Set the user name',
+              builder: (b: Argv) => b.positional('name', { type: 'string', demandOption: true, describe: 'the user name' }),
               handler: guarded((a: { name: string }) => {
                 const c = ctx();
                 c.settings.user_name = String(a.name);
                 saveSettings(c.settings, c.settingsFile);
                 console.log(`user name set to ${c.settings.user_name}`);
-              }) as never,
+              }),
             })
             .command({
               command: 'set-token <token>',
               describe: 'Set the API token (as provisioned on the server)',
+              builder: (b: Argv) => b.positional('token', { type: 'string', demandOption: true, describe: 'the token' }),
               handler: guarded((a: { token: string }) => {
                 const c = ctx();
                 c.settings.user_token = String(a.token);
                 saveSettings(c.settings, c.settingsFile);
                 console.log('token set');
-              }) as never,
+              }),
             })
             .command({
               command: 'get-token',
