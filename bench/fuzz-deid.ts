@@ -29,8 +29,8 @@ import { ALL_MUTATION_KINDS, lengthFields, mixSeed, mutate, Rng, type LengthFiel
 
 /** Attributes whose values identify the patient and the people around them (read from the original). */
 const IDENTIFYING = new Set([
-  0x00100010, 0x00100020, 0x00101000, 0x00101001, 0x00101005, 0x00101060, 0x00080090, 0x00081050, 0x00081060, 0x00081070,
-  0x00321032, 0x00080050, 0x00101040, 0x00102154, 0x00080080,
+  0x00100010, 0x00100020, 0x00101000, 0x00101001, 0x00101005, 0x00101060, 0x00080090, 0x00081050, 0x00081060, 0x00081070, 0x00321032, 0x00080050, 0x00101040, 0x00102154,
+  0x00080080,
 ]);
 const PLACEHOLDER = /^(ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOWN|NONE|N\/A|DE-?IDENTIFIED|[\d.\s^=-]*)$/i;
 
@@ -153,7 +153,18 @@ function holds(b: Buffer, id: Buffer): boolean {
 export async function runDeidFuzz(opts: { originals: Original[]; count: number; seed: number; env?: DeidEnv; onProgress?: (i: number) => void }): Promise<FuzzFigures> {
   const env = opts.env ?? basicFuzzEnv();
   const dir = mkdtempSync(join(tmpdir(), 'anon-fuzz-deid-'));
-  const figures: FuzzFigures = { seed: opts.seed, mutants: 0, originals: opts.originals.length, outcomes: {}, unaccounted: 0, crashes: [], leaks: [], failedWithoutPath: 0, maxMs: 0, seconds: 0 };
+  const figures: FuzzFigures = {
+    seed: opts.seed,
+    mutants: 0,
+    originals: opts.originals.length,
+    outcomes: {},
+    unaccounted: 0,
+    crashes: [],
+    leaks: [],
+    failedWithoutPath: 0,
+    maxMs: 0,
+    seconds: 0,
+  };
   const t0 = performance.now();
   try {
     for (let i = 0; i < opts.count; i++) {
@@ -216,7 +227,9 @@ async function main(): Promise<void> {
   else {
     console.log(`seed ${f.seed}: ${f.mutants} mutants of ${f.originals} corpus files in ${f.seconds.toFixed(1)} s (slowest ${f.maxMs.toFixed(0)} ms)`);
     console.log(`outcomes: ${JSON.stringify(f.outcomes)}`);
-    console.log(`written ${written}, holding an identifier of their input: ${f.leaks.length}; crashes ${f.crashes.length}; unaccounted ${f.unaccounted}; failures without an element path ${f.failedWithoutPath}`);
+    console.log(
+      `written ${written}, holding an identifier of their input: ${f.leaks.length}; crashes ${f.crashes.length}; unaccounted ${f.unaccounted}; failures without an element path ${f.failedWithoutPath}`,
+    );
     for (const l of [...f.leaks, ...f.crashes].slice(0, 20)) console.log(`  ${l}`);
   }
   process.exitCode = f.leaks.length || f.crashes.length || f.unaccounted ? 1 : 0;

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildDicom, TS } from '../fixtures/build.js';
 import { DicomError, ioCode } from '../src/dicom/errors.js';
 import { closeDicom, openDicom } from '../src/dicom/file.js';
 
-const tmp = (t: Tap.Test): string => {
+const tmp = (t: Test): string => {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-bounded-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
@@ -29,7 +29,10 @@ function bomb(dir: string, mib: number): string {
 
 t.test('a deflate bomb above the ratio → INFLATE_LIMIT, typed, with the offset of the compressed body', async (t) => {
   const p = bomb(tmp(t), 70);
-  const e = await openDicom(p, { maxInflateRatio: 100 }).then(() => undefined, (x: unknown) => x);
+  const e = await openDicom(p, { maxInflateRatio: 100 }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   t.ok(e instanceof DicomError, 'a DicomError');
   t.equal((e as DicomError).code, 'INFLATE_LIMIT');
   t.type((e as DicomError).offset, 'number');

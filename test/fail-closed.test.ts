@@ -135,12 +135,18 @@ const keepAll = () => envFor({ ...basicProfile(), layers: [{ profile: 'keep', ru
 for (const [what, tag] of NAME_UNDER) {
   t.test(`a name under ${what} with explicit VR PN → written without it`, async (t) => {
     const buf = base([{ tag, vr: 'PN', value: NAME }]);
-    for (const [profile, env] of [['basic profile', basicEnv()], ['a profile keeping every public attribute', keepAll()]] as const) {
+    for (const [profile, env] of [
+      ['basic profile', basicEnv()],
+      ['a profile keeping every public attribute', keepAll()],
+    ] as const) {
       const r = run(buf, env);
       t.equal(r.kind, 'written', `${profile}: written`);
       if (r.kind === 'written') {
         t.notOk(holds(r.out, NAME), `${profile}: the name is not in the output`);
-        t.ok(r.warnings.some((w) => w.includes('removed')), `${profile}: the removal is a warning`);
+        t.ok(
+          r.warnings.some((w) => w.includes('removed')),
+          `${profile}: the removal is a warning`,
+        );
       }
     }
   });
@@ -154,7 +160,10 @@ t.test('a kept CS value that swallowed the next element headers → removed, wit
   t.equal(r.kind, 'written');
   if (r.kind === 'written') {
     t.notOk(holds(r.out, NAME), 'the swallowed name is not in the output');
-    t.ok(r.warnings.some((w) => w.startsWith('(0008,0060)') && w.includes('control byte')), 'the warning names the element and why');
+    t.ok(
+      r.warnings.some((w) => w.startsWith('(0008,0060)') && w.includes('control byte')),
+      'the warning names the element and why',
+    );
   }
 });
 
@@ -208,8 +217,15 @@ t.test('meta elements other than identity and encoding → not carried into the 
   const env = envFor({ ...basicProfile(), marks: false });
   const { warnings } = deidentify(f, env);
   const g = parseDicom(serializeDicom(f));
-  t.same(g.meta!.elements.map((e) => e.tag.toString(16)), ['20000', '20001', '20002', '20003', '20010', '20012', '20013'], 'group length, version, SOP class, instance, transfer syntax, implementation');
-  t.ok(warnings.some((w) => w.includes('00020099')), 'the unknown meta element is reported');
+  t.same(
+    g.meta!.elements.map((e) => e.tag.toString(16)),
+    ['20000', '20001', '20002', '20003', '20010', '20012', '20013'],
+    'group length, version, SOP class, instance, transfer syntax, implementation',
+  );
+  t.ok(
+    warnings.some((w) => w.includes('00020099')),
+    'the unknown meta element is reported',
+  );
 });
 
 // -------------------------------------------------------------------------------------------
@@ -291,6 +307,9 @@ t.test('implicit VR: an ID whose tag changed to a kept text attribute, out of ta
   t.equal(r.kind, 'written');
   if (r.kind === 'written') {
     t.notOk(holds(r.out, ID_VALUE), 'the ID is not in the output');
-    t.ok(r.warnings.some((w) => w.startsWith('(2010,0010)') && /tag order/.test(w)), 'the warning says why');
+    t.ok(
+      r.warnings.some((w) => w.startsWith('(2010,0010)') && /tag order/.test(w)),
+      'the warning says why',
+    );
   }
 });

@@ -16,7 +16,10 @@ const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
-for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+for (const [sig, code] of [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const) {
   t.test(`run sent ${sig} mid-way → in-flight files finish, report written, exit ${code}, then --resume completes it`, { skip, timeout: 120_000 }, async (t) => {
     const d = mkdtempSync(join(tmpdir(), 'anonflow-signal-'));
     t.teardown(() => rmSync(d, { recursive: true, force: true }));
@@ -43,7 +46,11 @@ for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     t.ok(lines < N, `stopped part-way (${lines} of ${N} journaled)`);
     t.equal(report.anonymized_files.length, lines, 'the report lists every journaled file');
     const outs = readdirSync(join(d, 'out'), { recursive: true }).map(String);
-    t.same(outs.filter((n) => n.endsWith('.tmp')), [], 'no temp file left');
+    t.same(
+      outs.filter((n) => n.endsWith('.tmp')),
+      [],
+      'no temp file left',
+    );
     t.equal(outs.filter((n) => n.endsWith('.dcm')).length, lines, 'one output per journaled file');
     const resumed = spawn(process.execPath, [...args.filter((a) => a !== '--report-dir' && a !== join(d, 'r')), '--resume', join(d, 'r')], { env, stdio: 'ignore' });
     t.equal(await new Promise((r) => resumed.on('exit', r)), 0, 'the resumed run succeeds');

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildDicom, encodeElements, TS, type FixtureElement } from '../fixtures/build.js';
 import { deidentify } from '../src/deid/engine.js';
 import { parseDicom, serializeDicom } from '../src/dicom/file.js';
@@ -19,20 +19,27 @@ import { basicEnv } from './helpers/deid.js';
 const NAME = 'Doe^Jane';
 const ID = 'PID-77123';
 
-const tmp = (t: Tap.Test): string => {
+const tmp = (t: Test): string => {
   const d = mkdtempSync(join(tmpdir(), 'anon-safety-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
 };
 
-const ids = (b: Buffer): string[] => scanIdentifiers(new BufferSource(b)).map((i) => i.value).sort();
+const ids = (b: Buffer): string[] =>
+  scanIdentifiers(new BufferSource(b))
+    .map((i) => i.value)
+    .sort();
 
 t.test('scanIdentifiers: a name and an ID in explicit LE, implicit LE and explicit BE → found in each', async (t) => {
   const els: FixtureElement[] = [
     { tag: 0x00100010, vr: 'PN', value: NAME },
     { tag: 0x00100020, vr: 'LO', value: ID },
   ];
-  for (const [what, enc] of [['explicit LE', { explicit: true, little: true }], ['implicit LE', { explicit: false, little: true }], ['explicit BE', { explicit: true, little: false }]] as const) {
+  for (const [what, enc] of [
+    ['explicit LE', { explicit: true, little: true }],
+    ['implicit LE', { explicit: false, little: true }],
+    ['explicit BE', { explicit: true, little: false }],
+  ] as const) {
     t.same(ids(encodeElements(els, enc)), [NAME, ID].sort(), what);
   }
 });
@@ -45,7 +52,13 @@ t.test('scanIdentifiers: a name whose header has garbage VR bytes and sits insid
 
 t.test('scanIdentifiers: binary samples after a tag-like pair, placeholders and short values → not taken for identifiers', async (t) => {
   const junk = Buffer.concat([Buffer.from([0x10, 0x00, 0x10, 0x00, 0x06, 0x00, 0xdd, 0xff, 0xb0, 0xff, 0xa6, 0x00])]);
-  const els = encodeElements([{ tag: 0x00100010, vr: 'PN', value: 'ANONYMIZED' }, { tag: 0x00100020, vr: 'LO', value: '12' }], { explicit: true, little: true });
+  const els = encodeElements(
+    [
+      { tag: 0x00100010, vr: 'PN', value: 'ANONYMIZED' },
+      { tag: 0x00100020, vr: 'LO', value: '12' },
+    ],
+    { explicit: true, little: true },
+  );
   t.same(ids(Buffer.concat([junk, els])), []);
 });
 
@@ -87,7 +100,11 @@ t.test('the per-file job: an output that still holds a name the tag scan read fr
     t.notMatch(o.error.message, /Doe|Jane/, 'the message does not repeat the value');
   }
   const left = existsSync(out) ? readdirSync(out, { recursive: true }) : [];
-  t.same(left.filter((n) => String(n).endsWith('.dcm') || String(n).endsWith('.tmp')), [], 'no output, no temp file');
+  t.same(
+    left.filter((n) => String(n).endsWith('.dcm') || String(n).endsWith('.tmp')),
+    [],
+    'no output, no temp file',
+  );
 });
 
 t.test('anon verify: an output holding a name hidden from the parse → a RESIDUAL_IDENTIFIER error from the tag scan', async (t) => {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildDicom } from '../fixtures/build.js';
 import { walkAll, type WalkItem } from '../src/io/walk.js';
 import { parseDicom } from '../src/dicom/file.js';
@@ -20,14 +20,20 @@ const built = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', imp
 const KEY = new Uint8Array(Buffer.from('walk-test-secret-0123456789'));
 const hasMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
 
-const tmp = (t: Tap.Test): string => {
+const tmp = (t: Test): string => {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-walk-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
 };
 
 const dicom = (): Buffer =>
-  buildDicom({ elements: [{ tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' }, { tag: 0x00080018, vr: 'UI', value: '2.25.77' }, { tag: 0x00100010, vr: 'PN', value: 'Walk^Test' }] });
+  buildDicom({
+    elements: [
+      { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
+      { tag: 0x00080018, vr: 'UI', value: '2.25.77' },
+      { tag: 0x00100010, vr: 'PN', value: 'Walk^Test' },
+    ],
+  });
 
 /** in/ with a file, a sub folder, links in and out, a loop, a dangling link and (where mkfifo exists) a FIFO. */
 function tree(d: string): string {
@@ -71,7 +77,10 @@ t.test('walkAll with a missing input → a failed INPUT_MISSING item, and the ot
   const inp = tree(d);
   const items = await collect([join(d, 'missing'), inp]);
   t.match(items[0], { kind: 'problem', status: 'failed', code: 'INPUT_MISSING', path: join(d, 'missing') });
-  t.ok(items.some((i) => i.path === join(inp, 'a.dcm')), 'the next input is walked');
+  t.ok(
+    items.some((i) => i.path === join(inp, 'a.dcm')),
+    'the next input is walked',
+  );
 });
 
 t.test('walkAll with links not followed → each link skipped with a reason', async (t) => {
@@ -79,23 +88,37 @@ t.test('walkAll with links not followed → each link skipped with a reason', as
   const inp = tree(d);
   const items: WalkItem[] = [];
   for await (const i of walkAll([inp], { followSymlinks: false })) items.push(i);
-  t.match(items.find((i) => i.path === join(inp, 'link-in.dcm')), { kind: 'problem', status: 'skipped', reason: /not followed/ });
+  t.match(
+    items.find((i) => i.path === join(inp, 'link-in.dcm')),
+    { kind: 'problem', status: 'skipped', reason: /not followed/ },
+  );
 });
 
 t.test('a run over links, a loop, a FIFO and a missing input → every entry journaled and reported, the run completes', { skip: built ? false : 'dist/ not built' }, async (t) => {
   const d = tmp(t);
   const inp = tree(d);
   const report = await runBatch({
-    inputs: [inp, join(d, 'missing')], out: join(d, 'out'), layout: 'mirror',
+    inputs: [inp, join(d, 'missing')],
+    out: join(d, 'out'),
+    layout: 'mirror',
     worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
-    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'report'),
+    profileName: 'basic',
+    profileOptions: [],
+    threads: 0,
+    reportDir: join(d, 'report'),
   });
-  const journal = readFileSync(join(d, 'report', 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; status: string });
+  const journal = readFileSync(join(d, 'report', 'journal.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { path: string; status: string });
   const expected = 7 + (hasMkfifo ? 1 : 0); // a, b, link-in, link-out, loop, dangling, missing (+ pipe)
   t.equal(journal.length, expected, 'one journal line per entry');
   t.equal(report.anonymized_files.length, 3, 'a, b and the followed link written');
   t.ok(report.skipped.some((s) => /FIFO/.test(s.reason)) || !hasMkfifo, 'the FIFO is in the report');
-  t.ok(report.failures.some((f) => f.path === join(d, 'missing')), 'the missing input is a failure in the report');
+  t.ok(
+    report.failures.some((f) => f.path === join(d, 'missing')),
+    'the missing input is a failure in the report',
+  );
   t.equal(report.status, 'FAILED', 'failures make the run FAILED, not a crash');
 });
 
@@ -116,9 +139,14 @@ t.test('a run whose output folder cannot be made → ends at once with a FAILED 
   const inp = tree(d);
   writeFileSync(join(d, 'plain-file'), 'not a folder');
   const report = await runBatch({
-    inputs: [inp], out: join(d, 'plain-file', 'out'), layout: 'mirror',
+    inputs: [inp],
+    out: join(d, 'plain-file', 'out'),
+    layout: 'mirror',
     worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
-    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'report'),
+    profileName: 'basic',
+    profileOptions: [],
+    threads: 0,
+    reportDir: join(d, 'report'),
   });
   t.equal(report.status, 'FAILED');
   t.match(report.results.error, /output folder .* cannot be written/);
@@ -131,9 +159,14 @@ t.test('a run whose report folder cannot be written → a usage error before any
   writeFileSync(join(d, 'plain-file'), 'not a folder');
   await t.rejects(
     runBatch({
-      inputs: [inp], out: join(d, 'out'), layout: 'mirror',
+      inputs: [inp],
+      out: join(d, 'out'),
+      layout: 'mirror',
       worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
-      profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'plain-file', 'report'),
+      profileName: 'basic',
+      profileOptions: [],
+      threads: 0,
+      reportDir: join(d, 'plain-file', 'report'),
     }),
     { code: 'USAGE', message: /report folder .* cannot be written/ },
   );

@@ -13,9 +13,21 @@ const CARRIED = [T.MediaStorageSOPClassUID, T.MediaStorageSOPInstanceUID, T.Tran
 
 /** Every element PS3.10 defines for the meta group: the others are reported when left out. */
 const STANDARD = new Set([
-  T.FileMetaInformationGroupLength, T.FileMetaInformationVersion, ...CARRIED, T.SourceApplicationEntityTitle, T.SendingApplicationEntityTitle,
-  T.ReceivingApplicationEntityTitle, T.PrivateInformationCreatorUID, T.PrivateInformation,
-  0x00020026, 0x00020027, 0x00020028, 0x00020031, 0x00020032, 0x00020033, 0x00020035, // presentation addresses, RTV meta (not in the generated table)
+  T.FileMetaInformationGroupLength,
+  T.FileMetaInformationVersion,
+  ...CARRIED,
+  T.SourceApplicationEntityTitle,
+  T.SendingApplicationEntityTitle,
+  T.ReceivingApplicationEntityTitle,
+  T.PrivateInformationCreatorUID,
+  T.PrivateInformation,
+  0x00020026,
+  0x00020027,
+  0x00020028,
+  0x00020031,
+  0x00020032,
+  0x00020033,
+  0x00020035, // presentation addresses, RTV meta (not in the generated table)
 ]);
 
 /** Replaces `f.meta` by a group holding only validated values; returns what was left out. */

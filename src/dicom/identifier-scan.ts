@@ -9,9 +9,21 @@ import * as T from './tags.generated.js';
 
 /** Attributes whose values identify the patient or the people around them. */
 export const IDENTIFIER_TAGS: readonly number[] = [
-  T.PatientName, T.PatientID, T.OtherPatientIDs, T.OtherPatientNames, T.PatientBirthName, T.PatientMotherBirthName,
-  T.ReferringPhysicianName, T.PerformingPhysicianName, T.NameOfPhysiciansReadingStudy, T.OperatorsName, T.RequestingPhysician,
-  T.AccessionNumber, T.PatientAddress, T.PatientTelephoneNumbers, T.MedicalRecordLocator,
+  T.PatientName,
+  T.PatientID,
+  T.OtherPatientIDs,
+  T.OtherPatientNames,
+  T.PatientBirthName,
+  T.PatientMotherBirthName,
+  T.ReferringPhysicianName,
+  T.PerformingPhysicianName,
+  T.NameOfPhysiciansReadingStudy,
+  T.OperatorsName,
+  T.RequestingPhysician,
+  T.AccessionNumber,
+  T.PatientAddress,
+  T.PatientTelephoneNumbers,
+  T.MedicalRecordLocator,
 ];
 
 export interface Identifier {
@@ -33,7 +45,7 @@ const BLOCK = 4 * 1024 * 1024;
 const OVERLAP = MAX_VALUE + 16;
 
 /** Bytes a text value may hold: printable ASCII, 8-bit text, ESC, and the format effectors. */
-const textByte = (b: number): boolean => b >= 0x20 ? b !== 0x7f : b === 0x1b || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c;
+const textByte = (b: number): boolean => (b >= 0x20 ? b !== 0x7f : b === 0x1b || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c);
 
 /**
  * Text rather than binary that happens to follow a tag's bytes (waveform and pixel samples hold
@@ -144,8 +156,7 @@ export function findIdentifiers(src: ByteSource, ids: readonly Identifier[]): Id
 }
 
 /** Letters, digits and the dot: a value found between them is part of a longer one (an ID inside a UID). */
-const wordByte = (c: number | undefined): boolean =>
-  c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e);
+const wordByte = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e);
 
 /** Whether `needle` stands in `b` as a whole value, not inside a longer word, number or UID. */
 function includesBounded(b: Buffer, needle: Buffer): boolean {

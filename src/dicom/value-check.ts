@@ -29,8 +29,7 @@ const CHARSET_CS = { re: /^[A-Z0-9 _-]*$/, max: 16 };
 const TEXT_MAX: Record<string, number> = { LO: 64 * 4, SH: 16 * 4, PN: 3 * 64 * 4 + 2, ST: 1024 * 4, LT: 10240 * 4 };
 
 /** Control bytes a text value may hold: ESC (ISO 2022), and in LT/ST/UT the format effectors. */
-const textControlOk = (vr: string, b: number): boolean =>
-  b === 0x1b || ((vr === 'LT' || vr === 'ST' || vr === 'UT') && (b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d));
+const textControlOk = (vr: string, b: number): boolean => b === 0x1b || ((vr === 'LT' || vr === 'ST' || vr === 'UT') && (b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d));
 
 /** The value without its trailing padding (space, and the NUL some writers use). */
 function unpadded(v: Buffer): Buffer {

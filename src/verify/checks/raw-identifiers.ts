@@ -22,7 +22,12 @@ export const rawIdentifiers: StartCheck = (run) => ({
         if (p.fout.body !== p.fout.source) for (const id of findIdentifiers(p.fout.body, ids)) found.add(id);
         for (const id of found) {
           const name = lookup(id.tag)?.keyword ?? formatTag(id.tag);
-          yield { code: 'RESIDUAL_IDENTIFIER', ...p.at, message: `the output's raw bytes hold a ${name} value that a tag scan of the input's bytes found, independently of the parse`, value_hint: maskValue(id.value) };
+          yield {
+            code: 'RESIDUAL_IDENTIFIER',
+            ...p.at,
+            message: `the output's raw bytes hold a ${name} value that a tag scan of the input's bytes found, independently of the parse`,
+            value_hint: maskValue(id.value),
+          };
         }
       },
     };
