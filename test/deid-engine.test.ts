@@ -537,7 +537,8 @@ t.test('identity-like profile (defaults all K, no rules, marks false) → output
     instance({ sop: `${ROOT}.12.1`, extra: [{ tag: T.ReferencedImageSequence, vr: 'SQ', undefinedLength: true, items: [[{ tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.12.2` }]] }] }),
     privateInstance(),
     Buffer.concat([preamble, privateInstance().subarray(128)]),
-    buildDicom({ transferSyntax: TS.implicitLE, elements: [{ tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.12.3` }, { tag: T.PatientName, vr: 'PN', value: 'DOE^JOHN' }, { tag: 0x00091001, vr: 'UN', value: Buffer.from('ABCD') }] }),
+    // In ascending tag order: an element out of order is removed as a possibly changed tag (src/deid/doubt.ts).
+    buildDicom({ transferSyntax: TS.implicitLE, elements: [{ tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.12.3` }, { tag: 0x00091001, vr: 'UN', value: Buffer.from('ABCD') }, { tag: T.PatientName, vr: 'PN', value: 'DOE^JOHN' }] }),
     buildDicom({ meta: false, preamble: false, elements: [{ tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.12.4` }] }),
   ];
   for (const [i, buf] of inputs.entries()) {

@@ -62,7 +62,7 @@ const ON_DISK_EVERY = Number(process.env.FUZZ_DISK_EVERY ?? 10);
 const MAX_RSS = 1.5 * 1024 ** 3;
 
 const CODES = new Set<DicomErrorCode>([
-  'NOT_DICOM', 'TRUNCATED', 'BAD_LENGTH', 'BAD_VR', 'BAD_ITEM', 'BAD_DELIMITER', 'NESTING_TOO_DEEP', 'BAD_META', 'DEFLATE', 'IO',
+  'NOT_DICOM', 'TRUNCATED', 'BAD_LENGTH', 'BAD_VR', 'BAD_ITEM', 'BAD_DELIMITER', 'NESTING_TOO_DEEP', 'BAD_META', 'DEFLATE', 'INFLATE_LIMIT', 'IO', 'IO_TRANSIENT',
 ]);
 
 // ---------------------------------------------------------------------------

@@ -3,12 +3,15 @@ import { lookup } from '../dicom/dictionary.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { formatTag, isPrivateCreator } from '../dicom/tag.js';
 import { datasetContext, decodeStrings, type ValueContext } from '../dicom/values.js';
+import { isStringVR } from '../dicom/vr.js';
 import { ACTIONS } from './actions/index.js';
 import { dummyNested } from './actions/dummy-nested.js';
 import { applyParam } from './actions/param.js';
+import { keptDoubt, misplaced, structuralDoubt } from './doubt.js';
 import { DeidError } from './errors.js';
 import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
+import { rebuildMeta } from './meta.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
 import { conformIod, iodOf, required, resolveCompound } from './iod.js';
@@ -56,11 +59,14 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();
     const opaque = new Set<Element>();
+    const outOfOrder = misplaced(ds);
     for (const el of ds.elements) {
       if (!retypeUN(el)) opaque.add(el);
     }
     for (const el of ds.elements) {
       if (isPrivateCreator(el.tag) && el.value) {
+        // A creator that is not text names no block: which rules apply to the block is unknown.
+        if (!isStringVR(el.vr)) throw new DeidError('DEID_FAILED', `private creator with VR ${el.vr}, not LO: its block cannot be identified`, `${path}${path ? '.' : ''}${formatTag(el.tag)}`);
         creators.set(((el.tag >>> 16) << 8) | (el.tag & 0xff), decodeStrings(el, ctx)[0] ?? '');
       }
     }
@@ -68,9 +74,13 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
       if (isPrivateCreator(el.tag)) continue; // kept or dropped with their blocks, below
       const here = `${path}${path ? '.' : ''}${formatTag(el.tag)}`;
       const creator = (el.tag >>> 16) & 1 ? creators.get(((el.tag >>> 16) << 8) | ((el.tag >>> 8) & 0xff)) : undefined;
+      const doubt = structuralDoubt(el);
       const decision: Decision = (el.tag >>> 16) === 0xfffe
         ? { action: 'X', origin: 'stray item or delimiter' } // structure left by a faulty writer: never kept
-        : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
+        : doubt !== undefined
+          ? { action: 'X', origin: doubt }
+          : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
+      if (doubt !== undefined) st.warnings.push(`${here}: ${doubt}`);
       if (cleaning && decision.origin === 'defaults.public' && cleanable(el)) {
         // Inside a cleaned sequence (Content Sequence under Clean Structured Content…), values no
         // rule names are cleaned rather than kept: free text there is the likeliest leak.
@@ -107,6 +117,15 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         decision.action = 'X';
         decision.origin += ' (unreadable sequence)';
       }
+      // Invalid VR bytes are never copied: a kept element is written again with the VR it was read as.
+      if (el.badVR !== undefined) el.modified = true;
+      const kept = simpleCode(decision.action) !== 'K' ? undefined : outOfOrder.has(el) ? 'out of ascending tag order (a changed tag?): removed' : keptDoubt(el);
+      if (kept !== undefined) {
+        // Fail closed: a kept value that cannot be what its header says may hold what it swallowed.
+        st.warnings.push(`${here}: ${kept}`);
+        decision.action = 'X';
+        decision.origin += ` (${kept})`;
+      }
       const call: ElementCall = { st, ds, el, ctx, path: here, decision, creator, walk, cleaning, dummying };
       const before = env.explain ? shortValue(el, ctx) : undefined;
       try {
@@ -138,6 +157,8 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   walk(f.dataset, st.top, '');
   dropOrphanedOverlays(f.dataset, overlays);
   if (iod) for (const tag of conformIod(f.dataset, original, iod)) st.warnings.push(`${formatTag(tag)}: not required by ${iod.name} once de-identified: removed`);
+  // The meta is rebuilt from validated values whether or not the profile marks the file.
+  st.warnings.push(...rebuildMeta(f));
   if (env.profile.marks) applyMarks(st);
   return { entities: st.counts, found: st.found, warnings: st.warnings, datesShifted: st.datesShifted };
 }

@@ -63,7 +63,7 @@ function addMeta(st: FileState): void {
   version.value = Buffer.from([0, 1]);
   meta.set(version);
   const sopClass = f.dataset.get(T.SOPClassUID);
-  if (sopClass?.value) meta.set(str(T.MediaStorageSOPClassUID, 'UI', [decodeStrings(sopClass, st.top)[0] ?? '']));
+  if (sopClass?.vr === 'UI' && sopClass.value) meta.set(str(T.MediaStorageSOPClassUID, 'UI', [decodeStrings(sopClass, st.top)[0] ?? '']));
   const ts = nativeTransferSyntax(f.encoding).uid;
   meta.set(str(T.TransferSyntaxUID, 'UI', [ts]));
   f.meta = meta;
@@ -85,7 +85,7 @@ function fixMeta(st: FileState): void {
   const sop = st.file.dataset.get(T.SOPInstanceUID);
   const current = meta.get(T.MediaStorageSOPInstanceUID);
   const currentUID = current?.value ? decodeStrings(current, metaContext(st.file))[0] : undefined;
-  const uid = sop && !sop.items && sop.value ? decodeStrings(sop, st.top)[0] : undefined;
+  const uid = sop && sop.vr === 'UI' && sop.value ? decodeStrings(sop, st.top)[0] : undefined;
   if (uid) {
     if (currentUID !== uid) meta.set(str(T.MediaStorageSOPInstanceUID, 'UI', [uid]));
   } else if (currentUID && !st.env.profile.options.includes('retainUIDs')) {

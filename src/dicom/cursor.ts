@@ -1,3 +1,4 @@
+import { formatTag } from './tag.js';
 import { DicomError } from './errors.js';
 import type { ByteSource } from './source.js';
 
@@ -119,5 +120,19 @@ export class Cursor {
       this.lastNonZero = last;
     }
     return this.pos > this.lastNonZero;
+  }
+}
+
+/** The tag whose bytes start at `at` as "(gggg,eeee)", or "(header)" when 4 bytes do not remain; the position is kept. */
+export function headerName(cur: Cursor, at: number, little: boolean): string {
+  if (cur.end - at < 4) return '(header)';
+  const save = cur.pos;
+  cur.pos = at;
+  try {
+    const i = cur.need(4);
+    const b = cur.bytes;
+    return formatTag((((little ? b.readUInt16LE(i) : b.readUInt16BE(i)) << 16) | (little ? b.readUInt16LE(i + 2) : b.readUInt16BE(i + 2))) >>> 0);
+  } finally {
+    cur.pos = save;
   }
 }

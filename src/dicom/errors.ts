@@ -11,7 +11,9 @@ export type DicomErrorCode =
   | 'NESTING_TOO_DEEP'   // sequences nested beyond the configured limit
   | 'BAD_META'           // file meta group unreadable
   | 'DEFLATE'            // deflated body cannot be inflated
-  | 'IO';                // the file system failed
+  | 'INFLATE_LIMIT'      // deflated body inflates past the ratio or the absolute cap (a deflate bomb)
+  | 'IO'                 // the file system failed
+  | 'IO_TRANSIENT';      // the file system failed in a way that may pass (disk full, I/O error, too many open files)
 
 export interface DicomErrorData {
   code: DicomErrorCode;
@@ -32,3 +34,9 @@ export class DicomError extends AnonError<DicomErrorCode> implements DicomErrorD
     return new DicomError(d);
   }
 }
+
+/** errno codes that may pass with time: anon watch keeps the original and retries them. */
+const TRANSIENT_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ETIMEDOUT']);
+
+/** The code of a file-system error: IO_TRANSIENT for those that may pass, else IO. */
+export const ioCode = (errno: string | undefined): 'IO' | 'IO_TRANSIENT' => (errno !== undefined && TRANSIENT_ERRNO.has(errno) ? 'IO_TRANSIENT' : 'IO');

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zc, createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { DicomError } from './errors.js';
+import { DicomError, ioCode } from './errors.js';
 import { readBody, readPrefix, type DicomFile } from './part10.js';
 import type { ReadOptions } from './read.js';
 import { BufferSource, FileSource, readRange, type ByteSource } from './source.js';
@@ -14,9 +14,18 @@ import { ChunkList, Encoder, type Chunk } from './write.js';
 export interface OpenOptions extends ReadOptions {
   /** Inflate deflated bodies in memory up to this size; larger ones spill to a temp file (default 64 MiB). */
   maxInflateInMemory?: number;
-  /** Largest inflated body accepted at all (default 16 GiB). */
+  /** Largest inflated body accepted at all (default 4 GiB). */
   maxInflated?: number;
+  /**
+   * Largest inflated size per compressed byte (default 1000): a deflate bomb stops here, not at
+   * the absolute cap. Bodies up to 64 MiB are accepted whatever their ratio.
+   */
+  maxInflateRatio?: number;
 }
+
+export const DEFAULT_MAX_INFLATED = 4 * 1024 ** 3;
+export const DEFAULT_MAX_INFLATE_RATIO = 1000;
+const RATIO_FLOOR = 64 * 1024 * 1024;
 
 const DEFAULT_MAX_INFLATE = 64 * 1024 * 1024;
 
@@ -42,7 +51,7 @@ function annotate(e: unknown, file: string): unknown {
   }
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && err.syscall) {
-    return new DicomError({ code: 'IO', message: err.message, file });
+    return new DicomError({ code: ioCode(err.code), message: err.message, file });
   }
   return e;
 }
@@ -90,7 +99,9 @@ export async function openDicom(path: string, opts: OpenOptions = {}): Promise<D
     src = new FileSource(path);
     const prefix = readPrefix(src, opts);
     if (!prefix.deflated) return readBody(prefix, src, src, prefix.bodyStart, opts);
-    body = await inflateBody(src, prefix.bodyStart, opts.maxInflateInMemory ?? DEFAULT_MAX_INFLATE, opts.maxInflated ?? 16 * 1024 ** 3);
+    const compressed = src.size - prefix.bodyStart;
+    const cap = Math.min(opts.maxInflated ?? DEFAULT_MAX_INFLATED, Math.max(RATIO_FLOOR, compressed * (opts.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO)));
+    body = await inflateBody(src, prefix.bodyStart, opts.maxInflateInMemory ?? DEFAULT_MAX_INFLATE, cap);
     return readBody(prefix, src, body, 0, opts);
   } catch (e) {
     body?.close();
@@ -109,17 +120,22 @@ async function inflateBody(src: FileSource, start: number, max: number, cap: num
   }
   const spill = join(tmpdir(), `anonflow-inflate-${process.pid}-${randomBytes(6).toString('hex')}`);
   let inflated = 0;
-  // A deflate bomb must not fill the disk: stop past the cap.
+  let overCap = false;
+  // A deflate bomb must not fill the disk: stop past the cap (ratio or absolute, whichever is lower).
   const limit = new Transform({
     transform(chunk: Buffer, _enc, done) {
       inflated += chunk.length;
-      done(inflated > cap ? new Error(`inflates past ${cap} bytes`) : null, chunk);
+      overCap = inflated > cap;
+      done(overCap ? new Error(`inflates past ${cap} bytes`) : null, chunk);
     },
   });
   try {
     await pipeline(createReadStream(src.path, { start }), createInflateRaw(), limit, createWriteStream(spill, { mode: 0o600 }));
   } catch (e) {
     try { unlinkSync(spill); } catch { /* never created */ }
+    if (overCap) {
+      throw new DicomError({ code: 'INFLATE_LIMIT', message: `deflated dataset of ${src.size - start} bytes inflates past its cap of ${cap} bytes (the lower of the inflation ratio and the absolute cap): a deflate bomb, not inflated further`, offset: start });
+    }
     throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}`, offset: start });
   }
   return new SpillSource(spill);
@@ -228,6 +244,8 @@ export interface WriteOptions {
   noClobber?: boolean;
   /** Folder for the temporary file (same file system as outPath); default: beside outPath. */
   tmpDir?: string;
+  /** Runs on the complete temporary file before it takes its name; throwing leaves nothing written. */
+  check?: (tmpPath: string) => void;
 }
 
 /** What writeDicom did: the size written, and with noClobber whether an output was already there. */
@@ -297,6 +315,7 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
         closeSync(fd);
       }
     }
+    opts.check?.(tmp);
     if (!opts.noClobber) {
       renameSync(tmp, outPath);
       return { size };

@@ -3,7 +3,8 @@ import { UNDEFINED_LENGTH, type DataSet, type Span } from './dataset.js';
 import { DicomError } from './errors.js';
 import { DataSetReader, type ReadOptions } from './read.js';
 import type { ByteSource } from './source.js';
-import { TRANSFER_SYNTAX_UID } from './tag.js';
+import { formatTag, TRANSFER_SYNTAX_UID } from './tag.js';
+import { invalidValue } from './value-check.js';
 import {
   EXPLICIT_BE,
   EXPLICIT_LE,
@@ -99,6 +100,14 @@ export function sniffEncoding(src: ByteSource, at: number, declared?: Encoding):
 
 const MAX_LEADING = 16;
 
+/** Whether a file meta element header (group 0002, a VR) stands at 132, where it follows "DICM". */
+function metaAfterPreamble(src: ByteSource): boolean {
+  if (src.size < 140) return false;
+  const b = Buffer.alloc(8);
+  src.readInto(b, 0, 132, 8);
+  return b.readUInt16LE(0) === 0x0002 && isVR(b.toString('latin1', 4, 6));
+}
+
 /**
  * Without a preamble or meta, content is DICOM only if it starts like a dataset: a plausible
  * element of group 0000-0008 (ACR-NEMA group lengths, directory records, identifying group).
@@ -134,7 +143,11 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
     let at = 0;
     let enc: Encoding | undefined;
     for (; at < Math.min(MAX_LEADING, src.size) && !enc; at++) enc = sniffRawStart(src, at);
-    if (!enc) throw new DicomError({ code: 'NOT_DICOM', message: 'no preamble, no file meta, and no readable data element at the start', offset: 0 });
+    if (!enc) {
+      // A file meta group right after a preamble whose "DICM" is damaged is a damaged DICOM file, not another kind of file.
+      if (metaAfterPreamble(src)) throw new DicomError({ code: 'BAD_META', message: `the "DICM" marker at 128 is damaged (${JSON.stringify(asciiAt(src, 128, 4))}) but a file meta group follows it`, offset: 128 });
+      throw new DicomError({ code: 'NOT_DICOM', message: 'no preamble, no file meta, and no readable data element at the start', offset: 0 });
+    }
     at--;
     warnings.push('no file meta: transfer syntax inferred from the dataset');
     if (at > 0) warnings.push(`${at} stray byte(s) before the dataset kept as they are`);
@@ -152,6 +165,7 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
     throw e;
   }
   warnings.push(...reader.warnings);
+  checkMeta(meta, warnings);
   const bodyStart = reader.cur.pos;
   const tsEl = meta.get(TRANSFER_SYNTAX_UID);
   const uid = tsEl?.value?.toString('latin1').replace(/[\0 ]+$/, '').trim();
@@ -185,6 +199,32 @@ export function readBody(
   const file: DicomFile = { ...prefix, warnings, source, body, encoding, dataset };
   if (trailingStart !== undefined) file.trailing = { start: trailingStart, end: body.size };
   return file;
+}
+
+const META_RELIED = new Set([0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013]);
+
+/**
+ * The meta group's own consistency. A meta value that is not of its VR is the sign of a length
+ * that swallowed the start of the dataset: a structural guess that could hide data, so the file
+ * fails rather than being read so. A group length that disagrees with the elements is only a
+ * warning: writers get it wrong, and the values are checked either way.
+ */
+function checkMeta(meta: DataSet, warnings: string[]): void {
+  const gl = meta.elements[0];
+  if (gl && gl.tag === 0x00020000 && gl.value?.length === 4 && gl.span) {
+    const end = gl.span.end + gl.value.readUInt32LE(0);
+    const across = meta.elements.find((e) => e.span && e.span.start < end && e.span.end > end);
+    if (across) warnings.push(`file meta: ${formatTag(across.tag)} runs past the end the group length declares (${end})`);
+  }
+  for (const el of meta.elements) {
+    const bad = el.tag === 0x00020001 ? (el.value && el.value.length !== 2 ? `${el.value.length} bytes where 2 stand` : undefined) : invalidValue(el);
+    if (!bad) continue;
+    const message = `file meta: ${formatTag(el.tag)} is not a valid value (${bad})`;
+    // Version, UIDs and implementation name are what the reader relies on; a bad AE title or
+    // private information is never carried into an output, so it only warns.
+    if (META_RELIED.has(el.tag)) throw new DicomError({ code: 'BAD_META', message, offset: el.span?.start, path: formatTag(el.tag) });
+    warnings.push(message);
+  }
 }
 
 const describe = (e: Encoding): string => `${e.explicit ? 'explicit' : 'implicit'} VR ${e.little ? 'little' : 'big'} endian`;

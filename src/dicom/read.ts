@@ -1,4 +1,4 @@
-import { Cursor } from './cursor.js';
+import { Cursor, headerName } from './cursor.js';
 import { DataSet, Element, Item, UNDEFINED_LENGTH, type Fragment } from './dataset.js';
 import { implicitVR } from './dictionary.js';
 import { DicomError } from './errors.js';
@@ -191,7 +191,14 @@ export class DataSetReader {
   readElement(enc: Encoding): Element {
     const cur = this.cur;
     const start = cur.pos;
-    const h = this.readHeader(enc);
+    let h: Header;
+    try {
+      h = this.readHeader(enc);
+    } catch (e) {
+      // A header that cannot be read still names its element when its tag can be: the path says where.
+      if (e instanceof DicomError && e.path === undefined) e.path = [this.pathString(), headerName(cur, start, enc.little)].filter(Boolean).join('.');
+      throw e;
+    }
     if (h.tag >>> 16 === 0xfffe) {
       // An item without its sequence header, or a doubled delimiter, left by a faulty writer:
       // kept as an opaque node that no rule knows (so de-identification drops it).

@@ -7,19 +7,25 @@ import { deidentify } from '../deid/engine.js';
 import { decidePixels } from '../deid/pixel-policy.js';
 import type { DeidEnv } from '../deid/state.js';
 import type { RegionSpec } from '../deid/types.js';
-import { DicomError } from '../dicom/errors.js';
+import { DicomError, ioCode } from '../dicom/errors.js';
 import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
 import type { EntityFound } from '../detect/index.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
 import { outputPath, type Layout } from './layout.js';
 import { outputTarget } from './output-target.js';
+import { checkOutput, inputIdentifiers } from './leak-guard.js';
 import type { FileError, FileOutcome } from './outcome.js';
 
-/** A coded error as the outcome records it; anything else is a bug and propagates (INTERNAL). */
+/**
+ * A coded error as the outcome records it; a file-system error (making an output folder) as IO or
+ * IO_TRANSIENT; anything else is a bug and propagates (INTERNAL).
+ */
 const asFileError = (e: unknown): FileError | undefined => {
   const d = errorData(e);
-  return d && { code: d.code, message: d.message, path: d.path, offset: d.offset };
+  if (d) return { code: d.code, message: d.message, path: d.path, offset: d.offset };
+  const err = e as NodeJS.ErrnoException;
+  return err && typeof err.code === 'string' && err.syscall ? { code: ioCode(err.code), message: err.message } : undefined;
 };
 
 /**
@@ -98,6 +104,9 @@ export async function processFile(
         masked = regions;
       }
     }
+    // Read before anything changes: the identifiers the independent scan finds in the input. Not
+    // for a DICOMDIR: its Referenced File IDs are the mirror layout's paths, kept as they are.
+    const identifiers = opts.env && !dicomdir ? inputIdentifiers(f, opts.env) : [];
     const result: { entities: Record<string, number>; found?: EntityFound[]; warnings: string[] } = !opts.env
       ? { entities: {}, warnings: [] }
       : dicomdir
@@ -117,7 +126,7 @@ export async function processFile(
       // with noOverwrite fails, naming the conflict.
       for (let n = 0; n < MAX_SUFFIX; n++) {
         const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
-        const written = await writeDicomFile(f, target.at(output), { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync });
+        const written = await writeDicomFile(f, target.at(output), { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync, check: (tmp) => checkOutput(tmp, identifiers) });
         if (written.existing === 'different') {
           if (!opts.noOverwrite) continue;
           return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${relative(opts.out, base)} already holds a different file: not overwritten` } };

@@ -1,13 +1,13 @@
 // A batch: the inputs walked lazily feed the pool; every outcome is journaled, then reported. `anon run`
 // and each `anon serve` job are one batch.
 import { randomUUID } from 'node:crypto';
-import { closeSync, constants, mkdirSync, openSync, rmdirSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, rmdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { describeDetection } from '../detect/index.js';
 import { UsageError } from '../errors.js';
-import { isInside, walk } from '../io/walk.js';
+import { isInside, walkAll } from '../io/walk.js';
 import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';
 import { internalFailure, type FileOutcome, type FileResult } from '../job/outcome.js';
 import type { RunReport } from '../job/report.js';
@@ -60,8 +60,14 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   }
   const reportDir = resolve(opts.reportDir);
   if (isInside(reportDir, out)) throw new UsageError(`report folder ${reportDir} must not be inside the output folder ${out}`);
-  mkdirSync(reportDir, { recursive: true });
   const journalPath = join(reportDir, 'journal.ndjson');
+  try {
+    mkdirSync(reportDir, { recursive: true });
+    accessSync(reportDir, constants.W_OK);
+  } catch (e) {
+    // Nowhere to journal or report: refused before any file is touched.
+    throw new UsageError(`report folder ${reportDir} cannot be written (${(e as Error).message}): no run was started`);
+  }
   const done = opts.resume ? Journal.done(journalPath) : new Map<string, JournalEntry>();
   const builder = new ReportBuilder(reportDir, {
     id: opts.resume ? ReportBuilder.previousId(reportDir) ?? randomUUID() : randomUUID(),
@@ -70,16 +76,21 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
   });
   const journal = new Journal(journalPath, opts.resume === true);
-  const own = opts.outFd === undefined && confinementAvailable() ? openOut(out) : undefined;
-  const outFd = opts.outFd ?? own;
+  let own: number | undefined;
   let temp: TempDir;
   try {
-    temp = outFd !== undefined ? prepareTempDirAt(outFd, builder.id) : namedTempDir(out, builder.id);
+    own = opts.outFd === undefined && confinementAvailable() ? openOut(out) : undefined;
+    const fd = opts.outFd ?? own;
+    temp = fd !== undefined ? prepareTempDirAt(fd, builder.id) : namedTempDir(out, builder.id);
   } catch (e) {
     if (own !== undefined) closeSync(own);
+    // A read-only or full output folder ends the run at once, with a report saying why.
     journal.close();
-    throw e;
+    const report = builder.finish(`output folder ${out} cannot be written (${(e as Error).message}): no file was processed`);
+    opts.onEvent?.({ type: 'end', report });
+    return report;
   }
+  const outFd = opts.outFd ?? own;
   const threads = opts.threads ?? availableParallelism();
   const cfg: JobSpec = { ...opts.worker, out, outFd, layout: opts.layout, tmpDir: temp.path };
   const counts: RunCounts = { done: 0, written: 0, skipped: 0, failed: 0, quarantined: 0, bytes_in: 0 };
@@ -120,9 +131,17 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   const limit = pLimit(inFlight);
   const pending = new Set<Promise<void>>();
   try {
-    for await (const entry of walk(opts.inputs)) {
+    for await (const entry of walkAll(opts.inputs)) {
       if (opts.signal?.aborted) break;
       if (done.has(entry.path)) continue;
+      if (entry.kind === 'problem') {
+        // Met by the walk and not processed: journaled and reported like any other input.
+        const outcome: FileOutcome = entry.status === 'skipped'
+          ? { status: 'skipped', path: entry.path, reason: entry.reason }
+          : { status: 'failed', path: entry.path, error: { code: entry.code ?? 'IO', message: entry.reason } };
+        finish({ outcome, bytesIn: 0, ms: 0 });
+        continue;
+      }
       const task = { path: entry.path, rel: entry.rel };
       // A worker that dies (out of memory on a pathological file, a bug) fails that file, not the run.
       const p: Promise<void> = limit(() =>

@@ -149,6 +149,9 @@ export class WatchDaemon {
     let result: FileResult;
     try {
       result = await this.pool!.run({ path, rel });
+      const o = result.outcome;
+      // A disk that is full or failing is not the file's fault: the original stays and is retried.
+      if (o.status === 'failed' && o.error.code === 'IO_TRANSIENT') throw Object.assign(new Error(o.error.message), { code: 'IO_TRANSIENT' });
       if (this.o.worker.fsync && result.outcome.status === 'written') this.outputs.sync(result.outcome.output);
     } catch (e) {
       if (!existsSync(path)) return;

@@ -81,6 +81,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const reportDir = resolve(args.resume ?? args['report-dir'] ?? join('anon-runs', new Date().toISOString().replace(/[:.]/g, '-')));
     const recorder = mappingDir ? new MappingRecorder() : undefined;
     const progress = new Progress(mode, args.inputs);
+    // SIGTERM/SIGINT: no new file is started, files in flight finish, the report is written, and
+    // the exit code says which signal stopped the run (128 + its number). A second one exits at once.
+    const stop = new AbortController();
+    let stoppedBy: NodeJS.Signals | undefined;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stoppedBy) process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+      stoppedBy = sig;
+      if (mode !== 'json' && mode !== 'quiet') console.error(`anon: ${sig}: finishing the files in flight, then writing the report (again to stop at once)`);
+      stop.abort(`received ${sig}`);
+    };
+    process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
     const report = await runBatch({
       inputs: args.inputs,
       out,
@@ -98,7 +109,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       resume: args.resume !== undefined,
       recorder,
       onEvent: progress.onEvent,
-    });
+      signal: stop.signal,
+    }).finally(() => process.off('SIGTERM', onSignal).off('SIGINT', onSignal));
     if (mappingDir && recorder) {
       try {
         exportMidiB(recorder, mappingDir, { forbiddenRoots: [out, ...args.inputs.map((i) => resolve(i))] });
@@ -127,5 +139,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
       );
     }
     if (report.failures.length || report.quarantined.length) process.exitCode = 1;
+    if (stoppedBy) process.exitCode = 128 + (stoppedBy === 'SIGINT' ? 2 : 15);
   },
 };

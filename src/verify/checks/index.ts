@@ -8,6 +8,7 @@ import { leftovers } from './leftovers.js';
 import { marks } from './marks.js';
 import { meta } from './meta.js';
 import { pixels } from './pixels.js';
+import { rawIdentifiers } from './raw-identifiers.js';
 import { references } from './references.js';
 import { residual } from './residual.js';
 import { uids } from './uids.js';
@@ -15,6 +16,7 @@ import { uids } from './uids.js';
 export const CHECKS = {
   leftovers,
   residual,
+  rawIdentifiers,
   uids,
   references,
   dates,

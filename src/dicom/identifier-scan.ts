@@ -1,0 +1,167 @@
+// A second, tolerant reading of a file for the safety net: identifier values found by looking for
+// their tags' bytes anywhere, without the dictionary, the parser's framing or its guesses. Every
+// header form is tried at every hit (explicit short and long, implicit; little and big endian),
+// so a length or VR the parser misread cannot hide a value from it. What it finds is searched for
+// in the output's raw bytes: a misread input cannot hide its own leak.
+
+import type { ByteSource } from './source.js';
+import * as T from './tags.generated.js';
+
+/** Attributes whose values identify the patient or the people around them. */
+export const IDENTIFIER_TAGS: readonly number[] = [
+  T.PatientName,
+  T.PatientID,
+  T.OtherPatientIDs,
+  T.OtherPatientNames,
+  T.PatientBirthName,
+  T.PatientMotherBirthName,
+  T.ReferringPhysicianName,
+  T.PerformingPhysicianName,
+  T.NameOfPhysiciansReadingStudy,
+  T.OperatorsName,
+  T.RequestingPhysician,
+  T.AccessionNumber,
+  T.PatientAddress,
+  T.PatientTelephoneNumbers,
+  T.MedicalRecordLocator,
+];
+
+export interface Identifier {
+  tag: number;
+  /** The value as its bytes read in latin1, padding removed. */
+  value: string;
+  /** Its bytes, as they stand in the input. */
+  bytes: Buffer;
+}
+
+/** Shortest value searched for: shorter ones turn up by chance. */
+const MIN_LENGTH = 4;
+/** Longest value read at a hit: identifiers are short, and a longer "value" is a misreading. */
+const MAX_VALUE = 1024;
+/** Values a de-identifier's own dummies repeat, or which say nothing. */
+const PLACEHOLDER = /^([0.:\s^=-]+|ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOWN|NONE|N\/A|DE-?IDENTIFIED)$/i;
+
+const BLOCK = 4 * 1024 * 1024;
+const OVERLAP = MAX_VALUE + 16;
+
+/** Bytes a text value may hold: printable ASCII, 8-bit text, ESC, and the format effectors. */
+const textByte = (b: number): boolean => (b >= 0x20 ? b !== 0x7f : b === 0x1b || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c);
+
+/**
+ * Text rather than binary that happens to follow a tag's bytes (waveform and pixel samples hold
+ * such pairs): two ASCII letters or digits, or non-ASCII letters in valid UTF-8, or ISO 2022 escapes.
+ */
+function textLike(b: Buffer): boolean {
+  let alnum = 0;
+  for (const c of b) if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) alnum++;
+  if (alnum >= 2 || b.includes(0x1b)) return true;
+  const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(b);
+  return !utf8.includes('\ufffd') && /\p{L}/u.test(utf8);
+}
+
+function values(raw: Buffer, out: Map<string, Identifier>, tag: number): void {
+  let end = raw.length;
+  while (end > 0 && (raw[end - 1] === 0x20 || raw[end - 1] === 0x00)) end--;
+  if (end < MIN_LENGTH) return;
+  for (let i = 0; i < end; i++) if (!textByte(raw[i])) return;
+  let from = 0;
+  for (let i = 0; i <= end; i++) {
+    if (i < end && raw[i] !== 0x5c) continue;
+    let s = from;
+    let e = i;
+    while (s < e && raw[s] === 0x20) s++;
+    while (e > s && raw[e - 1] === 0x20) e--;
+    from = i + 1;
+    if (e - s < MIN_LENGTH) continue;
+    const bytes = Buffer.from(raw.subarray(s, e));
+    const value = bytes.toString('latin1');
+    if (PLACEHOLDER.test(value) || /^[\d.\s]{1,5}$/.test(value) || !textLike(bytes)) continue;
+    if (!out.has(value)) out.set(value, { tag, value, bytes });
+  }
+}
+
+const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x20 || c === 0x3f;
+
+/** Every plausible value behind a tag hit at `at` in `b` (a window of the source). */
+function readAt(b: Buffer, at: number, little: boolean, out: Map<string, Identifier>, tag: number): void {
+  if (at + 8 > b.length) return;
+  // Most hits in pixel and waveform samples are neither: no letters where a VR stands, and a
+  // 4-byte length far above MAX_VALUE. Those are left at once; any two letters (a VR, valid or
+  // not) or a small 4-byte length are read in every form.
+  const letters = isLetter(b[at + 4]) && isLetter(b[at + 5]);
+  const smallLong = little ? b[at + 6] === 0 && b[at + 7] === 0 : b[at + 4] === 0 && b[at + 5] === 0;
+  if (!letters && !smallLong) return;
+  const u16 = (i: number): number => (little ? b.readUInt16LE(i) : b.readUInt16BE(i));
+  const u32 = (i: number): number => (little ? b.readUInt32LE(i) : b.readUInt32BE(i));
+  const forms: [number, number][] = [];
+  if (at + 8 <= b.length) {
+    forms.push([at + 8, u16(at + 6)]); // explicit VR, 2-byte length (whatever the VR bytes say)
+    forms.push([at + 8, u32(at + 4)]); // implicit VR
+  }
+  if (at + 12 <= b.length) forms.push([at + 12, u32(at + 8)]); // explicit VR, 4-byte length (UN, UT, UC)
+  for (const [start, length] of forms) {
+    if (length === 0 || length > MAX_VALUE || start + length > b.length) continue;
+    values(b.subarray(start, start + length), out, tag);
+  }
+}
+
+/**
+ * Identifier values in `src`, read at every occurrence of an identifier tag's bytes (either byte
+ * order). `skip` is a byte range left unread (a large image's pixel data: scanning it costs much
+ * and finds chance). One pass over the bytes: every identifier group is below 0x100, so a tag can
+ * only start where one byte is such a group's and its neighbour is zero.
+ */
+export function scanIdentifiers(src: ByteSource, opts: { tags?: readonly number[]; skip?: { start: number; end: number } } = {}): Identifier[] {
+  const tags = new Set(opts.tags ?? IDENTIFIER_TAGS);
+  const groups = new Uint8Array(256);
+  for (const tag of tags) {
+    if (tag >>> 16 > 0xff) throw new RangeError(`scanIdentifiers: group of ${tag.toString(16)} is not below 0x100`);
+    groups[tag >>> 16] = 1;
+  }
+  const out = new Map<string, Identifier>();
+  const buf = Buffer.allocUnsafe(Math.min(BLOCK + OVERLAP, src.size));
+  for (let pos = 0; pos < src.size; pos += BLOCK) {
+    if (opts.skip && pos >= opts.skip.start && pos + BLOCK + OVERLAP <= opts.skip.end) continue;
+    const n = src.readInto(buf, 0, pos, Math.min(BLOCK + OVERLAP, src.size - pos));
+    const b = buf.subarray(0, n);
+    // A hit starting in the overlap is found again by the next block.
+    const last = Math.min(n - 4, BLOCK - 1);
+    for (let i = 0; i <= last; i++) {
+      const b0 = b[i];
+      const b1 = b[i + 1];
+      if (b1 === 0 && b0 !== 0 && groups[b0]) {
+        const tag = ((b0 << 16) | b[i + 2] | (b[i + 3] << 8)) >>> 0;
+        if (tags.has(tag)) readAt(b, i, true, out, tag);
+      } else if (b0 === 0 && b1 !== 0 && groups[b1]) {
+        const tag = ((b1 << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+        if (tags.has(tag)) readAt(b, i, false, out, tag);
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** The identifiers whose bytes stand anywhere in `src`, searched block by block. */
+export function findIdentifiers(src: ByteSource, ids: readonly Identifier[]): Identifier[] {
+  if (ids.length === 0) return [];
+  const longest = Math.max(...ids.map((i) => i.bytes.length));
+  const buf = Buffer.allocUnsafe(BLOCK + longest);
+  const found = new Set<Identifier>();
+  for (let pos = 0; pos < src.size && found.size < ids.length; pos += BLOCK) {
+    const n = src.readInto(buf, 0, pos, Math.min(BLOCK + longest, src.size - pos));
+    const b = buf.subarray(0, n);
+    for (const id of ids) if (!found.has(id) && includesBounded(b, id.bytes)) found.add(id);
+  }
+  return [...found];
+}
+
+/** Letters, digits and the dot: a value found between them is part of a longer one (an ID inside a UID). */
+const wordByte = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e);
+
+/** Whether `needle` stands in `b` as a whole value, not inside a longer word, number or UID. */
+function includesBounded(b: Buffer, needle: Buffer): boolean {
+  for (let i = b.indexOf(needle); i >= 0; i = b.indexOf(needle, i + 1)) {
+    if (!wordByte(b[i - 1]) && !wordByte(b[i + needle.length])) return true;
+  }
+  return false;
+}

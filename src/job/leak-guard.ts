@@ -1,0 +1,74 @@
+// The safety net of the per-file job: before an output takes its name, its raw bytes are searched
+// for the identifier values a second, tolerant reading of the input found (src/dicom/
+// identifier-scan.ts). That reading shares nothing with the parse the engine worked from, so an
+// input the codec misread cannot carry its own identifiers through unseen.
+
+import { inflateRawSync } from 'node:zlib';
+import { simpleCode } from '../deid/engine.js';
+import { DeidError } from '../deid/errors.js';
+import type { DeidEnv } from '../deid/state.js';
+import { implicitVR, lookup } from '../dicom/dictionary.js';
+import { findIdentifiers, IDENTIFIER_TAGS, scanIdentifiers, type Identifier } from '../dicom/identifier-scan.js';
+import type { DataSet } from '../dicom/dataset.js';
+import type { DicomFile } from '../dicom/part10.js';
+import { readPrefix } from '../dicom/part10.js';
+import { BufferSource, FileSource, readRange, type ByteSource } from '../dicom/source.js';
+import { PIXEL_DATA } from '../dicom/tag.js';
+import { isStringVR } from '../dicom/vr.js';
+
+/** Above this size an input's pixel data is not scanned for tags (cost, and chance hits). */
+const SCAN_PIXELS_UNDER = 64 * 1024 * 1024;
+/** Largest inflated output searched (a deflated output is searched inflated). */
+const MAX_INFLATED_SEARCH = 1024 * 1024 * 1024;
+
+/**
+ * The identifier values of the input the profile does not keep, read by the tolerant scan: the
+ * dataset's bytes (inflated, for a deflated file) and whatever precedes them.
+ */
+export function inputIdentifiers(f: DicomFile, env: DeidEnv): Identifier[] {
+  const tags = IDENTIFIER_TAGS.filter((tag) => simpleCode(env.rules.decide({ tag, vr: implicitVR(tag) }, () => undefined).action) !== 'K');
+  if (tags.length === 0) return [];
+  const px = f.dataset.get(PIXEL_DATA);
+  const skip = f.body.size > SCAN_PIXELS_UNDER && px?.span ? px.span : undefined;
+  const ids = scanIdentifiers(f.body, { tags, skip });
+  if (f.body !== f.source && f.bodyStart > 0) ids.push(...scanIdentifiers(new BufferSource(readRange(f.source, 0, f.bodyStart)), { tags }));
+  if (ids.length === 0) return ids;
+  const kept = keptValues(f.dataset, env, new Set(tags));
+  return ids.filter((i) => !kept.has(i.value));
+}
+
+/**
+ * The whole values of public attributes the profile keeps (an options such as Retain Institution
+ * Identity may keep a string that is also an ID elsewhere): finding them again is no leak. Whole
+ * values only, so a kept element that swallowed a name, header bytes and all, is still caught.
+ */
+function keptValues(ds: DataSet, env: DeidEnv, identifierTags: ReadonlySet<number>, out = new Set<string>()): Set<string> {
+  for (const el of ds.elements) {
+    for (const it of el.items ?? []) keptValues(it.dataset, env, identifierTags, out);
+    if (!el.value || el.value.length > 1024 || !isStringVR(el.vr) || (el.tag >>> 16) & 1 || identifierTags.has(el.tag)) continue;
+    if (simpleCode(env.rules.decide({ tag: el.tag, vr: el.vr }, () => undefined).action) !== 'K') continue;
+    for (const v of el.value.toString('latin1').split('\\')) out.add(v.replace(/^[ ]+|[ \0]+$/g, ''));
+  }
+  return out;
+}
+
+/** Throws DEID_RESIDUAL when the output at `path` holds any of `ids`. */
+export function checkOutput(path: string, ids: readonly Identifier[]): void {
+  if (ids.length === 0) return;
+  const out = new FileSource(path);
+  let body: ByteSource | undefined;
+  try {
+    const found = new Set(findIdentifiers(out, ids));
+    const prefix = readPrefix(out);
+    if (prefix.deflated) {
+      body = new BufferSource(inflateRawSync(readRange(out, prefix.bodyStart, out.size - prefix.bodyStart), { maxOutputLength: MAX_INFLATED_SEARCH }));
+      for (const id of findIdentifiers(body, ids)) found.add(id);
+    }
+    if (found.size === 0) return;
+    // The values themselves stay out of the message: it lands in reports and journals.
+    const what = [...new Set([...found].map((i) => lookup(i.tag)?.keyword ?? String(i.tag)))].join(', ');
+    throw new DeidError('DEID_RESIDUAL', `the output still holds ${found.size} identifier value(s) of its input (${what}), found by the independent byte scan: not written`);
+  } finally {
+    out.close();
+  }
+}
