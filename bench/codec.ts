@@ -49,9 +49,7 @@ async function main(): Promise<void> {
   const every = files.map((_, i) => i);
   log(`corpus ${args.corpus}: ${candidates.length} candidate files, ${files.length} parse, ${notParsed.length} do not`);
 
-  const base = args.out
-    ? (mkdirSync(args.out, { recursive: true }), mkdtempSync(join(args.out, 'anonflow-bench-')))
-    : mkdtempSync(join(tmpdir(), 'anonflow-bench-'));
+  const base = args.out ? (mkdirSync(args.out, { recursive: true }), mkdtempSync(join(args.out, 'anonflow-bench-'))) : mkdtempSync(join(tmpdir(), 'anonflow-bench-'));
   const outDir = join(base, 'out');
 
   try {
@@ -63,8 +61,14 @@ async function main(): Promise<void> {
       log(`warm-up: ${c.label}`);
       const r = await pass(c, files, () => true, outDir);
       if (c.id === 'dcmjs') dcmjsWarm = r;
-      ok.set(c.id, files.map((_, i) => !r.failures.has(i)));
-      failures.set(c.id, [...r.failures].map(([i, error]) => ({ file: files[i].rel, error })));
+      ok.set(
+        c.id,
+        files.map((_, i) => !r.failures.has(i)),
+      );
+      failures.set(
+        c.id,
+        [...r.failures].map(([i, error]) => ({ file: files[i].rel, error })),
+      );
     }
 
     // dcmjs takes minutes on a few files (it writes hundreds of MB for them); those are reported
@@ -82,8 +86,7 @@ async function main(): Promise<void> {
 
     // Correctness side-check (untimed): the untouched path must reproduce the input byte for byte;
     // count how many fully re-encoded files come out identical to the input.
-    const identical =
-      has('anonflow-rw') || has('anonflow-reencode') ? await checkIdentical(files, outDir) : { checked: 0, rw: 0, reencode: 0 };
+    const identical = has('anonflow-rw') || has('anonflow-reencode') ? await checkIdentical(files, outDir) : { checked: 0, rw: 0, reencode: 0 };
 
     // Subsets. "all": files every non-dcmjs contender handles. "common": those dcmjs also handles
     // (in reasonable time).

@@ -18,30 +18,90 @@ export interface Sample {
   known: KnownIdentifier[];
 }
 
-type Lang = 'en' | 'nl' | 'de' | 'fr';
-
-/** The bench's own name lists (chosen by hand, independent of the detectors' faker lists). */
-const FIRST: Record<Lang, string[]> = {
-  en: ['Oliver', 'Amelia', 'Harry', 'Isla', 'Jack', 'Poppy', 'Charlie', 'Evie', 'Thomas', 'Freya', 'Declan', 'Niamh', 'Rhys', 'Carys', 'Callum', 'Morag', 'Tobias', 'Imogen', 'Rupert', 'Hermione'],
-  nl: ['Daan', 'Sanne', 'Bram', 'Femke', 'Joost', 'Anouk', 'Sjoerd', 'Marieke', 'Wouter', 'Lieke', 'Teun', 'Floor', 'Gijs', 'Ilse', 'Maarten', 'Roos', 'Thijs', 'Annemiek', 'Jelle', 'Wietske'],
-  de: ['Lukas', 'Hannah', 'Jonas', 'Lea', 'Felix', 'Anna', 'Maximilian', 'Katharina', 'Tobias', 'Johanna', 'Moritz', 'Franziska', 'Florian', 'Ursula', 'Wolfgang', 'Gudrun', 'Dieter', 'Sabine', 'Jürgen', 'Heike'],
-  fr: ['Louis', 'Camille', 'Hugo', 'Léa', 'Gabriel', 'Chloé', 'Arthur', 'Manon', 'Jules', 'Inès', 'Théo', 'Margaux', 'Baptiste', 'Clémence', 'Étienne', 'Solène', 'Benoît', 'Gaëlle', 'Yannick', 'Mathilde'],
-};
-const LAST: Record<Lang, string[]> = {
-  en: ['Whitfield', 'Ashworth', 'Pemberton', 'Hargreaves', 'Blackwood', 'Thornton', 'Fairweather', 'Cavendish', 'Kingsley', 'Lockhart', 'Mulligan', 'Prescott', 'Radcliffe', 'Sutcliffe', 'Wainwright', 'Beckett', 'Galloway', 'Holloway', 'Merriweather', 'Ogilvy'],
-  nl: ['Verbeek', 'Hoekstra', 'Kuipers', 'Veenstra', 'Schouten', 'Wijnands', 'Brinkman', 'Terpstra', 'Zwart', 'Postma', 'Oosterhuis', 'Dijkhuizen', 'Van Leeuwen', 'De Graaf', 'Spijkerman', 'Rietveld', 'Boersma', 'Haverkamp', 'Koopmans', 'Van der Heijden'],
-  de: ['Schäfer', 'Hoffmann', 'Wagner', 'Becker', 'Zimmermann', 'Krüger', 'Hartmann', 'Lange', 'Schmitt', 'Werner', 'Krause', 'Meier', 'Lehmann', 'Köhler', 'Brandt', 'Haas', 'Schreiber', 'Graf', 'Dietrich', 'Kuhn'],
-  fr: ['Lefèvre', 'Moreau', 'Girard', 'Bonnet', 'Dupuis', 'Lambert', 'Fontaine', 'Rousseau', 'Vincent', 'Mercier', 'Boyer', 'Chevalier', 'Gauthier', 'Perrin', 'Morel', 'Guérin', 'Faure', 'Roussel', 'Clément', 'Marchand'],
-};
+import { FIRST, LAST, type Lang } from './detect-names.js';
 
 const CLINICAL: Record<Lang, string[]> = {
-  en: ['CT chest with contrast', 'MRI brain without gadolinium', 'follow-up of pulmonary nodule', 'no acute intracranial abnormality', 'squamous cell carcinoma of the left external ear', 'mild degenerative changes at L4-L5', 'stable 4 mm nodule in the right upper lobe', 'comparison with prior study', 'Will review with the team', 'Mark the lesion for biopsy', 'pain in the right hip for 3 weeks', 'T1W MPRAGE sagittal 1 mm', '4500 rad in 15 sessions at 100 kV', 'known Parkinson disease, rule out Baker cyst', 'Hodgkin lymphoma, restaging', 'Colles fracture of the left wrist', 'Siemens SOMATOM Force, 120 kV', 'CT THORAX WITH CONTRAST', 'Crohn disease of the terminal ileum', 'Graves disease, thyroid scan'],
-  nl: ['CT thorax met contrast', 'MRI hersenen zonder contrast', 'controle longnodus', 'geen acute afwijkingen', 'lichte degeneratieve veranderingen L4-L5', 'stabiele nodus van 4 mm in de rechter bovenkwab', 'vergelijking met eerder onderzoek', 'pijn in de rechterheup sinds 3 weken', 'echo bovenbuik nuchter', 'fractuur distale radius links', 'bekend met ziekte van Parkinson', 'Philips Ingenia 3T, protocol Hersenen', 'CT THORAX MET CONTRAST', 'ziekte van Crohn, controle', 'Hodgkin lymfoom, herstadiëring'],
-  de: ['CT Thorax mit Kontrastmittel', 'MRT Schädel nativ', 'Verlaufskontrolle Lungenrundherd', 'kein Nachweis einer akuten Blutung', 'leichte degenerative Veränderungen LWK 4/5', 'stabiler Rundherd 4 mm im rechten Oberlappen', 'Vergleich mit Voruntersuchung', 'Schmerzen in der rechten Hüfte seit 3 Wochen', 'Sonographie Oberbauch nüchtern', 'distale Radiusfraktur links', 'bekannter Morbus Parkinson', 'Morbus Crohn, Verlaufskontrolle', 'Siemens MAGNETOM Vida, Protokoll Kopf', 'CT THORAX MIT KM', 'Hodgkin-Lymphom, Restaging'],
-  fr: ['scanner thoracique avec injection', 'IRM cérébrale sans gadolinium', 'contrôle de nodule pulmonaire', 'pas d’anomalie aiguë', 'discrètes modifications dégénératives L4-L5', 'nodule stable de 4 mm du lobe supérieur droit', 'comparaison avec l’examen antérieur', 'douleur de la hanche droite depuis 3 semaines', 'échographie abdominale à jeun', 'fracture du radius distal gauche', 'maladie de Parkinson connue', 'maladie de Crohn, contrôle', 'GE Revolution, protocole Thorax', 'SCANNER THORAX INJECTE', 'lymphome de Hodgkin, bilan'],
+  en: [
+    'CT chest with contrast',
+    'MRI brain without gadolinium',
+    'follow-up of pulmonary nodule',
+    'no acute intracranial abnormality',
+    'squamous cell carcinoma of the left external ear',
+    'mild degenerative changes at L4-L5',
+    'stable 4 mm nodule in the right upper lobe',
+    'comparison with prior study',
+    'Will review with the team',
+    'Mark the lesion for biopsy',
+    'pain in the right hip for 3 weeks',
+    'T1W MPRAGE sagittal 1 mm',
+    '4500 rad in 15 sessions at 100 kV',
+    'known Parkinson disease, rule out Baker cyst',
+    'Hodgkin lymphoma, restaging',
+    'Colles fracture of the left wrist',
+    'Siemens SOMATOM Force, 120 kV',
+    'CT THORAX WITH CONTRAST',
+    'Crohn disease of the terminal ileum',
+    'Graves disease, thyroid scan',
+  ],
+  nl: [
+    'CT thorax met contrast',
+    'MRI hersenen zonder contrast',
+    'controle longnodus',
+    'geen acute afwijkingen',
+    'lichte degeneratieve veranderingen L4-L5',
+    'stabiele nodus van 4 mm in de rechter bovenkwab',
+    'vergelijking met eerder onderzoek',
+    'pijn in de rechterheup sinds 3 weken',
+    'echo bovenbuik nuchter',
+    'fractuur distale radius links',
+    'bekend met ziekte van Parkinson',
+    'Philips Ingenia 3T, protocol Hersenen',
+    'CT THORAX MET CONTRAST',
+    'ziekte van Crohn, controle',
+    'Hodgkin lymfoom, herstadiëring',
+  ],
+  de: [
+    'CT Thorax mit Kontrastmittel',
+    'MRT Schädel nativ',
+    'Verlaufskontrolle Lungenrundherd',
+    'kein Nachweis einer akuten Blutung',
+    'leichte degenerative Veränderungen LWK 4/5',
+    'stabiler Rundherd 4 mm im rechten Oberlappen',
+    'Vergleich mit Voruntersuchung',
+    'Schmerzen in der rechten Hüfte seit 3 Wochen',
+    'Sonographie Oberbauch nüchtern',
+    'distale Radiusfraktur links',
+    'bekannter Morbus Parkinson',
+    'Morbus Crohn, Verlaufskontrolle',
+    'Siemens MAGNETOM Vida, Protokoll Kopf',
+    'CT THORAX MIT KM',
+    'Hodgkin-Lymphom, Restaging',
+  ],
+  fr: [
+    'scanner thoracique avec injection',
+    'IRM cérébrale sans gadolinium',
+    'contrôle de nodule pulmonaire',
+    'pas d’anomalie aiguë',
+    'discrètes modifications dégénératives L4-L5',
+    'nodule stable de 4 mm du lobe supérieur droit',
+    'comparaison avec l’examen antérieur',
+    'douleur de la hanche droite depuis 3 semaines',
+    'échographie abdominale à jeun',
+    'fracture du radius distal gauche',
+    'maladie de Parkinson connue',
+    'maladie de Crohn, contrôle',
+    'GE Revolution, protocole Thorax',
+    'SCANNER THORAX INJECTE',
+    'lymphome de Hodgkin, bilan',
+  ],
 };
 
-const TITLES: Record<Lang, string[]> = { en: ['Dr.', 'Dr', 'Mr.', 'Mrs.', 'Prof.'], nl: ['Dr.', 'dhr.', 'mevr.', 'Prof.'], de: ['Dr.', 'Herr', 'Frau', 'Prof.'], fr: ['Dr', 'M.', 'Mme', 'Pr'] };
+const TITLES: Record<Lang, string[]> = {
+  en: ['Dr.', 'Dr', 'Mr.', 'Mrs.', 'Prof.'],
+  nl: ['Dr.', 'dhr.', 'mevr.', 'Prof.'],
+  de: ['Dr.', 'Herr', 'Frau', 'Prof.'],
+  fr: ['Dr', 'M.', 'Mme', 'Pr'],
+};
 const SEEN: Record<Lang, string[]> = {
   en: ['seen by', 'discussed with', 'referred by', 'reported by', 'copy to'],
   nl: ['gezien door', 'besproken met', 'verwezen door', 'verslag door', 'kopie aan'],
@@ -124,20 +184,52 @@ export function buildSet(n: number, seed = 17): Sample[] {
     const clinical = pick(CLINICAL[lang]);
     const day = 1 + Math.floor(r() * 28);
     const year = 2000 + Math.floor(r() * 25);
-    const numericDate = pick([`${day}-${1 + (i % 12)}-${year}`, `${year}-${String(1 + (i % 12)).padStart(2, '0')}-${String(day).padStart(2, '0')}`, `${day}.${1 + (i % 12)}.${year}`, `${day}/${1 + (i % 12)}/${year}`]);
+    const numericDate = pick([
+      `${day}-${1 + (i % 12)}-${year}`,
+      `${year}-${String(1 + (i % 12)).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+      `${day}.${1 + (i % 12)}.${year}`,
+      `${day}/${1 + (i % 12)}/${year}`,
+    ]);
     const writtenDate = `${day} ${pick(MONTHS[lang])} ${year}`;
-    const phone = pick([`+31 6 ${10000000 + Math.floor(r() * 89999999)}`, `555-${100 + Math.floor(r() * 899)}-${1000 + Math.floor(r() * 8999)}`, `0${20 + Math.floor(r() * 70)}-${1000000 + Math.floor(r() * 8999999)}`, `+49 30 ${1000000 + Math.floor(r() * 8999999)}`, `01 ${10 + Math.floor(r() * 89)} ${10 + Math.floor(r() * 89)} ${10 + Math.floor(r() * 89)} ${10 + Math.floor(r() * 89)}`]);
+    const phone = pick([
+      `+31 6 ${10000000 + Math.floor(r() * 89999999)}`,
+      `555-${100 + Math.floor(r() * 899)}-${1000 + Math.floor(r() * 8999)}`,
+      `0${20 + Math.floor(r() * 70)}-${1000000 + Math.floor(r() * 8999999)}`,
+      `+49 30 ${1000000 + Math.floor(r() * 8999999)}`,
+      `01 ${10 + Math.floor(r() * 89)} ${10 + Math.floor(r() * 89)} ${10 + Math.floor(r() * 89)} ${10 + Math.floor(r() * 89)}`,
+    ]);
     const tel = { en: 'tel', nl: 'tel.', de: 'Tel.', fr: 'tél.' }[lang];
-    const birthForms = [`${+birth.slice(6)}-${+birth.slice(4, 6)}-${birth.slice(0, 4)}`, `${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6)}`, `${birth.slice(6)}.${birth.slice(4, 6)}.${birth.slice(0, 4)}`];
+    const birthForms = [
+      `${+birth.slice(6)}-${+birth.slice(4, 6)}-${birth.slice(0, 4)}`,
+      `${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6)}`,
+      `${birth.slice(6)}.${birth.slice(4, 6)}.${birth.slice(0, 4)}`,
+    ];
     const templates: Part[][] = [
       [[`${given} ${family}`, 'PERSON', true], ` ${clinical}, ${tel} `, [phone, 'PHONE', false]],
       [`${clinical}; ${pick(SEEN[lang])} ${pick(TITLES[lang])} `, [pick(LAST[lang]), 'PERSON', false], ' ', [writtenDate, 'DATE', false]],
       [`${clinical}, ${pick(SEEN[lang])} `, [other(), 'PERSON', false]],
       [[given, 'PERSON', true], ` (${lang === 'en' ? 'DOB' : lang === 'nl' ? 'geb.' : lang === 'de' ? 'geb.' : 'né le'} `, [pick(birthForms), 'DATE', true], `), ${clinical}`],
       [`${clinical} — `, [family.toUpperCase(), 'PERSON', true], ' ', [pid, 'ID', true]],
-      [`${clinical}; ${lang === 'en' ? 'address' : lang === 'nl' ? 'adres' : lang === 'de' ? 'Adresse' : 'adresse'} `, [STREETS[lang](1 + Math.floor(r() * 200)), 'ADDRESS', false], ', ', [POSTCODES[lang](r), 'POSTCODE', false], lang === 'de' ? ' Berlin' : lang === 'fr' ? ' Lyon' : ''],
+      [
+        `${clinical}; ${lang === 'en' ? 'address' : lang === 'nl' ? 'adres' : lang === 'de' ? 'Adresse' : 'adresse'} `,
+        [STREETS[lang](1 + Math.floor(r() * 200)), 'ADDRESS', false],
+        ', ',
+        [POSTCODES[lang](r), 'POSTCODE', false],
+        lang === 'de' ? ' Berlin' : lang === 'fr' ? ' Lyon' : '',
+      ],
       [`${clinical} `, [numericDate, 'DATE', false]],
-      [`${clinical}; ${lang === 'nl' ? 'BSN ' : lang === 'en' ? 'SSN ' : 'e-mail '}`, lang === 'nl' ? [bsn(r), 'NATIONAL_ID', false] : lang === 'en' ? [`${100 + Math.floor(r() * 500)}-${10 + Math.floor(r() * 89)}-${1000 + Math.floor(r() * 8999)}`, 'NATIONAL_ID', false] : [`${given.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '')}.${family.toLowerCase().replace(/\s/g, '').normalize('NFD').replace(/\p{M}/gu, '')}@example.org`, 'EMAIL', false]],
+      [
+        `${clinical}; ${lang === 'nl' ? 'BSN ' : lang === 'en' ? 'SSN ' : 'e-mail '}`,
+        lang === 'nl'
+          ? [bsn(r), 'NATIONAL_ID', false]
+          : lang === 'en'
+            ? [`${100 + Math.floor(r() * 500)}-${10 + Math.floor(r() * 89)}-${1000 + Math.floor(r() * 8999)}`, 'NATIONAL_ID', false]
+            : [
+                `${given.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '')}.${family.toLowerCase().replace(/\s/g, '').normalize('NFD').replace(/\p{M}/gu, '')}@example.org`,
+                'EMAIL',
+                false,
+              ],
+      ],
       [clinical],
       [`${pick(CLINICAL[lang])}; ${clinical}`],
     ];

@@ -8,7 +8,14 @@ import { nameLists } from '../src/detect/name-lists.js';
 import { fold } from '../src/detect/fold.js';
 import { buildSet, type Gold, type Sample } from './detect-set.js';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20000' }, detectors: { type: 'string', default: 'header,rules,names' }, json: { type: 'boolean', default: false }, seed: { type: 'string', default: '17' } } });
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '20000' },
+    detectors: { type: 'string', default: 'header,rules,names' },
+    json: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '17' },
+  },
+});
 const detectors = args.detectors.split(',') as DetectorName[];
 const set = buildSet(Number(args.n), Number(args.seed));
 
@@ -29,7 +36,12 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(c0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
-interface Tally { tp: number; fn: number; fp: number; pred: number }
+interface Tally {
+  tp: number;
+  fn: number;
+  fp: number;
+  pred: number;
+}
 const byLabel = new Map<string, Tally>();
 const tally = (k: string): Tally => byLabel.get(k) ?? (byLabel.set(k, { tp: 0, fn: 0, fp: 0, pred: 0 }), byLabel.get(k)!);
 const groups = { header: { tp: 0, fn: 0 }, namesNotInHeader: { tp: 0, fn: 0 } };

@@ -58,13 +58,13 @@ const VR_OVERRIDE = {
 // ---- repeating-element entries that dcmjs flattens to one concrete tag.
 // PS3.6 lists these with 'x' in the element (or whole group); keep them as masks.
 const FLATTENED_MASKS = {
-  '10000010': '1000xxx0', // Escape Triplet (RET)
-  '10000011': '1000xxx1', // Run Length Triplet (RET)
-  '10000012': '1000xxx2', // Huffman Table Size (RET)
-  '10000013': '1000xxx3', // Huffman Table Triplet (RET)
-  '10000014': '1000xxx4', // Shift Table Size (RET)
-  '10000015': '1000xxx5', // Shift Table Triplet (RET)
-  '10100004': '1010xxxx', // Zonal Map (RET)
+  10000010: '1000xxx0', // Escape Triplet (RET)
+  10000011: '1000xxx1', // Run Length Triplet (RET)
+  10000012: '1000xxx2', // Huffman Table Size (RET)
+  10000013: '1000xxx3', // Huffman Table Triplet (RET)
+  10000014: '1000xxx4', // Shift Table Size (RET)
+  10000015: '1000xxx5', // Shift Table Triplet (RET)
+  10100004: '1010xxxx', // Zonal Map (RET)
   '00280410': '002804x0', // Rows For Nth Order Coefficients (RET)
   '00280411': '002804x1', // Columns For Nth Order Coefficients (RET)
   '00280412': '002804x2', // Coefficient Coding (RET)
@@ -114,8 +114,7 @@ for (const r of ref.attributes) {
   if (r.tagKind === 'exact') refByTag.set(r.tagHex.toUpperCase(), r);
   else if (r.tagKind === 'repeating-group') {
     const { groupMask, groupValue, elementMask, elementValue } = r.match;
-    const maskStr = (mask, value) =>
-      [...value].map((c, i) => (mask[i] === 'F' ? c : mask[i] === '0' ? 'x' : null)).join('');
+    const maskStr = (mask, value) => [...value].map((c, i) => (mask[i] === 'F' ? c : mask[i] === '0' ? 'x' : null)).join('');
     const t = maskStr(groupMask, groupValue) + maskStr(elementMask, elementValue);
     if (t.includes('null')) throw new Error(`unsupported mask ${r.tag}`);
     refByTag.set(t, r);
@@ -128,12 +127,18 @@ const stats = { dcmjsExact: 0, dcmjsMasks: 0, refAdded: 0, skippedPrivate: 0, sk
 
 for (const [key, e] of Object.entries(dcmjsDictionary)) {
   if (!key || !e || !e.tag) continue; // dcmjs has one empty entry keyed ''
-  if (e.version === 'PrivateTag' || key.includes('"')) { stats.skippedPrivate++; continue; }
+  if (e.version === 'PrivateTag' || key.includes('"')) {
+    stats.skippedPrivate++;
+    continue;
+  }
   let t = keyToTag(key);
   if (t === undefined) {
     // '(0000-u-FFFF,0000)' GenericGroupLength, '(0009-o-FFFF,0010-u-00FF)' PrivateCreator, ... :
     // these are rules, implemented in dictionary.ts.
-    if (/-[ou]-/.test(key)) { stats.skippedGeneric++; continue; }
+    if (/-[ou]-/.test(key)) {
+      stats.skippedGeneric++;
+      continue;
+    }
     throw new Error(`unrecognised dcmjs key ${key}`);
   }
   t = FLATTENED_MASKS[t] ?? t;
@@ -210,7 +215,7 @@ lines.push(
   "// Tuple: [tag (number, or mask string with 'x' nibbles like '60xx3000'), keyword, vr, vm, name, retired (0|1), source?]",
   '',
   '/* eslint-disable */',
-  "export type RawDictEntry = readonly [tag: number | string, keyword: string, vr: string, vm: string, name: string, retired: 0 | 1, source?: string];",
+  'export type RawDictEntry = readonly [tag: number | string, keyword: string, vr: string, vm: string, name: string, retired: 0 | 1, source?: string];',
   '',
   `export const DCMJS_VERSION = ${JSON.stringify(version)};`,
   `export const PS315_EDITION = '2026c';`,
@@ -233,7 +238,7 @@ const tagLines = [
   '// DICOM tag constants — GENERATED FILE, do not edit; regenerate with node scripts/gen-dictionary.mjs',
   '//',
   `// Source: the same entries as dictionary.generated.ts (dcmjs ${version} data dictionary + DICOM PS3.15 edition 2026c),`,
-  "// one constant per keyword of an exact tag, retired ones included. Repeating-group entries (masks like",
+  '// one constant per keyword of an exact tag, retired ones included. Repeating-group entries (masks like',
   "// '60xx3000') and entries without keyword have none.",
   '',
   '/* eslint-disable */',
@@ -249,6 +254,8 @@ tagLines.push('');
 fs.writeFileSync(TAGS_OUT, tagLines.join('\n'));
 
 console.log(`wrote ${path.relative(root, TAGS_OUT)}: ${seen.size} tag constants`);
-console.log(`wrote ${path.relative(root, OUT)}: ${sorted.length} entries (dcmjs ${version}: ${stats.dcmjsExact} exact + ${stats.dcmjsMasks} masks; ${stats.refAdded} from PS3.15 2026c)`);
+console.log(
+  `wrote ${path.relative(root, OUT)}: ${sorted.length} entries (dcmjs ${version}: ${stats.dcmjsExact} exact + ${stats.dcmjsMasks} masks; ${stats.refAdded} from PS3.15 2026c)`,
+);
 console.log(`skipped dcmjs private ${stats.skippedPrivate}, rule entries ${stats.skippedGeneric}`);
 console.log(`retired overridden by PS3.15 Retd. column (${stats.retiredOverrides.length}):\n  ${stats.retiredOverrides.join('\n  ')}`);

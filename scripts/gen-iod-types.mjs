@@ -14,12 +14,19 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const repo = process.argv[2] ?? '/work/.mirror/vupeter+posdaJS/repo';
-const git = (...args) => execFileSync('git', ['--git-dir', repo.endsWith('.git') || repo.endsWith('repo') ? repo : `${repo}/.git`, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const git = (...args) =>
+  execFileSync('git', ['--git-dir', repo.endsWith('.git') || repo.endsWith('repo') ? repo : `${repo}/.git`, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const commit = git('rev-parse', 'HEAD').trim();
 const commitDate = git('log', '-1', '--format=%cs').trim();
 const show = (path) => git('show', `${commit}:${path}`);
 /** The files are `var x = <JSON>;` scripts: the JSON is everything after the first `=`. */
-const jsonOf = (text) => JSON.parse(text.slice(text.indexOf('=') + 1).trim().replace(/;\s*$/, ''));
+const jsonOf = (text) =>
+  JSON.parse(
+    text
+      .slice(text.indexOf('=') + 1)
+      .trim()
+      .replace(/;\s*$/, ''),
+  );
 
 const iodList = jsonOf(show('lib/json/mode/iod.js')).table; // [{ Title: 'CT Image IOD Modules', Name: 'A.3-1' }]
 const sopClasses = jsonOf(show('lib/json/book/part04/table_B.5-1.js'))
@@ -28,7 +35,8 @@ const sopClasses = jsonOf(show('lib/json/book/part04/table_B.5-1.js'))
 
 /** "Enhanced CT Image Storage" and "Enhanced CT Image IOD Modules" meet at "enhanced ct image". */
 const norm = (s) =>
-  s.toLowerCase()
+  s
+    .toLowerCase()
     .replace(/\biod modules\b|\bstorage\b|\bsop class\b|- for (presentation|processing)|\(retired\)/g, ' ')
     .replace(/\bsecondary capture\b/g, 'sc')
     // B.5-1 spells out what the A-table titles abbreviate.
@@ -132,5 +140,7 @@ const lines = [
   '',
 ];
 writeFileSync(out, lines.join('\n'));
-console.log(`wrote ${out}: ${Object.keys(iods).length} IODs, ${Object.keys(sopClassIod).length} SOP Classes (${unmatched.length} unmatched), ${Object.keys(requiresPresence).length} presence conditions`);
+console.log(
+  `wrote ${out}: ${Object.keys(iods).length} IODs, ${Object.keys(sopClassIod).length} SOP Classes (${unmatched.length} unmatched), ${Object.keys(requiresPresence).length} presence conditions`,
+);
 if (process.env.VERBOSE) console.log(unmatched.join('\n'));

@@ -76,9 +76,14 @@ async function expectRejects(t: Test, p: Promise<unknown>, want: Expect, what = 
   } catch (e) {
     thrown = e;
   }
-  return expectError(t, () => {
-    if (thrown !== undefined) throw thrown;
-  }, want, what);
+  return expectError(
+    t,
+    () => {
+      if (thrown !== undefined) throw thrown;
+    },
+    want,
+    what,
+  );
 }
 
 const EXPLICIT_LE = { explicit: true, little: true };
@@ -140,12 +145,20 @@ const smallElements = (): FixtureElement[] => [
   { tag: 0x00080005, vr: 'CS', value: 'ISO_IR 100' },
   { tag: 0x00080018, vr: 'UI', value: '2.25.42' },
   {
-    tag: 0x00081140, vr: 'SQ',
-    items: [[{ tag: 0x00081150, vr: 'UI', value: '1.2.3' }, { tag: 0x00081155, vr: 'UI', value: '2.25.7' }]],
+    tag: 0x00081140,
+    vr: 'SQ',
+    items: [
+      [
+        { tag: 0x00081150, vr: 'UI', value: '1.2.3' },
+        { tag: 0x00081155, vr: 'UI', value: '2.25.7' },
+      ],
+    ],
   },
   { tag: 0x00100010, vr: 'PN', value: 'Doe^Jane' },
   {
-    tag: 0x00400275, vr: 'SQ', undefinedLength: true,
+    tag: 0x00400275,
+    vr: 'SQ',
+    undefinedLength: true,
     items: [[{ tag: 0x00321060, vr: 'LO', value: 'Step' }], []],
   },
   { tag: 0x7fe00010, vr: 'OB', value: Buffer.from([1, 2, 3, 4]) },
@@ -254,7 +267,11 @@ function boundaries(f: DicomFile): Set<number> {
   return out;
 }
 
-for (const [name, ts] of [['explicit VR little endian', TS.explicitLE], ['implicit VR little endian', TS.implicitLE], ['explicit VR big endian', TS.explicitBE]] as const) {
+for (const [name, ts] of [
+  ['explicit VR little endian', TS.explicitLE],
+  ['implicit VR little endian', TS.implicitLE],
+  ['explicit VR big endian', TS.explicitBE],
+] as const) {
   t.test(`parseDicom ${name} file truncated at every byte after the preamble → parses only at element boundaries, else DicomError`, async (t) => {
     const full = buildDicom({ transferSyntax: ts, elements: smallElements() });
     const whole = parseDicom(full);
@@ -264,7 +281,10 @@ for (const [name, ts] of [['explicit VR little endian', TS.explicitLE], ['implic
     for (let n = 132; n < full.length; n++) {
       try {
         const f = parseDicom(full.subarray(0, n));
-        if (!ok.has(n)) problems.push(`prefix of ${n} bytes parsed (${f.dataset.elements.length} elements${f.trailing ? `, trailing ${f.trailing.start}-${f.trailing.end}` : ''}) though it ends inside an element`);
+        if (!ok.has(n))
+          problems.push(
+            `prefix of ${n} bytes parsed (${f.dataset.elements.length} elements${f.trailing ? `, trailing ${f.trailing.start}-${f.trailing.end}` : ''}) though it ends inside an element`,
+          );
         codes.set('parsed', (codes.get('parsed') ?? 0) + 1);
       } catch (e) {
         if (!(e instanceof DicomError)) problems.push(`prefix of ${n} bytes: ${String((e as Error)?.stack ?? e)}`);
@@ -342,12 +362,7 @@ t.test('parseDicom sequence item length overrunning its sequence → BAD_LENGTH 
 });
 
 t.test('parseDicom defined-length item running past the end of the file → BAD_LENGTH with offset and path', async (t) => {
-  const body = Buffer.concat([
-    hdr(0x00400275, 'SQ', 0xffffffff),
-    itemHdr(ITEM, 0x7ffffff0),
-    hdr(0x00321060, 'LO', 4),
-    Buffer.from('Step'),
-  ]);
+  const body = Buffer.concat([hdr(0x00400275, 'SQ', 0xffffffff), itemHdr(ITEM, 0x7ffffff0), hdr(0x00321060, 'LO', 4), Buffer.from('Step')]);
   const { bytes, bodyStart } = withBody(body);
   expectError(t, () => parseDicom(bytes), { code: 'BAD_LENGTH', offset: bodyStart + 12, path: '(0040,0275)[0]' });
 });
@@ -525,16 +540,23 @@ t.test('parseDicom error two sequences deep → path names both sequences, items
     elements: [
       { tag: 0x00100010, vr: 'PN', value: 'Doe^Jane' },
       {
-        tag: 0x00400275, vr: 'SQ', undefinedLength: true,
+        tag: 0x00400275,
+        vr: 'SQ',
+        undefinedLength: true,
         items: [
           [{ tag: 0x00321060, vr: 'LO', value: 'first' }],
           [
             { tag: 0x00321060, vr: 'LO', value: 'second' },
             {
-              tag: 0x00081140, vr: 'SQ', undefinedLength: true,
+              tag: 0x00081140,
+              vr: 'SQ',
+              undefinedLength: true,
               items: [
                 [{ tag: 0x00081150, vr: 'UI', value: '1.2.3' }],
-                [{ tag: 0x00081150, vr: 'UI', value: '1.2.4' }, { tag: 0x00081155, vr: 'UI', value: '2.25.7' }],
+                [
+                  { tag: 0x00081150, vr: 'UI', value: '1.2.4' },
+                  { tag: 0x00081155, vr: 'UI', value: '2.25.7' },
+                ],
               ],
             },
           ],
@@ -577,7 +599,13 @@ t.test('openDicom deflated body that is not deflate data (in memory, and streame
 });
 
 t.test('openDicom deflated body inflated through a spill file, dataset truncated → TRUNCATED, no spill file left', async (t) => {
-  const body = encodeElements([{ tag: 0x00100010, vr: 'PN', value: 'A^B' }, { tag: 0x7fe00010, vr: 'OB', value: Buffer.alloc(100_000, 7) }], EXPLICIT_LE);
+  const body = encodeElements(
+    [
+      { tag: 0x00100010, vr: 'PN', value: 'A^B' },
+      { tag: 0x7fe00010, vr: 'OB', value: Buffer.alloc(100_000, 7) },
+    ],
+    EXPLICIT_LE,
+  );
   const { bytes } = deflatedWithBody(deflateRawSync(body.subarray(0, body.length - 10)));
   const p = join(tempDir(), 'cut-deflate.dcm');
   writeFileSync(p, bytes);
@@ -588,7 +616,13 @@ t.test('openDicom deflated body inflated through a spill file, dataset truncated
 });
 
 t.test('parseDicom deflated body larger than maxInflateInMemory → DicomError, not RangeError', async (t) => {
-  const body = encodeElements([{ tag: 0x00100010, vr: 'PN', value: 'A^B' }, { tag: 0x7fe00010, vr: 'OB', value: Buffer.alloc(100_000) }], EXPLICIT_LE);
+  const body = encodeElements(
+    [
+      { tag: 0x00100010, vr: 'PN', value: 'A^B' },
+      { tag: 0x7fe00010, vr: 'OB', value: Buffer.alloc(100_000) },
+    ],
+    EXPLICIT_LE,
+  );
   const { bytes } = deflatedWithBody(deflateRawSync(body));
   let thrown: unknown;
   try {
@@ -695,7 +729,6 @@ t.test('parseDicom and openDicom known-broken corpus files → typed errors with
 // ---------------------------------------------------------------------------
 // writing what was read from bad input
 // ---------------------------------------------------------------------------
-
 
 /** Explicit LE file with a stray item (FFFE,E000) of 4 bytes inside a defined-length item. */
 function strayItemFile(): Buffer {

@@ -32,7 +32,10 @@ t.test('anon bench --generate 5 --repeat 1 --json → a row per profile plus cp,
   const out = JSON.parse(r.stdout);
   t.equal(out.corpus.files, 5);
   t.ok(out.corpus.mib > 0);
-  t.same(out.rows.map((x: { name: string }) => x.name), ['cp -r', 'identity', 'basic']);
+  t.same(
+    out.rows.map((x: { name: string }) => x.name),
+    ['cp -r', 'identity', 'basic'],
+  );
   for (const row of out.rows) {
     for (const k of ['files', 'mib', 'wall_s_median', 'files_per_second', 'mib_per_second']) t.ok(row[k] > 0, `${row.name}: ${k} > 0`);
     if (row.kind === 'anon') {

@@ -2,14 +2,7 @@ import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
-import {
-  CharsetError,
-  decodeText,
-  encodeText,
-  isSupportedCharset,
-  parseSpecificCharacterSet,
-  type CharsetSpec,
-} from '../src/dicom/charset.js';
+import { CharsetError, decodeText, encodeText, isSupportedCharset, parseSpecificCharacterSet, type CharsetSpec } from '../src/dicom/charset.js';
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -162,22 +155,10 @@ t.test('single-byte: unencodable characters throw CHARSET_UNENCODABLE', async (t
 t.test('ISO 2022 single-byte code extensions: ISO 2022 IR 100 + ISO 2022 IR 126', async (tt) => {
   const raw = 'ISO 2022 IR 100\\ISO 2022 IR 126';
   // Latin-1 is the initial G1 set; Greek is designated with ESC - F.
-  roundTrip(
-    tt,
-    raw,
-    'LO',
-    bytes('J', 0xe9, 'r', 0xf4, 'me ', [0x1b, 0x2d, 0x46], hex('c4 e9 ef ed f5 f3 e9 ef f2')),
-    'Jérôme Διονυσιος',
-  );
+  roundTrip(tt, raw, 'LO', bytes('J', 0xe9, 'r', 0xf4, 'me ', [0x1b, 0x2d, 0x46], hex('c4 e9 ef ed f5 f3 e9 ef f2')), 'Jérôme Διονυσιος');
   // PN: G1 returns to Latin-1 at '^', so é after the delimiter needs no escape;
   // Greek again needs ESC - F, Latin-1 after Greek within a component needs ESC - A.
-  roundTrip(
-    tt,
-    raw,
-    'PN',
-    bytes([0x1b, 0x2d, 0x46], 0xc4, '^', 0xe9, [0x1b, 0x2d, 0x46], 0xc4, [0x1b, 0x2d, 0x41], 0xe9),
-    'Δ^éΔé',
-  );
+  roundTrip(tt, raw, 'PN', bytes([0x1b, 0x2d, 0x46], 0xc4, '^', 0xe9, [0x1b, 0x2d, 0x46], 0xc4, [0x1b, 0x2d, 0x41], 0xe9), 'Δ^éΔé');
 });
 
 // ---------------------------------------------------------------------------
@@ -197,9 +178,21 @@ t.test('JIS X 0208 codes of the Annex H characters (EUC-JP with high bits cleare
 
 const H31 = bytes(
   'Yamada^Tarou=',
-  ESC_$B, hex('3b33 4544'), ESC_B, '^', ESC_$B, hex('4240 4f3a'), ESC_B,
+  ESC_$B,
+  hex('3b33 4544'),
+  ESC_B,
+  '^',
+  ESC_$B,
+  hex('4240 4f3a'),
+  ESC_B,
   '=',
-  ESC_$B, hex('2464 245e 2440'), ESC_B, '^', ESC_$B, hex('243f 246d 2426'), ESC_B,
+  ESC_$B,
+  hex('2464 245e 2440'),
+  ESC_B,
+  '^',
+  ESC_$B,
+  hex('243f 246d 2426'),
+  ESC_B,
 );
 
 t.test('decodeText ISO 2022 IR 87 PN → Yamada^Tarou=山田^太郎=やまだ^たろう', async (tt) => {
@@ -209,10 +202,25 @@ t.test('decodeText ISO 2022 IR 87 PN → Yamada^Tarou=山田^太郎=やまだ^�
 });
 
 const H32 = bytes(
-  hex('d4 cf c0 de'), '^', hex('c0 db b3'), '=',
-  ESC_$B, hex('3b33 4544'), ESC_J, '^', ESC_$B, hex('4240 4f3a'), ESC_J,
+  hex('d4 cf c0 de'),
+  '^',
+  hex('c0 db b3'),
   '=',
-  ESC_$B, hex('2464 245e 2440'), ESC_J, '^', ESC_$B, hex('243f 246d 2426'), ESC_J,
+  ESC_$B,
+  hex('3b33 4544'),
+  ESC_J,
+  '^',
+  ESC_$B,
+  hex('4240 4f3a'),
+  ESC_J,
+  '=',
+  ESC_$B,
+  hex('2464 245e 2440'),
+  ESC_J,
+  '^',
+  ESC_$B,
+  hex('243f 246d 2426'),
+  ESC_J,
 );
 
 t.test('decodeText ISO 2022 IR 13 + ISO 2022 IR 87 PN → ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう', async (tt) => {
@@ -222,28 +230,13 @@ t.test('decodeText ISO 2022 IR 13 + ISO 2022 IR 87 PN → ﾔﾏﾀﾞ^ﾀﾛｳ
 t.test('decodeText ISO 2022 IR 159 (JIS X 0212) → 丂', async (tt) => {
   // 丂 (U+4E02) is JIS X 0212 0x3021 (EUC-JP 8F B0 A1).
   tt.equal(iconv.encode('丂', 'euc-jp').toString('hex'), '8fb0a1');
-  roundTrip(
-    tt,
-    '\\ISO 2022 IR 87\\ISO 2022 IR 159',
-    'LO',
-    bytes(ESC_$_D, hex('3021'), ESC_$B, hex('3b33'), ESC_B),
-    '丂山',
-  );
+  roundTrip(tt, '\\ISO 2022 IR 87\\ISO 2022 IR 159', 'LO', bytes(ESC_$_D, hex('3021'), ESC_$B, hex('3b33'), ESC_B), '丂山');
 });
 
 t.test('ISO 2022 IR 87: SPACE and ASCII inside kanji return to ISO-IR 6', async (tt) => {
-  roundTrip(
-    tt,
-    '\\ISO 2022 IR 87',
-    'LO',
-    bytes(ESC_$B, hex('3b33 4544'), ESC_B, ' A ', ESC_$B, hex('4240 4f3a'), ESC_B),
-    '山田 A 太郎',
-  );
+  roundTrip(tt, '\\ISO 2022 IR 87', 'LO', bytes(ESC_$B, hex('3b33 4544'), ESC_B, ' A ', ESC_$B, hex('4240 4f3a'), ESC_B), '山田 A 太郎');
   // Non-canonical but valid: SPACE while JIS X 0208 is in G0 (decodes the same).
-  tt.equal(
-    decodeText(bytes(ESC_$B, hex('3b33 4544'), ' ', hex('4240 4f3a'), ESC_B), spec('\\ISO 2022 IR 87'), 'LO'),
-    '山田 太郎',
-  );
+  tt.equal(decodeText(bytes(ESC_$B, hex('3b33 4544'), ' ', hex('4240 4f3a'), ESC_B), spec('\\ISO 2022 IR 87'), 'LO'), '山田 太郎');
   // 0x5C / 0x5E / 0x3D inside a JIS X 0208 run are data, not delimiters (ま = 0x245E).
   tt.equal(decodeText(bytes(ESC_$B, hex('245e'), ESC_B), spec('\\ISO 2022 IR 87'), 'PN'), 'ま');
 });
@@ -259,12 +252,7 @@ t.test('ISO 2022 IR 87: WAVE DASH / FULLWIDTH TILDE both encode as 0x2141', asyn
 // PS3.5 Annex I (Korean)
 // ---------------------------------------------------------------------------
 
-const I2 = bytes(
-  'Hong^Gildong=',
-  ESC_$C, hex('fbf3'), '^', ESC_$C, hex('d1ce d4d7'),
-  '=',
-  ESC_$C, hex('c8ab'), '^', ESC_$C, hex('b1e6 b5bf'),
-);
+const I2 = bytes('Hong^Gildong=', ESC_$C, hex('fbf3'), '^', ESC_$C, hex('d1ce d4d7'), '=', ESC_$C, hex('c8ab'), '^', ESC_$C, hex('b1e6 b5bf'));
 
 t.test('decodeText ISO 2022 IR 149 PN → Hong^Gildong=洪^吉洞=홍^길동', async (tt) => {
   tt.equal(iconv.encode('洪吉洞홍길동', 'euc-kr').toString('hex'), 'fbf3d1ced4d7c8abb1e6b5bf');
@@ -315,13 +303,7 @@ t.test('decodeText ISO_IR 192 (UTF-8) PN → Wang^XiaoDong=王^小東=', async (
 t.test('decodeText ISO 2022 IR 58 PN → Zhang^XiaoDong=张^小东= (Annex J)', async (tt) => {
   tt.equal(iconv.encode('张小东', 'gb2312').toString('hex'), 'd5c5d0a1b6ab');
   // Trailing SPACE is the value padding (kept by decodeText, the caller trims).
-  roundTrip(
-    tt,
-    '\\ISO 2022 IR 58',
-    'PN',
-    bytes('Zhang^XiaoDong=', ESC_$A, hex('d5c5'), '^', ESC_$A, hex('d0a1 b6ab'), '= '),
-    'Zhang^XiaoDong=张^小东= ',
-  );
+  roundTrip(tt, '\\ISO 2022 IR 58', 'PN', bytes('Zhang^XiaoDong=', ESC_$A, hex('d5c5'), '^', ESC_$A, hex('d0a1 b6ab'), '= '), 'Zhang^XiaoDong=张^小东= ');
 });
 
 t.test('ISO 2022 IR 58 LT: re-designation after CR LF', async (tt) => {
@@ -464,11 +446,7 @@ const corpus: Array<[string, string, ((raw: Buffer) => Buffer)?]> = [
   ['chrJapMultiExplicitIR6.dcm', 'やまだ^たろう'],
   // The file has a redundant ESC ( B before the padding (G0 never left ISO-IR 6, only G1
   // was changed); the canonical encoding omits it.
-  [
-    'chrKoreanMulti.dcm',
-    '김희중',
-    (raw) => Buffer.concat([raw.subarray(0, raw.length - 4), raw.subarray(raw.length - 1)]),
-  ],
+  ['chrKoreanMulti.dcm', '김희중', (raw) => Buffer.concat([raw.subarray(0, raw.length - 4), raw.subarray(raw.length - 1)])],
   ['chrRuss.dcm', 'Люкceмбypг'],
   ['chrX1.dcm', 'Wang^XiaoDong=王^小東='],
   ['chrX2.dcm', 'Wang^XiaoDong=王^小东='],

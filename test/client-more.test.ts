@@ -63,7 +63,7 @@ t.test('per-row mapping columns override the Options section; empty pseudo cells
   t.equal(p[0].source_path, 'folder:\\\\srv\\share\\work\\study1');
 
   t.equal(p[1].destination_path, '\\\\srv\\share\\out2', 'destination_path cell overrides the option');
-  t.equal(p[2].source_path, 'folder:\\\\srv\\other\\x', 'root_source_path cell: the row\'s source is joined to it');
+  t.equal(p[2].source_path, 'folder:\\\\srv\\other\\x', "root_source_path cell: the row's source is joined to it");
   t.equal(p[2].pims_keyfile_id, '777', 'pims_key cell overrides the option');
   t.equal(p[3].project_name, 'Other-Project', 'project cell overrides the option');
   t.equal(p[3].destination_path, '\\\\srv\\share\\out');
@@ -76,9 +76,16 @@ t.test('per-row mapping columns override the Options section; empty pseudo cells
   t.same(readPseudonymTable(file).entries[2].id, 'N3', 'the engine reader keeps its own rule (empty ID takes the name)');
 
   // a column absent: the other pseudonym's value is used (anonapi's fill rule)
-  writeFileSync(join(dir, 'only-name.csv'), '## Description ##\r\n## Options ##\r\nproject,P\r\ndestination_path,\\\\srv\\share\\out\r\n## Mapping ##\r\nsource,pseudo_name\r\naccession_number:1,NAME1\r\n');
+  writeFileSync(
+    join(dir, 'only-name.csv'),
+    '## Description ##\r\n## Options ##\r\nproject,P\r\ndestination_path,\\\\srv\\share\\out\r\n## Mapping ##\r\nsource,pseudo_name\r\naccession_number:1,NAME1\r\n',
+  );
   const only = readMapping(join(dir, 'only-name.csv'));
-  t.same([jobParams(only.rows[0], only).anonymizedpatientid, jobParams(only.rows[0], only).anonymizedpatientname], ['NAME1', 'NAME1'], 'no pseudo_id column: the name is used for both');
+  t.same(
+    [jobParams(only.rows[0], only).anonymizedpatientid, jobParams(only.rows[0], only).anonymizedpatientname],
+    ['NAME1', 'NAME1'],
+    'no pseudo_id column: the name is used for both',
+  );
 
   // the per-row columns survive a rewrite, in anonapi's column order; absent ones are not written
   t.equal(formatMapping(m), MAPPING, 'read → write round-trips byte for byte, option columns included');
@@ -106,14 +113,24 @@ t.test('create from-mapping against anon serve: per-row destination, --filter, e
   const work = join(e.share, 'work');
   writeSample(join(work, 'study1'));
   writeSample(join(work, 'study2'));
-  writeFileSync(join(work, 'anon_mapping.csv'), [
-    '## Description ##', 'x', '## Options ##', 'root_source_path,\\\\srv\\share\\work', 'project,Wetenschap-Algemeen',
-    'destination_path,\\\\srv\\share\\out', '', '## Mapping ##',
-    'source,pseudo_id,pseudo_name,description,destination_path',
-    'folder:study1,PID1,NAME1,one,',
-    'folder:study2,,NAME2,two,\\\\srv\\share\\out2',
-    'accession_number:777,A3,A3,pacs,', '',
-  ].join('\r\n'));
+  writeFileSync(
+    join(work, 'anon_mapping.csv'),
+    [
+      '## Description ##',
+      'x',
+      '## Options ##',
+      'root_source_path,\\\\srv\\share\\work',
+      'project,Wetenschap-Algemeen',
+      'destination_path,\\\\srv\\share\\out',
+      '',
+      '## Mapping ##',
+      'source,pseudo_id,pseudo_name,description,destination_path',
+      'folder:study1,PID1,NAME1,one,',
+      'folder:study2,,NAME2,two,\\\\srv\\share\\out2',
+      'accession_number:777,A3,A3,pacs,',
+      '',
+    ].join('\r\n'),
+  );
   let r = await e.anon(work, ['map', 'activate']);
   t.equal(r.code, 0, r.err);
 
@@ -122,7 +139,11 @@ t.test('create from-mapping against anon serve: per-row destination, --filter, e
   t.match(r.out, /--filter: 2 of 3 row\(s\)/);
   t.match(r.out, /dry run: would create 2 job\(s\)/);
   t.notMatch(r.out, /accession_number/, 'the filtered-out row is not sent');
-  t.match(r.out, /"destination_path":"\\\\\\\\srv\\\\share\\\\out2".*"anonymizedpatientname":"NAME2","anonymizedpatientid":""/, 'dry run shows the per-row destination and the empty pseudo ID');
+  t.match(
+    r.out,
+    /"destination_path":"\\\\\\\\srv\\\\share\\\\out2".*"anonymizedpatientname":"NAME2","anonymizedpatientid":""/,
+    'dry run shows the per-row destination and the empty pseudo ID',
+  );
   r = await e.anon(work, ['create', 'from-mapping', '--dry-run', '--filter', 'study2']);
   t.match(r.out, /--filter: 1 of 3 row\(s\)/, 'a pattern without wildcards matches as a substring');
   r = await e.anon(work, ['create', 'from-mapping', '--filter', 'nothing*', '-y']);
@@ -222,15 +243,18 @@ t.test('map activate, anon status, create set-defaults / show-defaults, settings
 
   // settings edit: $EDITOR is run on the settings file, then the file is checked
   const editor = join(e.dir, 'editor.mjs');
-  writeFileSync(editor, [
-    "import { readFileSync, writeFileSync } from 'node:fs';",
-    'const f = process.argv[2];',
-    'const s = readFileSync(f, "utf8");',
-    'const mode = process.env.MODE;',
-    'if (mode === "break") writeFileSync(f, s.replace(/^active_server_name: .*$/m, "active_server_name: nope"));',
-    'else if (mode === "repair") writeFileSync(f, s.replace(/^active_server_name: .*$/m, "active_server_name: sandbox"));',
-    'else writeFileSync(f, s.replace(/^user_name: .*$/m, "user_name: edited_user"));',
-  ].join('\n'));
+  writeFileSync(
+    editor,
+    [
+      "import { readFileSync, writeFileSync } from 'node:fs';",
+      'const f = process.argv[2];',
+      'const s = readFileSync(f, "utf8");',
+      'const mode = process.env.MODE;',
+      'if (mode === "break") writeFileSync(f, s.replace(/^active_server_name: .*$/m, "active_server_name: nope"));',
+      'else if (mode === "repair") writeFileSync(f, s.replace(/^active_server_name: .*$/m, "active_server_name: sandbox"));',
+      'else writeFileSync(f, s.replace(/^user_name: .*$/m, "user_name: edited_user"));',
+    ].join('\n'),
+  );
   const EDITOR = `"${process.execPath}" "${editor}"`;
   r = await e.anon(e.dir, ['settings', 'edit'], undefined, { EDITOR, VISUAL: '' });
   t.equal(r.code, 0, r.err);
@@ -252,5 +276,9 @@ t.test('map activate, anon status, create set-defaults / show-defaults, settings
   writeFileSync(editor, "import { appendFileSync } from 'node:fs'; appendFileSync(process.argv[2], 'accession_number:222,Q,Q,x\\r\\n');");
   r = await e.anon(e.dir, ['map', 'edit'], undefined, { EDITOR, VISUAL: '' });
   t.equal(r.code, 0, r.err);
-  t.same(readMapping(join(b, 'anon_mapping.csv')).rows.map((x) => x.source), ['accession_number:111', 'accession_number:222'], 'map edit edits the active mapping');
+  t.same(
+    readMapping(join(b, 'anon_mapping.csv')).rows.map((x) => x.source),
+    ['accession_number:111', 'accession_number:222'],
+    'map edit edits the active mapping',
+  );
 });

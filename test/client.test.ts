@@ -39,24 +39,42 @@ function writeXlsx(file: string, rows: (string | number | null)[][]): void {
   const col = (i: number): string => String.fromCharCode(65 + i);
   const esc = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const sheetRows = rows
-    .map((r, ri) => `<row r="${ri + 1}">${r
-      .map((v, ci) => {
-        if (v === null) return '';
-        const ref = `${col(ci)}${ri + 1}`;
-        if (typeof v === 'number') return `<c r="${ref}"><v>${v}</v></c>`;
-        strings.push(v);
-        return `<c r="${ref}" t="s"><v>${strings.length - 1}</v></c>`;
-      })
-      .join('')}</row>`)
+    .map(
+      (r, ri) =>
+        `<row r="${ri + 1}">${r
+          .map((v, ci) => {
+            if (v === null) return '';
+            const ref = `${col(ci)}${ri + 1}`;
+            if (typeof v === 'number') return `<c r="${ref}"><v>${v}</v></c>`;
+            strings.push(v);
+            return `<c r="${ref}" t="s"><v>${strings.length - 1}</v></c>`;
+          })
+          .join('')}</row>`,
+    )
     .join('');
   const ns = 'http://schemas.openxmlformats.org';
   const files: [string, string][] = [
-    ['[Content_Types].xml', `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="${ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`],
-    ['_rels/.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${ns}/package/2006/relationships"><Relationship Id="rId1" Type="${ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`],
-    ['xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${ns}/spreadsheetml/2006/main" xmlns:r="${ns}/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`],
-    ['xl/_rels/workbook.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${ns}/package/2006/relationships"><Relationship Id="rId1" Type="${ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${ns}/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`],
+    [
+      '[Content_Types].xml',
+      `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="${ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`,
+    ],
+    [
+      '_rels/.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${ns}/package/2006/relationships"><Relationship Id="rId1" Type="${ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    ],
+    [
+      'xl/workbook.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${ns}/spreadsheetml/2006/main" xmlns:r="${ns}/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    ],
+    [
+      'xl/_rels/workbook.xml.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${ns}/package/2006/relationships"><Relationship Id="rId1" Type="${ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${ns}/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`,
+    ],
     ['xl/worksheets/sheet1.xml', `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${ns}/spreadsheetml/2006/main"><sheetData>${sheetRows}</sheetData></worksheet>`],
-    ['xl/sharedStrings.xml', `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${ns}/spreadsheetml/2006/main" count="${strings.length}" uniqueCount="${strings.length}">${strings.map((x) => `<si><t>${esc(x)}</t></si>`).join('')}</sst>`],
+    [
+      'xl/sharedStrings.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${ns}/spreadsheetml/2006/main" count="${strings.length}" uniqueCount="${strings.length}">${strings.map((x) => `<si><t>${esc(x)}</t></si>`).join('')}</sst>`,
+    ],
   ];
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -160,9 +178,18 @@ t.test('map, select, create from-mapping, batch and job commands against anon se
   t.equal(r.code, 0, r.err);
   const sel = readFileSelection(join(work, 'study2', 'fileselection.txt'));
   t.ok(sel.selected_paths.length > 0);
-  t.notOk(sel.selected_paths.some((p) => p.endsWith('notes.txt')), '--check-dicom leaves out non-DICOM');
-  t.notOk(sel.selected_paths.some((p) => p.endsWith('-2.dcm')), 'exclude pattern');
-  t.ok(sel.selected_paths.every((p) => !p.startsWith('/') && !p.includes('\\')), 'relative POSIX paths');
+  t.notOk(
+    sel.selected_paths.some((p) => p.endsWith('notes.txt')),
+    '--check-dicom leaves out non-DICOM',
+  );
+  t.notOk(
+    sel.selected_paths.some((p) => p.endsWith('-2.dcm')),
+    'exclude pattern',
+  );
+  t.ok(
+    sel.selected_paths.every((p) => !p.startsWith('/') && !p.includes('\\')),
+    'relative POSIX paths',
+  );
   t.match(sel.id, /^[0-9a-f-]{36}$/);
   r = await e.anon(join(work, 'study2'), ['select', 'status']);
   t.match(r.out, `${sel.selected_paths.length} file(s) selected`);
@@ -179,10 +206,19 @@ t.test('map, select, create from-mapping, batch and job commands against anon se
   t.equal(r.code, 0, r.err);
   t.equal((await e.anon(work, ['map', 'add-accession-numbers', '12345.6'])).code, 0);
   const text = readFileSync(join(work, 'anon_mapping.csv'), 'utf8');
-  t.match(text, /^## Description ##\r\nMapping created .* by z123sandbox\r\n## Options ##\r\nroot_source_path,\\\\srv\\share\\work\r\nproject,Wetenschap-Algemeen\r\ndestination_path,\\\\srv\\share\\out\r\n\r\n## Mapping ##\r\nsource,pseudo_id,pseudo_name,description\r\n/);
+  t.match(
+    text,
+    /^## Description ##\r\nMapping created .* by z123sandbox\r\n## Options ##\r\nroot_source_path,\\\\srv\\share\\work\r\nproject,Wetenschap-Algemeen\r\ndestination_path,\\\\srv\\share\\out\r\n\r\n## Mapping ##\r\nsource,pseudo_id,pseudo_name,description\r\n/,
+  );
   const m = readMapping(join(work, 'anon_mapping.csv'));
-  t.same(m.rows.map((x) => x.source), ['fileselection:study1/fileselection.txt', 'fileselection:study2/fileselection.txt', 'accession_number:12345.6']);
-  t.ok(m.rows.every((x) => /^[A-Z0-9]{8}$/.test(x.pseudo_name!) && x.pseudo_id === x.pseudo_name), 'random 8-char pseudonyms');
+  t.same(
+    m.rows.map((x) => x.source),
+    ['fileselection:study1/fileselection.txt', 'fileselection:study2/fileselection.txt', 'accession_number:12345.6'],
+  );
+  t.ok(
+    m.rows.every((x) => /^[A-Z0-9]{8}$/.test(x.pseudo_name!) && x.pseudo_id === x.pseudo_name),
+    'random 8-char pseudonyms',
+  );
   t.equal(formatMapping(m), text, 'read → write round-trips byte for byte');
   t.equal(readPseudonymTable(join(work, 'anon_mapping.csv')).entries.length, 3, 'the engine reads it as a pseudonym table');
   r = await e.anon(work, ['map', 'status']);
@@ -232,10 +268,21 @@ t.test('map, select, create from-mapping, batch and job commands against anon se
   // an ERROR job: a selection naming a missing file
   mkdirSync(join(work, 'bad'));
   writeFileSync(join(work, 'bad', 'fileselection.txt'), 'description: x\nid: 3df27f44-0a5c-48cd-bebe-f911817d42f6\nselected_paths:\n- missing.dcm\n');
-  const bad = (await idisCall(e.base, 'create_job', 'POST', {
-    source_type: 'PATH', source_path: 'fileselection:\\\\srv\\share\\work\\bad\\fileselection.txt', destination_type: 'PATH',
-    project_name: 'Wetenschap-Algemeen', destination_path: '\\\\srv\\share\\out',
-  }, USER)).json as Record<string, any>;
+  const bad = (
+    await idisCall(
+      e.base,
+      'create_job',
+      'POST',
+      {
+        source_type: 'PATH',
+        source_path: 'fileselection:\\\\srv\\share\\work\\bad\\fileselection.txt',
+        destination_type: 'PATH',
+        project_name: 'Wetenschap-Algemeen',
+        destination_path: '\\\\srv\\share\\out',
+      },
+      USER,
+    )
+  ).json as Record<string, any>;
   const badId = String(bad.job_id);
   t.equal((await e.anon(work, ['batch', 'add', badId])).code, 0);
   const afterBad = await waitFor(e, [badId], (s) => s === 'DONE' || s === 'ERROR');
@@ -275,7 +322,10 @@ t.test('map, select, create from-mapping, batch and job commands against anon se
   r = await e.anon(work, ['batch', 'cancel', '-y']);
   t.equal(r.code, 0, r.err);
   j = await jobs(e, [1, 2, badId]);
-  t.ok(Object.values(j).every((x: any) => x.status === 'INACTIVE'), 'batch cancel');
+  t.ok(
+    Object.values(j).every((x: any) => x.status === 'INACTIVE'),
+    'batch cancel',
+  );
   r = await e.anon(work, ['batch', 'reset', '-y']);
   t.equal(r.code, 0);
   r = await e.anon(work, ['batch', 'cancel-active', '-y']);
@@ -298,10 +348,10 @@ t.test('map, select, create from-mapping, batch and job commands against anon se
 
 t.test('input files: forgiving headers, header row below junk, rows skipped or refused', { skip }, async (t) => {
   const e = await setup(t, { server: false });
-  t.same(
-    rowsFrom(parseCsvText('Study list;;\n;;\nAcc. Nr;Pseudonym;other\n123;P1;x\n;;\n456;P2;y\n'), 'accession_number'),
-    [{ accession_number: '123', pseudonym: 'P1' }, { accession_number: '456', pseudonym: 'P2' }],
-  );
+  t.same(rowsFrom(parseCsvText('Study list;;\n;;\nAcc. Nr;Pseudonym;other\n123;P1;x\n;;\n456;P2;y\n'), 'accession_number'), [
+    { accession_number: '123', pseudonym: 'P1' },
+    { accession_number: '456', pseudonym: 'P2' },
+  ]);
   t.same(rowsFrom(parseCsvText('"Accession_Number",name\r\n"1,2",A\r\n'), 'accession_number'), [{ accession_number: '1,2', pseudonym: 'A' }]);
   t.throws(() => rowsFrom(parseCsvText('accession number,pseudoID\n123,\n'), 'accession_number'), /row 2/);
   t.throws(() => rowsFrom(parseCsvText('folder\nx\n'), 'accession_number'), /no accession_number column/);
@@ -312,10 +362,22 @@ t.test('input files: forgiving headers, header row below junk, rows skipped or r
   writeFileSync(join(work, 'in.csv'), 'Folder,PseudoID\na,PAT-A\n');
   writeFileSync(join(work, 'acc.csv'), 'acc-nr;name\n999;PAT-B\n');
   t.same(await readInputFile(join(work, 'in.csv'), 'folder'), [{ folder: 'a', pseudonym: 'PAT-A' }]);
-  writeXlsx(join(work, 'acc.xlsx'), [['Study list', null], [null, null], ['Accession Number', 'pseudo_id', 'remarks'], [12345, 'X1', 'first'], ['AB.77', 'X2', null], [null, null, null], [1.5, 'X3']]);
+  writeXlsx(join(work, 'acc.xlsx'), [
+    ['Study list', null],
+    [null, null],
+    ['Accession Number', 'pseudo_id', 'remarks'],
+    [12345, 'X1', 'first'],
+    ['AB.77', 'X2', null],
+    [null, null, null],
+    [1.5, 'X3'],
+  ]);
   t.same(
     await readInputFile(join(work, 'acc.xlsx'), 'accession_number'),
-    [{ accession_number: '12345', pseudonym: 'X1' }, { accession_number: 'AB.77', pseudonym: 'X2' }, { accession_number: '1.5', pseudonym: 'X3' }],
+    [
+      { accession_number: '12345', pseudonym: 'X1' },
+      { accession_number: 'AB.77', pseudonym: 'X2' },
+      { accession_number: '1.5', pseudonym: 'X3' },
+    ],
     'xlsx: first sheet, header below junk, numbers as text',
   );
   t.equal((await e.anon(work, ['map', 'init'])).code, 0);
@@ -324,11 +386,22 @@ t.test('input files: forgiving headers, header row below junk, rows skipped or r
   r = await e.anon(work, ['map', 'add-accession-numbers', '-f', 'acc.csv']);
   t.equal(r.code, 0, r.err);
   const m = readMapping(join(work, 'anon_mapping.csv'));
-  t.same(m.rows.map((x) => [x.source, x.pseudo_id]), [['fileselection:a/fileselection.txt', 'PAT-A'], ['accession_number:999', 'PAT-B']]);
+  t.same(
+    m.rows.map((x) => [x.source, x.pseudo_id]),
+    [
+      ['fileselection:a/fileselection.txt', 'PAT-A'],
+      ['accession_number:999', 'PAT-B'],
+    ],
+  );
   t.throws(() => jobParams(m.rows[0], m), /not a UNC path/, 'map init outside a share: create refuses relative roots');
   r = await e.anon(work, ['map', 'add-accession-numbers', '-f', 'acc.xlsx']);
   t.equal(r.code, 0, r.err);
-  t.same(readMapping(join(work, 'anon_mapping.csv')).rows.slice(2).map((x) => x.source), ['accession_number:12345', 'accession_number:AB.77', 'accession_number:1.5']);
+  t.same(
+    readMapping(join(work, 'anon_mapping.csv'))
+      .rows.slice(2)
+      .map((x) => x.source),
+    ['accession_number:12345', 'accession_number:AB.77', 'accession_number:1.5'],
+  );
   writeFileSync(join(work, 'x.ods'), '');
   r = await e.anon(work, ['map', 'add-accession-numbers', '-f', 'x.ods']);
   t.equal(r.code, 1);

@@ -13,10 +13,18 @@ function base(undefinedLength = false): FixtureElement[] {
   return [
     { tag: tagOf(0x0008, 0x0016), vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
     { tag: tagOf(0x0008, 0x0060), vr: 'CS', value: 'OT' },
-    { tag: REF_SERIES, vr: 'SQ', undefinedLength, items: [
-      [{ tag: REF_SOP, vr: 'UI', value: '1.2.3.4' }, { tag: tagOf(0x0008, 0x1140), vr: 'SQ', undefinedLength, items: [[{ tag: REF_SOP, vr: 'UI', value: '9.8.7' }]] }],
-      [{ tag: REF_SOP, vr: 'UI', value: '1.2.3.5' }],
-    ] },
+    {
+      tag: REF_SERIES,
+      vr: 'SQ',
+      undefinedLength,
+      items: [
+        [
+          { tag: REF_SOP, vr: 'UI', value: '1.2.3.4' },
+          { tag: tagOf(0x0008, 0x1140), vr: 'SQ', undefinedLength, items: [[{ tag: REF_SOP, vr: 'UI', value: '9.8.7' }]] },
+        ],
+        [{ tag: REF_SOP, vr: 'UI', value: '1.2.3.5' }],
+      ],
+    },
     { tag: PATIENT_NAME, vr: 'PN', value: 'Doe^John' },
     { tag: tagOf(0x0010, 0x0020), vr: 'LO', value: 'ID1' },
     { tag: tagOf(0x0028, 0x0010), vr: 'US', value: [2] },
@@ -62,7 +70,11 @@ for (const [name, ts] of SYNTAXES) {
       t.equal(innerOut.get(REF_SOP)!.value!.toString('latin1'), '2.25.123456789012345678901234567890\0', 'UI padded with NUL');
       t.equal(g.dataset.get(PATIENT_NAME)!.value!.toString('latin1').trim(), 'Anonymous^Person^With^Long');
       t.equal(g.dataset.get(REF_SERIES)!.items![1].dataset.get(REF_SOP)!.value!.toString('latin1').replace(/\0$/, ''), '1.2.3.5');
-      t.equal(g.dataset.get(REF_SERIES)!.length, undef ? UNDEFINED_LENGTH : g.dataset.get(REF_SERIES)!.span!.end - g.dataset.get(REF_SERIES)!.span!.start - (ts === TS.implicitLE ? 8 : 12), 'sequence length matches its content');
+      t.equal(
+        g.dataset.get(REF_SERIES)!.length,
+        undef ? UNDEFINED_LENGTH : g.dataset.get(REF_SERIES)!.span!.end - g.dataset.get(REF_SERIES)!.span!.start - (ts === TS.implicitLE ? 8 : 12),
+        'sequence length matches its content',
+      );
       t.same(g.dataset.get(tagOf(0x7fe0, 0x0010))!.value, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), 'pixel data kept');
       t.same(g.warnings, []);
       if (ts === TS.deflatedLE) t.ok(inflateRawSync(out.subarray(f.bodyStart)).length > 0, 'body re-deflated');
@@ -108,7 +120,10 @@ t.test('encapsulated pixel data → basic offset table and fragments kept byte f
   const f = parseDicom(input);
   const px = f.dataset.get(tagOf(0x7fe0, 0x0010))!;
   t.equal(px.fragments!.length, 3);
-  t.same(px.fragments!.map((x) => x.length), [8, 16, 16]);
+  t.same(
+    px.fragments!.map((x) => x.length),
+    [8, 16, 16],
+  );
   setString(f.dataset, PATIENT_NAME, 'PN', 'X');
   const out = serializeDicom(f);
   t.ok(out.includes(Buffer.concat([bot, Buffer.from([0xfe, 0xff, 0x00, 0xe0, 16, 0, 0, 0]), frames[0]])), 'fragments copied as they were');
@@ -129,16 +144,24 @@ t.test('values above the bulk threshold → left in the source, copied on write'
 
 t.test('undefined-length UN in an explicit file → read as implicit VR sequence, written back as UN', async (t) => {
   // Items of an undefined-length UN are implicit VR little endian (PS3.5 6.2.2).
-  const implicitItem = Buffer.concat([
-    Buffer.from([0x08, 0x00, 0x50, 0x11, 4, 0, 0, 0]), Buffer.from('1.2\0'),
-  ]);
+  const implicitItem = Buffer.concat([Buffer.from([0x08, 0x00, 0x50, 0x11, 4, 0, 0, 0]), Buffer.from('1.2\0')]);
   const un = Buffer.concat([
-    Buffer.from([0x09, 0x00, 0x10, 0x10]), Buffer.from('UN'), Buffer.alloc(2), Buffer.from([0xff, 0xff, 0xff, 0xff]),
-    Buffer.from([0xfe, 0xff, 0x00, 0xe0]), Buffer.from([implicitItem.length, 0, 0, 0]), implicitItem,
+    Buffer.from([0x09, 0x00, 0x10, 0x10]),
+    Buffer.from('UN'),
+    Buffer.alloc(2),
+    Buffer.from([0xff, 0xff, 0xff, 0xff]),
+    Buffer.from([0xfe, 0xff, 0x00, 0xe0]),
+    Buffer.from([implicitItem.length, 0, 0, 0]),
+    implicitItem,
     Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]),
   ]);
   const input = Buffer.concat([
-    buildDicom({ elements: [{ tag: tagOf(0x0008, 0x0060), vr: 'CS', value: 'OT' }, { tag: tagOf(0x0009, 0x0010), vr: 'LO', value: 'CREATOR' }] }),
+    buildDicom({
+      elements: [
+        { tag: tagOf(0x0008, 0x0060), vr: 'CS', value: 'OT' },
+        { tag: tagOf(0x0009, 0x0010), vr: 'LO', value: 'CREATOR' },
+      ],
+    }),
     un,
   ]);
   const f = parseDicom(input);

@@ -37,7 +37,6 @@ const REENCODE_DIFFERS: Record<string, string> = {
   'pydicom/chrKoreanMulti.dcm': 'wrong group length in the input, recomputed',
 };
 
-
 /** Element-by-element equality of two datasets, ignoring padding and group lengths; returns the first difference. */
 function valueDiff(a: DataSet, b: DataSet, path = ''): string | undefined {
   const ea = a.elements.filter((e) => (e.tag & 0xffff) !== 0);

@@ -55,7 +55,7 @@ const ROW_CARRIERS = new Map<string, number>();
 for (const [tag, r] of byTag) {
   const vr = dictVR(tag);
   if (!STRING_VRS.includes(vr) || ROW_CARRIERS.has(vr) || r.keyword === 'PatientID' || r.keyword === 'PatientName') continue;
-  if ((tag >>> 16) === 0x0002 || (tag >>> 16) === 0x0008 && (tag & 0xffff) === 0x0005) continue; // meta; SpecificCharacterSet
+  if (tag >>> 16 === 0x0002 || (tag >>> 16 === 0x0008 && (tag & 0xffff) === 0x0005)) continue; // meta; SpecificCharacterSet
   ROW_CARRIERS.set(vr, tag);
 }
 
@@ -64,7 +64,7 @@ const FREE_CARRIERS = new Map<string, number>();
 for (const tag of (Object.values(T) as number[]).sort((a, b) => a - b)) {
   const entry = lookup(tag);
   // Codes inside a replaced sequence are kept by design (PS3.15 E.1.1 Notes 9, 10): not free carriers.
-  if (!entry || byTag.has(tag) || entry.retired || CODE_ATTRIBUTES.has(tag) || (tag >>> 16) <= 0x0002 || entry.vr.length !== 2) continue;
+  if (!entry || byTag.has(tag) || entry.retired || CODE_ATTRIBUTES.has(tag) || tag >>> 16 <= 0x0002 || entry.vr.length !== 2) continue;
   if (STRING_VRS.includes(entry.vr) && !FREE_CARRIERS.has(entry.vr)) FREE_CARRIERS.set(entry.vr, tag);
 }
 
@@ -75,16 +75,26 @@ function needle(vr: string, kind: 'row' | 'free' | 'private', i: number): string
   const n = String(100 + i);
   const k = kind === 'row' ? 1 : kind === 'free' ? 2 : 3;
   switch (vr) {
-    case 'AE': return `NDL${k}AE${n}`;
-    case 'AS': return `${k}${n.slice(-2)}W`;
-    case 'DA': return `1${k}${n.slice(-2)}0311`;
-    case 'DT': return `1${k}${n.slice(-2)}0311101112`;
-    case 'TM': return `10${k}1${n.slice(1, 3)}.76${k}4`.slice(0, 11);
-    case 'DS': return `7${k}${n}.125`;
-    case 'IS': return `8${k}${n}77`;
-    case 'UI': return `2.25.9${k}${n}424242`;
-    case 'UR': return `urn:needle:${k}:${n}`;
-    default: return `NEEDLE${k}${vr}${n}`;
+    case 'AE':
+      return `NDL${k}AE${n}`;
+    case 'AS':
+      return `${k}${n.slice(-2)}W`;
+    case 'DA':
+      return `1${k}${n.slice(-2)}0311`;
+    case 'DT':
+      return `1${k}${n.slice(-2)}0311101112`;
+    case 'TM':
+      return `10${k}1${n.slice(1, 3)}.76${k}4`.slice(0, 11);
+    case 'DS':
+      return `7${k}${n}.125`;
+    case 'IS':
+      return `8${k}${n}77`;
+    case 'UI':
+      return `2.25.9${k}${n}424242`;
+    case 'UR':
+      return `urn:needle:${k}:${n}`;
+    default:
+      return `NEEDLE${k}${vr}${n}`;
   }
 }
 
@@ -185,5 +195,9 @@ sequenceRows.forEach((r, i) => {
   const planted: Planted[] = [];
   const items = twoDeep(901, (o) => actionOf(r, o), planted);
   const encoded = encodeElements([{ tag: tagOf(0x0040, 0xa073), vr: 'SQ', items }], { explicit: false, little: true }).subarray(8);
-  check('UN-encoded sequence (Verifying Observer Sequence), needles two items deep → none survives the rules', fileWith({ tag: tagOf(0x0040, 0xa073), vr: 'UN', value: encoded }, 901), planted);
+  check(
+    'UN-encoded sequence (Verifying Observer Sequence), needles two items deep → none survives the rules',
+    fileWith({ tag: tagOf(0x0040, 0xa073), vr: 'UN', value: encoded }, 901),
+    planted,
+  );
 }

@@ -124,7 +124,18 @@ t.test('files of one study, one run → Study, Series and Frame of Reference UID
   const first = instance({ sop: `${ROOT}.1.1.1` });
   const second = instance({
     sop: `${ROOT}.1.1.2`,
-    extra: [{ tag: T.ReferencedImageSequence, vr: 'SQ', items: [[{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.1.1.1` }]] }],
+    extra: [
+      {
+        tag: T.ReferencedImageSequence,
+        vr: 'SQ',
+        items: [
+          [
+            { tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT },
+            { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.1.1.1` },
+          ],
+        ],
+      },
+    ],
   });
   const third = instance({ sop: `${ROOT}.1.1.3` });
   const [a, b, c] = [first, second, third].map((buf) => parseDicom(deidBuffer(buf, env).out));
@@ -240,7 +251,10 @@ t.test('private blocks, basic profile → every private element removed, creator
   for (const tag of [ACME.creator, ACME.element, PHILIPS_PET.creator, PHILIPS_PET.suv, PHILIPS_PET.unsafe]) {
     t.notOk(f.dataset.has(tag), `(${tag.toString(16).padStart(8, '0')}) removed`);
   }
-  t.notOk(f.dataset.elements.some((e) => (e.tag >>> 16) & 1), 'no private group left');
+  t.notOk(
+    f.dataset.elements.some((e) => (e.tag >>> 16) & 1),
+    'no private group left',
+  );
 });
 
 t.test('private blocks, retainSafePrivate → a Safe Private element kept with its creator; others removed, empty blocks dropped', async (t) => {
@@ -273,14 +287,17 @@ function safePrivateSequence(asUN: boolean): Buffer {
 }
 
 for (const asUN of [false, true]) {
-  t.test(`Safe Private sequence written ${asUN ? 'UN' : 'SQ'}, retainSafePrivate + retainLongModifiedDates → kept, its items cleaned (date shifted, unsafe private element removed)`, async (t) => {
-    const { out } = deidBuffer(safePrivateSequence(asUN), basicEnv(['retainSafePrivate', 'retainLongModifiedDates']));
-    const f = parseDicom(out);
-    t.ok(f.dataset.has(PHILIPS_PS.sequence), 'the Safe Private sequence is kept');
-    t.notOk(out.includes(Buffer.from('20091124', 'latin1')), 'the date inside is shifted');
-    t.notOk(out.includes(Buffer.from('DOE^JOHN PID12345', 'latin1')), 'the private element inside, not in the table, is removed');
-    t.notOk(out.includes(Buffer.from('NESTED VENDOR', 'latin1')), 'and its creator');
-  });
+  t.test(
+    `Safe Private sequence written ${asUN ? 'UN' : 'SQ'}, retainSafePrivate + retainLongModifiedDates → kept, its items cleaned (date shifted, unsafe private element removed)`,
+    async (t) => {
+      const { out } = deidBuffer(safePrivateSequence(asUN), basicEnv(['retainSafePrivate', 'retainLongModifiedDates']));
+      const f = parseDicom(out);
+      t.ok(f.dataset.has(PHILIPS_PS.sequence), 'the Safe Private sequence is kept');
+      t.notOk(out.includes(Buffer.from('20091124', 'latin1')), 'the date inside is shifted');
+      t.notOk(out.includes(Buffer.from('DOE^JOHN PID12345', 'latin1')), 'the private element inside, not in the table, is removed');
+      t.notOk(out.includes(Buffer.from('NESTED VENDOR', 'latin1')), 'and its creator');
+    },
+  );
 }
 
 t.test('a tag present twice in a malformed dataset, basic profile → both occurrences cleaned', async (t) => {
@@ -308,7 +325,10 @@ t.test('a tag present twice in a malformed dataset, basic profile → both occur
 
 t.test('Patient Age over 89, retainPatientCharacteristics → kept, capped at 090Y; under 90 → unchanged', async (t) => {
   const PatientAge = tagOf(0x0010, 0x1010);
-  for (const [age, want] of [['092Y', '090Y'], ['045Y', '045Y']]) {
+  for (const [age, want] of [
+    ['092Y', '090Y'],
+    ['045Y', '045Y'],
+  ]) {
     const f = run(instance({ sop: `${ROOT}.6.3`, extra: [{ tag: PatientAge, vr: 'AS', value: age }] }), ['retainPatientCharacteristics']);
     t.equal(str(f, PatientAge), want, `${age} → ${want}`);
     t.notOk(run(instance({ sop: `${ROOT}.6.3`, extra: [{ tag: PatientAge, vr: 'AS', value: age }] })).dataset.has(PatientAge), `${age}, basic profile → removed`);
@@ -316,9 +336,16 @@ t.test('Patient Age over 89, retainPatientCharacteristics → kept, capped at 09
 });
 
 const CODES: Record<string, string> = {
-  cleanGraphics: '113103', cleanStructuredContent: '113104', cleanDescriptors: '113105', retainLongFullDates: '113106',
-  retainLongModifiedDates: '113107', retainPatientCharacteristics: '113108', retainDeviceIdentity: '113109',
-  retainUIDs: '113110', retainSafePrivate: '113111', retainInstitutionIdentity: '113112',
+  cleanGraphics: '113103',
+  cleanStructuredContent: '113104',
+  cleanDescriptors: '113105',
+  retainLongFullDates: '113106',
+  retainLongModifiedDates: '113107',
+  retainPatientCharacteristics: '113108',
+  retainDeviceIdentity: '113109',
+  retainUIDs: '113110',
+  retainSafePrivate: '113111',
+  retainInstitutionIdentity: '113112',
 };
 
 t.test('marks → Patient Identity Removed YES, method text and CID 7050 codes for the profile and each option in effect', async (t) => {
@@ -424,7 +451,15 @@ t.test('raw dataset without meta → written as Part 10: preamble, DICM, meta wi
   t.equal(metaStr(f, T.TransferSyntaxUID), TS.explicitLE, 'the encoding found: explicit VR little endian');
   t.match(str(f, T.PatientID), /^ANON/);
 
-  const implicit = buildDicom({ meta: false, preamble: false, transferSyntax: TS.implicitLE, elements: [{ tag: T.SOPClassUID, vr: 'UI', value: CT }, { tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.9.2` }] });
+  const implicit = buildDicom({
+    meta: false,
+    preamble: false,
+    transferSyntax: TS.implicitLE,
+    elements: [
+      { tag: T.SOPClassUID, vr: 'UI', value: CT },
+      { tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.9.2` },
+    ],
+  });
   const g = parseDicom(deidBuffer(implicit, basicEnv()).out);
   t.equal(metaStr(g, T.TransferSyntaxUID), TS.implicitLE, 'implicit VR little endian');
 });
@@ -453,7 +488,16 @@ t.test('elements written as explicit UN → UIDs still remapped, names still pse
     elements: [
       { tag: T.SOPClassUID, vr: 'UN', value: latin(CT) },
       { tag: T.SOPInstanceUID, vr: 'UN', value: latin(sop) },
-      { tag: T.ReferencedImageSequence, vr: 'UN', value: implicitItems([[{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.10.2` }]]) },
+      {
+        tag: T.ReferencedImageSequence,
+        vr: 'UN',
+        value: implicitItems([
+          [
+            { tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT },
+            { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.10.2` },
+          ],
+        ]),
+      },
       { tag: T.PatientName, vr: 'UN', value: Buffer.from('DOE^JOHN', 'latin1') },
       { tag: T.PatientID, vr: 'UN', value: Buffer.from('PID12345', 'latin1') },
       { tag: T.StudyInstanceUID, vr: 'UN', value: latin(study) },
@@ -507,10 +551,12 @@ t.test('Content Sequence with cleanStructuredContent → text content items clea
       {
         tag: T.ContentSequence,
         vr: 'SQ',
-        items: [[
-          { tag: T.ValueType, vr: 'CS', value: 'TEXT' },
-          { tag: T.TextValue, vr: 'UT', value: 'Patient John Doe (PID12345) reports pain since 2019-03-01' },
-        ]],
+        items: [
+          [
+            { tag: T.ValueType, vr: 'CS', value: 'TEXT' },
+            { tag: T.TextValue, vr: 'UT', value: 'Patient John Doe (PID12345) reports pain since 2019-03-01' },
+          ],
+        ],
       },
     ],
   });
@@ -534,11 +580,21 @@ t.test('identity-like profile (defaults all K, no rules, marks false) → output
   };
   const preamble = Buffer.alloc(128, 0x41);
   const inputs = [
-    instance({ sop: `${ROOT}.12.1`, extra: [{ tag: T.ReferencedImageSequence, vr: 'SQ', undefinedLength: true, items: [[{ tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.12.2` }]] }] }),
+    instance({
+      sop: `${ROOT}.12.1`,
+      extra: [{ tag: T.ReferencedImageSequence, vr: 'SQ', undefinedLength: true, items: [[{ tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.12.2` }]] }],
+    }),
     privateInstance(),
     Buffer.concat([preamble, privateInstance().subarray(128)]),
     // In ascending tag order: an element out of order is removed as a possibly changed tag (src/deid/doubt.ts).
-    buildDicom({ transferSyntax: TS.implicitLE, elements: [{ tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.12.3` }, { tag: 0x00091001, vr: 'UN', value: Buffer.from('ABCD') }, { tag: T.PatientName, vr: 'PN', value: 'DOE^JOHN' }] }),
+    buildDicom({
+      transferSyntax: TS.implicitLE,
+      elements: [
+        { tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.12.3` },
+        { tag: 0x00091001, vr: 'UN', value: Buffer.from('ABCD') },
+        { tag: T.PatientName, vr: 'PN', value: 'DOE^JOHN' },
+      ],
+    }),
     buildDicom({ meta: false, preamble: false, elements: [{ tag: T.SOPInstanceUID, vr: 'UI', value: `${ROOT}.12.4` }] }),
   ];
   for (const [i, buf] of inputs.entries()) {

@@ -55,7 +55,10 @@ t.test('the PS3.3 facts are generated data with their source recorded', async (t
 });
 
 t.test('Referenced Study Sequence (X/Z) left with 0 items where it is Type 3 → removed, not emptied', async (tt) => {
-  const ref: FixtureElement[] = [{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: '1.2.840.10008.3.1.2.3.1' }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.5` }];
+  const ref: FixtureElement[] = [
+    { tag: T.ReferencedSOPClassUID, vr: 'UI', value: '1.2.840.10008.3.1.2.3.1' },
+    { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.5` },
+  ];
   const { f } = run(file(CT, [{ tag: T.ReferencedStudySequence, vr: 'SQ', items: [ref] }]));
   tt.notOk(f.dataset.get(T.ReferencedStudySequence), 'Type 3 in CT Image: X');
 });
@@ -66,7 +69,10 @@ t.test('an empty Type 3 sequence kept by its row (X/Z/U*) → removed', async (t
 });
 
 t.test('a Type 3 sequence with items under X/Z/U* → kept, its UIDs remapped', async (tt) => {
-  const ref: FixtureElement[] = [{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.6` }];
+  const ref: FixtureElement[] = [
+    { tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT },
+    { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: `${ROOT}.6` },
+  ];
   const { f } = run(file(CT, [{ tag: T.ReferencedImageSequence, vr: 'SQ', items: [ref] }]));
   const seq = f.dataset.get(T.ReferencedImageSequence);
   tt.equal(seq?.items?.length, 1, 'kept');
@@ -75,10 +81,12 @@ t.test('a Type 3 sequence with items under X/Z/U* → kept, its UIDs remapped', 
 });
 
 t.test('ResponsiblePersonRole (Type 1C, conditional on Responsible Person) kept after Responsible Person was removed → removed too', async (tt) => {
-  const { f } = run(file(CT, [
-    { tag: T.ResponsiblePerson, vr: 'PN', value: 'OWNER^JANE' },
-    { tag: T.ResponsiblePersonRole, vr: 'CS', value: 'OWNER' },
-  ]));
+  const { f } = run(
+    file(CT, [
+      { tag: T.ResponsiblePerson, vr: 'PN', value: 'OWNER^JANE' },
+      { tag: T.ResponsiblePersonRole, vr: 'CS', value: 'OWNER' },
+    ]),
+  );
   // Row X; Type 2C "may be present otherwise" in the Patient module: emptied rather than removed.
   tt.notOk(f.dataset.get(T.ResponsiblePerson)?.length, 'Responsible Person has no value');
   tt.notOk(f.dataset.get(T.ResponsiblePersonRole), 'its role removed with it');
@@ -90,10 +98,12 @@ t.test('ResponsiblePersonRole without a Responsible Person in the input → kept
 });
 
 t.test('a Presentation State losing its Type 1 PresentationCreationDate and Time → dummies instead', async (tt) => {
-  const { text } = run(file(GSPS, [
-    { tag: T.PresentationCreationDate, vr: 'DA', value: '20190304' },
-    { tag: T.PresentationCreationTime, vr: 'TM', value: '101530' },
-  ]));
+  const { text } = run(
+    file(GSPS, [
+      { tag: T.PresentationCreationDate, vr: 'DA', value: '20190304' },
+      { tag: T.PresentationCreationTime, vr: 'TM', value: '101530' },
+    ]),
+  );
   tt.equal(text(T.PresentationCreationDate), '19000101', 'date: a dummy, not the original');
   tt.equal(text(T.PresentationCreationTime), '000000', 'time: a dummy, not the original');
 });
@@ -105,10 +115,12 @@ t.test('the same attributes in a CT (not in its IOD) → removed as the row says
 
 t.test('X/Z/D by Type: Type 2 → emptied, Type 3 → removed (CT Image)', async (tt) => {
   // Operators' Name (X/Z/D) is Type 3 in General Series; Referring Physician's Name (Z) Type 2.
-  const { f } = run(file(CT, [
-    { tag: T.OperatorsName, vr: 'PN', value: 'OPER^ATOR' },
-    { tag: T.ReferringPhysicianName, vr: 'PN', value: 'REFER^DOC' },
-  ]));
+  const { f } = run(
+    file(CT, [
+      { tag: T.OperatorsName, vr: 'PN', value: 'OPER^ATOR' },
+      { tag: T.ReferringPhysicianName, vr: 'PN', value: 'REFER^DOC' },
+    ]),
+  );
   tt.notOk(f.dataset.get(T.OperatorsName), "Operators' Name: Type 3 → X");
   tt.equal(f.dataset.get(T.ReferringPhysicianName)?.length, 0, "Referring Physician's Name: Type 2 → Z");
 });
@@ -118,20 +130,26 @@ t.test('a SOP Class the generated facts lack → the type-free choice (X/Z/D →
   tt.equal(text(T.OperatorsName), 'ANONYMIZED');
 });
 
-t.test('DICOMDIR Study records with StudyDate, StudyTime and StudyID emptied (Type 1) and StudyDescription missing (Type 2) → dummies and an empty value', { skip: SKIP_CORPUS }, async (tt) => {
-  const f = parseDicom(readFileSync(join(CORPUS, 'pydicom/dicomdirtests/DICOMDIR')));
-  deidentifyDicomdir(f, basicEnv());
-  const ctx = fileContext(f);
-  const studies = (f.dataset.get(T.DirectoryRecordSequence)?.items ?? []).map((it) => it.dataset).filter((ds) => {
-    const type = ds.get(T.DirectoryRecordType);
-    return type && decodeStrings(type, ctx)[0] === 'STUDY';
-  });
-  tt.ok(studies.length > 0, `${studies.length} STUDY records`);
-  for (const ds of studies) {
-    for (const tag of [T.StudyDate, T.StudyTime, T.StudyID]) {
-      const el = ds.get(tag);
-      tt.ok(el && el.length > 0, `(${tag.toString(16)}) present with a value`);
+t.test(
+  'DICOMDIR Study records with StudyDate, StudyTime and StudyID emptied (Type 1) and StudyDescription missing (Type 2) → dummies and an empty value',
+  { skip: SKIP_CORPUS },
+  async (tt) => {
+    const f = parseDicom(readFileSync(join(CORPUS, 'pydicom/dicomdirtests/DICOMDIR')));
+    deidentifyDicomdir(f, basicEnv());
+    const ctx = fileContext(f);
+    const studies = (f.dataset.get(T.DirectoryRecordSequence)?.items ?? [])
+      .map((it) => it.dataset)
+      .filter((ds) => {
+        const type = ds.get(T.DirectoryRecordType);
+        return type && decodeStrings(type, ctx)[0] === 'STUDY';
+      });
+    tt.ok(studies.length > 0, `${studies.length} STUDY records`);
+    for (const ds of studies) {
+      for (const tag of [T.StudyDate, T.StudyTime, T.StudyID]) {
+        const el = ds.get(tag);
+        tt.ok(el && el.length > 0, `(${tag.toString(16)}) present with a value`);
+      }
+      tt.equal(ds.get(T.StudyDescription)?.length, 0, 'Study Description present, empty');
     }
-    tt.equal(ds.get(T.StudyDescription)?.length, 0, 'Study Description present, empty');
-  }
-});
+  },
+);

@@ -36,10 +36,7 @@ const SAFE_TABLE = join(REFERENCE, 'ps3.15-safe-private.json');
 
 const RUNS: [string, OptionName[]][] = [
   ['basic profile', []],
-  [
-    'all options but pixel cleaning and full dates',
-    ALL_OPTIONS.filter((o) => o !== 'cleanPixelData' && o !== 'cleanRecognizableVisualFeatures' && o !== 'retainLongFullDates'),
-  ],
+  ['all options but pixel cleaning and full dates', ALL_OPTIONS.filter((o) => o !== 'cleanPixelData' && o !== 'cleanRecognizableVisualFeatures' && o !== 'retainLongFullDates')],
 ];
 
 interface Row {
@@ -220,7 +217,12 @@ function collect(f: DicomFile, table: Table, options: OptionName[]): Collected {
       if (keep && group & 1) keptBlocks.add(blockOf(el.tag));
       add(valuesOf(el, ctx), here, keep);
       // Shifting moves dates by whole days: the time of day of a date-time stays, by design.
-      if (replaced && el.vr === 'DT') add(valuesOf(el, ctx).map((v) => v.slice(8)), here, true);
+      if (replaced && el.vr === 'DT')
+        add(
+          valuesOf(el, ctx).map((v) => v.slice(8)),
+          here,
+          true,
+        );
     }
     for (const el of ds.elements) {
       if (!((el.tag >>> 16) & 1) || !isPrivateCreator(el.tag)) continue;
@@ -318,7 +320,13 @@ function checkFile(tt: Test, name: string, input: Buffer, table: Table, options:
     const enc = [Buffer.from(v, 'latin1'), Buffer.from(v, 'utf8')];
     if (enc.some((b) => regions.some((r) => r.includes(b))) || decodedBlob.includes(v)) leaks.push(`${where} ${JSON.stringify(v)}`);
   }
-  tt.same(leaks, [], leaks.length ? `${name}: ${leaks.length} of ${suspects.length} removed or replaced values survive: ${leaks.slice(0, 3).join('; ')}` : `${name}: none of ${suspects.length} removed or replaced values survives`);
+  tt.same(
+    leaks,
+    [],
+    leaks.length
+      ? `${name}: ${leaks.length} of ${suspects.length} removed or replaced values survive: ${leaks.slice(0, 3).join('; ')}`
+      : `${name}: none of ${suspects.length} removed or replaced values survives`,
+  );
 
   // 2. Pixel data unchanged.
   const pxIn = original.dataset.get(PIXEL_DATA);
@@ -344,7 +352,13 @@ function checkFile(tt: Test, name: string, input: Buffer, table: Table, options:
     if (el.vr === 'UN' && lookup(el.tag)?.vr === 'SQ') continue; // read as a sequence: cleaned, not kept
     if (el.vr === 'UN' && el.value && el.value.length >= 8 && el.value.readUInt32LE(0) === 0xe000fffe) continue; // a private sequence written UN: read and cleaned
     // An overlay plane whose data the table removes goes whole (engine.ts dropOrphanedOverlays).
-    if (el.tag >>> 16 >= 0x6000 && el.tag >>> 16 <= 0x601e && original.dataset.has(((el.tag >>> 16) << 16 | 0x3000) >>> 0) && !g.dataset.has(((el.tag >>> 16) << 16 | 0x3000) >>> 0)) continue;
+    if (
+      el.tag >>> 16 >= 0x6000 &&
+      el.tag >>> 16 <= 0x601e &&
+      original.dataset.has((((el.tag >>> 16) << 16) | 0x3000) >>> 0) &&
+      !g.dataset.has((((el.tag >>> 16) << 16) | 0x3000) >>> 0)
+    )
+      continue;
     const after = nth(g.dataset, el.tag, n);
     const a = valueBytes(el, octx.source);
     const b = after ? valueBytes(after, ctx.source) : undefined;

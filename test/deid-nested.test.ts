@@ -32,11 +32,13 @@ const OBSERVER: FixtureElement[] = [
   {
     tag: T.VerifyingObserverIdentificationCodeSequence,
     vr: 'SQ',
-    items: [[
-      { tag: T.CodeValue, vr: 'SH', value: 'JW001' },
-      { tag: T.CodingSchemeDesignator, vr: 'SH', value: 'LOCAL' },
-      { tag: T.CodeMeaning, vr: 'LO', value: 'WATSON^JOHN' },
-    ]],
+    items: [
+      [
+        { tag: T.CodeValue, vr: 'SH', value: 'JW001' },
+        { tag: T.CodingSchemeDesignator, vr: 'SH', value: 'LOCAL' },
+        { tag: T.CodeMeaning, vr: 'LO', value: 'WATSON^JOHN' },
+      ],
+    ],
   },
 ];
 
@@ -51,13 +53,16 @@ function observerOut(options: Parameters<typeof basicEnv>[0] = []) {
   return { out, item, text };
 }
 
-t.test('a name in CodeMeaning inside Verifying Observer Identification Code Sequence (Z), nested in Verifying Observer Sequence (D) → does not survive the basic profile', async (tt) => {
-  const { out, item, text } = observerOut();
-  tt.notOk(out.toString('latin1').includes('WATSON'), 'the name is nowhere in the output');
-  tt.equal(item?.get(T.VerifyingObserverIdentificationCodeSequence)?.items?.length, 0, 'A088 emptied by its own row (Z)');
-  tt.equal(text(T.VerifyingObserverName), 'ANONYMIZED', 'Verifying Observer Name (Type 1 in the item): a dummy');
-  tt.equal(text(T.VerifyingOrganization), 'ANONYMIZED', 'Verifying Organization: a dummy');
-});
+t.test(
+  'a name in CodeMeaning inside Verifying Observer Identification Code Sequence (Z), nested in Verifying Observer Sequence (D) → does not survive the basic profile',
+  async (tt) => {
+    const { out, item, text } = observerOut();
+    tt.notOk(out.toString('latin1').includes('WATSON'), 'the name is nowhere in the output');
+    tt.equal(item?.get(T.VerifyingObserverIdentificationCodeSequence)?.items?.length, 0, 'A088 emptied by its own row (Z)');
+    tt.equal(text(T.VerifyingObserverName), 'ANONYMIZED', 'Verifying Observer Name (Type 1 in the item): a dummy');
+    tt.equal(text(T.VerifyingOrganization), 'ANONYMIZED', 'Verifying Organization: a dummy');
+  },
+);
 
 t.test('dates inside D sequences with Retain Longitudinal Modified Dates → shifted like top-level ones, not 19000101', async (tt) => {
   const { text } = observerOut(['retainLongModifiedDates']);
@@ -82,13 +87,22 @@ t.test('explain inside a sequence whose own action is D → every nested decisio
   tt.ok(nested.length >= 4, `${nested.length} nested decisions`);
 });
 
-t.test('retainUIDs: UIDs inside SR content (Content Sequence, D) → kept like the images\' own, so SR → image references hold', async (tt) => {
+t.test("retainUIDs: UIDs inside SR content (Content Sequence, D) → kept like the images' own, so SR → image references hold", async (tt) => {
   const imageUid = '1.2.826.0.1.3680043.9.7.14.77';
   const sop = `${ROOT}.2`;
   const content: FixtureElement[] = [
     { tag: T.RelationshipType, vr: 'CS', value: 'CONTAINS' },
     { tag: T.ValueType, vr: 'CS', value: 'IMAGE' },
-    { tag: T.ReferencedSOPSequence, vr: 'SQ', items: [[{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: imageUid }]] },
+    {
+      tag: T.ReferencedSOPSequence,
+      vr: 'SQ',
+      items: [
+        [
+          { tag: T.ReferencedSOPClassUID, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
+          { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: imageUid },
+        ],
+      ],
+    },
   ];
   const els: FixtureElement[] = [
     { tag: T.SOPClassUID, vr: 'UI', value: COMPREHENSIVE_SR },
@@ -97,6 +111,11 @@ t.test('retainUIDs: UIDs inside SR content (Content Sequence, D) → kept like t
     { tag: T.ContentSequence, vr: 'SQ', items: [content] },
   ];
   const buf = buildDicom({ sopClassUID: COMPREHENSIVE_SR, sopInstanceUID: sop, elements: els.sort((a, b) => a.tag - b.tag) });
-  tt.ok(deidBuffer(buf, basicEnv(['retainUIDs'])).out.toString('latin1').includes(imageUid), 'kept under retainUIDs');
+  tt.ok(
+    deidBuffer(buf, basicEnv(['retainUIDs']))
+      .out.toString('latin1')
+      .includes(imageUid),
+    'kept under retainUIDs',
+  );
   tt.notOk(deidBuffer(buf, basicEnv()).out.toString('latin1').includes(imageUid), 'replaced without it');
 });

@@ -50,7 +50,12 @@ for (let i = 0; i < SELECTORS.length; i++) {
 }
 
 t.test('private element rule with another creator → does not match; all-private rule does', async (t) => {
-  const p = profile([[{ match: { private: { creator: 'ACME', element: '10' } }, action: 'K' }, { match: { private: 'all' }, action: 'X' }]]);
+  const p = profile([
+    [
+      { match: { private: { creator: 'ACME', element: '10' } }, action: 'K' },
+      { match: { private: 'all' }, action: 'X' },
+    ],
+  ]);
   t.equal(decide(p, PRIVATE_TAG, 'LO', 'OTHER VENDOR').action, 'X');
   t.equal(decide(p, PRIVATE_TAG, 'LO', undefined).action, 'X', 'an orphan private element (no creator) never matches a creator rule');
 });
@@ -81,7 +86,10 @@ t.test('option column with the option in effect → the option action; without i
 });
 
 t.test('two options in effect on one row, C and K → C (the more protective) wins, either order', async (t) => {
-  for (const options of [['retainDeviceIdentity', 'cleanDescriptors'], ['cleanDescriptors', 'retainDeviceIdentity']] as const) {
+  for (const options of [
+    ['retainDeviceIdentity', 'cleanDescriptors'],
+    ['cleanDescriptors', 'retainDeviceIdentity'],
+  ] as const) {
     const rule: Rule = { match: { tag: '(0018,1000)' }, action: 'X', options: { retainDeviceIdentity: 'K', cleanDescriptors: 'C' } };
     t.equal(decide(profile([[rule]], [...options]), tagOf(0x0018, 0x1000), 'LO').action, 'C');
   }
@@ -99,7 +107,10 @@ t.test('conditions → the first rule whose conditions hold wins; otherwise the 
     { match: { tag: '(0010,0010)' }, action: 'D', when: [{ attribute: '(0008,0060)', in: ['CT', 'MR'] }] },
     { match: { vr: 'PN' }, action: 'X' },
   ];
-  const read = (m: string) => (tag: number): string | undefined => (tag === tagOf(0x0008, 0x0060) ? m : undefined);
+  const read =
+    (m: string) =>
+    (tag: number): string | undefined =>
+      tag === tagOf(0x0008, 0x0060) ? m : undefined;
   t.equal(decide(profile([rules]), PUBLIC_TAG, 'PN', undefined, read('US')).action, 'K');
   t.equal(decide(profile([rules]), PUBLIC_TAG, 'PN', undefined, read('MR')).action, 'D');
   t.equal(decide(profile([rules]), PUBLIC_TAG, 'PN', undefined, read('OT')).action, 'X');

@@ -81,24 +81,49 @@ function vrOf(tag: number): string {
 /** A realistic identifying value for a VR: text names the patient, so cleaning must blank it. */
 function valueFor(vr: string, row: number): FixtureElement['value'] {
   switch (vr) {
-    case 'AE': return 'JOHN DOE WS1';
-    case 'AS': return '045Y'; // under 90: the engine caps kept ages over 89 (deid-engine.test.ts)
-    case 'AT': return [0x00100010];
-    case 'CS': return 'JOHN DOE';
-    case 'DA': return '19650412';
-    case 'DT': return '20190304101530';
-    case 'TM': return '101530';
-    case 'DS': return '72.5';
-    case 'IS': return '12345';
-    case 'LO': return `JOHN DOE ${PID} ward 7`;
-    case 'SH': return 'JOHN DOE 7';
-    case 'PN': return NAME;
-    case 'LT': case 'ST': case 'UT': case 'UC': return TEXT;
-    case 'UI': return `${ROOT}.2.${row}`;
-    case 'UR': return `https://hospital.example/patients/${PID}`;
-    case 'US': case 'UL': case 'SS': case 'SL': return [4321];
-    case 'FL': case 'FD': return [72.5];
-    default: return Buffer.from('JOHN DOE', 'latin1'); // OB, OW, OD, OF, OL, OV, UN...
+    case 'AE':
+      return 'JOHN DOE WS1';
+    case 'AS':
+      return '045Y'; // under 90: the engine caps kept ages over 89 (deid-engine.test.ts)
+    case 'AT':
+      return [0x00100010];
+    case 'CS':
+      return 'JOHN DOE';
+    case 'DA':
+      return '19650412';
+    case 'DT':
+      return '20190304101530';
+    case 'TM':
+      return '101530';
+    case 'DS':
+      return '72.5';
+    case 'IS':
+      return '12345';
+    case 'LO':
+      return `JOHN DOE ${PID} ward 7`;
+    case 'SH':
+      return 'JOHN DOE 7';
+    case 'PN':
+      return NAME;
+    case 'LT':
+    case 'ST':
+    case 'UT':
+    case 'UC':
+      return TEXT;
+    case 'UI':
+      return `${ROOT}.2.${row}`;
+    case 'UR':
+      return `https://hospital.example/patients/${PID}`;
+    case 'US':
+    case 'UL':
+    case 'SS':
+    case 'SL':
+      return [4321];
+    case 'FL':
+    case 'FD':
+      return [72.5];
+    default:
+      return Buffer.from('JOHN DOE', 'latin1'); // OB, OW, OD, OF, OL, OV, UN...
   }
 }
 
@@ -307,7 +332,10 @@ function checkElement(tt: Test, o: Outcome, origDs: DataSet, outDs: DataSet, tag
       if (was === undefined) {
         // A binary value (or a UN the dictionary cannot type): no cleaning exists, so it goes.
         tt.notOk(after, `${what}: binary ${vr} value removed (no cleaning exists for it)`);
-        tt.ok(o.warnings.some((w) => w.includes('no cleaning exists')), `${what}: with a warning`);
+        tt.ok(
+          o.warnings.some((w) => w.includes('no cleaning exists')),
+          `${what}: with a warning`,
+        );
         return;
       }
       checkScrubbed(tt, now, was, what);
@@ -353,7 +381,10 @@ function run(rows: Row[]): void {
 
   t.test('the table has 656 rows, numbered in order', async (tt) => {
     tt.equal(rows.length, 656);
-    tt.same(rows.map((r) => r.row), rows.map((_, i) => i + 1));
+    tt.same(
+      rows.map((r) => r.row),
+      rows.map((_, i) => i + 1),
+    );
   });
 
   for (const r of rows) {

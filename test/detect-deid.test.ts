@@ -94,43 +94,65 @@ t.test('measured case under Clean Descriptors without a detect section → the s
   const f = parseDicom(doe('John Doe follow-up, tel 555-867-5309'));
   const r = deidentify(f, envFor(profile(['cleanDescriptors'])));
   t.equal(str(f, STUDY_DESCRIPTION), '******** follow-up, tel ************', 'before issue 17: "John *** follow-up, tel 555-867-5309"');
-  t.same(r.found!.map((e) => e.label), ['PERSON', 'PHONE']);
-});
-
-t.test('measured case: report_dfl with a TEXT item naming Phillip and John Smith under Clean Structured Content with detection → neither kept, "follow-up" kept', { skip: SKIP_CORPUS }, async (t) => {
-  const f = parseDicom(readFileSync(join(CORPUS, 'dicomParser/deflate/report_dfl')));
-  // the measured item: a TEXT content item holding the patient's given name and another person
-  const item = f.dataset.get(CONTENT_SEQUENCE)!.items!.find((i) => i.dataset.has(TEXT_VALUE))!.dataset;
-  setStrings(item, item.get(TEXT_VALUE)!, ['Phillip was seen with his GP John Smith; follow-up in 3 months'], datasetContext(item, fileContext(f)), 'UT');
-  const g = parseDicom(serializeDicom(f));
-  const r = deidentify(g, envFor(profile(['cleanStructuredContent'], {})));
-  const values = contentValues(g);
-  t.ok(values.includes('[PERSON] was seen with his GP [PERSON]; follow-up in 3 months'), JSON.stringify(values));
-  t.notOk(values.some((v) => /phillip|smith|osterman|packer|klugman|fukuda/i.test(v)), 'no name left in any TEXT or PNAME item');
-  t.ok(values.some((v) => v.includes('squamous cell carcinoma')), 'clinical text kept');
-  t.ok(r.found!.every((e) => /^\(0040,A730\)/.test(e.path)), 'paths into the content tree');
-});
-
-t.test('Presentation State text and overlay comments under Clean Graphics (and Clean Descriptors, which Table E.1-1 gives Unformatted Text Value) with detection → identifiers replaced, the annotation kept', async (t) => {
-  const f = parseDicom(
-    doe('CT', [
-      { tag: 0x00700001, vr: 'SQ', items: [[{ tag: 0x00700008, vr: 'SQ', items: [[{ tag: 0x00700006, vr: 'ST', value: 'lesion 12 mm, called Dr. Xylander 555-867-5309' }]] }]] },
-      { tag: 0x60004000, vr: 'LT', value: 'arrow: nodule, J. Doe' },
-    ]),
+  t.same(
+    r.found!.map((e) => e.label),
+    ['PERSON', 'PHONE'],
   );
-  const r = deidentify(f, envFor(profile(['cleanGraphics', 'cleanDescriptors'], {})));
-  const text = f.dataset.get(0x00700001)!.items![0].dataset.get(0x00700008)!.items![0].dataset;
-  t.equal(str(f, 0x00700006, text), 'lesion 12 mm, called Dr. [PERSON] [PHONE]');
-  t.equal(str(f, 0x60004000), 'arrow: nodule, [PERSON]');
-  t.same([...new Set(r.found!.map((e) => e.path))].sort(), ['(0070,0001)[0].(0070,0008)[0].(0070,0006)', '(6000,4000)'], 'element paths recorded');
 });
+
+t.test(
+  'measured case: report_dfl with a TEXT item naming Phillip and John Smith under Clean Structured Content with detection → neither kept, "follow-up" kept',
+  { skip: SKIP_CORPUS },
+  async (t) => {
+    const f = parseDicom(readFileSync(join(CORPUS, 'dicomParser/deflate/report_dfl')));
+    // the measured item: a TEXT content item holding the patient's given name and another person
+    const item = f.dataset.get(CONTENT_SEQUENCE)!.items!.find((i) => i.dataset.has(TEXT_VALUE))!.dataset;
+    setStrings(item, item.get(TEXT_VALUE)!, ['Phillip was seen with his GP John Smith; follow-up in 3 months'], datasetContext(item, fileContext(f)), 'UT');
+    const g = parseDicom(serializeDicom(f));
+    const r = deidentify(g, envFor(profile(['cleanStructuredContent'], {})));
+    const values = contentValues(g);
+    t.ok(values.includes('[PERSON] was seen with his GP [PERSON]; follow-up in 3 months'), JSON.stringify(values));
+    t.notOk(
+      values.some((v) => /phillip|smith|osterman|packer|klugman|fukuda/i.test(v)),
+      'no name left in any TEXT or PNAME item',
+    );
+    t.ok(
+      values.some((v) => v.includes('squamous cell carcinoma')),
+      'clinical text kept',
+    );
+    t.ok(
+      r.found!.every((e) => /^\(0040,A730\)/.test(e.path)),
+      'paths into the content tree',
+    );
+  },
+);
+
+t.test(
+  'Presentation State text and overlay comments under Clean Graphics (and Clean Descriptors, which Table E.1-1 gives Unformatted Text Value) with detection → identifiers replaced, the annotation kept',
+  async (t) => {
+    const f = parseDicom(
+      doe('CT', [
+        { tag: 0x00700001, vr: 'SQ', items: [[{ tag: 0x00700008, vr: 'SQ', items: [[{ tag: 0x00700006, vr: 'ST', value: 'lesion 12 mm, called Dr. Xylander 555-867-5309' }]] }]] },
+        { tag: 0x60004000, vr: 'LT', value: 'arrow: nodule, J. Doe' },
+      ]),
+    );
+    const r = deidentify(f, envFor(profile(['cleanGraphics', 'cleanDescriptors'], {})));
+    const text = f.dataset.get(0x00700001)!.items![0].dataset.get(0x00700008)!.items![0].dataset;
+    t.equal(str(f, 0x00700006, text), 'lesion 12 mm, called Dr. [PERSON] [PHONE]');
+    t.equal(str(f, 0x60004000), 'arrow: nodule, [PERSON]');
+    t.same([...new Set(r.found!.map((e) => e.path))].sort(), ['(0070,0001)[0].(0070,0008)[0].(0070,0006)', '(6000,4000)'], 'element paths recorded');
+  },
+);
 
 t.test('a rule sending a kept attribute to the detect action → only its identifiers replaced, with the rule’s own settings', async (t) => {
   const rule: Rule = { match: { keyword: 'ImageComments' }, action: { detect: { replacement: 'mask', piiTypes: ['PHONE', 'PERSON'] } } };
   const f = parseDicom(doe('CT', [{ tag: 0x00204000, vr: 'LT', value: 'Dr. Xylander: call 020-1234567 re lesion' }]));
   const r = deidentify(f, envFor(profile([], undefined, [rule])));
   t.equal(str(f, 0x00204000), 'Dr. ********: call *********** re lesion');
-  t.same(r.found!.map((e) => `${e.label}@${e.start}`), ['PERSON@4', 'PHONE@19']);
+  t.same(
+    r.found!.map((e) => `${e.label}@${e.start}`),
+    ['PERSON@4', 'PHONE@19'],
+  );
 });
 
 t.test('a label longer than the VR allows → asterisks of the value’s own length', async (t) => {
@@ -146,7 +168,29 @@ t.test('anon run --option cleanDescriptors --detect --json → outputs cleaned o
   mkdirSync(join(d, 'in'));
   writeFileSync(join(d, 'in', 'a.dcm'), doe('John Doe follow-up, tel 555-867-5309'));
   const env = { ...cleanEnv(), ANON_SECRET: 'detect-test-secret-0123456789' };
-  const run = spawnSync(process.execPath, [BIN, 'run', join(d, 'in'), '--out', join(d, 'out'), '--layout', 'mirror', '--option', 'cleanDescriptors', '--detect', '--pii-types', 'PERSON,PHONE', '--report-dir', join(d, 'r'), '--json', '--threads', '1'], { env, encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      join(d, 'in'),
+      '--out',
+      join(d, 'out'),
+      '--layout',
+      'mirror',
+      '--option',
+      'cleanDescriptors',
+      '--detect',
+      '--pii-types',
+      'PERSON,PHONE',
+      '--report-dir',
+      join(d, 'r'),
+      '--json',
+      '--threads',
+      '1',
+    ],
+    { env, encoding: 'utf8' },
+  );
   t.equal(run.status, 0, run.stderr);
   const out = parseDicom(read(join(d, 'out', 'a.dcm')));
   t.equal(str(out, STUDY_DESCRIPTION), '[PERSON] follow-up, tel [PHONE]');
@@ -158,25 +202,45 @@ t.test('anon run --option cleanDescriptors --detect --json → outputs cleaned o
   t.match(bad.stderr, /unknown detector spacy/);
 });
 
-t.test('a profile’s detect section through anon run --json → report with pii_types, detection_method, entities_found per file; file events with their entities', { skip: skipCli }, async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-detect-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  mkdirSync(join(d, 'in'));
-  writeFileSync(join(d, 'in', 'a.dcm'), doe('John Doe follow-up, tel 555-867-5309'));
-  writeFileSync(join(d, 'p.json'), JSON.stringify({ name: 'p', extends: 'basic', options: ['cleanDescriptors'], detect: { piiTypes: ['PERSON', 'PHONE'] } }));
-  const env = { ...cleanEnv(), ANON_SECRET: 'detect-test-secret-0123456789' };
-  const run = spawnSync(process.execPath, [BIN, 'run', join(d, 'in'), '--out', join(d, 'out'), '--layout', 'mirror', '--profile', join(d, 'p.json'), '--report-dir', join(d, 'r'), '--json', '--threads', '1'], { env, encoding: 'utf8' });
-  t.equal(run.status, 0, run.stderr);
-  t.equal(str(parseDicom(read(join(d, 'out', 'a.dcm'))), STUDY_DESCRIPTION), '[PERSON] follow-up, tel [PHONE]');
-  const report = JSON.parse(readFileSync(join(d, 'r', 'report.json'), 'utf8')) as { pii_types: string[]; detection_method: string; llm_model_name: string | null; results: { entities_found: Record<string, unknown>[] } };
-  t.same(report.pii_types, ['PERSON', 'PHONE']);
-  t.equal(report.detection_method, 'header+rules+names');
-  t.equal(report.llm_model_name, null);
-  t.same(report.results.entities_found.map((e) => [e.file, e.path, e.start, e.end, e.label, e.detector]), [
-    [join(d, 'out', 'a.dcm'), '(0008,1030)', 0, 8, 'PERSON', 'header'],
-    [join(d, 'out', 'a.dcm'), '(0008,1030)', 24, 36, 'PHONE', 'rules'],
-  ]);
-  const file = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; entities_found?: unknown[] }).find((e) => e.type === 'file');
-  t.equal(file?.entities_found?.length, 2, 'the --json file event carries them');
-  t.notMatch(readFileSync(join(d, 'r', 'report.json'), 'utf8'), /john|doe|867/i, 'the report never holds the text');
-});
+t.test(
+  'a profile’s detect section through anon run --json → report with pii_types, detection_method, entities_found per file; file events with their entities',
+  { skip: skipCli },
+  async (t) => {
+    const d = mkdtempSync(join(tmpdir(), 'anonflow-detect-'));
+    t.teardown(() => rmSync(d, { recursive: true, force: true }));
+    mkdirSync(join(d, 'in'));
+    writeFileSync(join(d, 'in', 'a.dcm'), doe('John Doe follow-up, tel 555-867-5309'));
+    writeFileSync(join(d, 'p.json'), JSON.stringify({ name: 'p', extends: 'basic', options: ['cleanDescriptors'], detect: { piiTypes: ['PERSON', 'PHONE'] } }));
+    const env = { ...cleanEnv(), ANON_SECRET: 'detect-test-secret-0123456789' };
+    const run = spawnSync(
+      process.execPath,
+      [BIN, 'run', join(d, 'in'), '--out', join(d, 'out'), '--layout', 'mirror', '--profile', join(d, 'p.json'), '--report-dir', join(d, 'r'), '--json', '--threads', '1'],
+      { env, encoding: 'utf8' },
+    );
+    t.equal(run.status, 0, run.stderr);
+    t.equal(str(parseDicom(read(join(d, 'out', 'a.dcm'))), STUDY_DESCRIPTION), '[PERSON] follow-up, tel [PHONE]');
+    const report = JSON.parse(readFileSync(join(d, 'r', 'report.json'), 'utf8')) as {
+      pii_types: string[];
+      detection_method: string;
+      llm_model_name: string | null;
+      results: { entities_found: Record<string, unknown>[] };
+    };
+    t.same(report.pii_types, ['PERSON', 'PHONE']);
+    t.equal(report.detection_method, 'header+rules+names');
+    t.equal(report.llm_model_name, null);
+    t.same(
+      report.results.entities_found.map((e) => [e.file, e.path, e.start, e.end, e.label, e.detector]),
+      [
+        [join(d, 'out', 'a.dcm'), '(0008,1030)', 0, 8, 'PERSON', 'header'],
+        [join(d, 'out', 'a.dcm'), '(0008,1030)', 24, 36, 'PHONE', 'rules'],
+      ],
+    );
+    const file = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; entities_found?: unknown[] })
+      .find((e) => e.type === 'file');
+    t.equal(file?.entities_found?.length, 2, 'the --json file event carries them');
+    t.notMatch(readFileSync(join(d, 'r', 'report.json'), 'utf8'), /john|doe|867/i, 'the report never holds the text');
+  },
+);

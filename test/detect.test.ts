@@ -6,7 +6,20 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import t from 'tap';
-import { DETECTOR_NAMES, DETECTORS, detectIdentifiers, knownIdentifiers, LABELS, mergeSpans, replaceSpans, resolveSettings, settingsFromFlags, withDetectFlags, type DetectContext, type Span } from '../src/detect/index.js';
+import {
+  DETECTOR_NAMES,
+  DETECTORS,
+  detectIdentifiers,
+  knownIdentifiers,
+  LABELS,
+  mergeSpans,
+  replaceSpans,
+  resolveSettings,
+  settingsFromFlags,
+  withDetectFlags,
+  type DetectContext,
+  type Span,
+} from '../src/detect/index.js';
 import { dateForms, personForms } from '../src/detect/header.js';
 import { isBsn, isNir, isSsn } from '../src/detect/rules/national-id.js';
 
@@ -34,16 +47,23 @@ t.test('header detector on the forms of a patient name → every form found, cas
 
 t.test('knownIdentifiers from a reader of header values → the attributes present, labelled', async (t) => {
   const header: Record<number, string> = { 0x00100010: 'Doe^John', 0x00100030: '19800315', 0x00080080: 'Hospital X' };
-  t.same(knownIdentifiers((tag) => header[tag]), [
-    { label: 'PERSON', value: 'Doe^John', personName: true },
-    { label: 'DATE', value: '19800315', personName: undefined },
-    { label: 'ORGANIZATION', value: 'Hospital X', personName: undefined },
-  ]);
+  t.same(
+    knownIdentifiers((tag) => header[tag]),
+    [
+      { label: 'PERSON', value: 'Doe^John', personName: true },
+      { label: 'DATE', value: '19800315', personName: undefined },
+      { label: 'ORGANIZATION', value: 'Hospital X', personName: undefined },
+    ],
+  );
 });
 
 t.test('header detector on a birth date, an ID and an accession number → found in their written forms', async (t) => {
   const ctx: DetectContext = {
-    known: [{ label: 'DATE', value: '19800315' }, { label: 'ID', value: 'PID-12345' }, { label: 'ID', value: 'ACC778899' }],
+    known: [
+      { label: 'DATE', value: '19800315' },
+      { label: 'ID', value: 'PID-12345' },
+      { label: 'ID', value: 'ACC778899' },
+    ],
     settings: { detectors: ['header'] },
   };
   t.same(labels('born 15.03.1980, id PID12345 (acc778899)', ctx), ['DATE:15.03.1980', 'ID:PID12345', 'ID:acc778899']);
@@ -93,7 +113,10 @@ t.test('national ID checksums → valid BSN, SSN and NIR found; the same shapes 
   const r = only('rules');
   t.same(labels('BSN 111222333', r), ['NATIONAL_ID:111222333']);
   t.same(labels('SSN 123-45-6789', r), ['NATIONAL_ID:123-45-6789']);
-  t.notOk(labels('ref 000-12-3456', r).some((l) => l.startsWith('NATIONAL_ID')), 'area 000 is no SSN');
+  t.notOk(
+    labels('ref 000-12-3456', r).some((l) => l.startsWith('NATIONAL_ID')),
+    'area 000 is no SSN',
+  );
 });
 
 t.test('rules detector on record numbers → cued and code-shaped IDs found; sequence names kept', async (t) => {
@@ -185,7 +208,11 @@ async function fakeModel(entities: unknown): Promise<{ url: string; requests: { 
 
 t.test('llm detector against a fake OpenAI-compatible server on loopback → its entities become spans; model and token sent', async (t) => {
   process.env.ANON_TEST_LLM_TOKEN = 'sekrit';
-  const fake = await fakeModel([{ text: 'Zyx Quorble', label: 'PERSON' }, { text: 'not in the text', label: 'PERSON' }, { text: 'x', label: 'SHOE_SIZE' }]);
+  const fake = await fakeModel([
+    { text: 'Zyx Quorble', label: 'PERSON' },
+    { text: 'not in the text', label: 'PERSON' },
+    { text: 'x', label: 'SHOE_SIZE' },
+  ]);
   t.teardown(fake.close);
   const text = 'Discussed with Zyx Quorble, follow-up in 3 months';
   const spans = detectIdentifiers(text, { settings: { detectors: ['llm'], llm: { url: fake.url, model: 'tiny-test', apiKeyEnv: 'ANON_TEST_LLM_TOKEN' } } });

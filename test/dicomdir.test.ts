@@ -105,7 +105,7 @@ function walkBytes(buf: Buffer): Walked {
   const visits: Walked['visits'] = [];
   const chain = (first: Item | undefined, ancestors: Item[]): Node[] => {
     const nodes: Node[] = [];
-    for (let it = first; it; ) {
+    for (let it = first; it;) {
       if (seen.has(it)) {
         errors.push('a record is visited twice');
         break;
@@ -160,13 +160,7 @@ const ul = (tag: number, n: number): FixtureElement => ({ tag, vr: 'UL', value: 
 
 /** Record elements in tag order, with the offsets and type filled in. */
 function recordElements(r: Rec, next: number, lower: number): FixtureElement[] {
-  const els: FixtureElement[] = [
-    ul(NEXT, next),
-    { tag: tagOf(0x0004, 0x1410), vr: 'US', value: [0xffff] },
-    ul(LOWER, lower),
-    { tag: TYPE, vr: 'CS', value: r.type },
-    ...r.els,
-  ];
+  const els: FixtureElement[] = [ul(NEXT, next), { tag: tagOf(0x0004, 0x1410), vr: 'US', value: [0xffff] }, ul(LOWER, lower), { tag: TYPE, vr: 'CS', value: r.type }, ...r.els];
   return els.sort((a, b) => a.tag - b.tag);
 }
 
@@ -241,7 +235,10 @@ function tree(): Rec[] {
   return [
     {
       type: 'PATIENT',
-      els: [{ tag: PATIENT_NAME, vr: 'PN', value: NAME_A }, { tag: PATIENT_ID, vr: 'LO', value: PID_A }],
+      els: [
+        { tag: PATIENT_NAME, vr: 'PN', value: NAME_A },
+        { tag: PATIENT_ID, vr: 'LO', value: PID_A },
+      ],
       children: [
         {
           type: 'STUDY',
@@ -256,7 +253,11 @@ function tree(): Rec[] {
           children: [
             {
               type: 'SERIES',
-              els: [{ tag: tagOf(0x0008, 0x0060), vr: 'CS', value: 'OT' }, { tag: SERIES_UID, vr: 'UI', value: SERIES_A }, { tag: tagOf(0x0020, 0x0011), vr: 'IS', value: '1' }],
+              els: [
+                { tag: tagOf(0x0008, 0x0060), vr: 'CS', value: 'OT' },
+                { tag: SERIES_UID, vr: 'UI', value: SERIES_A },
+                { tag: tagOf(0x0020, 0x0011), vr: 'IS', value: '1' },
+              ],
               children: [image(SOP_A1, 'A\\S1\\I1'), image(SOP_A2, 'A\\S1\\I2')],
             },
           ],
@@ -265,7 +266,10 @@ function tree(): Rec[] {
     },
     {
       type: 'PATIENT',
-      els: [{ tag: PATIENT_NAME, vr: 'PN', value: 'JONES^MARY' }, { tag: PATIENT_ID, vr: 'LO', value: 'PAT-B-5678' }],
+      els: [
+        { tag: PATIENT_NAME, vr: 'PN', value: 'JONES^MARY' },
+        { tag: PATIENT_ID, vr: 'LO', value: 'PAT-B-5678' },
+      ],
       children: [
         {
           type: 'STUDY',
@@ -278,7 +282,10 @@ function tree(): Rec[] {
           children: [
             {
               type: 'SERIES',
-              els: [{ tag: tagOf(0x0008, 0x0060), vr: 'CS', value: 'OT' }, { tag: SERIES_UID, vr: 'UI', value: '1.2.826.0.1.3680043.9.7.2.1' }],
+              els: [
+                { tag: tagOf(0x0008, 0x0060), vr: 'CS', value: 'OT' },
+                { tag: SERIES_UID, vr: 'UI', value: '1.2.826.0.1.3680043.9.7.2.1' },
+              ],
               children: [image('1.2.826.0.1.3680043.9.7.2.1.1', 'B\\S1\\I1')],
             },
           ],
@@ -377,8 +384,15 @@ t.test('fixture DICOMDIR: second patient records get the second patient key, not
   t.same(
     patients.map((r) => [r.type, r.patientId, r.depth]),
     [
-      ['PATIENT', PID_A, 0], ['STUDY', PID_A, 1], ['SERIES', PID_A, 2], ['IMAGE', PID_A, 3], ['IMAGE', PID_A, 3],
-      ['PATIENT', 'PAT-B-5678', 0], ['STUDY', 'PAT-B-5678', 1], ['SERIES', 'PAT-B-5678', 2], ['IMAGE', 'PAT-B-5678', 3],
+      ['PATIENT', PID_A, 0],
+      ['STUDY', PID_A, 1],
+      ['SERIES', PID_A, 2],
+      ['IMAGE', PID_A, 3],
+      ['IMAGE', PID_A, 3],
+      ['PATIENT', 'PAT-B-5678', 0],
+      ['STUDY', 'PAT-B-5678', 1],
+      ['SERIES', 'PAT-B-5678', 2],
+      ['IMAGE', 'PAT-B-5678', 3],
     ],
   );
   t.ok(patients.every((r) => r.reachable && r.patientKey === r.patientId));
@@ -442,13 +456,23 @@ t.test('deflated DICOMDIR → DeidError DEID_UNSUPPORTED, nothing changed', asyn
   t.ok(isDicomdir(f));
   t.throws(() => deidentifyDicomdir(f, basicEnv()), { code: 'DEID_UNSUPPORTED' });
   t.throws(() => fixDirectoryOffsets(f), { code: 'DEID_UNSUPPORTED' });
-  t.notOk(f.dataset.get(DRS)!.items!.some((it) => it.dataset.modified), 'no record touched');
+  t.notOk(
+    f.dataset.get(DRS)!.items!.some((it) => it.dataset.modified),
+    'no record touched',
+  );
 });
 
 t.test('isDicomdir → by meta SOP class, or by a Directory Record Sequence without meta', async (t) => {
   t.ok(isDicomdir(parseDicom(buildDicomdir(tree()))));
   t.notOk(isDicomdir(parseDicom(imageA())));
-  const raw = buildDicom({ meta: false, preamble: false, elements: [{ tag: tagOf(0x0004, 0x1130), vr: 'CS', value: 'X' }, { tag: DRS, vr: 'SQ', items: [] }] });
+  const raw = buildDicom({
+    meta: false,
+    preamble: false,
+    elements: [
+      { tag: tagOf(0x0004, 0x1130), vr: 'CS', value: 'X' },
+      { tag: DRS, vr: 'SQ', items: [] },
+    ],
+  });
   t.ok(isDicomdir(parseDicom(raw)));
 });
 
@@ -467,7 +491,10 @@ t.test('explain entries and warnings of records → paths under (0004,1220)[i]',
   deidentifyDicomdir(f, env);
   t.ok(seen.some((e) => e.path === '(0004,1220)[0].(0010,0020)' && e.before === PID_A));
   t.ok(seen.some((e) => e.path === '(0004,1220)[1].(0008,0020)' && e.before === DATE_A));
-  t.ok(seen.some((e) => e.path === '(0004,1130)'), 'top-level elements keep their own paths');
+  t.ok(
+    seen.some((e) => e.path === '(0004,1130)'),
+    'top-level elements keep their own paths',
+  );
 });
 
 /** UTF-8 bytes padded to even length. */
@@ -479,8 +506,19 @@ const utf8 = (s: string): Buffer => {
 t.test('character set declared at the top level → lent to records for their text, not written into them', async (t) => {
   const patient: Rec = {
     type: 'PATIENT',
-    els: [{ tag: PATIENT_NAME, vr: 'PN', value: utf8('MÜLLER^JOSÉ') }, { tag: PATIENT_ID, vr: 'LO', value: 'P1' }],
-    children: [{ type: 'STUDY', els: [{ tag: STUDY_DESCRIPTION, vr: 'LO', value: utf8('Épaule gauche MÜLLER') }, { tag: STUDY_UID, vr: 'UI', value: '1.2.3.4' }] }],
+    els: [
+      { tag: PATIENT_NAME, vr: 'PN', value: utf8('MÜLLER^JOSÉ') },
+      { tag: PATIENT_ID, vr: 'LO', value: 'P1' },
+    ],
+    children: [
+      {
+        type: 'STUDY',
+        els: [
+          { tag: STUDY_DESCRIPTION, vr: 'LO', value: utf8('Épaule gauche MÜLLER') },
+          { tag: STUDY_UID, vr: 'UI', value: '1.2.3.4' },
+        ],
+      },
+    ],
   };
   const input = buildDicomdir([patient], { top: [{ tag: CHARSET, vr: 'CS', value: 'ISO_IR 192' }] });
   const f = parseDicom(input);
@@ -488,7 +526,11 @@ t.test('character set declared at the top level → lent to records for their te
   const g = parseDicom(serializeDicom(f));
   const study = g.dataset.get(DRS)!.items![1].dataset;
   t.notOk(study.has(CHARSET), 'the record gets no (0008,0005) of its own');
-  t.equal(decodeStrings(study.get(STUDY_DESCRIPTION)!, datasetContext(study, fileContext(g)))[0], 'Épaule gauche ******', 'text read, scrubbed of the inherited name and written in UTF-8');
+  t.equal(
+    decodeStrings(study.get(STUDY_DESCRIPTION)!, datasetContext(study, fileContext(g)))[0],
+    'Épaule gauche ******',
+    'text read, scrubbed of the inherited name and written in UTF-8',
+  );
   t.same(walkBytes(serializeDicom(f)).errors, []);
 });
 
@@ -552,7 +594,10 @@ t.test('corpus DICOMDIR-nopatient → orphan records keyed by their own chain, r
   t.equal(tree0.records.filter((r) => r.reachable).length, 1, 'the root offset reaches one IMAGE record only');
   t.match(tree0.warnings.join('\n'), /51 directory record\(s\) not reachable/);
   const studies = tree0.records.filter((r) => r.type === 'STUDY');
-  t.ok(studies.every((r) => r.patientId === '77654033' || r.patientId === '98890234'), 'STUDY records under UNKNOWN records carrying a Patient ID');
+  t.ok(
+    studies.every((r) => r.patientId === '77654033' || r.patientId === '98890234'),
+    'STUDY records under UNKNOWN records carrying a Patient ID',
+  );
   // A study of patient 77654033 gets the date the image files of that patient get.
   const { out, warnings } = deidDir(input);
   t.match(warnings.join('\n'), /not reachable/);

@@ -13,8 +13,21 @@ import { RAW_DICTIONARY } from '../src/dicom/dictionary.generated.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REF_PATH = '/work/shared/reference/ps3.15-table-e1-1.json';
 
-interface DcmjsEntry { tag: string; vr?: string; vm?: string; name?: string; version?: string }
-interface RefRow { tag: string; tagKind: string; tagHex?: string; keyword?: string; name: string; retired: boolean }
+interface DcmjsEntry {
+  tag: string;
+  vr?: string;
+  vm?: string;
+  name?: string;
+  version?: string;
+}
+interface RefRow {
+  tag: string;
+  tagKind: string;
+  tagHex?: string;
+  keyword?: string;
+  name: string;
+  retired: boolean;
+}
 
 const plain = dcmjsDictionary as Record<string, DcmjsEntry>;
 // dcmjs's ESM build (build/dcmjs.es.js) lacks "type":"module"; under tap's ts-node loader importing it
@@ -28,8 +41,7 @@ const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
 
 // dcmjs pseudo-VRs → PS3.6 wording (independent of the generator's copy)
 const dcmjsVR = (key: string, vr: string | undefined): string =>
-  key === '(0028,1200)' ? 'US or SS or OW'
-    : ({ ox: 'OB or OW', xs: 'US or SS', lt: 'US or OW', up: 'UL', na: '' } as Record<string, string>)[vr ?? ''] ?? (vr ?? '');
+  key === '(0028,1200)' ? 'US or SS or OW' : (({ ox: 'OB or OW', xs: 'US or SS', lt: 'US or OW', up: 'UL', na: '' } as Record<string, string>)[vr ?? ''] ?? vr ?? '');
 const dcmjsKeyword = (name: string | undefined): string => {
   const k = (name ?? '').replace(/^RETIRED_/, '');
   return k === 'undefined' ? '' : k;

@@ -71,13 +71,7 @@ function encapsulated(enc: Enc, tag: number, frags: Buffer[]): Buffer {
 /** Preamble, "DICM", a meta group (explicit VR little endian) naming `ts`, then the dataset. */
 function part10(ts: string, body: Buffer[]): Buffer {
   const metaRest = Buffer.concat([el(ELE, 0x00020001, 'OB', Buffer.from([0, 1])), el(ELE, 0x00020010, 'UI', ts)]);
-  return Buffer.concat([
-    Buffer.alloc(128),
-    Buffer.from('DICM'),
-    el(ELE, 0x00020000, 'UL', u32(metaRest.length, true)),
-    metaRest,
-    ...body,
-  ]);
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), el(ELE, 0x00020000, 'UL', u32(metaRest.length, true)), metaRest, ...body]);
 }
 
 const EXPLICIT_LE_UID = '1.2.840.10008.1.2.1';
@@ -167,10 +161,7 @@ t.test('dumpText: values by VR', async (t) => {
 });
 
 t.test('dumpText: sequences and items, defined and undefined length', async (t) => {
-  const body = [
-    sq(ELE, 0x00081140, [item(ELE, [el(ELE, 0x00081150, 'UI', '1.2')]), item(ELE, [], true)], true),
-    sq(ELE, 0x00081250, []),
-  ];
+  const body = [sq(ELE, 0x00081140, [item(ELE, [el(ELE, 0x00081150, 'UI', '1.2')]), item(ELE, [], true)], true), sq(ELE, 0x00081250, [])];
   const lines = [...dumpLines(parseDicom(part10(EXPLICIT_LE_UID, body)), { meta: false })];
   t.same(lines.slice(3), [
     '(0008,1140) SQ (Sequence with undefined length #=2)     # u/l, 1 ReferencedImageSequence',
@@ -303,10 +294,11 @@ t.test('dumpJson: PN groups, IS/DS edge cases, SV/UV, NaN', async (t) => {
     el(ELE, 0x00400250, 'FD', f64([NaN, Infinity])),
   ];
   const j = dumpJson(parseDicom(part10(EXPLICIT_LE_UID, body)));
-  t.same(j['00080090'].Value, [
-    { Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
-    { Phonetic: 'ヤマダ' },
-  ], 'PN: component groups split on "=", empty groups left out');
+  t.same(
+    j['00080090'].Value,
+    [{ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' }, { Phonetic: 'ヤマダ' }],
+    'PN: component groups split on "=", empty groups left out',
+  );
   t.same(j['00181063'].Value, [0.5, 1, -0, '1e400', null, 'NaN'], 'DS: valid ones as numbers, others kept as strings, empty → null');
   t.same(j['00200013'].Value, ['99999999999999999999'], 'IS beyond 2^53 kept as a string');
   t.same(j['00209166'], { vr: 'SV', Value: [-5, (1n << 60n).toString()] }, 'SV: safe integers as numbers, others as strings');
@@ -356,7 +348,11 @@ t.test('dumpJson: BulkDataURI for large and unloaded values, encapsulated data',
   const je = dumpJson(parseDicom(enc), { path: '/p.dcm' })['7FE00010'];
   const m = /offset=(\d+)&length=(\d+)$/.exec(je.BulkDataURI!);
   t.equal(je.vr, 'OB');
-  t.same(enc.subarray(Number(m![1]), Number(m![1]) + Number(m![2])), Buffer.concat([header(ELE, 0xfffee000, '', 0), header(ELE, 0xfffee000, '', 2), Buffer.from([0xff, 0xd8]), header(ELE, 0xfffee0dd, '', 0)]), 'encapsulated: items and delimiter');
+  t.same(
+    enc.subarray(Number(m![1]), Number(m![1]) + Number(m![2])),
+    Buffer.concat([header(ELE, 0xfffee000, '', 0), header(ELE, 0xfffee000, '', 2), Buffer.from([0xff, 0xd8]), header(ELE, 0xfffee0dd, '', 0)]),
+    'encapsulated: items and delimiter',
+  );
 });
 
 t.test('dumpJson: undefined-length UN read as a sequence is given as SQ', async (t) => {

@@ -62,7 +62,18 @@ const ON_DISK_EVERY = Number(process.env.FUZZ_DISK_EVERY ?? 10);
 const MAX_RSS = 1.5 * 1024 ** 3;
 
 const CODES = new Set<DicomErrorCode>([
-  'NOT_DICOM', 'TRUNCATED', 'BAD_LENGTH', 'BAD_VR', 'BAD_ITEM', 'BAD_DELIMITER', 'NESTING_TOO_DEEP', 'BAD_META', 'DEFLATE', 'INFLATE_LIMIT', 'IO', 'IO_TRANSIENT',
+  'NOT_DICOM',
+  'TRUNCATED',
+  'BAD_LENGTH',
+  'BAD_VR',
+  'BAD_ITEM',
+  'BAD_DELIMITER',
+  'NESTING_TOO_DEEP',
+  'BAD_META',
+  'DEFLATE',
+  'INFLATE_LIMIT',
+  'IO',
+  'IO_TRANSIENT',
 ]);
 
 // ---------------------------------------------------------------------------
@@ -86,7 +97,8 @@ function fixtureElements(): FixtureElement[] {
     { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
     { tag: 0x00080018, vr: 'UI', value: '2.25.123456789' },
     {
-      tag: 0x00081140, vr: 'SQ',
+      tag: 0x00081140,
+      vr: 'SQ',
       items: seqItems(2, (i) => [
         { tag: 0x00081150, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
         { tag: 0x00081155, vr: 'UI', value: `2.25.${1000 + i}` },
@@ -96,12 +108,20 @@ function fixtureElements(): FixtureElement[] {
     { tag: 0x00100020, vr: 'LO', value: 'PID-0001' },
     { tag: 0x00280010, vr: 'US', value: [4] },
     {
-      tag: 0x00400275, vr: 'SQ', undefinedLength: true,
+      tag: 0x00400275,
+      vr: 'SQ',
+      undefinedLength: true,
       items: seqItems(2, (i) => [
         { tag: 0x00321060, vr: 'LO', value: `Step ${i}` },
         {
-          tag: 0x00400008, vr: 'SQ',
-          items: [[{ tag: 0x00080100, vr: 'SH', value: 'CODE' }, { tag: 0x00080104, vr: 'LO', value: 'Meaning' }]],
+          tag: 0x00400008,
+          vr: 'SQ',
+          items: [
+            [
+              { tag: 0x00080100, vr: 'SH', value: 'CODE' },
+              { tag: 0x00080104, vr: 'LO', value: 'Meaning' },
+            ],
+          ],
         },
       ]),
     },
@@ -124,7 +144,16 @@ function fixtureOriginals(): { name: string; bytes: Buffer }[] {
         transferSyntax: TS.explicitLE,
         elements: [
           ...els.slice(0, 3),
-          { tag: 0x00081140, vr: 'SQ', items: [[{ tag: 0x00081150, vr: 'UI', value: '1.2.3' }, { tag: 0xfffee000, vr: '', value: Buffer.from('abcd') }]] },
+          {
+            tag: 0x00081140,
+            vr: 'SQ',
+            items: [
+              [
+                { tag: 0x00081150, vr: 'UI', value: '1.2.3' },
+                { tag: 0xfffee000, vr: '', value: Buffer.from('abcd') },
+              ],
+            ],
+          },
           ...els.slice(4),
         ],
       }),
@@ -196,7 +225,10 @@ function makeMutant(originals: Original[], index: number): MutantCase {
     // Mutate the inflated dataset and deflate it again, so the reader sees structural damage.
     const m = mutate(o.deflated.body, rng, o.deflated.fields);
     return {
-      index, seed, file: o.name, bulkThreshold,
+      index,
+      seed,
+      file: o.name,
+      bulkThreshold,
       description: `inflated body: ${m.description}; deflated again`,
       bytes: Buffer.concat([o.deflated.head, deflateRawSync(m.bytes)]),
     };
@@ -264,7 +296,6 @@ function runInMemory(m: MutantCase, failures: Failure[]): Outcome | undefined {
   return { ok: true, parseMs };
 }
 
-
 /** Whether a stray item or delimiter (an FFFE element outside a sequence, kept as read) is anywhere in the tree. */
 function hasStrayItem(ds: DataSet): boolean {
   return ds.elements.some((el) => el.tag >>> 16 === 0xfffe || (el.items ?? []).some((it) => hasStrayItem(it.dataset)));
@@ -320,11 +351,10 @@ async function runOnDisk(m: MutantCase, inMemory: Outcome, dir: string, failures
 // reporting
 // ---------------------------------------------------------------------------
 
-
 /** Groups failures that are the same bug: same phase, error type and throw site. */
 function signature(fl: Failure): string {
   const e = fl.error;
-  const frame = e instanceof Error ? (e.stack ?? '').split('\n').find((l) => l.includes('/src/')) ?? '' : '';
+  const frame = e instanceof Error ? ((e.stack ?? '').split('\n').find((l) => l.includes('/src/')) ?? '') : '';
   const kind = e instanceof DicomError ? `DicomError ${e.code}` : e instanceof Error ? e.name : typeof e;
   return `${fl.phase.replace(/\d+/g, 'N')} | ${kind} | ${frame.trim()}`;
 }
@@ -395,7 +425,12 @@ t.test('parseDicom seeded mutations of corpus files and fixtures (bounded count 
   const rss = process.memoryUsage().rss;
 
   t.comment(`ran ${ran} of ${indexes.length} mutants over ${originals.length} originals in ${elapsed.toFixed(1)} s (seed ${SEED}, time cap ${TIME_MS / 1000} s)`);
-  t.comment(`outcomes: ${[...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  t.comment(
+    `outcomes: ${[...outcomes]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   if (slowest.mutant) {
     t.comment(`slowest parse ${slowest.ms.toFixed(1)} ms: ${slowest.mutant.file} #${slowest.mutant.index} (${slowest.mutant.description})`);
   }

@@ -27,7 +27,10 @@ t.test('job spec after structuredClone (as a worker receives it) → the same ou
   const setup = setupDeid({ profile: 'basic', secretFile: secretFile(d) });
   t.ok(setup.spec, 'a de-identifying profile gives a spec');
   const outputs: Buffer[] = [];
-  for (const [name, deid] of [['a', setup.spec], ['b', structuredClone(setup.spec)]] as const) {
+  for (const [name, deid] of [
+    ['a', setup.spec],
+    ['b', structuredClone(setup.spec)],
+  ] as const) {
     const spec: JobSpec = { deid, record: false, out: join(d, name), layout: 'mirror' };
     const r = await createProcessor(spec)({ path: join(d, 'in.dcm'), rel: 'in.dcm' });
     t.equal(r.outcome.status, 'written', `spec ${name} → written`);
@@ -60,7 +63,7 @@ t.test('several profiles given together → composed in memory, the later taking
   t.throws(() => loadProfile([]), { code: 'PROFILE_NOT_FOUND' }, 'no profile at all → PROFILE_NOT_FOUND');
 });
 
-t.test('withLayer (a server job\'s pseudonyms) → its rules win over the profile\'s, the base left unchanged', async (t) => {
+t.test("withLayer (a server job's pseudonyms) → its rules win over the profile's, the base left unchanged", async (t) => {
   const d = tmp(t);
   writeFileSync(join(d, 'in.dcm'), instance(3, { patientName: 'Layer^Test', patientId: 'LY-1' }));
   const base = loadProfile('basic');
@@ -71,7 +74,7 @@ t.test('withLayer (a server job\'s pseudonyms) → its rules win over the profil
   const setup = setupDeid({ profile: 'basic', secretFile: secretFile(d), overlay: { name: 'job-7', rules: layered.layers[0].rules } });
   const r = await createProcessor({ deid: setup.spec, record: false, out: join(d, 'out'), layout: 'mirror' })({ path: join(d, 'in.dcm'), rel: 'in.dcm' });
   t.equal(r.outcome.status, 'written');
-  t.ok(readFileSync(join(d, 'out', 'in.dcm')).includes('STUDY-0007'), 'the layer\'s Patient ID is written');
+  t.ok(readFileSync(join(d, 'out', 'in.dcm')).includes('STUDY-0007'), "the layer's Patient ID is written");
 });
 
 t.test('pseudonym table in the spec → read once as data, used by a worker after structuredClone', async (t) => {
@@ -84,6 +87,6 @@ t.test('pseudonym table in the spec → read once as data, used by a worker afte
   const r = await createProcessor({ deid: structuredClone(setup.spec), record: false, out: join(d, 'out'), layout: 'mirror' })({ path: join(d, 'in.dcm'), rel: 'in.dcm' });
   t.equal(r.outcome.status, 'written');
   const out = readFileSync(join(d, 'out', 'in.dcm'));
-  t.ok(out.includes('P-0004') && out.includes('Anon^Four'), 'the table\'s pseudonyms are written');
+  t.ok(out.includes('P-0004') && out.includes('Anon^Four'), "the table's pseudonyms are written");
   t.notOk(out.includes('TB-1'), 'the original ID is gone');
 });

@@ -7,16 +7,7 @@ import t, { type Test } from 'tap';
 import { formatTable, runPixelBench, type PixelBenchRow } from '../bench/pixel.js';
 import { pixelSpecs } from '../fixtures/pixel.js';
 
-const POSITIVE: (keyof PixelBenchRow)[] = [
-  'file_bytes',
-  'output_bytes',
-  'pixel_bytes',
-  'pixel_mib',
-  'pixels_filled',
-  'total_ms_median',
-  'mib_per_second',
-  'ms_per_frame',
-];
+const POSITIVE: (keyof PixelBenchRow)[] = ['file_bytes', 'output_bytes', 'pixel_bytes', 'pixel_mib', 'pixels_filled', 'total_ms_median', 'mib_per_second', 'ms_per_frame'];
 
 function checkRows(t: Test, rows: PixelBenchRow[], size: number, frames: number): void {
   const specs = pixelSpecs();

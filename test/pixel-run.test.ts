@@ -20,10 +20,20 @@ function usImage(opts: { regions?: boolean; sopClass?: string; modality?: string
   for (let y = 2; y <= 10; y++) for (let x = 4; x < 40; x += 2) px[y * COLS + x] = 255;
   for (let y = 80; y < 90; y++) for (let x = 60; x < 70; x++) px[y * COLS + x] = 255;
   const regions: FixtureElement[] = opts.regions
-    ? [{ tag: 0x00186011, vr: 'SQ', items: [[
-        { tag: 0x00186018, vr: 'UL', value: [10] }, { tag: 0x0018601a, vr: 'UL', value: [20] },
-        { tag: 0x0018601c, vr: 'UL', value: [59] }, { tag: 0x0018601e, vr: 'UL', value: [69] },
-      ]] }]
+    ? [
+        {
+          tag: 0x00186011,
+          vr: 'SQ',
+          items: [
+            [
+              { tag: 0x00186018, vr: 'UL', value: [10] },
+              { tag: 0x0018601a, vr: 'UL', value: [20] },
+              { tag: 0x0018601c, vr: 'UL', value: [59] },
+              { tag: 0x0018601e, vr: 'UL', value: [69] },
+            ],
+          ],
+        },
+      ]
     : [];
   return buildDicom({
     sopClassUID: opts.sopClass ?? '1.2.840.10008.5.1.4.1.1.6.1',
@@ -58,9 +68,14 @@ async function runOn(t: Test, files: Record<string, Buffer>, profile: string, ex
   mkdirSync(join(d, 'in'));
   for (const [n, b] of Object.entries(files)) writeFileSync(join(d, 'in', n), b);
   const report = await run({
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'mirror', threads: 0, reportDir: join(d, 'r'),
+    inputs: [join(d, 'in')],
+    out: join(d, 'out'),
+    layout: 'mirror',
+    threads: 0,
+    reportDir: join(d, 'r'),
     worker: { deid: { profile: loadProfile(profile), key: KEY }, record: false, masks: extra.masks, previews: join(d, 'previews') },
-    profileName: profile, profileOptions: [],
+    profileName: profile,
+    profileOptions: [],
   });
   return { d, report };
 }
@@ -126,14 +141,21 @@ t.test('screen capture with mask-sc-title-bar → title bar blanked', { skip }, 
   const { d, report } = await runOn(t, { 'sc.dcm': usImage({ sopClass: '1.2.840.10008.5.1.4.1.1.7', modality: 'OT' }) }, 'mask-sc-title-bar');
   t.equal(report.anonymized_files.length, 1);
   const after = pixelsOf(join(d, 'out', 'sc.dcm'));
-  t.ok(after.subarray(0, 48 * COLS).every((v) => v === 0), 'first 48 rows blanked');
+  t.ok(
+    after.subarray(0, 48 * COLS).every((v) => v === 0),
+    'first 48 rows blanked',
+  );
 });
 
 t.test('--mask on the basic profile → the rectangle blanked in every image, which is then written', { skip }, async (t) => {
   const { d, report } = await runOn(t, { 'us.dcm': usImage() }, 'basic', { masks: [{ x: 60, y: 80, width: 10, height: 10 }] });
   t.equal(report.anonymized_files.length, 1);
   const after = pixelsOf(join(d, 'out', 'us.dcm'));
-  for (let y = 80; y < 90; y++) t.ok(after.subarray(y * COLS + 60, y * COLS + 70).every((v) => v === 0), `row ${y} blanked`);
+  for (let y = 80; y < 90; y++)
+    t.ok(
+      after.subarray(y * COLS + 60, y * COLS + 70).every((v) => v === 0),
+      `row ${y} blanked`,
+    );
 });
 
 t.test('CT image with the basic profile → neither masked nor quarantined, no 113101 claimed', { skip }, async (t) => {
@@ -145,10 +167,11 @@ t.test('CT image with the basic profile → neither masked nor quarantined, no 1
 /** A CT frame with an overlay plane whose bits are set over (5..14, 5..14). */
 function withOverlay(): Buffer {
   const bits = Buffer.alloc(Math.ceil((ROWS * COLS) / 8));
-  for (let y = 5; y < 15; y++) for (let x = 5; x < 15; x++) {
-    const i = y * COLS + x;
-    bits[i >> 3] |= 1 << (i & 7);
-  }
+  for (let y = 5; y < 15; y++)
+    for (let x = 5; x < 15; x++) {
+      const i = y * COLS + x;
+      bits[i >> 3] |= 1 << (i & 7);
+    }
   const base = parseDicom(usImage({ modality: 'CT', sopClass: '1.2.840.10008.5.1.4.1.1.2' }));
   const px = base.dataset.get(0x7fe00010)!.value!;
   return buildDicom({
@@ -187,12 +210,18 @@ t.test('overlay plane, profile pixels.overlays burnIn → burnt into the pixels,
   const burnt = await runOn(t, { 'ct.dcm': input }, burn);
   t.equal(burnt.report.anonymized_files.length, 1, JSON.stringify(burnt.report.quarantined));
   const out = parseDicom(readFileSync(join(burnt.d, 'out', 'ct.dcm')));
-  t.notOk(out.dataset.elements.some((e) => e.tag >>> 16 === 0x6000), 'overlay group removed');
+  t.notOk(
+    out.dataset.elements.some((e) => e.tag >>> 16 === 0x6000),
+    'overlay group removed',
+  );
   const after = out.dataset.get(0x7fe00010)!.value!;
   t.equal(after[10 * COLS + 10], 255, 'an overlay pixel burnt in (white)');
   t.equal(after[50 * COLS + 50], before[50 * COLS + 50], 'a pixel outside the overlay unchanged');
   const removed = await runOn(t, { 'ct.dcm': input }, 'basic');
   const plain = parseDicom(readFileSync(join(removed.d, 'out', 'ct.dcm')));
-  t.notOk(plain.dataset.elements.some((e) => e.tag >>> 16 === 0x6000), 'overlay group removed');
+  t.notOk(
+    plain.dataset.elements.some((e) => e.tag >>> 16 === 0x6000),
+    'overlay group removed',
+  );
   t.ok(plain.dataset.get(0x7fe00010)!.value!.equals(before), 'pixels untouched');
 });

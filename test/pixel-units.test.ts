@@ -25,14 +25,23 @@ t.test('parseMaskArg', async (t) => {
 });
 
 t.test('outsideRects covers exactly the complement', async (t) => {
-  const inside: Rect[] = [{ x: 5, y: 3, width: 10, height: 6 }, { x: 12, y: 7, width: 8, height: 8 }];
+  const inside: Rect[] = [
+    { x: 5, y: 3, width: 10, height: 6 },
+    { x: 12, y: 7, width: 8, height: 8 },
+  ];
   const out = outsideRects(inside, 30, 20);
   const cover = new Uint8Array(30 * 20);
   for (const r of [...inside, ...out]) for (let y = r.y; y < r.y + r.height; y++) for (let x = r.x; x < r.x + r.width; x++) cover[y * 30 + x]++;
   const inOut = new Uint8Array(30 * 20);
   for (const r of out) for (let y = r.y; y < r.y + r.height; y++) for (let x = r.x; x < r.x + r.width; x++) inOut[y * 30 + x]++;
-  t.ok(cover.every((c) => c >= 1), 'everything covered');
-  t.ok(inOut.every((c) => c <= 1), 'outside rectangles disjoint');
+  t.ok(
+    cover.every((c) => c >= 1),
+    'everything covered',
+  );
+  t.ok(
+    inOut.every((c) => c <= 1),
+    'outside rectangles disjoint',
+  );
   for (const r of inside) for (let y = r.y; y < r.y + r.height; y++) for (let x = r.x; x < r.x + r.width; x++) t.equal(inOut[y * 30 + x], 0);
 });
 
@@ -44,12 +53,14 @@ const usSpec: PixelSpec = {
     {
       tag: 0x00186011,
       vr: 'SQ',
-      items: [[
-        { tag: 0x00186018, vr: 'UL', value: [4] },
-        { tag: 0x0018601a, vr: 'UL', value: [8] },
-        { tag: 0x0018601c, vr: 'UL', value: [30] },
-        { tag: 0x0018601e, vr: 'UL', value: [20] },
-      ]],
+      items: [
+        [
+          { tag: 0x00186018, vr: 'UL', value: [4] },
+          { tag: 0x0018601a, vr: 'UL', value: [8] },
+          { tag: 0x0018601c, vr: 'UL', value: [30] },
+          { tag: 0x0018601e, vr: 'UL', value: [20] },
+        ],
+      ],
     },
   ],
 };
@@ -89,7 +100,12 @@ t.test('regions limited to frames; rectangles outside the image', async (t) => {
 t.test('RLE encode/decode round trip on random data', async (t) => {
   let seed = 7;
   const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
-  for (const [ba, spp] of [[8, 1], [16, 1], [8, 3], [32, 1]]) {
+  for (const [ba, spp] of [
+    [8, 1],
+    [16, 1],
+    [8, 3],
+    [32, 1],
+  ]) {
     const g = { columns: 37, rows: 11, samplesPerPixel: spp, bitsAllocated: ba };
     const frame = Buffer.alloc(37 * 11 * spp * (ba / 8));
     for (let i = 0; i < frame.length; i++) frame[i] = i % 17 < 9 ? 42 : rnd();
@@ -103,7 +119,13 @@ t.test('RLE encode/decode round trip on random data', async (t) => {
 t.test('JPEG lossless SV1 encoder round trip (2–16 bits)', async (t) => {
   let seed = 3;
   const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
-  for (const [p, nc] of [[8, 1], [12, 1], [16, 1], [8, 3], [2, 1]]) {
+  for (const [p, nc] of [
+    [8, 1],
+    [12, 1],
+    [16, 1],
+    [8, 3],
+    [2, 1],
+  ]) {
     const bytes = p > 8 ? 2 : 1;
     const px = Buffer.alloc(29 * 13 * nc * bytes);
     for (let i = 0; i < 29 * 13 * nc; i++) {
@@ -140,7 +162,10 @@ t.test('overlays: burn in, remove; icon images removed', async (t) => {
   t.same(burnInOverlays(f), [0x6000]);
   t.equal(removeIconImages(f), 1);
   const g = parseDicom(serializeDicom(f));
-  t.notOk(g.dataset.elements.some((e) => e.tag >>> 16 === 0x6000), 'overlay group gone');
+  t.notOk(
+    g.dataset.elements.some((e) => e.tag >>> 16 === 0x6000),
+    'overlay group gone',
+  );
   t.notOk(g.dataset.get(0x00880200), 'icon gone');
   const px = pixelsOf(serializeDicom(g));
   const orig = pixelsOf(buf);

@@ -12,8 +12,7 @@ import { renderPreview } from '../src/pixel/preview.js';
 import { decodeRleFrame, RLE_LOSSLESS } from '../src/pixel/rle.js';
 import { buildPixelFile, maskedValue, pixelSpecs, TEXT_REGION, type PixelSpec } from '../fixtures/pixel.js';
 
-const inRegion = (x: number, y: number): boolean =>
-  x >= TEXT_REGION.x && x < TEXT_REGION.x + TEXT_REGION.width && y >= TEXT_REGION.y && y < TEXT_REGION.y + TEXT_REGION.height;
+const inRegion = (x: number, y: number): boolean => x >= TEXT_REGION.x && x < TEXT_REGION.x + TEXT_REGION.width && y >= TEXT_REGION.y && y < TEXT_REGION.y + TEXT_REGION.height;
 
 /** Every frame of an encapsulated file decoded to stored values, colour-by-pixel. */
 async function decodedValues(f: DicomFile): Promise<number[][]> {
@@ -28,7 +27,8 @@ async function decodedValues(f: DicomFile): Promise<number[][]> {
     let signExt: boolean;
     if (f.transferSyntax.uid === RLE_LOSSLESS) {
       const d = decodeRleFrame(data, { columns: info.columns, rows: info.rows, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated });
-      buf = info.samplesPerPixel > 1 ? toInterleaved({ pixels: d, width: info.columns, height: info.rows, components: info.samplesPerPixel, bitsPerSample: 8, signed, planar: 1 }) : d;
+      buf =
+        info.samplesPerPixel > 1 ? toInterleaved({ pixels: d, width: info.columns, height: info.rows, components: info.samplesPerPixel, bitsPerSample: 8, signed, planar: 1 }) : d;
       bytes = info.bitsAllocated / 8;
       bits = info.bitsStored;
       signExt = true;

@@ -49,7 +49,7 @@ t.test('basic.json and identity.json → valid against the schema and the semant
   t.equal(basic.source.standard, 'DICOM PS3.15 Table E.1-1');
 });
 
-t.test('basic.json against Table E.1-1 → one rule per row, in order, with the row\'s match, action and option columns', { skip: skipRef }, async (t) => {
+t.test("basic.json against Table E.1-1 → one rule per row, in order, with the row's match, action and option columns", { skip: skipRef }, async (t) => {
   const table = readJson(join(REF, 'ps3.15-table-e1-1.json'));
   const rows = table.attributes;
   t.equal(rows.length, 656);
@@ -77,13 +77,19 @@ t.test('basic.json against Table E.1-1 → one rule per row, in order, with the 
     if (Object.keys(rule.match).length !== 1) bad('match has more than one selector');
   });
   t.same(mismatches, [], 'every row matches');
-  t.same(basic.rules.filter((r: any) => r.match.mask).map((r: any) => r.match.mask), ['(50xx,xxxx)', '(60xx,4000)', '(60xx,3000)']);
+  t.same(
+    basic.rules.filter((r: any) => r.match.mask).map((r: any) => r.match.mask),
+    ['(50xx,xxxx)', '(60xx,4000)', '(60xx,3000)'],
+  );
   t.same(basic.rules.find((r: any) => r.match.private).options, { retainSafePrivate: 'C' });
 });
 
 t.test('deid-codes → 113100 plus one code per option, all twelve options covered once', async (t) => {
   t.equal(DEID_CODES.length, 13);
-  t.same(DEID_CODES.map((c) => c.codeValue), Array.from({ length: 13 }, (_, i) => String(113100 + i)));
+  t.same(
+    DEID_CODES.map((c) => c.codeValue),
+    Array.from({ length: 13 }, (_, i) => String(113100 + i)),
+  );
   t.ok(DEID_CODES.every((c) => c.codingSchemeDesignator === 'DCM'));
   t.equal(DEID_CODES[0].option, null, '113100 is the Basic Profile itself');
   const options = DEID_CODES.flatMap((c) => (c.option ? [c.option] : []));
@@ -110,10 +116,21 @@ t.test('safe-private against Table E.3.10-1 → every row with group, low byte, 
   const mismatches: string[] = [];
   ref.attributes.forEach((a: any, i: number) => {
     const s = SAFE_PRIVATE[i];
-    if (s.row !== a.row || s.group !== parseInt(a.group, 16) || s.elementLow !== parseInt(a.elementLow, 16) || s.creator !== a.privateCreator || s.vr !== a.vr || s.vm !== a.vm || s.meaning !== a.meaning) {
+    if (
+      s.row !== a.row ||
+      s.group !== parseInt(a.group, 16) ||
+      s.elementLow !== parseInt(a.elementLow, 16) ||
+      s.creator !== a.privateCreator ||
+      s.vr !== a.vr ||
+      s.vm !== a.vm ||
+      s.meaning !== a.meaning
+    ) {
       mismatches.push(`row ${a.row}`);
     }
   });
   t.same(mismatches, []);
-  t.ok(SAFE_PRIVATE.every((s) => s.group === null || (s.group & 1) === 1), 'all groups private (odd)');
+  t.ok(
+    SAFE_PRIVATE.every((s) => s.group === null || (s.group & 1) === 1),
+    'all groups private (odd)',
+  );
 });

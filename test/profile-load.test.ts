@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import {
-  builtinProfileDir,
-  listBuiltinProfiles,
-  loadProfile,
-  ProfileError,
-  validateProfileFile,
-  type ProfileErrorCode,
-} from '../src/profile/load.js';
+import { builtinProfileDir, listBuiltinProfiles, loadProfile, ProfileError, validateProfileFile, type ProfileErrorCode } from '../src/profile/load.js';
 import { displayPath } from '../src/profile/errors.js';
 import { cleanEnv } from './helpers/child-env.js';
 
@@ -68,7 +61,10 @@ t.test('built-in identity loaded → keeps everything, no marks, no rules', asyn
   const p = loadProfile('identity');
   t.equal(p.marks, false);
   t.same(p.defaults, { public: 'K', unknownPublic: 'K', private: 'K' });
-  t.same(p.layers.map((l) => l.rules.length), [0]);
+  t.same(
+    p.layers.map((l) => l.rules.length),
+    [0],
+  );
 });
 
 // ---------------------------------------------------------------- invalid documents
@@ -81,34 +77,154 @@ interface Case {
   message?: RegExp;
 }
 const CASES: Case[] = [
-  { title: 'tag without four hex digits', doc: oneRule({ match: { tag: '(0010,001)' }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match/tag', message: /must match pattern/ },
-  { title: 'keyword not in the dictionary', doc: oneRule({ match: { keyword: 'PatientsName' }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match/keyword', message: /unknown keyword "PatientsName"/ },
-  { title: 'keyword in the wrong case', doc: oneRule({ match: { keyword: 'patientname' }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match/keyword', message: /did you mean "PatientName"/ },
-  { title: 'keyword of a repeating attribute', doc: oneRule({ match: { keyword: 'OverlayData' }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match/keyword', message: /\(60xx,3000\)/ },
-  { title: 'condition on an unknown keyword', doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: 'Modalty', equals: 'CT' }] }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/when/0/attribute' },
-  { title: 'condition attribute neither keyword nor tag', doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: '0008,0060', present: true }] }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/when/0/attribute' },
-  { title: 'condition with an invalid regex', doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: '(0008,0060)', matches: '([' }] }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/when/0/matches', message: /not a valid regular expression/ },
-  { title: 'condition without a test', doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: 'Modality' }] }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/when/0' },
+  {
+    title: 'tag without four hex digits',
+    doc: oneRule({ match: { tag: '(0010,001)' }, action: 'X' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/match/tag',
+    message: /must match pattern/,
+  },
+  {
+    title: 'keyword not in the dictionary',
+    doc: oneRule({ match: { keyword: 'PatientsName' }, action: 'X' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/match/keyword',
+    message: /unknown keyword "PatientsName"/,
+  },
+  {
+    title: 'keyword in the wrong case',
+    doc: oneRule({ match: { keyword: 'patientname' }, action: 'X' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/match/keyword',
+    message: /did you mean "PatientName"/,
+  },
+  {
+    title: 'keyword of a repeating attribute',
+    doc: oneRule({ match: { keyword: 'OverlayData' }, action: 'X' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/match/keyword',
+    message: /\(60xx,3000\)/,
+  },
+  {
+    title: 'condition on an unknown keyword',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: 'Modalty', equals: 'CT' }] }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/when/0/attribute',
+  },
+  {
+    title: 'condition attribute neither keyword nor tag',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: '0008,0060', present: true }] }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/when/0/attribute',
+  },
+  {
+    title: 'condition with an invalid regex',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: '(0008,0060)', matches: '([' }] }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/when/0/matches',
+    message: /not a valid regular expression/,
+  },
+  {
+    title: 'condition without a test',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: 'Modality' }] }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/when/0',
+  },
   { title: 'set on a mask', doc: oneRule({ match: { mask: '(60xx,3000)' }, action: { set: 'x' } }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/action', message: /"set"/ },
-  { title: 'set in an option column on a group', doc: oneRule({ match: { group: '0019' }, action: 'X', options: { cleanDescriptors: { set: 'x' } } }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/options/cleanDescriptors' },
+  {
+    title: 'set in an option column on a group',
+    doc: oneRule({ match: { group: '0019' }, action: 'X', options: { cleanDescriptors: { set: 'x' } } }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/options/cleanDescriptors',
+  },
   { title: 'vr that is not a VR', doc: oneRule({ match: { vr: 'XX' }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match/vr', message: /not a VR/ },
-  { title: 'two selectors in one match', doc: oneRule({ match: { tag: '(0010,0010)', keyword: 'PatientName' }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match', message: /exactly one selector/ },
+  {
+    title: 'two selectors in one match',
+    doc: oneRule({ match: { tag: '(0010,0010)', keyword: 'PatientName' }, action: 'X' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/match',
+    message: /exactly one selector/,
+  },
   { title: 'empty match', doc: oneRule({ match: {}, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match', message: /has none/ },
-  { title: 'unknown action code', doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'Q' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/action', message: /must be one of D, Z, X, K, C, U/ },
-  { title: 'action object of no known kind', doc: oneRule({ match: { tag: '(0010,0010)' }, action: { keep: true } }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/action', message: /\{"replace": …\}, \{"set": …\}/ },
-  { title: 'replace with a number', doc: oneRule({ match: { tag: '(0010,0010)' }, action: { replace: 3 } }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/action/replace', message: /must be string/ },
-  { title: 'hash length below 8', doc: oneRule({ match: { tag: '(0010,0010)' }, action: { hash: { length: 3 } } }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/action/hash/length' },
-  { title: 'two action kinds in one object', doc: oneRule({ match: { tag: '(0010,0010)' }, action: { replace: 'a', set: 'b' } }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/action', message: /exactly one of/ },
-  { title: 'private that is neither "all" nor an element', doc: oneRule({ match: { private: 'some' }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match/private', message: /must be "all"/ },
-  { title: 'private element with an even group', doc: oneRule({ match: { private: { creator: 'ACME', element: '10', group: '0018' } }, action: 'X' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/match/private/group' },
-  { title: 'unknown option column', doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', options: { cleanFoo: 'K' } }), code: 'PROFILE_INVALID', jsonPath: '/rules/0/options', message: /unknown key "cleanFoo"/ },
-  { title: 'unknown rule property', doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', actoin: 'K' }), code: 'PROFILE_INVALID', jsonPath: '/rules/0', message: /unknown property "actoin"/ },
+  {
+    title: 'unknown action code',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'Q' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/action',
+    message: /must be one of D, Z, X, K, C, U/,
+  },
+  {
+    title: 'action object of no known kind',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: { keep: true } }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/action',
+    message: /\{"replace": …\}, \{"set": …\}/,
+  },
+  {
+    title: 'replace with a number',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: { replace: 3 } }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/action/replace',
+    message: /must be string/,
+  },
+  {
+    title: 'hash length below 8',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: { hash: { length: 3 } } }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/action/hash/length',
+  },
+  {
+    title: 'two action kinds in one object',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: { replace: 'a', set: 'b' } }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/action',
+    message: /exactly one of/,
+  },
+  {
+    title: 'private that is neither "all" nor an element',
+    doc: oneRule({ match: { private: 'some' }, action: 'X' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/match/private',
+    message: /must be "all"/,
+  },
+  {
+    title: 'private element with an even group',
+    doc: oneRule({ match: { private: { creator: 'ACME', element: '10', group: '0018' } }, action: 'X' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/match/private/group',
+  },
+  {
+    title: 'unknown option column',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', options: { cleanFoo: 'K' } }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0/options',
+    message: /unknown key "cleanFoo"/,
+  },
+  {
+    title: 'unknown rule property',
+    doc: oneRule({ match: { tag: '(0010,0010)' }, action: 'X', actoin: 'K' }),
+    code: 'PROFILE_INVALID',
+    jsonPath: '/rules/0',
+    message: /unknown property "actoin"/,
+  },
   { title: 'unknown option in options', doc: { name: 'test', options: ['cleanEverything'] }, code: 'PROFILE_INVALID', jsonPath: '/options/0' },
   { title: 'no name', doc: { rules: [] }, code: 'PROFILE_INVALID', jsonPath: '', message: /required property 'name'/ },
   { title: 'name with capitals', doc: { name: 'My Profile' }, code: 'PROFILE_INVALID', jsonPath: '/name' },
   { title: 'default that is not an action code', doc: { name: 'test', defaults: { private: 'KEEP' } }, code: 'PROFILE_INVALID', jsonPath: '/defaults/private' },
-  { title: 'dateShiftDays with min > max', doc: { name: 'test', pseudonyms: { dateShiftDays: { min: 5, max: -5 } } }, code: 'PROFILE_INVALID', jsonPath: '/pseudonyms/dateShiftDays', message: /min \(5\)/ },
-  { title: 'both longitudinal date options', doc: { name: 'test', options: ['retainLongFullDates', 'retainLongModifiedDates'] }, code: 'PROFILE_CONFLICT', jsonPath: '/options', message: /alternatives/ },
+  {
+    title: 'dateShiftDays with min > max',
+    doc: { name: 'test', pseudonyms: { dateShiftDays: { min: 5, max: -5 } } },
+    code: 'PROFILE_INVALID',
+    jsonPath: '/pseudonyms/dateShiftDays',
+    message: /min \(5\)/,
+  },
+  {
+    title: 'both longitudinal date options',
+    doc: { name: 'test', options: ['retainLongFullDates', 'retainLongModifiedDates'] },
+    code: 'PROFILE_CONFLICT',
+    jsonPath: '/options',
+    message: /alternatives/,
+  },
   { title: 'extends as a number', doc: { name: 'test', extends: 3 }, code: 'PROFILE_INVALID', jsonPath: '/extends', message: /must be a string or an array of strings/ },
   { title: 'extends a missing built-in', doc: { name: 'test', extends: ['nope'] }, code: 'PROFILE_NOT_FOUND', jsonPath: '/extends/0', message: /no built-in profile "nope"/ },
   { title: 'extends a missing file', doc: { name: 'test', extends: './missing.json' }, code: 'PROFILE_NOT_FOUND', jsonPath: '/extends', message: /not found/ },
@@ -183,8 +299,15 @@ t.test('extends chain → layers most derived first, depth-first in extends orde
   write({ name: 'c', rules: [] }, 'chain1/c.json');
   const a = write({ name: 'a', extends: ['b.json', 'c.json'], rules: [] }, 'chain1/a.json');
   const p = loadProfile(a);
-  t.same(p.layers.map((l) => l.profile), ['a', 'b', 'd', 'c']);
-  t.same(p.layers.map((l) => l.file), ['a', 'b', 'd', 'c'].map((x) => join(sub, `${x}.json`)), 'relative extends resolve against the extending file');
+  t.same(
+    p.layers.map((l) => l.profile),
+    ['a', 'b', 'd', 'c'],
+  );
+  t.same(
+    p.layers.map((l) => l.file),
+    ['a', 'b', 'd', 'c'].map((x) => join(sub, `${x}.json`)),
+    'relative extends resolve against the extending file',
+  );
   t.same(p.layers[2].rules, [{ match: { tag: '(0010,0040)' }, action: 'X' }]);
 });
 
@@ -193,25 +316,41 @@ t.test('diamond extends → the shared base once, behind everything that extends
   write({ name: 'c', extends: 'basic' }, 'chain2/c.json');
   const a = write({ name: 'a', extends: ['./b.json', './c.json'] }, 'chain2/a.json');
   const p = loadProfile(a);
-  t.same(p.layers.map((l) => l.profile), ['a', 'b', 'c', 'basic']);
+  t.same(
+    p.layers.map((l) => l.profile),
+    ['a', 'b', 'c', 'basic'],
+  );
   t.equal(p.layers[3].rules.length, 656);
-  t.equal(p.sources.length, 1, 'basic\'s source, once');
+  t.equal(p.sources.length, 1, "basic's source, once");
 });
 
 t.test('extends chain merged → options united, defaults/pseudonyms/marks per key from the most derived', async (t) => {
-  write({ name: 'base', options: ['cleanDescriptors'], marks: false, defaults: { public: 'D', private: 'K' }, pseudonyms: { patientIdPrefix: 'BASE', dateShiftDays: { min: -10, max: -5 } } }, 'chain3/base.json');
+  write(
+    {
+      name: 'base',
+      options: ['cleanDescriptors'],
+      marks: false,
+      defaults: { public: 'D', private: 'K' },
+      pseudonyms: { patientIdPrefix: 'BASE', dateShiftDays: { min: -10, max: -5 } },
+    },
+    'chain3/base.json',
+  );
   write({ name: 'mid', extends: './base.json', options: ['retainUIDs'], defaults: { public: 'X' } }, 'chain3/mid.json');
   const top = write({ name: 'top', description: 'top profile', extends: './mid.json', options: ['cleanGraphics'], pseudonyms: { patientIdPrefix: 'TOP' } }, 'chain3/top.json');
   const p = loadProfile(top, { extraOptions: ['retainSafePrivate'] });
   t.equal(p.name, 'top');
   t.equal(p.description, 'top profile');
-  t.same(p.options, ['cleanGraphics', 'cleanDescriptors', 'retainUIDs', 'retainSafePrivate'], 'union, in the schema\'s order');
+  t.same(p.options, ['cleanGraphics', 'cleanDescriptors', 'retainUIDs', 'retainSafePrivate'], "union, in the schema's order");
   t.same(p.defaults, { public: 'X', unknownPublic: 'X', private: 'K' });
   t.same(p.pseudonyms, { patientIdPrefix: 'TOP', dateShiftDays: { min: -10, max: -5 } });
   t.equal(p.marks, false);
   const fresh = loadProfile(write({ name: 'plain' }));
   t.equal(fresh.marks, true, 'marks fall back to true');
-  t.same(fresh.layers.map((l) => l.rules), [[]], 'no rules → an empty layer');
+  t.same(
+    fresh.layers.map((l) => l.rules),
+    [[]],
+    'no rules → an empty layer',
+  );
 });
 
 t.test('extends cycle → PROFILE_CYCLE naming the chain', async (t) => {
@@ -233,7 +372,7 @@ t.test('exclusive options from two profiles of a chain → PROFILE_CONFLICT', as
   t.throws(() => loadProfile(top), { code: 'PROFILE_CONFLICT', message: /full\.json/ });
 });
 
-t.test('extraOptions against the profile\'s options → PROFILE_CONFLICT; unknown extra option → PROFILE_INVALID', async (t) => {
+t.test("extraOptions against the profile's options → PROFILE_CONFLICT; unknown extra option → PROFILE_INVALID", async (t) => {
   const file = write({ name: 'full', options: ['retainLongFullDates'] });
   t.throws(() => loadProfile(file, { extraOptions: ['retainLongModifiedDates'] }), { code: 'PROFILE_CONFLICT', message: /extraOptions/ });
   t.throws(() => loadProfile('basic', { extraOptions: ['retainLongFullDates', 'retainLongModifiedDates'] }), { code: 'PROFILE_CONFLICT' });

@@ -30,7 +30,15 @@ t.test('MappingRecorder', async (t) => {
   r.merge(json);
   r.merge(json);
   t.same(r.size, { uids: 3, patientIds: 2 }, 'MappingRecorder merge of a worker result (through JSON) is idempotent');
-  t.same(r.entries('uids'), [['1.2.3', '2.25.1'], ['1.2.4', '2.25.2'], ['1.2.5', '2.25.3']], 'MappingRecorder entries are sorted by original');
+  t.same(
+    r.entries('uids'),
+    [
+      ['1.2.3', '2.25.1'],
+      ['1.2.4', '2.25.2'],
+      ['1.2.5', '2.25.3'],
+    ],
+    'MappingRecorder entries are sorted by original',
+  );
   t.same(MappingRecorder.fromJSON(r.toJSON()).toJSON(), r.toJSON(), 'MappingRecorder fromJSON(toJSON()) round-trips');
   const other = new MappingRecorder().merge(w1);
   t.same(other.size, { uids: 2, patientIds: 1 }, 'MappingRecorder merge accepts a recorder');
@@ -81,7 +89,11 @@ t.test('exportMidiB', async (t) => {
 
   const maps = join(base, 'out-maps'); // shares the prefix "out" but is not inside it
   const res = exportMidiB(r, maps, { forbiddenRoots });
-  t.same(res, { uidFile: join(maps, 'uid_mapping.csv'), patidFile: join(maps, 'patid_mapping.csv'), uidRows: 2, patidRows: 3, dropped: { uids: 0, patientIds: 0 } }, 'exportMidiB result');
+  t.same(
+    res,
+    { uidFile: join(maps, 'uid_mapping.csv'), patidFile: join(maps, 'patid_mapping.csv'), uidRows: 2, patidRows: 3, dropped: { uids: 0, patientIds: 0 } },
+    'exportMidiB result',
+  );
   t.equal(readFileSync(res.uidFile, 'utf8'), 'id_old,id_new\n1.2.10,2.25.2\n1.2.3,2.25.1\n', 'exportMidiB uid_mapping.csv: header id_old,id_new, rows sorted');
   t.equal(
     readFileSync(res.patidFile, 'utf8'),

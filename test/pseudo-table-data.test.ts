@@ -70,17 +70,36 @@ t.test('readCsvRecords', async (t) => {
     ],
     'readCsvRecords from a line, past a stray quote above it → records with their first line',
   );
-  t.same(readCsvRecords('a,b\r\n\r\nc,d', { keepBlankLines: true, fail }).map((r) => r.fields), [['a', 'b'], [''], ['c', 'd']], 'readCsvRecords keepBlankLines → a blank line is a record');
+  t.same(
+    readCsvRecords('a,b\r\n\r\nc,d', { keepBlankLines: true, fail }).map((r) => r.fields),
+    [['a', 'b'], [''], ['c', 'd']],
+    'readCsvRecords keepBlankLines → a blank line is a record',
+  );
   t.throws(() => readCsvRecords('a,b\n\n"x\n', { fail }), /line 3: unterminated quoted field/, 'readCsvRecords unterminated quote → the line it opens on');
   t.throws(() => readCsvRecords('a,b\n"x" y,z\n', { fail }), /line 2: text after a closing quote/, 'readCsvRecords text after a closing quote → an error on its line');
 });
 
 t.test('writeCsv', async (t) => {
-  t.equal(writeCsv([['id_old', 'id_new'], ['a,b', ' c'], ['x;y', 'q"']]), 'id_old,id_new\n"a,b"," c"\nx;y,"q"""\n', 'writeCsv quotes , " and surrounding spaces, \\n line ends');
+  t.equal(
+    writeCsv([
+      ['id_old', 'id_new'],
+      ['a,b', ' c'],
+      ['x;y', 'q"'],
+    ]),
+    'id_old,id_new\n"a,b"," c"\nx;y,"q"""\n',
+    'writeCsv quotes , " and surrounding spaces, \\n line ends',
+  );
   t.equal(writeCsv([['x;y', '']], { eol: '\r\n', quoteSemicolons: true }), '"x;y",\r\n', 'writeCsv anonapi style → CRLF and quoted ;');
-  const rows = [['source', 'pseudo_id', 'description'], ['folder:a b', 'P1', 'has "quotes", commas; and\nbreaks']];
+  const rows = [
+    ['source', 'pseudo_id', 'description'],
+    ['folder:a b', 'P1', 'has "quotes", commas; and\nbreaks'],
+  ];
   const text = `## Mapping ##\r\n${writeCsv(rows, { eol: '\r\n', quoteSemicolons: true })}`;
-  t.same(parseMappingGrid(text).rows[0].cells, { source: 'folder:a b', pseudo_id: 'P1', description: 'has "quotes", commas; and\nbreaks' }, 'writeCsv output reads back through the mapping reader');
+  t.same(
+    parseMappingGrid(text).rows[0].cells,
+    { source: 'folder:a b', pseudo_id: 'P1', description: 'has "quotes", commas; and\nbreaks' },
+    'writeCsv output reads back through the mapping reader',
+  );
 });
 
 t.test('parsePseudonymTableData errors → PseudoError with file and line', async (t) => {

@@ -54,11 +54,19 @@ t.test('readPseudonymTable anonapi mapping format', async (t) => {
     'readPseudonymTable reads the options',
   );
   t.equal(tab.entries.length, 4, 'readPseudonymTable anonapi example → 4 rows');
-  t.same(tab.entries[0], { source: { type: 'folder', value: 'example/folder1' }, id: '001', name: 'Patient1', description: 'All files from folder1', line: 11 }, 'readPseudonymTable folder row with its line number');
+  t.same(
+    tab.entries[0],
+    { source: { type: 'folder', value: 'example/folder1' }, id: '001', name: 'Patient1', description: 'All files from folder1', line: 11 },
+    'readPseudonymTable folder row with its line number',
+  );
   t.same(tab.lookup({ studyInstanceUid: '123.12178' }), { id: '002', name: 'Patient2' }, 'readPseudonymTable lookup by StudyInstanceUID');
   t.same(tab.lookup({ studyInstanceUid: '123.12178\0' }), { id: '002', name: 'Patient2' }, 'readPseudonymTable lookup ignores UI padding');
   t.same(tab.lookup({ accessionNumber: '12345678.1234567' }), { id: '003', name: 'Patient3' }, 'readPseudonymTable lookup by AccessionNumber');
-  t.same(tab.lookup({ patientId: 'nobody', studyInstanceUid: 'x', accessionNumber: '12345678.1234567' }), { id: '003', name: 'Patient3' }, 'readPseudonymTable lookup falls through to the next attribute');
+  t.same(
+    tab.lookup({ patientId: 'nobody', studyInstanceUid: 'x', accessionNumber: '12345678.1234567' }),
+    { id: '003', name: 'Patient3' },
+    'readPseudonymTable lookup falls through to the next attribute',
+  );
   t.equal(tab.get('001'), undefined, 'readPseudonymTable get() does not confuse a pseudonym with an original ID');
   t.equal(tab.lookup({}), undefined, 'readPseudonymTable lookup with nothing → undefined');
   t.equal(tab.entries[3].source.type, 'fileselection', 'readPseudonymTable fileselection source kept');
@@ -91,7 +99,11 @@ t.test('readPseudonymTable messy variants', async (t) => {
   t.equal(a.entries[1].line, 10, 'readPseudonymTable line numbers count from the top of the file');
 
   const legacy = file('## Description ##\n## Options ##\n## Mapping ##\nSOURCE, PATIENT_ID, patient name\nstudy_instance_uid:1.2.4, L1, Legacy^Name\n');
-  t.same(readPseudonymTable(legacy).lookup({ studyInstanceUid: '1.2.4' }), { id: 'L1', name: 'Legacy^Name' }, 'readPseudonymTable legacy column names patient_id / patient_name (= the pseudonyms)');
+  t.same(
+    readPseudonymTable(legacy).lookup({ studyInstanceUid: '1.2.4' }),
+    { id: 'L1', name: 'Legacy^Name' },
+    'readPseudonymTable legacy column names patient_id / patient_name (= the pseudonyms)',
+  );
 
   const plain = file('id_old,id_new\r\nMRN-1,ANONAAAA\r\n"MRN,2",ANONBBBB\r\n');
   const p = readPseudonymTable(plain);

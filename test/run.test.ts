@@ -24,18 +24,21 @@ const tmp = (t: Test): string => {
   return d;
 };
 
-
-const countFiles = (dir: string): number =>
-  readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
+const countFiles = (dir: string): number => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
 
 t.test('run with worker threads → every input accounted for once, journal and report written', { skip }, async (t) => {
   const d = tmp(t);
   writeSample(join(d, 'in'));
   const events: RunEvent[] = [];
   const report = await run({
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy',
+    inputs: [join(d, 'in')],
+    out: join(d, 'out'),
+    layout: 'hierarchy',
     worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
-    profileName: 'basic', profileOptions: [], threads: 2, reportDir: join(d, 'report'),
+    profileName: 'basic',
+    profileOptions: [],
+    threads: 2,
+    reportDir: join(d, 'report'),
     onEvent: (e) => events.push(e),
   });
   t.equal(report.status, 'SUCCEEDED');
@@ -44,7 +47,12 @@ t.test('run with worker threads → every input accounted for once, journal and 
   t.equal(events.filter((e) => e.type === 'file').length, 5, 'one event per input');
   t.equal(events[0].type, 'start');
   t.equal(events.at(-1)!.type, 'end');
-  t.equal(readFileSync(join(d, 'report', 'journal.ndjson'), 'utf8').trim().split('\n').length, 5);
+  t.equal(
+    readFileSync(join(d, 'report', 'journal.ndjson'), 'utf8')
+      .trim()
+      .split('\n').length,
+    5,
+  );
   t.ok(report.performance && report.performance.p99_ms >= report.performance.p50_ms, 'latency percentiles');
   t.equal(countFiles(join(d, 'out')), 4);
 });
@@ -52,7 +60,13 @@ t.test('run with worker threads → every input accounted for once, journal and 
 t.test('run in-process (threads 0) → the same outputs as with workers', { skip }, async (t) => {
   const d = tmp(t);
   writeSample(join(d, 'in'));
-  const common = { inputs: [join(d, 'in')], layout: 'hierarchy' as const, worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false }, profileName: 'basic', profileOptions: [] };
+  const common = {
+    inputs: [join(d, 'in')],
+    layout: 'hierarchy' as const,
+    worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
+    profileName: 'basic',
+    profileOptions: [],
+  };
   const a = await run({ ...common, out: join(d, 'a'), threads: 0, reportDir: join(d, 'ra') });
   const b = await run({ ...common, out: join(d, 'b'), threads: 2, reportDir: join(d, 'rb') });
   const rel = (p: string, root: string): string => p.slice(root.length);
@@ -76,8 +90,14 @@ t.test('the same instance twice in the input, hierarchy layout → written once,
   writeSample(join(d, 'in'));
   cpSync(join(d, 'in', 'ct', 'slice-1.dcm'), join(d, 'in', 'copy-of-slice-1.dcm'));
   const report = await run({
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
-    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'),
+    inputs: [join(d, 'in')],
+    out: join(d, 'out'),
+    layout: 'hierarchy',
+    worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
+    profileName: 'basic',
+    profileOptions: [],
+    threads: 0,
+    reportDir: join(d, 'r'),
   });
   t.equal(report.anonymized_files.length, 4);
   t.equal(report.skipped.filter((s) => /duplicate: another input of this run has the same output/.test(s.reason)).length, 1);
@@ -93,8 +113,13 @@ t.test('two different files claiming one instance UID, hierarchy layout → both
   b[b.length - 1] ^= 0xff;
   writeFileSync(join(d, 'in', 'b', 'img00000.dcm'), b);
   const opts = {
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy' as const, worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
-    profileName: 'basic', profileOptions: [], threads: 0,
+    inputs: [join(d, 'in')],
+    out: join(d, 'out'),
+    layout: 'hierarchy' as const,
+    worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
+    profileName: 'basic',
+    profileOptions: [],
+    threads: 0,
   };
   const report = await run({ ...opts, reportDir: join(d, 'r') });
   t.equal(report.anonymized_files.length, 2);
@@ -134,7 +159,10 @@ t.test('run killed with SIGKILL mid-way, then --resume → every input once, no 
   resumed.stdout.on('data', (b) => (out += b));
   const code = await new Promise((r) => resumed.on('exit', r));
   t.equal(code, 0);
-  const events = out.trim().split('\n').map((l) => JSON.parse(l));
+  const events = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.ok(events[0].resumed >= before, 'journaled inputs are not redone');
   const report = events.at(-1).report;
   t.equal(report.results.samples_processed, N, 'every input accounted for');
@@ -151,8 +179,15 @@ t.test('run with an aborted signal → no new file started after the abort, repo
   writeSeriesN(join(d, 'in'), 40);
   const ac = new AbortController();
   const report = await run({
-    inputs: [join(d, 'in')], out: join(d, 'out'), layout: 'hierarchy', worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
-    profileName: 'basic', profileOptions: [], threads: 0, reportDir: join(d, 'r'), signal: ac.signal,
+    inputs: [join(d, 'in')],
+    out: join(d, 'out'),
+    layout: 'hierarchy',
+    worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
+    profileName: 'basic',
+    profileOptions: [],
+    threads: 0,
+    reportDir: join(d, 'r'),
+    signal: ac.signal,
     onEvent: (e) => {
       if (e.type === 'file' && e.counts.done === 5) ac.abort('job cancelled');
     },

@@ -24,7 +24,10 @@ t.test("attack: another user's token on every route → nothing of the job seen,
   await asMissing('get_job', callAs(e, BOB, 'get_job', 'GET', { job_id: id }));
   await asMissing('cancel_job', callAs(e, BOB, 'cancel_job', 'POST', { job_id: id }));
   await asMissing('modify_job', callAs(e, BOB, 'modify_job', 'POST', { job_id: id, status: 'ACTIVE', files_downloaded: 0, files_processed: 0, error: ' ' }));
-  await asMissing('modify_job (point at another folder and project)', callAs(e, BOB, 'modify_job', 'POST', { job_id: id, destination_path: '\\\\srv\\share\\bob', project_name: PROJECT2, status: 'ACTIVE' }));
+  await asMissing(
+    'modify_job (point at another folder and project)',
+    callAs(e, BOB, 'modify_job', 'POST', { job_id: id, destination_path: '\\\\srv\\share\\bob', project_name: PROJECT2, status: 'ACTIVE' }),
+  );
   for (const fn of ['get_jobs_list', 'get_jobs_list_extended']) {
     const r = await callAs(e, BOB, fn, 'GET', { job_ids: [id] });
     t.equal(r.status, 200, fn);
@@ -61,7 +64,14 @@ t.test('attack: a user sets status, error or counters of their own job → 400, 
   const e = await serve(t);
   const id = (await callAs(e, ALICE, 'create_job', 'POST', folderJob())).json.job_id as number;
   const before = await finished(e, ALICE, id);
-  for (const [field, value] of [['status', 'DONE'], ['status', 'ERROR'], ['status', 'UPLOADED'], ['error', 'all fine, trust me'], ['files_processed', '20'], ['files_downloaded', '7']]) {
+  for (const [field, value] of [
+    ['status', 'DONE'],
+    ['status', 'ERROR'],
+    ['status', 'UPLOADED'],
+    ['error', 'all fine, trust me'],
+    ['files_processed', '20'],
+    ['files_downloaded', '7'],
+  ]) {
     const r = await callAs(e, ALICE, 'modify_job', 'POST', { job_id: id, [field]: value });
     t.equal(r.status, 400, `${field}=${value} refused`);
   }

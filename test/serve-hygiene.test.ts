@@ -48,36 +48,45 @@ except requests.exceptions.SSLError:
 const python = (args: string[], env: Record<string, string>): Promise<string> =>
   new Promise((resolve) => execFile('python3', ['-c', PY, ...args], { env: { ...cleanEnv(), ...env } }, (_e, out) => resolve(String(out).trim())));
 
-t.test('attack: eavesdropping on plain HTTP → --tls-cert/--tls-key serve HTTPS; anonapi’s requests trusts it through REQUESTS_CA_BUNDLE only', { skip: hasRequests ? false : 'python3 requests is not installed' }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'anonflow-tls-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const pki = makeCa(dir);
-  const e = await serve(t, { tls_cert: pki.cert, tls_key: pki.key });
-  t.match(e.server.url, /^https:/);
-  const base = e.base.replace('127.0.0.1', 'localhost');
-  t.equal(await python([base, ALICE.user, ALICE.token], { REQUESTS_CA_BUNDLE: pki.ca }), '200', 'with the CA: 200');
-  t.equal(await python([base, ALICE.user, ALICE.token], {}), 'SSLError', 'without it: the certificate is not trusted');
-});
+t.test(
+  'attack: eavesdropping on plain HTTP → --tls-cert/--tls-key serve HTTPS; anonapi’s requests trusts it through REQUESTS_CA_BUNDLE only',
+  { skip: hasRequests ? false : 'python3 requests is not installed' },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'anonflow-tls-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const pki = makeCa(dir);
+    const e = await serve(t, { tls_cert: pki.cert, tls_key: pki.key });
+    t.match(e.server.url, /^https:/);
+    const base = e.base.replace('127.0.0.1', 'localhost');
+    t.equal(await python([base, ALICE.user, ALICE.token], { REQUESTS_CA_BUNDLE: pki.ca }), '200', 'with the CA: 200');
+    t.equal(await python([base, ALICE.user, ALICE.token], {}), 'SSLError', 'without it: the certificate is not trusted');
+  },
+);
 
 t.test('attack: slow unauthenticated uploads → every connection closed after the request timeout', async (t) => {
   const e = await serve(t, { request_timeout_ms: 1000 });
   const port = Number(new URL(e.server.url).port);
   const closed = await Promise.all(
-    Array.from({ length: 50 }, () =>
-      new Promise<number>((resolve) => {
-        const started = Date.now();
-        const s = connect(port, '127.0.0.1', () => s.write('POST /sandbox/create_job HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nsource_type=PA'));
-        const drip = setInterval(() => s.writable && s.write('T'), 200); // a byte now and then, never done
-        s.on('error', () => {});
-        s.on('close', () => {
-          clearInterval(drip);
-          resolve(Date.now() - started);
-        });
-        setTimeout(() => s.destroy(), 20_000).unref();
-      }),
+    Array.from(
+      { length: 50 },
+      () =>
+        new Promise<number>((resolve) => {
+          const started = Date.now();
+          const s = connect(port, '127.0.0.1', () => s.write('POST /sandbox/create_job HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nsource_type=PA'));
+          const drip = setInterval(() => s.writable && s.write('T'), 200); // a byte now and then, never done
+          s.on('error', () => {});
+          s.on('close', () => {
+            clearInterval(drip);
+            resolve(Date.now() - started);
+          });
+          setTimeout(() => s.destroy(), 20_000).unref();
+        }),
     ),
   );
-  t.ok(closed.every((ms) => ms < 5000), `all 50 closed by the server within 5 s (slowest ${Math.max(...closed)} ms)`);
+  t.ok(
+    closed.every((ms) => ms < 5000),
+    `all 50 closed by the server within 5 s (slowest ${Math.max(...closed)} ms)`,
+  );
 });
 
 t.test('attack: guessing tokens → 429 past auth_failures_per_minute; a valid token is still served', async (t) => {
@@ -94,8 +103,11 @@ t.test('attack: a token on the command line (visible in ps) → refused; ANON_SE
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const run = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> =>
     new Promise((resolve) =>
-      execFile(process.execPath, [BIN, 'serve', '--data-dir', join(dir, 'data'), '--project', 'P=basic', '--list-keys', ...args], { env: { ...cleanEnv(), ...env } }, (err, out, errOut) =>
-        resolve({ code: err ? Number(err.code) : 0, out: String(out), err: String(errOut) }),
+      execFile(
+        process.execPath,
+        [BIN, 'serve', '--data-dir', join(dir, 'data'), '--project', 'P=basic', '--list-keys', ...args],
+        { env: { ...cleanEnv(), ...env } },
+        (err, out, errOut) => resolve({ code: err ? Number(err.code) : 0, out: String(out), err: String(errOut) }),
       ),
     );
   const argv = await run(['--user', 'alice:secret-token']);
@@ -129,7 +141,11 @@ t.test('attack: probing for server paths → no server path or stack in a job er
   const job = await finished(e, ALICE, id);
   t.equal(job.status, 'ERROR');
   t.notMatch(job.error, e.dir, 'the job error');
-  const bad = await rawRequest(`${e.base}/create_job`, { method: 'POST', headers: { authorization: `Token ${ALICE.token}`, 'content-type': 'application/json' }, body: '{"source_type": ' });
+  const bad = await rawRequest(`${e.base}/create_job`, {
+    method: 'POST',
+    headers: { authorization: `Token ${ALICE.token}`, 'content-type': 'application/json' },
+    body: '{"source_type": ',
+  });
   t.equal(bad.status, 400);
   t.notMatch(bad.body, /\bat \/|node_modules|\.ts:\d+/, 'no stack in a 400');
   t.notMatch(bad.body, e.dir);

@@ -32,7 +32,13 @@ t.test('attack: two jobs with different profiles into one destination → the se
   const job = await finished(e, ALICE, b);
   t.equal(job.status, 'ERROR');
   t.match(job.error, /OUTPUT_CONFLICT/);
-  t.same(allFiles(join(e.share, 'out')).filter((f) => !f.startsWith('.anonflow-incomplete')).sort(), before, 'no suffixed duplicates, nothing replaced');
+  t.same(
+    allFiles(join(e.share, 'out'))
+      .filter((f) => !f.startsWith('.anonflow-incomplete'))
+      .sort(),
+    before,
+    'no suffixed duplicates, nothing replaced',
+  );
 });
 
 t.test('overlapping destinations (out and out\\sub) → the jobs run one after the other', async (t) => {

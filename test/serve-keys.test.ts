@@ -32,7 +32,10 @@ t.test('attack: linking projects by pseudonym (same patient, two projects) → d
   t.equal(statSync(keysDir(e.cfg.data_dir)).mode & 0o777, 0o700, 'the keys folder is 0700');
   for (const k of listKeys(e.cfg.data_dir)) t.equal(statSync(join(keysDir(e.cfg.data_dir), `${k}.key`)).mode & 0o777, 0o600, `${k} is 0600`);
   // each project's MIDI-B mapping holds its own pseudonym for the patient
-  for (const [project, seen] of [[PROJECT, p1], [PROJECT2, p2]] as const) {
+  for (const [project, seen] of [
+    [PROJECT, p1],
+    [PROJECT2, p2],
+  ] as const) {
     const dir = join(e.dir, 'export', projectKeyId(project));
     const r = exportMidiB(loadMapping(e.cfg.data_dir, projectKeyId(project)), dir, { forbiddenRoots: [e.share] });
     t.equal(r.patidRows, 1, `${project}: one patient`);

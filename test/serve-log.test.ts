@@ -62,7 +62,12 @@ t.test('a job run through the server at log level trace → request lines with i
   // requests that put patient values where a careless log would print them
   await server.app.inject({ method: 'GET', url: '/sandbox/Sample%5EPatient?PatientID=PID-000123', headers: FORM });
   await call('POST', 'create_job', { ...job, source_path: `folder:${share}/../root/study1` });
-  await server.app.inject({ method: 'POST', url: '/sandbox/create_job', headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' }, payload: '{"source_path": "Sample^Patient' });
+  await server.app.inject({
+    method: 'POST',
+    url: '/sandbox/create_job',
+    headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' },
+    payload: '{"source_path": "Sample^Patient',
+  });
   await server.app.inject({ method: 'GET', url: `/api/anonymization-runs/PID-000123`, headers: { authorization: `Bearer ${TOKEN}` } });
   const ids = [ok.json.job_id, optedOut.json.job_id];
   let jobs: Record<string, any> = {};
@@ -70,13 +75,27 @@ t.test('a job run through the server at log level trace → request lines with i
     jobs = (await call('GET', 'get_jobs_list', { job_ids: ids })).json;
     if (ids.every((id) => ['DONE', 'ERROR'].includes(jobs[id]?.status))) break;
   }
-  t.same(ids.map((id) => jobs[id].status), ['DONE', 'ERROR']);
+  t.same(
+    ids.map((id) => jobs[id].status),
+    ['DONE', 'ERROR'],
+  );
   t.match(jobs[ids[1]].error, /PID-000123/, 'the opt-out error names the patient (in the API answer only)');
 
   const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
   t.ok(requests.length >= 8, 'one line per request');
-  t.ok(requests.every((l) => typeof l.reqId === 'string' && l.method && typeof l.statusCode === 'number' && typeof l.ms === 'number'), 'request id, method, status and time on every request line');
-  t.ok(requests.some((l) => l.user === 'z123sandbox' && l.route === '/sandbox/create_job'), 'user and route pattern');
+  t.ok(
+    requests.every((l) => typeof l.reqId === 'string' && l.method && typeof l.statusCode === 'number' && typeof l.ms === 'number'),
+    'request id, method, status and time on every request line',
+  );
+  t.ok(
+    requests.some((l) => l.user === 'z123sandbox' && l.route === '/sandbox/create_job'),
+    'user and route pattern',
+  );
   const forbidden = ['Sample', 'Patient', 'PID-000123', '19600229', 'PSEUDO-77', 'Pseudo', 'study1', share, dir, 'srv', TOKEN];
-  for (const word of forbidden) t.same(lines.filter((l) => l.includes(word)), [], `no log line contains ${word}`);
+  for (const word of forbidden)
+    t.same(
+      lines.filter((l) => l.includes(word)),
+      [],
+      `no log line contains ${word}`,
+    );
 });

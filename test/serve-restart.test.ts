@@ -16,13 +16,28 @@ const skip = built ? false : 'dist/ not built: run npm run build (npm test does)
 const USER = { user: 'z123sandbox', token: 's3cr3t' };
 const FILES = 250;
 
-
 /** Starts `anon serve` as a child; resolves with its base URL once it listens. */
 function startChild(t: Test, dir: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox',
-      '--share', `\\\\srv\\share=${join(dir, 'share')}`, '--project', 'Wetenschap-Algemeen=basic', '--concurrency', '1', '--threads', '1'],
+    [
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'data'),
+      '--prefix',
+      '/sandbox',
+      '--share',
+      `\\\\srv\\share=${join(dir, 'share')}`,
+      '--project',
+      'Wetenschap-Algemeen=basic',
+      '--concurrency',
+      '1',
+      '--threads',
+      '1',
+    ],
     { env: { ...cleanEnv(), ANON_SECRET: 'serve-restart-secret-0123456789', ANON_SERVE_USERS: `${USER.user}:${USER.token}` }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.teardown(() => {
@@ -57,10 +72,21 @@ t.test('server killed mid-run and restarted → the interrupted and waiting jobs
   const first = await startChild(t, dir);
   const ids: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const r = await idisCall(first.base, 'create_job', 'POST', {
-      source_type: 'PATH', source_path: 'folder:\\\\srv\\share\\in', destination_type: 'PATH', project_name: 'Wetenschap-Algemeen',
-      destination_path: '\\\\srv\\share\\out', anonymizedpatientid: `R${i}`, anonymizedpatientname: `R${i}`,
-    }, USER);
+    const r = await idisCall(
+      first.base,
+      'create_job',
+      'POST',
+      {
+        source_type: 'PATH',
+        source_path: 'folder:\\\\srv\\share\\in',
+        destination_type: 'PATH',
+        project_name: 'Wetenschap-Algemeen',
+        destination_path: '\\\\srv\\share\\out',
+        anonymizedpatientid: `R${i}`,
+        anonymizedpatientname: `R${i}`,
+      },
+      USER,
+    );
     t.equal(r.status, 200);
     ids.push((r.json as any).job_id);
   }
@@ -74,7 +100,11 @@ t.test('server killed mid-run and restarted → the interrupted and waiting jobs
   await new Promise((r) => first.child.once('exit', r));
   t.equal(before[ids[0]].status, 'UPLOADED', 'the first job was running when the server was killed');
   t.ok(before[ids[0]].files_processed < FILES, `killed part way (${before[ids[0]].files_processed} of ${FILES})`);
-  t.same(ids.slice(1).map((id) => before[id].status), ['ACTIVE', 'ACTIVE'], 'the others were waiting');
+  t.same(
+    ids.slice(1).map((id) => before[id].status),
+    ['ACTIVE', 'ACTIVE'],
+    'the others were waiting',
+  );
 
   const second = await startChild(t, dir);
   let after: Record<string, any> = {};
@@ -82,8 +112,13 @@ t.test('server killed mid-run and restarted → the interrupted and waiting jobs
     after = await list(second.base, ids);
     if (ids.every((id) => after[id].status === 'DONE' || after[id].status === 'ERROR')) break;
   }
-  t.same(ids.map((id) => [after[id].status, after[id].files_downloaded, after[id].files_processed]), ids.map(() => ['DONE', FILES, FILES]));
-  const journal = readFileSync(join(dir, 'data', 'jobs', String(ids[0]), 'report', 'journal.ndjson'), 'utf8').trim().split('\n');
+  t.same(
+    ids.map((id) => [after[id].status, after[id].files_downloaded, after[id].files_processed]),
+    ids.map(() => ['DONE', FILES, FILES]),
+  );
+  const journal = readFileSync(join(dir, 'data', 'jobs', String(ids[0]), 'report', 'journal.ndjson'), 'utf8')
+    .trim()
+    .split('\n');
   const inputs = journal.map((l) => JSON.parse(l).input);
   t.equal(new Set(inputs).size, FILES, 'the resumed job processed every input');
   t.equal(inputs.length, FILES, 'and none of them twice');

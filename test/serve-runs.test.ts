@@ -11,7 +11,12 @@ process.env.ANON_SECRET ??= 'serve-test-secret-0123456789';
 
 const RUNS = '/api/dataframer/anonymization-runs';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const runBody = (extra: Record<string, string> = {}) => ({ source_path: 'folder:\\\\srv\\share\\root\\study1', destination_path: '\\\\srv\\share\\out', project_name: PROJECT, ...extra });
+const runBody = (extra: Record<string, string> = {}) => ({
+  source_path: 'folder:\\\\srv\\share\\root\\study1',
+  destination_path: '\\\\srv\\share\\out',
+  project_name: PROJECT,
+  ...extra,
+});
 
 async function settled(e: Parameters<typeof runCall>[0], id: string): Promise<any> {
   for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
@@ -62,6 +67,9 @@ t.test('several IDIS servers → a run names its server (400 without one); the l
   const named = await runCall(e, ALICE, 'POST', RUNS, runBody({ server: '/p01' }));
   t.equal(named.status, 201);
   t.equal((named.json as any).server, '/p01');
-  t.same(((await runCall(e, ALICE, 'GET', RUNS)).json as any[]).map((r) => r.id), [(named.json as any).id]);
+  t.same(
+    ((await runCall(e, ALICE, 'GET', RUNS)).json as any[]).map((r) => r.id),
+    [(named.json as any).id],
+  );
   t.same((await runCall(e, { token: 'dave-token-0000' }, 'GET', RUNS)).json, [], 'another user sees none');
 });

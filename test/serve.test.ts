@@ -89,11 +89,17 @@ t.test('contract replay: every captured anonapi request → the status and JSON 
   const e = await serve(t);
   // the study2 fileselection the capture names, and nine jobs so the captured ids 3..9 exist
   writeSample(join(e.share, 'root', 'study2'));
-  writeFileSync(join(e.share, 'root', 'study2', 'fileselection.txt'), 'description: test\nid: 3df27f44-0a5c-48cd-bebe-f911817d42f6\nselected_paths:\n- ct/slice-1.dcm\n- ct/slice-2.dcm\n');
+  writeFileSync(
+    join(e.share, 'root', 'study2', 'fileselection.txt'),
+    'description: test\nid: 3df27f44-0a5c-48cd-bebe-f911817d42f6\nselected_paths:\n- ct/slice-1.dcm\n- ct/slice-2.dcm\n',
+  );
   for (let i = 0; i < 9; i++) t.equal((await call(e, 'create_job', 'POST', folderJob({ anonymizedpatientid: `S${i}` }))).status, 200);
   await waitFor(e, [1, 2, 3, 4, 5, 6, 7, 8, 9], (s) => s === 'DONE');
 
-  const lines = readFileSync(CAPTURE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Captured);
+  const lines = readFileSync(CAPTURE, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Captured);
   t.ok(lines.length >= 13, 'the capture has every request');
   for (const c of lines) {
     const r = await rawRequest(`${e.server.url}${c.path}`, {
@@ -116,14 +122,21 @@ t.test('contract replay: every captured anonapi request → the status and JSON 
         t.ok(Object.keys(body).length >= 9, 'keyed by job id');
         for (const [k, j] of Object.entries(body)) {
           t.equal(String(j.job_id), k);
-          t.same(CORE.filter((x) => !(x in j)), [], 'every core key');
+          t.same(
+            CORE.filter((x) => !(x in j)),
+            [],
+            'every core key',
+          );
         }
         break;
       case 'get_job':
         t.equal(r.status, 200, what);
         t.equal(body.job_id, 3);
         t.match(body.date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
-        t.same(CORE.filter((x) => !(x in body)), []);
+        t.same(
+          CORE.filter((x) => !(x in body)),
+          [],
+        );
         t.ok('source_anonymizedpatientid' in body && 'destination_path' in body, 'extended keys');
         break;
       case 'get_jobs_list':
@@ -154,7 +167,10 @@ t.test('contract replay: every captured anonapi request → the status and JSON 
           t.equal(r.status, 200, what);
           t.type(body.job_id, 'number');
           t.equal(body.source_path, params.get('source_path')![0]);
-          t.same(CORE.filter((x) => !(x in body)), []);
+          t.same(
+            CORE.filter((x) => !(x in body)),
+            [],
+          );
         }
         break;
       default:
@@ -164,16 +180,35 @@ t.test('contract replay: every captured anonapi request → the status and JSON 
   // the captured path jobs run: folder (pseudonyms P1/N1) and fileselection (2 files)
   const created = Object.values((await call(e, 'get_jobs', 'GET')).json as Record<string, any>).filter((j) => j.job_id > 9);
   t.equal(created.length, 2);
-  const done = await waitFor(e, created.map((j) => j.job_id), (s) => s === 'DONE' || s === 'ERROR');
+  const done = await waitFor(
+    e,
+    created.map((j) => j.job_id),
+    (s) => s === 'DONE' || s === 'ERROR',
+  );
   const bySource = Object.values(done);
-  t.same(bySource.map((j) => j.status), ['DONE', 'DONE'], JSON.stringify(bySource.map((j) => j.error)));
+  t.same(
+    bySource.map((j) => j.status),
+    ['DONE', 'DONE'],
+    JSON.stringify(bySource.map((j) => j.error)),
+  );
   t.same(bySource.map((j) => j.files_processed).sort(), [2, 4]);
   t.ok(readdirSync(join(e.share, 'out')).includes('P1'), 'the job pseudonym names the output folder');
 });
 
 t.test('a request without a valid token → 401 on every endpoint', async (t) => {
   const e = await serve(t);
-  const fns: [string, string][] = [['', 'GET'], ['get_jobs', 'GET'], ['get_job', 'GET'], ['get_jobs_list', 'GET'], ['get_jobs_list_extended', 'GET'], ['create_job', 'POST'], ['cancel_job', 'POST'], ['modify_job', 'POST'], ['no_such_function', 'GET'], ['get_jobs', 'POST']];
+  const fns: [string, string][] = [
+    ['', 'GET'],
+    ['get_jobs', 'GET'],
+    ['get_job', 'GET'],
+    ['get_jobs_list', 'GET'],
+    ['get_jobs_list_extended', 'GET'],
+    ['create_job', 'POST'],
+    ['cancel_job', 'POST'],
+    ['modify_job', 'POST'],
+    ['no_such_function', 'GET'],
+    ['get_jobs', 'POST'],
+  ];
   const bad: [string, Record<string, string>][] = [
     ['no header', {}],
     ['wrong token', { authorization: 'Token nope' }],
@@ -182,13 +217,26 @@ t.test('a request without a valid token → 401 on every endpoint', async (t) =>
   ];
   for (const [fn, method] of fns) {
     for (const [label, headers] of bad) {
-      const r = await rawRequest(`${e.base}/${fn}`, { method, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: 'job_id=1&job_ids=1&user_name=z123sandbox' });
+      const r = await rawRequest(`${e.base}/${fn}`, {
+        method,
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'job_id=1&job_ids=1&user_name=z123sandbox',
+      });
       t.equal(r.status, 401, `${method} /${fn}, ${label}`);
     }
-    const other = await rawRequest(`${e.base}/${fn}`, { method, headers: { authorization: 'Token tok2', 'content-type': 'application/x-www-form-urlencoded' }, body: 'job_id=1&user_name=z123sandbox' });
+    const other = await rawRequest(`${e.base}/${fn}`, {
+      method,
+      headers: { authorization: 'Token tok2', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'job_id=1&user_name=z123sandbox',
+    });
     t.equal(other.status, 401, `${method} /${fn}, another user's token for user_name z123sandbox`);
   }
-  for (const [path, method] of [['/api/anonymization-runs', 'GET'], ['/api/anonymization-runs/', 'POST'], ['/api/anonymization-runs/1', 'GET'], ['/api/anonymization-runs/1/cancel', 'POST']]) {
+  for (const [path, method] of [
+    ['/api/anonymization-runs', 'GET'],
+    ['/api/anonymization-runs/', 'POST'],
+    ['/api/anonymization-runs/1', 'GET'],
+    ['/api/anonymization-runs/1/cancel', 'POST'],
+  ]) {
     t.equal((await rawRequest(`${e.server.url}${path}`, { method })).status, 401, `${method} ${path}, no header`);
     t.equal((await rawRequest(`${e.server.url}${path}`, { method, headers: { authorization: 'Token s3cr3t' } })).status, 401, `${method} ${path}, Token instead of Bearer`);
   }
@@ -276,7 +324,11 @@ t.test('/api/anonymization-runs: create, list, get one and cancel with a Bearer 
   const e = await serve(t);
   const auth = { authorization: `Bearer ${USER.token}`, 'content-type': 'application/json' };
   const url = `${e.server.url}/api/anonymization-runs`;
-  const c = await rawRequest(`${url}/`, { method: 'POST', headers: auth, body: JSON.stringify({ source_path: 'folder:\\\\srv\\share\\root\\study1', destination_path: '\\\\srv\\share\\out', project_name: PROJECT, anonymizedpatientid: 'R1' }) });
+  const c = await rawRequest(`${url}/`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ source_path: 'folder:\\\\srv\\share\\root\\study1', destination_path: '\\\\srv\\share\\out', project_name: PROJECT, anonymizedpatientid: 'R1' }),
+  });
   t.equal(c.status, 201);
   const run = c.json as any;
   t.match(run, { id: String, status: 'PENDING', detection_method: 'heuristics' });
@@ -292,11 +344,21 @@ t.test('/api/anonymization-runs: create, list, get one and cancel with a Bearer 
   t.type(one.duration_seconds, 'number');
   const list = (await rawRequest(url, { method: 'GET', headers: auth })).json as any[];
   t.ok(Array.isArray(list) && list.some((r) => r.id === run.id));
-  const bad = await rawRequest(url, { method: 'POST', headers: auth, body: JSON.stringify({ source_path: 'folder:/etc', destination_path: '\\\\srv\\share\\out', project_name: PROJECT }) });
+  const bad = await rawRequest(url, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ source_path: 'folder:/etc', destination_path: '\\\\srv\\share\\out', project_name: PROJECT }),
+  });
   t.equal(bad.status, 400);
   t.ok((bad.json as any).errors.source_path);
   t.equal((await rawRequest(`${url}/999999`, { method: 'GET', headers: auth })).status, 404);
-  const c2 = (await rawRequest(url, { method: 'POST', headers: auth, body: JSON.stringify({ source_path: 'folder:\\\\srv\\share\\root\\study1', destination_path: '\\\\srv\\share\\out', project_name: PROJECT }) })).json as any;
+  const c2 = (
+    await rawRequest(url, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ source_path: 'folder:\\\\srv\\share\\root\\study1', destination_path: '\\\\srv\\share\\out', project_name: PROJECT }),
+    })
+  ).json as any;
   const cancelled = await rawRequest(`${url}/${c2.id}/cancel`, { method: 'POST', headers: auth });
   t.equal(cancelled.status, 200);
   const c2Status = (cancelled.json as any).status;
@@ -321,8 +383,15 @@ t.test('load on loopback: 200 jobs created by 20 concurrent clients → all DONE
   const jobs = await waitFor(e, ids, (s) => s === 'DONE' || s === 'ERROR', 150_000);
   const all = Object.values(jobs);
   t.equal(all.length, 200, 'no job lost');
-  t.same(all.filter((j) => j.status !== 'DONE').map((j) => [j.job_id, j.status, j.error]), [], 'every job DONE');
-  t.ok(all.every((j) => j.files_processed === 4 && j.files_downloaded === 5), 'counters of every job');
+  t.same(
+    all.filter((j) => j.status !== 'DONE').map((j) => [j.job_id, j.status, j.error]),
+    [],
+    'every job DONE',
+  );
+  t.ok(
+    all.every((j) => j.files_processed === 4 && j.files_downloaded === 5),
+    'counters of every job',
+  );
   const descriptions = new Set(all.map((j) => j.description));
   t.equal(descriptions.size, 200, 'each request made exactly one job');
 });

@@ -36,7 +36,11 @@ function ct(i: number, extra: FixtureElement[] = []): Buffer {
   return buildDicom({ sopClassUID: CT, sopInstanceUID: sop, elements: els.sort((a, b) => a.tag - b.tag) });
 }
 
-interface Run { input: string; out: string; report: string }
+interface Run {
+  input: string;
+  out: string;
+  report: string;
+}
 
 function run(t: Test, files: Record<string, Buffer>): Run {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-verify-given-'));
@@ -46,7 +50,10 @@ function run(t: Test, files: Record<string, Buffer>): Run {
   for (const [name, b] of Object.entries(files)) writeFileSync(join(input, name), b);
   const out = join(dir, 'out');
   const report = join(dir, 'report');
-  const r = spawnSync(process.execPath, [BIN, 'run', input, '--layout', 'mirror', '--out', out, '--report-dir', report, '--quiet', '--threads', '0'], { env: { ...cleanEnv(), ANON_SECRET: 'verify-given-secret-0123456789abcdef' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, 'run', input, '--layout', 'mirror', '--out', out, '--report-dir', report, '--quiet', '--threads', '0'], {
+    env: { ...cleanEnv(), ANON_SECRET: 'verify-given-secret-0123456789abcdef' },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return { input, out, report };
 }
@@ -67,9 +74,12 @@ t.test('anon verify IN OUT --journal RUNDIR checks the files in OUT, not the pat
   f.dataset.set(str(T.StationName, 'SH', 'KOWALCZYK'));
   writeFileSync(join(copy, 'a.dcm'), serializeDicom(f));
   const clean = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
-  tt.same(errors(clean), [], 'the run\'s own OUT verifies');
+  tt.same(errors(clean), [], "the run's own OUT verifies");
   const tampered = await verifyRun({ input: r.input, output: copy, journal: r.report, dciodvfy: false });
-  tt.ok(errors(tampered).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.output === join(copy, 'a.dcm')), JSON.stringify(tampered.findings));
+  tt.ok(
+    errors(tampered).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.output === join(copy, 'a.dcm')),
+    JSON.stringify(tampered.findings),
+  );
 });
 
 t.test('an OUT copy missing an output, or holding a file the run did not write → errors', { skip }, async (tt) => {
@@ -79,44 +89,71 @@ t.test('an OUT copy missing an output, or holding a file the run did not write �
   rmSync(join(copy, 'b.dcm'));
   writeFileSync(join(copy, 'planted.dcm'), ct(3));
   const v = await verifyRun({ input: r.input, output: copy, journal: r.report, dciodvfy: false });
-  const unpaired = errors(v).filter((x) => x.code === 'UNPAIRED').map((x) => x.output);
+  const unpaired = errors(v)
+    .filter((x) => x.code === 'UNPAIRED')
+    .map((x) => x.output);
   tt.ok(unpaired.includes(join(copy, 'b.dcm')), 'missing output reported');
   tt.ok(unpaired.includes(join(copy, 'planted.dcm')), 'extra file reported');
 });
 
-t.test('the patient\'s name, ID or institution copied into WindowCenterWidthExplanation, PositionReferenceIndicator, ContentDescription or SecondaryCaptureDeviceManufacturer → RESIDUAL_IDENTIFIER errors, and the same name planted at depth still flagged', { skip }, async (tt) => {
-  const r = run(tt, { 'a.dcm': ct(1), 'b.dcm': ct(2) });
-  const file = join(r.out, 'a.dcm');
-  const f = parseDicom(readFileSync(file));
-  f.dataset.set(str(T.WindowCenterWidthExplanation, 'LO', 'Kowalczyk^Berenike'));
-  f.dataset.set(str(T.PositionReferenceIndicator, 'LO', 'KB-0099887'));
-  f.dataset.set(str(T.ContentDescription, 'LO', 'Saint Verifia Hospital'));
-  f.dataset.set(str(T.SecondaryCaptureDeviceManufacturer, 'LO', 'Kowalczyk'));
-  writeFileSync(file, serializeDicom(f));
-  const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
-  const at = new Set(errors(v).filter((x) => x.code === 'RESIDUAL_IDENTIFIER').map((x) => x.path));
-  for (const tag of ['(0028,1055)', '(0020,1040)', '(0070,0081)', '(0018,1016)']) tt.ok(at.has(tag), `${tag} flagged`);
-});
+t.test(
+  "the patient's name, ID or institution copied into WindowCenterWidthExplanation, PositionReferenceIndicator, ContentDescription or SecondaryCaptureDeviceManufacturer → RESIDUAL_IDENTIFIER errors, and the same name planted at depth still flagged",
+  { skip },
+  async (tt) => {
+    const r = run(tt, { 'a.dcm': ct(1), 'b.dcm': ct(2) });
+    const file = join(r.out, 'a.dcm');
+    const f = parseDicom(readFileSync(file));
+    f.dataset.set(str(T.WindowCenterWidthExplanation, 'LO', 'Kowalczyk^Berenike'));
+    f.dataset.set(str(T.PositionReferenceIndicator, 'LO', 'KB-0099887'));
+    f.dataset.set(str(T.ContentDescription, 'LO', 'Saint Verifia Hospital'));
+    f.dataset.set(str(T.SecondaryCaptureDeviceManufacturer, 'LO', 'Kowalczyk'));
+    writeFileSync(file, serializeDicom(f));
+    const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
+    const at = new Set(
+      errors(v)
+        .filter((x) => x.code === 'RESIDUAL_IDENTIFIER')
+        .map((x) => x.path),
+    );
+    for (const tag of ['(0028,1055)', '(0020,1040)', '(0070,0081)', '(0018,1016)']) tt.ok(at.has(tag), `${tag} flagged`);
+  },
+);
 
-t.test('an input already holding the patient\'s name in a kept attribute → the copy in the output is flagged, and does not hide the name planted at depth', { skip }, async (tt) => {
-  const ref: FixtureElement[] = [{ tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT }, { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: '2.25.4242.7' }];
-  const r = run(tt, { 'a.dcm': ct(1, [{ tag: T.WindowCenterWidthExplanation, vr: 'LO', value: 'Kowalczyk^Berenike' }, { tag: T.ReferencedImageSequence, vr: 'SQ', items: [ref] }]) });
+t.test("an input already holding the patient's name in a kept attribute → the copy in the output is flagged, and does not hide the name planted at depth", { skip }, async (tt) => {
+  const ref: FixtureElement[] = [
+    { tag: T.ReferencedSOPClassUID, vr: 'UI', value: CT },
+    { tag: T.ReferencedSOPInstanceUID, vr: 'UI', value: '2.25.4242.7' },
+  ];
+  const r = run(tt, {
+    'a.dcm': ct(1, [
+      { tag: T.WindowCenterWidthExplanation, vr: 'LO', value: 'Kowalczyk^Berenike' },
+      { tag: T.ReferencedImageSequence, vr: 'SQ', items: [ref] },
+    ]),
+  });
   const file = join(r.out, 'a.dcm');
   const v1 = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
-  tt.ok(errors(v1).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0028,1055)'), 'the kept copy is a leak');
+  tt.ok(
+    errors(v1).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0028,1055)'),
+    'the kept copy is a leak',
+  );
   const f = parseDicom(readFileSync(file));
   f.dataset.delete(T.WindowCenterWidthExplanation);
   f.dataset.get(T.ReferencedImageSequence)!.items![0].dataset.set(str(T.ImageComments, 'LT', 'seen: Kowalczyk^Berenike'));
   writeFileSync(file, serializeDicom(f));
   const v2 = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
-  tt.ok(errors(v2).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1140)[0].(0020,4000)'), JSON.stringify(v2.findings.map((x) => x.path)));
+  tt.ok(
+    errors(v2).some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1140)[0].(0020,4000)'),
+    JSON.stringify(v2.findings.map((x) => x.path)),
+  );
 });
 
 t.test('4 MARKS_MISSING errors on a de-identified DICOMDIR → none: a DICOMDIR is judged by its own IOD', { skip: skip || SKIP_CORPUS }, async (tt) => {
   const r = run(tt, { DICOMDIR: readFileSync(join(CORPUS, 'pydicom/dicomdirtests/DICOMDIR-empty.dcm')) });
   const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
   tt.equal(v.pairs, 1);
-  tt.same(v.findings.filter((x) => x.code === 'MARKS_MISSING'), []);
+  tt.same(
+    v.findings.filter((x) => x.code === 'MARKS_MISSING'),
+    [],
+  );
 });
 
 t.test('the corpus DICOMDIRs whose Referenced File IDs name the patient → skipped with the reason', { skip: skip || SKIP_CORPUS }, async (tt) => {
@@ -131,8 +168,14 @@ t.test('the Philips DICOMDIR and DIRFILE of the corpus (empty offsets) that fail
     DICOMDIR: readFileSync(join(CORPUS, 'dcm_qa_ct/Philips/DICOMDIR')),
     DIRFILE: readFileSync(join(CORPUS, 'dcm_qa_ct/Philips/S21570/DIRFILE')),
   });
-  const journal = readFileSync(join(r.report, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string });
-  tt.same(journal.map((e) => e.status), ['written', 'written']);
+  const journal = readFileSync(join(r.report, 'journal.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { status: string });
+  tt.same(
+    journal.map((e) => e.status),
+    ['written', 'written'],
+  );
   const v = await verifyRun({ input: r.input, output: r.out, journal: r.report, dciodvfy: false });
   tt.same(errors(v), []);
 });

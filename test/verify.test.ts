@@ -50,10 +50,16 @@ function baseSlice(i: number): FixtureElement[] {
     { tag: 0x00080023, vr: 'DA', value: '20240118' },
     { tag: 0x00080060, vr: 'CS', value: 'CT' },
     { tag: 0x00080080, vr: 'LO', value: 'Saint Verify Hospital' },
-    { tag: 0x00081140, vr: 'SQ', items: [[
-      { tag: 0x00081150, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-      { tag: 0x00081155, vr: 'UI', value: sop(i === 1 ? 2 : 1) },
-    ]] },
+    {
+      tag: 0x00081140,
+      vr: 'SQ',
+      items: [
+        [
+          { tag: 0x00081150, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
+          { tag: 0x00081155, vr: 'UI', value: sop(i === 1 ? 2 : 1) },
+        ],
+      ],
+    },
     { tag: 0x00090010, vr: 'LO', value: 'ACME VENDOR' },
     { tag: 0x00091010, vr: 'LO', value: 'Private note on Doe' },
     { tag: 0x00100010, vr: 'PN', value: 'Verifydoe^Jonathan' },
@@ -100,7 +106,10 @@ function runAnon(t: Test, args: string[] = [], extra: FixtureElement[] = []): Ru
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`anon run failed: ${r.stderr}`);
-  const journal = readFileSync(join(report, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { input: string; output: string });
+  const journal = readFileSync(join(report, 'journal.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { input: string; output: string });
   return { dir, input, out, report, output: (i) => journal.find((e) => e.input.endsWith(`s${i}.dcm`))!.output };
 }
 
@@ -119,7 +128,12 @@ function tamper(file: string, change: (f: DicomFile) => void): void {
 
 const errors = (r: VerifyResult): Finding[] => r.findings.filter((f) => f.severity === 'error');
 const has = (r: VerifyResult, code: string, path: string): boolean => r.findings.some((f) => f.code === code && f.path === path);
-const describe = (r: VerifyResult): string => JSON.stringify(r.findings.map((f) => `${f.code} ${f.path ?? ''} ${f.message}`), null, 1);
+const describe = (r: VerifyResult): string =>
+  JSON.stringify(
+    r.findings.map((f) => `${f.code} ${f.path ?? ''} ${f.message}`),
+    null,
+    1,
+  );
 
 t.test('verifier rules read basic conservatively → names replaced, private removed, dates shifted under the option', async (t) => {
   const none = () => undefined;
@@ -205,7 +219,7 @@ t.test('name components: split on ^ and =, short and common words left out', asy
   t.ok(findWord('SCANNED FOR DOE, J.', 'DOE'));
   t.notOk(findWord('DOES NOT APPLY', 'DOE'), 'word-bounded');
   t.ok(findEmbedded('REF MRN4455667/2', '4455667'), 'an ID after letters');
-  t.ok(findEmbedded('#MRN-4455667B', 'MRN-4455667'), 'letters after the ID\'s last digit');
+  t.ok(findEmbedded('#MRN-4455667B', 'MRN-4455667'), "letters after the ID's last digit");
   t.notOk(findEmbedded('94455667', '4455667'), 'not inside a longer number');
   t.notOk(findEmbedded('XMRN-4455667', 'MRN-4455667'), 'not inside a longer word');
 });
@@ -237,8 +251,14 @@ t.test('given name in a cleaned attribute and in raw UN bytes → RESIDUAL_IDENT
     f.dataset.set(un);
   });
   const r = await verifyReportDir(run.report, { dciodvfy: false });
-  t.ok(r.findings.some((f) => f.code === 'RESIDUAL_IDENTIFIER' && f.severity === 'error' && f.path === '(0008,1030)'), describe(r));
-  t.ok(r.findings.some((f) => f.code === 'RESIDUAL_IDENTIFIER' && f.severity === 'error' && f.path === '(0011,1001)' && /raw bytes \(UN\)/.test(f.message)), describe(r));
+  t.ok(
+    r.findings.some((f) => f.code === 'RESIDUAL_IDENTIFIER' && f.severity === 'error' && f.path === '(0008,1030)'),
+    describe(r),
+  );
+  t.ok(
+    r.findings.some((f) => f.code === 'RESIDUAL_IDENTIFIER' && f.severity === 'error' && f.path === '(0011,1001)' && /raw bytes \(UN\)/.test(f.message)),
+    describe(r),
+  );
 });
 
 t.test('patient ID embedded in longer text → RESIDUAL_IDENTIFIER', { skip }, async (t) => {
@@ -282,7 +302,10 @@ t.test('non-personal removed value that a cleaned attribute of the input also he
   t.equal(r.summary.residual_identifiers, 0, 'warnings are not counted as residual identifiers');
   tamper(run.output(1), (f) => f.dataset.set(str(0x00081030, 'LO', 'Private note on Doe, for Verifydoe^Jonathan')));
   const r2 = await verifyReportDir(run.report, { dciodvfy: false });
-  t.ok(r2.findings.some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1030)' && x.severity === 'error'), describe(r2));
+  t.ok(
+    r2.findings.some((x) => x.code === 'RESIDUAL_IDENTIFIER' && x.path === '(0008,1030)' && x.severity === 'error'),
+    describe(r2),
+  );
   t.notOk(r2.ok);
 });
 
@@ -302,7 +325,10 @@ t.test('one input UID given two output UIDs → UID_MAPPING_INCONSISTENT', { ski
   const run = runAnon(t);
   tamper(run.output(2), (f) => f.dataset.set(str(0x0020000e, 'UI', '2.25.424242')));
   const r = await verifyReportDir(run.report, { dciodvfy: false });
-  t.ok(r.findings.some((f) => f.code === 'UID_MAPPING_INCONSISTENT'), describe(r));
+  t.ok(
+    r.findings.some((f) => f.code === 'UID_MAPPING_INCONSISTENT'),
+    describe(r),
+  );
   t.ok(has(r, 'REFERENCE_BROKEN', '(0008,1140)[0].(0008,1155)') === false, 'references to the SOP instance still resolve');
 });
 
@@ -346,7 +372,10 @@ t.test('changed pixel data → PIXEL_CHANGED; unparsable output → INVALID', { 
   writeFileSync(run.output(2), Buffer.from('not a dicom file at all'));
   const r = await verifyReportDir(run.report, { dciodvfy: false });
   t.ok(has(r, 'PIXEL_CHANGED', '(7FE0,0010)'), describe(r));
-  t.ok(r.findings.some((f) => f.code === 'INVALID' && f.output === run.output(2)), describe(r));
+  t.ok(
+    r.findings.some((f) => f.code === 'INVALID' && f.output === run.output(2)),
+    describe(r),
+  );
 });
 
 t.test('anon verify CLI → exit 0 when clean, 1 with a residual identifier, JSON with --json', { skip }, async (t) => {
@@ -363,12 +392,16 @@ t.test('anon verify CLI → exit 0 when clean, 1 with a residual identifier, JSO
   t.equal(cli('--journal', join(run.dir, 'nowhere')).status, 2, 'usage error for a missing folder');
 });
 
-t.test('dciodvfy over an untampered run → no INVALID errors (skipped without dicom3tools)', { skip: skip || (dciodvfyAvailable() ? false : 'dciodvfy (dicom3tools) not installed') }, async (t) => {
-  const run = runAnon(t);
-  const r = await verifyReportDir(run.report, { dciodvfy: true });
-  t.ok(r.dciodvfy);
-  t.same(errors(r), [], describe(r));
-});
+t.test(
+  'dciodvfy over an untampered run → no INVALID errors (skipped without dicom3tools)',
+  { skip: skip || (dciodvfyAvailable() ? false : 'dciodvfy (dicom3tools) not installed') },
+  async (t) => {
+    const run = runAnon(t);
+    const r = await verifyReportDir(run.report, { dciodvfy: true });
+    t.ok(r.dciodvfy);
+    t.same(errors(r), [], describe(r));
+  },
+);
 
 t.test('corpus de-identified with basic → no findings of error severity', { skip: skip || SKIP_CORPUS }, async (t) => {
   const dir = tmp(t);

@@ -3,9 +3,6 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { skip, tmp, instance, drop, files, outputs, startDaemon, waitFor, drained } from './helpers/watch.js';
 
-
-
-
 /** Inputs claimed in the journal whose original was not yet moved (work a kill interrupted). */
 function openClaims(d: string): number {
   const dir = join(d, '.anonflow-watch', 'inbox', 'journal');
@@ -37,7 +34,10 @@ function snapshot(d: string, seen: Map<string, number>, t: Test): void {
 
 /** Checks the end state: every input exactly once in done/, failed/ or quarantine/, one output per DICOM input. */
 function verify(t: Test, d: string, good: string[], broken: string[], text: string[], seen: Map<string, number>): void {
-  const rel = (root: string) => files(join(d, root)).map((p) => p.slice(join(d, root).length + 1)).sort();
+  const rel = (root: string) =>
+    files(join(d, root))
+      .map((p) => p.slice(join(d, root).length + 1))
+      .sort();
   t.same(files(join(d, 'inbox')), [], 'no input left in the inbox');
   t.same(rel('done'), [...good].sort(), 'every good input exactly once in done/ (no ~2 copies, none lost)');
   t.same(rel('failed'), broken.flatMap((b) => [b, `${b}.error.json`]).sort(), 'broken inputs in failed/ with .error.json');
@@ -59,7 +59,7 @@ t.test('watch killed with SIGKILL at random moments, 15 times, then restarted â†
   const seen = new Map<string, number>();
   let seed = Number(process.env.WATCH_SEED ?? Date.now() % 100000);
   t.comment(`seed ${seed}`);
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const kills: number[] = [];
   let midFlight = 0;
   for (let it = 0; it < ITER; it++) {

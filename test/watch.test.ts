@@ -8,50 +8,61 @@ import { BIN, skip, ENV, tmp, instance, drop, files, outputs, type Daemon, start
 
 const running = (d: string) => () => statusOf(d)?.state === 'running';
 
-
 async function stop(t: Test, dm: Daemon): Promise<void> {
   dm.child.kill('SIGTERM');
   const { code } = await dm.exit;
   t.equal(code, 0, 'SIGTERM → exit 0');
 }
 
-t.test('watch with files already in the inbox at start → DICOM written and moved to done/, text to quarantine/ with reason, broken DICOM to failed/ with .error.json', { skip }, async (t) => {
-  const d = tmp(t);
-  writeSample(join(d, 'inbox', 'sample'));
-  for (let i = 0; i < 5; i++) drop(d, `series/img${i}.dcm`, instance(i));
-  const broken = instance(99);
-  drop(d, 'broken.dcm', broken.subarray(0, broken.length - 100));
-  const dm = startDaemon(d);
-  await waitFor('the inbox to drain', drained(d));
-  await stop(t, dm);
+t.test(
+  'watch with files already in the inbox at start → DICOM written and moved to done/, text to quarantine/ with reason, broken DICOM to failed/ with .error.json',
+  { skip },
+  async (t) => {
+    const d = tmp(t);
+    writeSample(join(d, 'inbox', 'sample'));
+    for (let i = 0; i < 5; i++) drop(d, `series/img${i}.dcm`, instance(i));
+    const broken = instance(99);
+    drop(d, 'broken.dcm', broken.subarray(0, broken.length - 100));
+    const dm = startDaemon(d);
+    await waitFor('the inbox to drain', drained(d));
+    await stop(t, dm);
 
-  t.equal(outputs(d).length, 9, 'nine outputs: four sample slices and five instances');
-  t.equal(files(join(d, 'done')).length, 9, 'nine originals in done/');
-  t.ok(existsSync(join(d, 'done', 'sample', 'ct', 'slice-4')), 'relative paths kept under done/');
-  t.same(files(join(d, 'quarantine')).map((p) => p.slice(join(d, 'quarantine').length + 1)).sort(), ['sample/notes.txt', 'sample/notes.txt.reason.json']);
-  t.match(JSON.parse(readFileSync(join(d, 'quarantine', 'sample', 'notes.txt.reason.json'), 'utf8')), { input: 'sample/notes.txt', reason: /not DICOM/ });
-  t.ok(existsSync(join(d, 'failed', 'broken.dcm')), 'broken original in failed/');
-  t.match(JSON.parse(readFileSync(join(d, 'failed', 'broken.dcm.error.json'), 'utf8')), { input: 'broken.dcm', code: 'TRUNCATED' });
-  t.same(files(join(d, 'inbox')), [], 'inbox empty');
+    t.equal(outputs(d).length, 9, 'nine outputs: four sample slices and five instances');
+    t.equal(files(join(d, 'done')).length, 9, 'nine originals in done/');
+    t.ok(existsSync(join(d, 'done', 'sample', 'ct', 'slice-4')), 'relative paths kept under done/');
+    t.same(
+      files(join(d, 'quarantine'))
+        .map((p) => p.slice(join(d, 'quarantine').length + 1))
+        .sort(),
+      ['sample/notes.txt', 'sample/notes.txt.reason.json'],
+    );
+    t.match(JSON.parse(readFileSync(join(d, 'quarantine', 'sample', 'notes.txt.reason.json'), 'utf8')), { input: 'sample/notes.txt', reason: /not DICOM/ });
+    t.ok(existsSync(join(d, 'failed', 'broken.dcm')), 'broken original in failed/');
+    t.match(JSON.parse(readFileSync(join(d, 'failed', 'broken.dcm.error.json'), 'utf8')), { input: 'broken.dcm', code: 'TRUNCATED' });
+    t.same(files(join(d, 'inbox')), [], 'inbox empty');
 
-  const fileEvents = dm.events.filter((e) => e.type === 'file');
-  t.equal(fileEvents.length, 11, 'one event (log line) per file');
-  t.equal(fileEvents.filter((e) => e.status === 'written').length, 9);
-  t.ok(dm.events.some((e) => e.type === 'stats'), 'a stats line');
-  const status = statusOf(d);
-  t.equal(status.state, 'stopped');
-  t.match(status.totals, { written: 9, failed: 1, quarantined: 1 });
-  t.match(status.last_error, { code: 'TRUNCATED' });
-  const reports = readdirSync(join(d, '.anonflow-watch', 'inbox', 'reports'));
-  t.equal(reports.length, 1, 'one daily report');
-  t.match(reports[0], /^day-\d{4}-\d{2}-\d{2}$/);
-  const report = JSON.parse(readFileSync(join(d, '.anonflow-watch', 'inbox', 'reports', reports[0], 'report.json'), 'utf8'));
-  t.equal(report.anonymized_files.length, 9);
-  t.equal(report.failures.length, 1);
-  t.equal(report.quarantined.length, 1);
-  t.notOk(existsSync(join(d, '.anonflow-watch', 'inbox', 'lock')), 'lock released');
-  t.notOk(existsSync(join(d, 'out', '.anonflow-tmp')), 'temp folder removed');
-});
+    const fileEvents = dm.events.filter((e) => e.type === 'file');
+    t.equal(fileEvents.length, 11, 'one event (log line) per file');
+    t.equal(fileEvents.filter((e) => e.status === 'written').length, 9);
+    t.ok(
+      dm.events.some((e) => e.type === 'stats'),
+      'a stats line',
+    );
+    const status = statusOf(d);
+    t.equal(status.state, 'stopped');
+    t.match(status.totals, { written: 9, failed: 1, quarantined: 1 });
+    t.match(status.last_error, { code: 'TRUNCATED' });
+    const reports = readdirSync(join(d, '.anonflow-watch', 'inbox', 'reports'));
+    t.equal(reports.length, 1, 'one daily report');
+    t.match(reports[0], /^day-\d{4}-\d{2}-\d{2}$/);
+    const report = JSON.parse(readFileSync(join(d, '.anonflow-watch', 'inbox', 'reports', reports[0], 'report.json'), 'utf8'));
+    t.equal(report.anonymized_files.length, 9);
+    t.equal(report.failures.length, 1);
+    t.equal(report.quarantined.length, 1);
+    t.notOk(existsSync(join(d, '.anonflow-watch', 'inbox', 'lock')), 'lock released');
+    t.notOk(existsSync(join(d, 'out', '.anonflow-tmp')), 'temp folder removed');
+  },
+);
 
 t.test('watch with a file copied slowly (growing for 1.5 s) → read once, after it stopped growing', { skip }, async (t) => {
   const d = tmp(t);
@@ -85,7 +96,10 @@ t.test('watch with files dropped while running, --delete-originals → written, 
   await stop(t, dm);
   t.equal(outputs(d).length, 10);
   t.same(files(join(d, 'done')), []);
-  t.ok(dm.events.filter((e) => e.type === 'file').every((e) => e.moved_to === null), 'every original removed');
+  t.ok(
+    dm.events.filter((e) => e.type === 'file').every((e) => e.moved_to === null),
+    'every original removed',
+  );
 });
 
 t.test('watch sent SIGTERM with files in flight → in-flight files finished, exit 0, nothing half-done', { skip }, async (t) => {
@@ -94,7 +108,10 @@ t.test('watch sent SIGTERM with files in flight → in-flight files finished, ex
   const dm = startDaemon(d, ['--settle-ms', '50']);
   await waitFor('a first file', () => dm.events.some((e) => e.type === 'file'));
   await stop(t, dm);
-  t.ok(dm.events.some((e) => e.type === 'stop'), 'a stop event');
+  t.ok(
+    dm.events.some((e) => e.type === 'stop'),
+    'a stop event',
+  );
   const left = files(join(d, 'inbox')).length;
   const done = files(join(d, 'done')).length;
   t.ok(left > 0, `stopped before the end (${left} left in the inbox)`);
@@ -102,10 +119,19 @@ t.test('watch sent SIGTERM with files in flight → in-flight files finished, ex
   t.equal(outputs(d).length, done, 'one output per original moved');
   // Every claim in the journal was carried through to its move.
   const jdir = join(d, '.anonflow-watch', 'inbox', 'journal');
-  const recs = readdirSync(jdir).flatMap((n) => readFileSync(join(jdir, n), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+  const recs = readdirSync(jdir).flatMap((n) =>
+    readFileSync(join(jdir, n), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  );
   const claimed = new Set(recs.filter((r) => r.t === 'claim').map((r) => r.rel));
   const moved = new Set(recs.filter((r) => r.t === 'moved').map((r) => r.rel));
-  t.same([...claimed].filter((r) => !moved.has(r)), [], 'no claim left open');
+  t.same(
+    [...claimed].filter((r) => !moved.has(r)),
+    [],
+    'no claim left open',
+  );
   t.equal(statusOf(d).state, 'stopped');
   t.notOk(existsSync(join(d, 'out', '.anonflow-tmp')), 'temp folder removed');
 
@@ -195,7 +221,10 @@ t.test('watch --health-port 0 --fsync --max-queue 5 → /health 200 with totals,
   t.same(Object.keys(s).sort(), Object.keys(statusOf(d)).sort(), 'the same document as status.json');
   t.equal(outputs(d).length, 12, 'every output written (with --fsync)');
   t.equal(files(join(d, 'done')).length, 12);
-  t.ok(dm.events.filter((e) => e.type === 'stats').every((e) => e.status.queue.total <= 5), 'never more than --max-queue inputs tracked');
+  t.ok(
+    dm.events.filter((e) => e.type === 'stats').every((e) => e.status.queue.total <= 5),
+    'never more than --max-queue inputs tracked',
+  );
   const m = await get('/metrics');
   t.equal(m.code, 200);
   t.match(m.type, /^text\/plain; version=0\.0\.4/);
@@ -226,9 +255,15 @@ t.test('WatchDaemon.stop() → /health 503 while stopping, endpoint closed once 
   const d = tmp(t);
   const { WatchDaemon } = await import('../src/watch/daemon.js');
   const daemon = new WatchDaemon({
-    inbox: join(d, 'inbox'), out: join(d, 'out'), layout: 'hierarchy', threads: 0, settleMs: 50, healthPort: 0,
+    inbox: join(d, 'inbox'),
+    out: join(d, 'out'),
+    layout: 'hierarchy',
+    threads: 0,
+    settleMs: 50,
+    healthPort: 0,
     worker: { deid: { profile: loadProfile('basic'), key: new Uint8Array(Buffer.from(ENV.ANON_SECRET)) }, record: false },
-    profileName: 'basic', profileOptions: [],
+    profileName: 'basic',
+    profileOptions: [],
   });
   await daemon.start();
   const url = daemon.status().health_url!;

@@ -71,7 +71,10 @@ export function parseArgs(argv: string[]): Args {
         break;
       }
       case '--only': {
-        const ids = value().split(',').map((s) => s.trim()).filter(Boolean);
+        const ids = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         for (const id of ids) if (!CONTENDER_IDS.includes(id)) usage(`unknown contender ${id}`);
         args.only = new Set(ids);
         break;

@@ -42,9 +42,7 @@ function loadDcmjs(): DcmjsLike {
 }
 
 const toArrayBuffer = (b: Buffer): ArrayBuffer =>
-  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
-    ? (b.buffer as ArrayBuffer)
-    : (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
 
 /** Belt and braces: keep anything dcmjs prints to the console out of the bench output. */
 const quiet = { log: console.log, warn: console.warn, error: console.error, info: console.info };

@@ -83,7 +83,10 @@ const machineInfo = () => ({
 });
 
 /** Input bytes of the files at the given indices. */
-const sumOf = (files: Entry[]) => (ix: number[]): number => ix.reduce((s, i) => s + files[i].size, 0);
+const sumOf =
+  (files: Entry[]) =>
+  (ix: number[]): number =>
+    ix.reduce((s, i) => s + files[i].size, 0);
 
 function jsonReport(r: BenchResult): string {
   const { args, contenders, files, notParsed, failures, dcmjsSlow, identical, all, common, allStats, commonStats, wallStart } = r;
@@ -124,8 +127,7 @@ function textReport(r: BenchResult): string {
   const rss = process.resourceUsage().maxRSS; // KiB
   const machine = machineInfo();
   const dcmjsFailed = failures.get('dcmjs') ?? [];
-  const rowsOf = (m: Map<string, Stats>, dcmjsNote?: string) =>
-    contenders.map((c) => (m.has(c.id) ? { label: c.label, s: m.get(c.id) } : { label: c.label, note: dcmjsNote }));
+  const rowsOf = (m: Map<string, Stats>, dcmjsNote?: string) => contenders.map((c) => (m.has(c.id) ? { label: c.label, s: m.get(c.id) } : { label: c.label, note: dcmjsNote }));
   const lines: string[] = [];
   lines.push(`machine: node ${machine.node}, nproc ${machine.nproc}, ${machine.cpu}, ${machine.platform}`);
   lines.push(`corpus: ${args.corpus}${args.minSize ? ` (files ≥ ${args.minSize} bytes)` : ''}`);
@@ -135,8 +137,7 @@ function textReport(r: BenchResult): string {
     if (f.length) lines.push(`  ${c.label}: fails on ${f.length} file(s)`);
   }
   if (dcmjsSlow.length) lines.push(`  dcmjs readFile+write: ${dcmjsSlow.length} file(s) over ${args.dcmjsMaxSeconds} s in the warm-up, left out of its repeats (listed below)`);
-  if (identical.checked)
-    lines.push(`  output identical to input: untouched write ${identical.rw}/${identical.checked}, full re-encode ${identical.reencode}/${identical.checked}`);
+  if (identical.checked) lines.push(`  output identical to input: untouched write ${identical.rw}/${identical.checked}, full re-encode ${identical.reencode}/${identical.checked}`);
   lines.push('');
   const dcmjsNote = r.dcmjsRan ? `n/a (fails on ${dcmjsFailed.length}, slow on ${dcmjsSlow.length})` : undefined;
   lines.push(table(`All ${all.length} files (${mib(sum(all))} MiB)`, rowsOf(allStats, dcmjsNote), false));
@@ -154,7 +155,10 @@ function textReport(r: BenchResult): string {
   for (const c of contenders) {
     const run = runs.get(c.id)!;
     const ix = every.filter((i) => include.get(c.id)!(i));
-    const top = ix.map((i) => ({ i, t: perFileMedian(run, i) })).sort((x, y) => y.t - x.t).slice(0, 3);
+    const top = ix
+      .map((i) => ({ i, t: perFileMedian(run, i) }))
+      .sort((x, y) => y.t - x.t)
+      .slice(0, 3);
     const share = top.reduce((s, x) => s + x.t, 0) / ix.reduce((s, i) => s + perFileMedian(run, i), 0);
     lines.push(`  ${c.label} (top 3 = ${(share * 100).toFixed(0)}% of its time):`);
     for (const { i, t } of top) lines.push(`    ${(t * 1000).toFixed(1).padStart(8)} ms  ${mib(sizes[i]).padStart(6)} MiB  ${files[i].rel}`);

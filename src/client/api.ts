@@ -9,15 +9,27 @@ export type Job = Record<string, unknown> & { job_id: number | string; status: s
 
 /** The server answered 400 {"errors": {...}}. */
 export class ApiError extends ClientError {
-  constructor(readonly errors: Record<string, unknown>, raw: string) {
-    super(`API returns errors: ${Object.entries(errors).map(([k, v]) => `${k}: ${String(v)}`).join('; ') || raw}`);
+  constructor(
+    readonly errors: Record<string, unknown>,
+    raw: string,
+  ) {
+    super(
+      `API returns errors: ${
+        Object.entries(errors)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join('; ') || raw
+      }`,
+    );
   }
 }
 
 export class ServerNotResponding extends ClientError {}
 
 export class IdisApi {
-  constructor(readonly server: ActiveServer, private readonly auth: { user: string; token: string }) {}
+  constructor(
+    readonly server: ActiveServer,
+    private readonly auth: { user: string; token: string },
+  ) {}
 
   static fromSettings(s: ClientSettings, server: ActiveServer): IdisApi {
     return new IdisApi(server, { user: s.user_name, token: s.user_token });

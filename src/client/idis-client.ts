@@ -24,10 +24,7 @@ export function encodeForm(params: FormParams): string {
   return u.toString();
 }
 
-export function rawRequest(
-  url: string,
-  opts: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number },
-): Promise<IdisResponse> {
+export function rawRequest(url: string, opts: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<IdisResponse> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const body = opts.body === undefined ? undefined : Buffer.from(opts.body, 'utf8');
@@ -56,13 +53,7 @@ export function rawRequest(
 }
 
 /** One IDIS call: base + "/" + function, the way anonapi builds it; user_name appended last. */
-export function idisCall(
-  base: string,
-  fn: string,
-  method: 'GET' | 'POST',
-  params: FormParams,
-  auth: { user: string; token: string },
-): Promise<IdisResponse> {
+export function idisCall(base: string, fn: string, method: 'GET' | 'POST', params: FormParams, auth: { user: string; token: string }): Promise<IdisResponse> {
   const body = encodeForm({ ...params, user_name: params.user_name ?? auth.user });
   return rawRequest(`${base}/${fn}`, {
     method,

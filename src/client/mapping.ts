@@ -160,7 +160,8 @@ export function jobParams(row: MappingRow, m: Mapping, defaults: Record<string, 
   const pims = rowOption(row, m, 'pims_key', defaults);
   if (!project) throw new ClientError(`no "project" for this row${where}: set it in the Options section, a project column or with anon create set-defaults`);
   if (!destination) throw new ClientError(`no "destination_path" for this row${where}: set it in the Options section, a destination_path column or with anon create set-defaults`);
-  if (!isUnc(destination)) throw new ClientError(`destination_path ${destination} is not a UNC path (\\\\server\\share\\...)${where}: source and destination need to be absolute windows paths`);
+  if (!isUnc(destination))
+    throw new ClientError(`destination_path ${destination} is not a UNC path (\\\\server\\share\\...)${where}: source and destination need to be absolute windows paths`);
   const colon = row.source.indexOf(':');
   const type = row.source.slice(0, colon);
   const value = row.source.slice(colon + 1).trimEnd();
@@ -179,7 +180,9 @@ export function jobParams(row: MappingRow, m: Mapping, defaults: Record<string, 
       let path = value.replace(/\//g, '\\');
       if (!isUnc(path)) {
         if (!root || !isUnc(root)) {
-          throw new ClientError(`source ${row.source} is relative and root_source_path ${root ?? '(not set)'} is not a UNC path${where}: source and destination need to be absolute windows paths`);
+          throw new ClientError(
+            `source ${row.source} is relative and root_source_path ${root ?? '(not set)'} is not a UNC path${where}: source and destination need to be absolute windows paths`,
+          );
         }
         path = uncJoin(root, value);
       }

@@ -12,15 +12,7 @@
  * so the same date offset and pseudonyms; UIDs map as everywhere (keyed, file independent).
  */
 import { DataSet, Element, Item } from '../dicom/dataset.js';
-import {
-  assertOffsetsReadable,
-  directoryRecords,
-  DirectoryError,
-  recordPath,
-  rewriteDirectoryOffsets,
-  walkDirectory,
-  type DirectoryNode,
-} from '../dicom/directory.js';
+import { assertOffsetsReadable, directoryRecords, DirectoryError, recordPath, rewriteDirectoryOffsets, walkDirectory, type DirectoryNode } from '../dicom/directory.js';
 import type { DicomFile } from '../dicom/part10.js';
 import type { Tag } from '../dicom/tag.js';
 import * as T from '../dicom/tags.generated.js';
@@ -182,13 +174,15 @@ export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult {
     const ds = new DataSet([...it.dataset.elements]);
     return { ds, ctx: datasetContext(ds, topCtx) };
   });
-  const inheritedFor = (rec: RecordInfo) => (tag: Tag): string | undefined => {
-    for (let p = rec.parent; p; p = p.parent) {
-      const el = originals[p.index].ds.get(tag);
-      if (el) return stringValue(el, originals[p.index].ctx);
-    }
-    return undefined;
-  };
+  const inheritedFor =
+    (rec: RecordInfo) =>
+    (tag: Tag): string | undefined => {
+      for (let p = rec.parent; p; p = p.parent) {
+        const el = originals[p.index].ds.get(tag);
+        if (el) return stringValue(el, originals[p.index].ctx);
+      }
+      return undefined;
+    };
   const unmarked = { ...env.profile, marks: false };
   // A character set declared at the top level (not standard, but seen) is lent to records without
   // their own for the time of their de-identification, so their text is read and written in it.

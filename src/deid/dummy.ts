@@ -28,9 +28,26 @@ export function dummyString(vr: string): string | undefined {
 /** Number of zero bytes for a binary VR's dummy (one value). */
 export function dummyBinaryLength(vr: string): number {
   switch (vr) {
-    case 'US': case 'SS': case 'OW': case 'OB': case 'UN': return 2;
-    case 'UL': case 'SL': case 'FL': case 'OF': case 'OL': case 'AT': return 4;
-    case 'FD': case 'OD': case 'SV': case 'UV': case 'OV': return 8;
-    default: return 2;
+    case 'US':
+    case 'SS':
+    case 'OW':
+    case 'OB':
+    case 'UN':
+      return 2;
+    case 'UL':
+    case 'SL':
+    case 'FL':
+    case 'OF':
+    case 'OL':
+    case 'AT':
+      return 4;
+    case 'FD':
+    case 'OD':
+    case 'SV':
+    case 'UV':
+    case 'OV':
+      return 8;
+    default:
+      return 2;
   }
 }

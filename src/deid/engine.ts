@@ -29,8 +29,7 @@ export interface DeidResult {
   datesShifted: boolean;
 }
 
-export const simpleCode = (a: Action): SimpleCode | undefined =>
-  typeof a !== 'string' ? undefined : a in COMPOUND ? COMPOUND[a as keyof typeof COMPOUND] : (a as SimpleCode);
+export const simpleCode = (a: Action): SimpleCode | undefined => (typeof a !== 'string' ? undefined : a in COMPOUND ? COMPOUND[a as keyof typeof COMPOUND] : (a as SimpleCode));
 
 const describe = (a: Action): string => (typeof a === 'string' ? a : JSON.stringify(a));
 
@@ -66,7 +65,8 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     for (const el of ds.elements) {
       if (isPrivateCreator(el.tag) && el.value) {
         // A creator that is not text names no block: which rules apply to the block is unknown.
-        if (!isStringVR(el.vr)) throw new DeidError('DEID_FAILED', `private creator with VR ${el.vr}, not LO: its block cannot be identified`, `${path}${path ? '.' : ''}${formatTag(el.tag)}`);
+        if (!isStringVR(el.vr))
+          throw new DeidError('DEID_FAILED', `private creator with VR ${el.vr}, not LO: its block cannot be identified`, `${path}${path ? '.' : ''}${formatTag(el.tag)}`);
         creators.set(((el.tag >>> 16) << 8) | (el.tag & 0xff), decodeStrings(el, ctx)[0] ?? '');
       }
     }
@@ -75,11 +75,12 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
       const here = `${path}${path ? '.' : ''}${formatTag(el.tag)}`;
       const creator = (el.tag >>> 16) & 1 ? creators.get(((el.tag >>> 16) << 8) | ((el.tag >>> 8) & 0xff)) : undefined;
       const doubt = structuralDoubt(el);
-      const decision: Decision = (el.tag >>> 16) === 0xfffe
-        ? { action: 'X', origin: 'stray item or delimiter' } // structure left by a faulty writer: never kept
-        : doubt !== undefined
-          ? { action: 'X', origin: doubt }
-          : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
+      const decision: Decision =
+        el.tag >>> 16 === 0xfffe
+          ? { action: 'X', origin: 'stray item or delimiter' } // structure left by a faulty writer: never kept
+          : doubt !== undefined
+            ? { action: 'X', origin: doubt }
+            : st.rules.decide({ tag: el.tag, vr: el.vr, creator }, st.read);
       if (doubt !== undefined) st.warnings.push(`${here}: ${doubt}`);
       if (cleaning && decision.origin === 'defaults.public' && cleanable(el)) {
         // Inside a cleaned sequence (Content Sequence under Clean Structured Content…), values no

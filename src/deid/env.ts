@@ -35,10 +35,20 @@ export function createDeidEnv(profile: EngineProfile, opts: EnvOptions): DeidEnv
   try {
     detect = resolveSettings(profile.detect) ?? IMPLICIT_SETTINGS;
     // a rule's detect action is checked here too, not at its first file
-    for (const l of profile.layers) for (const r of l.rules) for (const a of [r.action, ...Object.values(r.options ?? {})]) if (typeof a === 'object' && 'detect' in a) resolveSettings(detect, a.detect);
+    for (const l of profile.layers)
+      for (const r of l.rules) for (const a of [r.action, ...Object.values(r.options ?? {})]) if (typeof a === 'object' && 'detect' in a) resolveSettings(detect, a.detect);
   } catch (e) {
     if (e instanceof DetectSettingsError) throw new DeidError('DEID_UNSUPPORTED', `detect: ${e.message}`);
     throw e;
   }
-  return { key: opts.key, rules: new CompiledRules(profile), profile, pseudonymTable: opts.pseudonymTable, recorder: opts.recorder, version: VERSION, explain: opts.explain, detect };
+  return {
+    key: opts.key,
+    rules: new CompiledRules(profile),
+    profile,
+    pseudonymTable: opts.pseudonymTable,
+    recorder: opts.recorder,
+    version: VERSION,
+    explain: opts.explain,
+    detect,
+  };
 }

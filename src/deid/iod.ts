@@ -51,14 +51,20 @@ export function resolveCompound(action: Action, type: AttributeType | undefined)
   if (typeof action !== 'string' || type === undefined) return undefined;
   const required = type === '1' || type === '1C' ? 1 : type === '2' || type === '2C' ? 2 : 3;
   switch (action) {
-    case 'X/Z': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
+    case 'X/Z':
+      return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
     // Always D: the extraction misses macros and functional groups where a Z/D attribute is Type 1
     // (Content Date in Multi-frame Functional Groups), and a dummy is valid whatever the Type.
-    case 'Z/D': return 'D';
-    case 'X/D': return required === 3 ? 'X' : 'D';
-    case 'X/Z/D': return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
-    case 'X/Z/U*': return 'K';
-    default: return undefined;
+    case 'Z/D':
+      return 'D';
+    case 'X/D':
+      return required === 3 ? 'X' : 'D';
+    case 'X/Z/D':
+      return required === 1 ? 'D' : required === 2 ? 'Z' : 'X';
+    case 'X/Z/U*':
+      return 'K';
+    default:
+      return undefined;
   }
 }
 

@@ -5,7 +5,6 @@ import { DEID_CODES } from '../profile/deid-codes.generated.js';
 import type { FileState } from './state.js';
 import * as T from '../dicom/tags.generated.js';
 
-
 /** anonflow's Implementation Class UID (a UUID-derived 2.25 UID, fixed for the product). */
 export const IMPLEMENTATION_CLASS_UID = '2.25.226398374618359209734463880128731095761';
 
@@ -44,11 +43,7 @@ export function applyMarks(st: FileState): void {
   const seq = new Element(T.DeidentificationMethodCodeSequence, 'SQ', 0);
   seq.items = codes.map(codeItem);
   ds.set(seq);
-  const longitudinal = options.includes('retainLongFullDates')
-    ? 'UNMODIFIED'
-    : options.includes('retainLongModifiedDates') || st.datesShifted
-      ? 'MODIFIED'
-      : 'REMOVED';
+  const longitudinal = options.includes('retainLongFullDates') ? 'UNMODIFIED' : options.includes('retainLongModifiedDates') || st.datesShifted ? 'MODIFIED' : 'REMOVED';
   ds.set(str(T.LongitudinalTemporalInformationModified, 'CS', [longitudinal]));
   if (!file.meta) addMeta(st);
   fixMeta(st);
@@ -95,7 +90,8 @@ function fixMeta(st: FileState): void {
   }
   meta.set(str(T.ImplementationClassUID, 'UI', [IMPLEMENTATION_CLASS_UID]));
   meta.set(str(T.ImplementationVersionName, 'SH', [`ANONFLOW_${st.env.version}`.slice(0, 16)]));
-  for (const t of [T.SourceApplicationEntityTitle, T.SendingApplicationEntityTitle, T.ReceivingApplicationEntityTitle, T.PrivateInformationCreatorUID, T.PrivateInformation]) meta.delete(t);
+  for (const t of [T.SourceApplicationEntityTitle, T.SendingApplicationEntityTitle, T.ReceivingApplicationEntityTitle, T.PrivateInformationCreatorUID, T.PrivateInformation])
+    meta.delete(t);
   if (!meta.get(T.FileMetaInformationGroupLength)) {
     const gl = new Element(T.FileMetaInformationGroupLength, 'UL', 4);
     gl.value = Buffer.alloc(4);

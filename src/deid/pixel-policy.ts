@@ -9,10 +9,7 @@ import * as T from '../dicom/tags.generated.js';
 const PIXEL_DATA_TAGS = [T.PixelData, T.FloatPixelData, T.DoubleFloatPixelData];
 
 /** What to do about burned-in annotations in one image. */
-export type PixelDecision =
-  | { kind: 'none' }
-  | { kind: 'mask'; rule: MaskRuleSpec; index: number }
-  | { kind: 'quarantine'; reason: string };
+export type PixelDecision = { kind: 'none' } | { kind: 'mask'; rule: MaskRuleSpec; index: number } | { kind: 'quarantine'; reason: string };
 
 /**
  * Fail closed on pixels: an image that is or may be annotated (BurnedInAnnotation YES, or a

@@ -46,8 +46,7 @@ export function retypeUN(el: Element): boolean {
 }
 
 /** A UN value whose bytes start like an item (FFFE,E000, implicit little endian). */
-export const looksLikeSequence = (el: Element): boolean =>
-  el.vr === 'UN' && !el.items && el.value !== undefined && el.value.length >= 8 && el.value.readUInt32LE(0) === 0xe000fffe;
+export const looksLikeSequence = (el: Element): boolean => el.vr === 'UN' && !el.items && el.value !== undefined && el.value.length >= 8 && el.value.readUInt32LE(0) === 0xe000fffe;
 
 /** Reads a UN value as implicit VR little endian items (PS3.5 6.2.2); false when it is not one. */
 export function readAsSequence(el: Element): boolean {

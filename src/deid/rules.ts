@@ -19,7 +19,7 @@ export const SELECTOR_ORDER: readonly Selector[] = ['tag', 'privateElement', 'ma
  * option that cleans (C) beats one that keeps (K). Parameterised actions rank as C.
  */
 const OPTION_RANK: Record<string, number> = { X: 6, Z: 5, D: 4, U: 3, C: 2, K: 1 };
-const rank = (a: Action): number => (typeof a === 'string' ? OPTION_RANK[a] ?? 2 : 2);
+const rank = (a: Action): number => (typeof a === 'string' ? (OPTION_RANK[a] ?? 2) : 2);
 
 export interface CompiledCondition {
   tag: Tag;
@@ -177,12 +177,11 @@ export class CompiledRules {
     if (r) return r;
     if (isPrivate && s.creator !== undefined && layer.privateElements.size) {
       const byte = s.tag & 0xff;
-      r = this.pick(layer.privateElements.get(`${s.creator}|${byte}|${group}`), read) ??
-        this.pick(layer.privateElements.get(`${s.creator}|${byte}|*`), read);
+      r = this.pick(layer.privateElements.get(`${s.creator}|${byte}|${group}`), read) ?? this.pick(layer.privateElements.get(`${s.creator}|${byte}|*`), read);
       if (r) return r;
     }
     for (const m of layer.masks) {
-      if (((s.tag & m.mask) >>> 0) === m.value && (!m.rule.when || m.rule.when.every((c) => c.test(read(c.tag))))) return m.rule;
+      if ((s.tag & m.mask) >>> 0 === m.value && (!m.rule.when || m.rule.when.every((c) => c.test(read(c.tag))))) return m.rule;
     }
     r = this.pick(layer.groups.get(group), read);
     if (r) return r;

@@ -27,7 +27,11 @@ export function createTextDetection(settings: DetectSettings, read: (tag: Tag) =
 export function detectInValue(d: TextDetection, text: string, vr: string, path: string, index: number, settings?: DetectSettings): string {
   const context = settings ? { ...d.context, settings } : d.context;
   const spans: Span[] =
-    vr === 'PN' ? (text.trim() && context.settings.piiTypes.includes('PERSON') ? [{ start: 0, end: text.length, label: 'PERSON', score: 1, detector: 'rules' }] : []) : detectIdentifiers(text, context);
+    vr === 'PN'
+      ? text.trim() && context.settings.piiTypes.includes('PERSON')
+        ? [{ start: 0, end: text.length, label: 'PERSON', score: 1, detector: 'rules' }]
+        : []
+      : detectIdentifiers(text, context);
   if (spans.length === 0) return text;
   for (const s of spans) {
     d.found.push({ path, ...(index > 0 ? { value: index } : {}), start: s.start, end: s.end, label: s.label, score: Number(s.score.toFixed(3)), detector: s.detector });

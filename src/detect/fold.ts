@@ -6,7 +6,10 @@ const cache = new Map<string, string>();
 function foldUnit(c: string): string {
   let f = cache.get(c);
   if (f === undefined) {
-    const base = c.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+    const base = c
+      .normalize('NFD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase();
     f = base.length === 1 ? base : c.toLowerCase().length === 1 ? c.toLowerCase() : c;
     if (cache.size < 4096) cache.set(c, f);
   }

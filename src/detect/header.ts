@@ -42,10 +42,11 @@ export function dateForms(da: string): string[] {
   const ms = [mo, String(+mo)];
   for (const sep of ['-', '/', '.', ' ']) {
     forms.add([y, mo, d].join(sep));
-    for (const dd of ds) for (const mm of ms) {
-      forms.add([dd, mm, y].join(sep));
-      forms.add([mm, dd, y].join(sep));
-    }
+    for (const dd of ds)
+      for (const mm of ms) {
+        forms.add([dd, mm, y].join(sep));
+        forms.add([mm, dd, y].join(sep));
+      }
   }
   const mon = MONTHS[+mo - 1];
   if (mon) for (const dd of ds) forms.add(`${dd} ${mon} ${y}`).add(`${mon} ${dd}, ${y}`).add(`${mon} ${dd} ${y}`);
@@ -61,7 +62,10 @@ const idForms = (v: string): string[] => {
 };
 
 function forms(k: KnownIdentifier): string[] {
-  const values = k.value.split('\\').map((s) => s.trim()).filter(Boolean);
+  const values = k.value
+    .split('\\')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (k.personName) return values.flatMap(personForms);
   if (k.label === 'DATE') return values.flatMap(dateForms);
   if (k.label === 'ID' || k.label === 'NATIONAL_ID') return values.flatMap(idForms);

@@ -7,7 +7,9 @@ import type { Detector, Span } from './types.js';
 
 /** Words after which a capitalised word is a person (folded, without the dot). */
 const CUES = new Set(
-  'dr drs dra prof mr mrs ms miss mx sir madam pt patient patiente patientin patiënt pat mevr mevrouw dhr heer de_heer frau herr fr hr m mme mlle monsieur madame docteur doctor nurse zr zuster sister broeder dokter arzt ärztin arts physician radiologist referring referrer by per door von par signed verified dictated attending cc ref'.split(' '),
+  'dr drs dra prof mr mrs ms miss mx sir madam pt patient patiente patientin patiënt pat mevr mevrouw dhr heer de_heer frau herr fr hr m mme mlle monsieur madame docteur doctor nurse zr zuster sister broeder dokter arzt ärztin arts physician radiologist referring referrer by per door von par signed verified dictated attending cc ref'.split(
+    ' ',
+  ),
 );
 /** Lower-case words inside a name: van der Berg, de la Fontaine, von Goethe. */
 const PARTICLES = new Set(['van', 'der', 'den', 'de', 'la', 'le', 'du', 'des', 'von', 'zu', 'di', 'da', 'del', 'ten', 'ter', "d'", 'vd', 'v.d.']);
@@ -77,7 +79,19 @@ export const namesDetector: Detector = {
       // a capitalised word right before a known surname is its given name ("Imogen Holloway")
       let from = i;
       const before = toks[i - 1];
-      if (!upper && !cue && before && before.cap && /\p{Ll}/u.test(before.word) && !known(before) && !common.has(before.key) && !CUES.has(before.key) && last.has(t.key) && text.slice(before.end, t.start) === ' ' && !sentenceStart(text, before)) {
+      if (
+        !upper &&
+        !cue &&
+        before &&
+        before.cap &&
+        /\p{Ll}/u.test(before.word) &&
+        !known(before) &&
+        !common.has(before.key) &&
+        !CUES.has(before.key) &&
+        last.has(t.key) &&
+        text.slice(before.end, t.start) === ' ' &&
+        !sentenceStart(text, before)
+      ) {
         from = i - 1;
       }
       // a device line: a brand in capitals before a model name ("MAGNETOM Vida") is no person

@@ -19,7 +19,13 @@ const list = (v: string | string[] | undefined): string[] | undefined =>
   v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean);
 
 /** The run's flags (--detect, --pii-types, --detect-replacement, --llm-url, --llm-model) checked. */
-export function settingsFromFlags(f: { detect?: string | string[]; piiTypes?: string | string[]; replacement?: string; llmUrl?: string; llmModel?: string }): Partial<DetectSettings> | undefined {
+export function settingsFromFlags(f: {
+  detect?: string | string[];
+  piiTypes?: string | string[];
+  replacement?: string;
+  llmUrl?: string;
+  llmModel?: string;
+}): Partial<DetectSettings> | undefined {
   const detectors = list(f.detect);
   const piiTypes = list(f.piiTypes)?.map((s) => s.toUpperCase());
   const out: Partial<DetectSettings> = {};

@@ -102,7 +102,7 @@ export class Cursor {
       const save = this.pos;
       let last = -1;
       try {
-        for (let end = this.end; end > save && last < 0; ) {
+        for (let end = this.end; end > save && last < 0;) {
           const start = Math.max(save, end - WINDOW);
           this.pos = start;
           const i = this.need(end - start);

@@ -109,7 +109,7 @@ export function lookup(tag: number): DictEntry | undefined {
   }
   for (let i = 0; i < masks.length; i++) {
     const m = masks[i];
-    if (((tag & m.mask) >>> 0) !== m.value) continue;
+    if ((tag & m.mask) >>> 0 !== m.value) continue;
     if (m.repeatingGroup && (group & 0xff) > 0x1e) continue;
     return m.entry;
   }

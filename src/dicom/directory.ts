@@ -151,7 +151,8 @@ export function rewriteDirectoryOffsets(f: DicomFile): void {
     // Same-size values cannot move anything; checked, since a wrong offset breaks the directory.
     const after = outputPositions(f, seq);
     for (const [it, p] of positions) {
-      if (after.get(it) !== p) throw new DirectoryError('DIRECTORY_BROKEN', 'directory record positions moved while their offsets were rewritten', formatTag(DirectoryRecordSequence));
+      if (after.get(it) !== p)
+        throw new DirectoryError('DIRECTORY_BROKEN', 'directory record positions moved while their offsets were rewritten', formatTag(DirectoryRecordSequence));
     }
   }
 }
@@ -204,7 +205,7 @@ export function walkDirectory(f: DicomFile): DirectoryWalk {
     const stack: [number | undefined, DirectoryNode | undefined][] = [[first, parent]];
     while (stack.length) {
       const [start, up] = stack.pop()!;
-      for (let i = start; i !== undefined; ) {
+      for (let i = start; i !== undefined;) {
         if (seen[i]) {
           warnings.add(`${recordPath(i)}: directory record reached twice: offsets form a loop or a shared entity`);
           break;

@@ -9,18 +9,7 @@ import { lookup } from './dictionary.js';
 import type { DicomFile } from './part10.js';
 import { FileSource, readRange, type ByteSource } from './source.js';
 import { ITEM, ITEM_DELIMITER, SEQUENCE_DELIMITER, tagHex } from './tag.js';
-import {
-  datasetContext,
-  decodeNumbers,
-  decodeStrings,
-  fileContext,
-  float32Text,
-  isNumericVR,
-  metaContext,
-  swapInPlace,
-  valueCount,
-  type ValueContext,
-} from './values.js';
+import { datasetContext, decodeNumbers, decodeStrings, fileContext, float32Text, isNumericVR, metaContext, swapInPlace, valueCount, type ValueContext } from './values.js';
 import { binaryWidth, isStringVR } from './vr.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -59,10 +48,14 @@ function line(depth: number, tag: number, vr: string, value: string, length: num
 const escapeControls = (s: string): string =>
   s.replace(/[\x00-\x1f\x7f]/g, (c) => {
     switch (c) {
-      case '\n': return '\\n';
-      case '\r': return '\\r';
-      case '\t': return '\\t';
-      default: return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      default:
+        return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
     }
   });
 
@@ -116,10 +109,18 @@ function valueText(el: Element, ctx: ValueContext, w: Walk): string {
       case 'AT':
         parts = (decodeNumbers(el, ctx.little, limit) as number[]).map(tagText);
         break;
-      case 'FL': case 'OF':
+      case 'FL':
+      case 'OF':
         parts = (decodeNumbers(el, ctx.little, limit) as number[]).map(float32Text);
         break;
-      case 'US': case 'SS': case 'UL': case 'SL': case 'SV': case 'UV': case 'FD': case 'OD':
+      case 'US':
+      case 'SS':
+      case 'UL':
+      case 'SL':
+      case 'SV':
+      case 'UV':
+      case 'FD':
+      case 'OD':
         parts = (decodeNumbers(el, ctx.little, limit) as (number | bigint)[]).map(String);
         break;
       default: // OB, OW, OL, OV, UN and anything unknown: hex, in the value's own unit width
@@ -148,14 +149,7 @@ function* elementLines(el: Element, ctx: ValueContext, depth: number, w: Walk): 
     for (const item of el.items) {
       const itemCtx = datasetContext(item.dataset, ctx);
       const itemDefined = item.length !== UNDEFINED_LENGTH;
-      yield line(
-        depth + 1,
-        ITEM,
-        'na',
-        `(Item with ${itemDefined ? 'explicit' : 'undefined'} length #=${item.dataset.elements.length})`,
-        item.length,
-        1,
-      );
+      yield line(depth + 1, ITEM, 'na', `(Item with ${itemDefined ? 'explicit' : 'undefined'} length #=${item.dataset.elements.length})`, item.length, 1);
       yield* datasetLines(item.dataset, itemCtx, depth + 2, w);
       yield line(depth + 1, ITEM_DELIMITER, 'na', itemDefined ? '(ItemDelimitationItem for re-encoding)' : '(ItemDelimitationItem)', 0, 0);
     }
@@ -185,8 +179,7 @@ function* elementLines(el: Element, ctx: ValueContext, depth: number, w: Walk): 
   yield line(depth, el.tag, el.vr || 'na', valueText(el, ctx, w), el.length, vm);
 }
 
-const encodingName = (e: { explicit: boolean; little: boolean }): string =>
-  `${e.explicit ? 'Explicit' : 'Implicit'} VR ${e.little ? 'Little' : 'Big'} Endian`;
+const encodingName = (e: { explicit: boolean; little: boolean }): string => `${e.explicit ? 'Explicit' : 'Implicit'} VR ${e.little ? 'Little' : 'Big'} Endian`;
 
 /** The dump, line by line: the file meta group, then the dataset, like dcmdump. */
 export function* dumpLines(f: DicomFile, opts: DumpOptions = {}): Generator<string> {
@@ -202,8 +195,7 @@ export function* dumpLines(f: DicomFile, opts: DumpOptions = {}): Generator<stri
   yield '';
   yield '# Dicom-Data-Set';
   const declared = f.transferSyntax.encoding;
-  const asRead =
-    declared.explicit !== f.encoding.explicit || declared.little !== f.encoding.little ? ` (read as ${encodingName(f.encoding)})` : '';
+  const asRead = declared.explicit !== f.encoding.explicit || declared.little !== f.encoding.little ? ` (read as ${encodingName(f.encoding)})` : '';
   yield `# Used TransferSyntax: ${f.transferSyntax.name}${asRead}`;
   yield* datasetLines(f.dataset, fileContext(f), 0, { max, body: f.body });
   if (opts.warnings !== false && f.warnings.length > 0) {

@@ -2,18 +2,18 @@
 import { AnonError } from '../errors.js';
 
 export type DicomErrorCode =
-  | 'NOT_DICOM'          // no recognisable DICOM structure
-  | 'TRUNCATED'          // value or header runs past the end of the input
-  | 'BAD_LENGTH'         // a length that cannot be right (odd where even is required, past its container)
-  | 'BAD_VR'             // explicit VR bytes that are not a VR and cannot be recovered
-  | 'BAD_ITEM'           // sequence content that is not an item or delimiter
-  | 'BAD_DELIMITER'      // a delimiter where none may stand
-  | 'NESTING_TOO_DEEP'   // sequences nested beyond the configured limit
-  | 'BAD_META'           // file meta group unreadable
-  | 'DEFLATE'            // deflated body cannot be inflated
-  | 'INFLATE_LIMIT'      // deflated body inflates past the ratio or the absolute cap (a deflate bomb)
-  | 'IO'                 // the file system failed
-  | 'IO_TRANSIENT';      // the file system failed in a way that may pass (disk full, I/O error, too many open files)
+  | 'NOT_DICOM' // no recognisable DICOM structure
+  | 'TRUNCATED' // value or header runs past the end of the input
+  | 'BAD_LENGTH' // a length that cannot be right (odd where even is required, past its container)
+  | 'BAD_VR' // explicit VR bytes that are not a VR and cannot be recovered
+  | 'BAD_ITEM' // sequence content that is not an item or delimiter
+  | 'BAD_DELIMITER' // a delimiter where none may stand
+  | 'NESTING_TOO_DEEP' // sequences nested beyond the configured limit
+  | 'BAD_META' // file meta group unreadable
+  | 'DEFLATE' // deflated body cannot be inflated
+  | 'INFLATE_LIMIT' // deflated body inflates past the ratio or the absolute cap (a deflate bomb)
+  | 'IO' // the file system failed
+  | 'IO_TRANSIENT'; // the file system failed in a way that may pass (disk full, I/O error, too many open files)
 
 export interface DicomErrorData {
   code: DicomErrorCode;

@@ -1,5 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, copyFileSync, createReadStream, createWriteStream, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  writevSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -132,9 +146,17 @@ async function inflateBody(src: FileSource, start: number, max: number, cap: num
   try {
     await pipeline(createReadStream(src.path, { start }), createInflateRaw(), limit, createWriteStream(spill, { mode: 0o600 }));
   } catch (e) {
-    try { unlinkSync(spill); } catch { /* never created */ }
+    try {
+      unlinkSync(spill);
+    } catch {
+      /* never created */
+    }
     if (overCap) {
-      throw new DicomError({ code: 'INFLATE_LIMIT', message: `deflated dataset of ${src.size - start} bytes inflates past its cap of ${cap} bytes (the lower of the inflation ratio and the absolute cap): a deflate bomb, not inflated further`, offset: start });
+      throw new DicomError({
+        code: 'INFLATE_LIMIT',
+        message: `deflated dataset of ${src.size - start} bytes inflates past its cap of ${cap} bytes (the lower of the inflation ratio and the absolute cap): a deflate bomb, not inflated further`,
+        offset: start,
+      });
     }
     throw new DicomError({ code: 'DEFLATE', message: `deflated dataset cannot be inflated: ${(e as Error).message}`, offset: start });
   }
@@ -220,7 +242,7 @@ function writeChunks(fd: number, list: ChunkList): void {
       continue;
     }
     const block = copyBlock();
-    for (let at = c.start; at < c.end; ) {
+    for (let at = c.start; at < c.end;) {
       const n = c.src.readInto(block, 0, at, Math.min(block.length, c.end - at));
       if (n === 0) throw new DicomError({ code: 'IO', message: `source ended at ${at} while copying` });
       writeAll(fd, block.subarray(0, n));
@@ -231,7 +253,7 @@ function writeChunks(fd: number, list: ChunkList): void {
 }
 
 function writeAll(fd: number, b: Buffer): void {
-  for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+  for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
 }
 
 export interface WriteOptions {
@@ -287,7 +309,15 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
   try {
     const whole = plan.head.chunks.length === 1 ? plan.head.chunks[0] : undefined;
     let size = plan.head.size;
-    if (!plan.deflate && whole && !Buffer.isBuffer(whole) && whole.src instanceof FileSource && !(whole.src instanceof SpillSource) && whole.start === 0 && whole.end === whole.src.size) {
+    if (
+      !plan.deflate &&
+      whole &&
+      !Buffer.isBuffer(whole) &&
+      whole.src instanceof FileSource &&
+      !(whole.src instanceof SpillSource) &&
+      whole.start === 0 &&
+      whole.end === whole.src.size
+    ) {
       copyFileSync(whole.src.path, tmp, fsConstants.COPYFILE_EXCL); // untouched file: let the kernel copy it
       if (opts.fsync) {
         const fd = openSync(tmp, 'r');
@@ -330,7 +360,11 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
       unlinkSync(tmp);
     }
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* not created */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
     throw annotate(e, outPath);
   }
 }

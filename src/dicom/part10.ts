@@ -5,16 +5,7 @@ import { DataSetReader, type ReadOptions } from './read.js';
 import type { ByteSource } from './source.js';
 import { formatTag, TRANSFER_SYNTAX_UID } from './tag.js';
 import { invalidValue } from './value-check.js';
-import {
-  EXPLICIT_BE,
-  EXPLICIT_LE,
-  IMPLICIT_BE,
-  IMPLICIT_LE,
-  nativeTransferSyntax,
-  transferSyntax,
-  type Encoding,
-  type TransferSyntax,
-} from './transfer-syntax.js';
+import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_BE, IMPLICIT_LE, nativeTransferSyntax, transferSyntax, type Encoding, type TransferSyntax } from './transfer-syntax.js';
 import { hasLongLength, isVR } from './vr.js';
 
 /** What precedes the dataset: preamble, file meta group, and how the dataset is encoded. */
@@ -145,7 +136,12 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
     for (; at < Math.min(MAX_LEADING, src.size) && !enc; at++) enc = sniffRawStart(src, at);
     if (!enc) {
       // A file meta group right after a preamble whose "DICM" is damaged is a damaged DICOM file, not another kind of file.
-      if (metaAfterPreamble(src)) throw new DicomError({ code: 'BAD_META', message: `the "DICM" marker at 128 is damaged (${JSON.stringify(asciiAt(src, 128, 4))}) but a file meta group follows it`, offset: 128 });
+      if (metaAfterPreamble(src))
+        throw new DicomError({
+          code: 'BAD_META',
+          message: `the "DICM" marker at 128 is damaged (${JSON.stringify(asciiAt(src, 128, 4))}) but a file meta group follows it`,
+          offset: 128,
+        });
       throw new DicomError({ code: 'NOT_DICOM', message: 'no preamble, no file meta, and no readable data element at the start', offset: 0 });
     }
     at--;
@@ -168,27 +164,22 @@ export function readPrefix(src: ByteSource, opts: ReadOptions = {}): Prefix {
   checkMeta(meta, warnings);
   const bodyStart = reader.cur.pos;
   const tsEl = meta.get(TRANSFER_SYNTAX_UID);
-  const uid = tsEl?.value?.toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const uid = tsEl?.value
+    ?.toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   if (!uid) warnings.push('file meta has no Transfer Syntax UID: inferred from the dataset');
   const ts = uid ? transferSyntax(uid) : nativeTransferSyntax(sniffEncoding(src, bodyStart, EXPLICIT_LE) ?? EXPLICIT_LE);
   return { preamble, meta, bodyStart, transferSyntaxUID: uid, transferSyntax: ts, deflated: ts.deflated, metaEncoding, warnings };
 }
 
 /** Parses the dataset of a file whose prefix is known; `body` holds the dataset bytes from `bodyStart`. */
-export function readBody(
-  prefix: Prefix,
-  source: ByteSource,
-  body: ByteSource,
-  bodyStart: number,
-  opts: ReadOptions = {},
-): DicomFile {
+export function readBody(prefix: Prefix, source: ByteSource, body: ByteSource, bodyStart: number, opts: ReadOptions = {}): DicomFile {
   const warnings = [...prefix.warnings];
   let encoding = prefix.transferSyntax.encoding;
   const found = sniffEncoding(body, bodyStart, encoding);
   if (found && !sameEncoding(found, encoding) && prefix.meta) {
-    warnings.push(
-      `transfer syntax ${prefix.transferSyntax.uid} says ${describe(encoding)} but the dataset is ${describe(found)}: read as found`,
-    );
+    warnings.push(`transfer syntax ${prefix.transferSyntax.uid} says ${describe(encoding)} but the dataset is ${describe(found)}: read as found`);
     encoding = found;
   } else if (found && !prefix.meta) {
     encoding = found;

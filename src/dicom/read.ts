@@ -5,22 +5,9 @@ import { DicomError } from './errors.js';
 import { formatTag, ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, type Tag } from './tag.js';
 import { IMPLICIT_BE, IMPLICIT_LE, type Encoding } from './transfer-syntax.js';
 import { hasLongLength, isVR } from './vr.js';
+import { DEFAULT_BULK_THRESHOLD, type Header, type ReadOptions } from './read-options.js';
 
-export interface ReadOptions {
-  /** Values longer than this stay in the source (default 256 KiB). */
-  bulkThreshold?: number;
-  /** Deepest sequence nesting accepted (default 64). */
-  maxDepth?: number;
-}
-
-export const DEFAULT_BULK_THRESHOLD = 256 * 1024;
-
-interface Header {
-  tag: Tag;
-  vr: string;
-  length: number;
-  badVR?: string;
-}
+export { DEFAULT_BULK_THRESHOLD, type ReadOptions } from './read-options.js';
 
 /**
  * Reads datasets from a cursor. Every node records its source span so that the writer can copy
@@ -70,7 +57,10 @@ export class DataSetReader {
    * Reads a top-level dataset to `end`. With `stopAtGroup`, stops before the first element whose
    * group differs (used for the file meta group, group 0002).
    */
-  readTopLevel(enc: Encoding, opts: { stopUnlessGroup?: number; allowTrailingZeros?: boolean } = {}): {
+  readTopLevel(
+    enc: Encoding,
+    opts: { stopUnlessGroup?: number; allowTrailingZeros?: boolean } = {},
+  ): {
     dataset: DataSet;
     trailingStart?: number;
   } {

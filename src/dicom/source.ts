@@ -30,7 +30,10 @@ export class BufferSource implements ByteSource {
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number | undefined;
-  constructor(readonly path: string, fd?: number) {
+  constructor(
+    readonly path: string,
+    fd?: number,
+  ) {
     this.fd = fd ?? openSync(path, 'r');
     this.size = fstatSync(this.fd).size;
   }

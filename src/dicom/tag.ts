@@ -19,8 +19,7 @@ export function parseTag(text: string): Tag | undefined {
 }
 
 export const isPrivate = (tag: Tag): boolean => (groupOf(tag) & 1) === 1 && groupOf(tag) > 0x0008;
-export const isPrivateCreator = (tag: Tag): boolean =>
-  isPrivate(tag) && elementOf(tag) >= 0x0010 && elementOf(tag) <= 0x00ff;
+export const isPrivateCreator = (tag: Tag): boolean => isPrivate(tag) && elementOf(tag) >= 0x0010 && elementOf(tag) <= 0x00ff;
 /** The creator element reserving the block of a private data element, e.g. (0029,1010) → (0029,0010). */
 export const privateCreatorTagOf = (tag: Tag): Tag => tagOf(groupOf(tag), elementOf(tag) >>> 8);
 export const isGroupLength = (tag: Tag): boolean => elementOf(tag) === 0;

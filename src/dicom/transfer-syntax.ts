@@ -64,7 +64,8 @@ const TABLE: TransferSyntax[] = [
   ts('1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)', EXPLICIT_LE, { lossy: 'always', codec: 'jpeg', lossyMethod: 'ISO_10918_1' }),
   ts('1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 & 4)', EXPLICIT_LE, { lossy: 'always', codec: 'jpeg', lossyMethod: 'ISO_10918_1' }),
   ...[52, 53, 54, 55, 56, 58, 59, 60, 61, 62, 63, 64, 65, 66].map((n) =>
-    ts(`1.2.840.10008.1.2.4.${n}`, `JPEG (retired process, .${n})`, EXPLICIT_LE, { lossy: JPEG_RETIRED_LOSSY.has(n) ? 'always' : 'never' })),
+    ts(`1.2.840.10008.1.2.4.${n}`, `JPEG (retired process, .${n})`, EXPLICIT_LE, { lossy: JPEG_RETIRED_LOSSY.has(n) ? 'always' : 'never' }),
+  ),
   ts('1.2.840.10008.1.2.4.57', 'JPEG Lossless, Non-Hierarchical (Process 14)', EXPLICIT_LE, { codec: 'jpeg-lossless' }),
   ts('1.2.840.10008.1.2.4.70', 'JPEG Lossless, First-Order Prediction (Process 14 SV1)', EXPLICIT_LE, { codec: 'jpeg-lossless' }),
   ts('1.2.840.10008.1.2.4.80', 'JPEG-LS Lossless', EXPLICIT_LE, { codec: 'jpeg-ls' }),

@@ -132,7 +132,15 @@ export function valueCount(el: Element, ctx: ValueContext): number {
   if (el.length === 0) return 0;
   if (isStringVR(el.vr)) return decodeStrings(el, ctx).length;
   switch (el.vr) {
-    case 'US': case 'SS': case 'UL': case 'SL': case 'FL': case 'FD': case 'SV': case 'UV': case 'AT':
+    case 'US':
+    case 'SS':
+    case 'UL':
+    case 'SL':
+    case 'FL':
+    case 'FD':
+    case 'SV':
+    case 'UV':
+    case 'AT':
       return Math.floor(el.length / binaryWidth(el.vr));
     default:
       return 1;
@@ -190,18 +198,28 @@ export function decodeNumbers(el: Element, little: boolean, opts: NumberOptions 
 
 function numberReader(vr: string, b: Buffer, little: boolean): (at: number) => number {
   switch (vr) {
-    case 'OB': return (at) => b[at];
-    case 'US': case 'OW': return little ? (at) => b.readUInt16LE(at) : (at) => b.readUInt16BE(at);
-    case 'SS': return little ? (at) => b.readInt16LE(at) : (at) => b.readInt16BE(at);
-    case 'UL': case 'OL': return little ? (at) => b.readUInt32LE(at) : (at) => b.readUInt32BE(at);
-    case 'SL': return little ? (at) => b.readInt32LE(at) : (at) => b.readInt32BE(at);
-    case 'FL': case 'OF': return little ? (at) => b.readFloatLE(at) : (at) => b.readFloatBE(at);
-    case 'FD': case 'OD': return little ? (at) => b.readDoubleLE(at) : (at) => b.readDoubleBE(at);
+    case 'OB':
+      return (at) => b[at];
+    case 'US':
+    case 'OW':
+      return little ? (at) => b.readUInt16LE(at) : (at) => b.readUInt16BE(at);
+    case 'SS':
+      return little ? (at) => b.readInt16LE(at) : (at) => b.readInt16BE(at);
+    case 'UL':
+    case 'OL':
+      return little ? (at) => b.readUInt32LE(at) : (at) => b.readUInt32BE(at);
+    case 'SL':
+      return little ? (at) => b.readInt32LE(at) : (at) => b.readInt32BE(at);
+    case 'FL':
+    case 'OF':
+      return little ? (at) => b.readFloatLE(at) : (at) => b.readFloatBE(at);
+    case 'FD':
+    case 'OD':
+      return little ? (at) => b.readDoubleLE(at) : (at) => b.readDoubleBE(at);
     case 'AT':
-      return little
-        ? (at) => ((b.readUInt16LE(at) << 16) | b.readUInt16LE(at + 2)) >>> 0
-        : (at) => ((b.readUInt16BE(at) << 16) | b.readUInt16BE(at + 2)) >>> 0;
-    default: throw new TypeError(`no number reader for VR ${vr}`);
+      return little ? (at) => ((b.readUInt16LE(at) << 16) | b.readUInt16LE(at + 2)) >>> 0 : (at) => ((b.readUInt16BE(at) << 16) | b.readUInt16BE(at + 2)) >>> 0;
+    default:
+      throw new TypeError(`no number reader for VR ${vr}`);
   }
 }
 
@@ -222,12 +240,18 @@ export function decodeTypedArray(el: Element, little: boolean, opts: Omit<Number
   if (width > 1 && little !== NATIVE_LITTLE) swapInPlace(copy, width);
   const ab = copy.buffer.slice(copy.byteOffset, copy.byteOffset + copy.length) as ArrayBuffer;
   switch (vr) {
-    case 'OW': return new Uint16Array(ab);
-    case 'OL': return new Uint32Array(ab);
-    case 'OF': return new Float32Array(ab);
-    case 'OD': return new Float64Array(ab);
-    case 'OV': return new BigUint64Array(ab);
-    default: return new Uint8Array(ab);
+    case 'OW':
+      return new Uint16Array(ab);
+    case 'OL':
+      return new Uint32Array(ab);
+    case 'OF':
+      return new Float32Array(ab);
+    case 'OD':
+      return new Float64Array(ab);
+    case 'OV':
+      return new BigUint64Array(ab);
+    default:
+      return new Uint8Array(ab);
   }
 }
 
@@ -285,13 +309,31 @@ export function encodeNumbers(values: readonly (number | bigint)[], vr: string, 
     }
     if (typeof v === 'bigint') throw new TypeError(`encodeNumbers: bigint given for VR ${vr}`);
     switch (vr) {
-      case 'OB': b.writeUInt8(v, at); break;
-      case 'US': case 'OW': little ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at); break;
-      case 'SS': little ? b.writeInt16LE(v, at) : b.writeInt16BE(v, at); break;
-      case 'UL': case 'OL': little ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at); break;
-      case 'SL': little ? b.writeInt32LE(v, at) : b.writeInt32BE(v, at); break;
-      case 'FL': case 'OF': little ? b.writeFloatLE(v, at) : b.writeFloatBE(v, at); break;
-      case 'FD': case 'OD': little ? b.writeDoubleLE(v, at) : b.writeDoubleBE(v, at); break;
+      case 'OB':
+        b.writeUInt8(v, at);
+        break;
+      case 'US':
+      case 'OW':
+        little ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at);
+        break;
+      case 'SS':
+        little ? b.writeInt16LE(v, at) : b.writeInt16BE(v, at);
+        break;
+      case 'UL':
+      case 'OL':
+        little ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at);
+        break;
+      case 'SL':
+        little ? b.writeInt32LE(v, at) : b.writeInt32BE(v, at);
+        break;
+      case 'FL':
+      case 'OF':
+        little ? b.writeFloatLE(v, at) : b.writeFloatBE(v, at);
+        break;
+      case 'FD':
+      case 'OD':
+        little ? b.writeDoubleLE(v, at) : b.writeDoubleBE(v, at);
+        break;
       case 'AT': {
         if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`encodeNumbers: ${v} is not a tag`);
         const g = v >>> 16;

@@ -1,7 +1,39 @@
 /** Value Representations of PS3.5 Table 6.2-1. */
 export const VRS = [
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW',
-  'PN', 'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FD',
+  'FL',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
 ] as const;
 export type VR = (typeof VRS)[number];
 
@@ -22,10 +54,25 @@ export const isStringVR = (vr: string): boolean => STRING.has(vr);
 /** Byte width of one binary value, for byte swapping between endiannesses; 0 for strings/bytes. */
 export function binaryWidth(vr: string): number {
   switch (vr) {
-    case 'US': case 'SS': case 'OW': return 2;
-    case 'UL': case 'SL': case 'FL': case 'OF': case 'OL': case 'AT': return 4;
-    case 'FD': case 'OD': case 'SV': case 'UV': case 'OV': return 8;
-    default: return 0;
+    case 'US':
+    case 'SS':
+    case 'OW':
+      return 2;
+    case 'UL':
+    case 'SL':
+    case 'FL':
+    case 'OF':
+    case 'OL':
+    case 'AT':
+      return 4;
+    case 'FD':
+    case 'OD':
+    case 'SV':
+    case 'UV':
+    case 'OV':
+      return 8;
+    default:
+      return 0;
   }
 }
 

@@ -29,7 +29,7 @@ export class ChunkList {
 }
 
 const header = (tag: number, vr: string, length: number, enc: Encoding): Buffer => {
-  const explicitVR = enc.explicit && (tag >>> 16) !== 0xfffe;
+  const explicitVR = enc.explicit && tag >>> 16 !== 0xfffe;
   const long = explicitVR && hasLongLength(vr);
   const b = Buffer.alloc(explicitVR ? (long ? 12 : 8) : 8);
   const g = tag >>> 16;
@@ -61,8 +61,7 @@ const header = (tag: number, vr: string, length: number, enc: Encoding): Buffer 
 };
 
 /** Header size of an element written in `enc`. */
-const headerSize = (tag: number, vr: string, enc: Encoding): number =>
-  enc.explicit && tag >>> 16 !== 0xfffe && hasLongLength(vr) ? 12 : 8;
+const headerSize = (tag: number, vr: string, enc: Encoding): number => (enc.explicit && tag >>> 16 !== 0xfffe && hasLongLength(vr) ? 12 : 8);
 
 /** The VR to write for an element whose explicit VR bytes were invalid. */
 const writableVR = (el: Element): string => (isVR(el.vr) ? el.vr : 'UN');

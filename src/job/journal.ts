@@ -5,17 +5,37 @@ import type { FileOutcome } from './outcome.js';
 
 /** One finished input, as the run journal records it (one JSON object per line). */
 export type JournalEntry =
-  | { input: string; status: 'written'; output: string; size: number; entities: Record<string, number>; /** the output was already there, byte for byte: not created by this run */ present?: true; entities_found?: EntityFound[] }
+  | {
+      input: string;
+      status: 'written';
+      output: string;
+      size: number;
+      entities: Record<string, number>;
+      /** the output was already there, byte for byte: not created by this run */ present?: true;
+      entities_found?: EntityFound[];
+    }
   | { input: string; status: 'skipped'; reason: string }
   | { input: string; status: 'failed'; code: string; message: string; element_path?: string; offset?: number }
   | { input: string; status: 'quarantined'; reason: string };
 
 export function journalEntry(o: FileOutcome): JournalEntry {
   switch (o.status) {
-    case 'written': return { input: o.path, status: 'written', output: o.output, size: o.size, entities: o.entities, ...(o.alreadyPresent ? { present: true as const } : {}), ...(o.entities_found ? { entities_found: o.entities_found } : {}) };
-    case 'skipped': return { input: o.path, status: 'skipped', reason: o.reason };
-    case 'quarantined': return { input: o.path, status: 'quarantined', reason: o.reason };
-    case 'failed': return { input: o.path, status: 'failed', code: o.error.code, message: o.error.message, element_path: o.error.path, offset: o.error.offset };
+    case 'written':
+      return {
+        input: o.path,
+        status: 'written',
+        output: o.output,
+        size: o.size,
+        entities: o.entities,
+        ...(o.alreadyPresent ? { present: true as const } : {}),
+        ...(o.entities_found ? { entities_found: o.entities_found } : {}),
+      };
+    case 'skipped':
+      return { input: o.path, status: 'skipped', reason: o.reason };
+    case 'quarantined':
+      return { input: o.path, status: 'quarantined', reason: o.reason };
+    case 'failed':
+      return { input: o.path, status: 'failed', code: o.error.code, message: o.error.message, element_path: o.error.path, offset: o.error.offset };
   }
 }
 
@@ -31,7 +51,10 @@ export class Journal {
   private unsynced = 0;
 
   /** `append`: continue a journal (a resumed run); otherwise a new run starts a new one. */
-  constructor(readonly path: string, append = true) {
+  constructor(
+    readonly path: string,
+    append = true,
+  ) {
     this.fd = openSync(path, append ? 'a' : 'w', 0o600);
   }
 
@@ -58,7 +81,7 @@ export class Journal {
       const block = Buffer.allocUnsafe(1 << 20);
       const decoder = new StringDecoder('utf8'); // a character may straddle two blocks
       let carry = '';
-      for (let at = 0; ; ) {
+      for (let at = 0; ;) {
         const n = readSync(fd, block, 0, block.length, at);
         if (n === 0) break;
         at += n;

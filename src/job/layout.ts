@@ -5,10 +5,13 @@ import * as T from '../dicom/tags.generated.js';
 
 export type Layout = 'mirror' | 'hierarchy';
 
-
 /** A path segment that cannot climb out of its folder or carry odd characters. */
 const segment = (v: string | undefined, fallback: string): string => {
-  const s = (v ?? '').trim().replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 80);
+  const s = (v ?? '')
+    .trim()
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 80);
   return s || fallback;
 };
 

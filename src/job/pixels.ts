@@ -9,7 +9,6 @@ import type { MaskResult } from '../pixel/result.js';
 import type { MaskRuleSpec, RegionSpec } from '../deid/types.js';
 import * as T from '../dicom/tags.generated.js';
 
-
 /** The regions of a mask rule, plus rectangles given on the command line (--mask). */
 export function maskRegions(rule: MaskRuleSpec | undefined, extra: RegionSpec[] = []): MaskRegion[] {
   const frames = rule?.frames;
@@ -62,13 +61,7 @@ export function markPixelsCleaned(f: DicomFile): void {
  * A PNG for people to review: masked images under masked/ (named like their output), quarantined
  * ones under quarantined/ (named by a hash of the input path, so no identifier is in the name).
  */
-export async function writePreview(
-  f: DicomFile,
-  dir: string,
-  kind: 'masked' | 'quarantined',
-  name: string,
-  regions: MaskRegion[] = [],
-): Promise<string> {
+export async function writePreview(f: DicomFile, dir: string, kind: 'masked' | 'quarantined', name: string, regions: MaskRegion[] = []): Promise<string> {
   const png = await renderPreview(f, { regions });
   const folder = join(dir, kind);
   mkdirSync(folder, { recursive: true });

@@ -126,13 +126,19 @@ export async function processFile(
       // with noOverwrite fails, naming the conflict.
       for (let n = 0; n < MAX_SUFFIX; n++) {
         const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
-        const written = await writeDicomFile(f, target.at(output), { noClobber: opts.noClobber, tmpDir: opts.tmpDir, fsync: opts.fsync, check: (tmp) => checkOutput(tmp, identifiers) });
+        const written = await writeDicomFile(f, target.at(output), {
+          noClobber: opts.noClobber,
+          tmpDir: opts.tmpDir,
+          fsync: opts.fsync,
+          check: (tmp) => checkOutput(tmp, identifiers),
+        });
         if (written.existing === 'different') {
           if (!opts.noOverwrite) continue;
           return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${relative(opts.out, base)} already holds a different file: not overwritten` } };
         }
         if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
-        if (masked && opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
+        if (masked && opts.previews)
+          await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
         const found = result.found?.length ? { entities_found: result.found } : {};
         return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, warnings, alreadyPresent: written.existing === 'identical' };
       }
@@ -157,4 +163,3 @@ const pixelsApply = async () => {
 
 /** Different files one output name may take (name, name.1 … name.N-1) before a file fails. */
 const MAX_SUFFIX = 100;
-

@@ -21,7 +21,18 @@ export function createProcessor(spec: JobSpec): Processor {
       recorder,
     });
   }
-  const opts = { out: spec.out, outFd: spec.outFd, noOverwrite: spec.noOverwrite, layout: spec.layout, env, noClobber: spec.noOverwrite === true || spec.layout === 'hierarchy', tmpDir: spec.tmpDir, masks: spec.masks, previews: spec.previews, fsync: spec.fsync };
+  const opts = {
+    out: spec.out,
+    outFd: spec.outFd,
+    noOverwrite: spec.noOverwrite,
+    layout: spec.layout,
+    env,
+    noClobber: spec.noOverwrite === true || spec.layout === 'hierarchy',
+    tmpDir: spec.tmpDir,
+    masks: spec.masks,
+    previews: spec.previews,
+    fsync: spec.fsync,
+  };
   return async (task) => {
     const t0 = performance.now();
     const measure = { bytesIn: 0 };

@@ -7,8 +7,7 @@ import type { RunReport } from './report.js';
 /** Per-file lists kept in the report; past this the journal (journal.ndjson) has them all. */
 const MAX_LISTED = 50_000;
 
-const percentile = (sorted: Float64Array, p: number): number =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
+const percentile = (sorted: Float64Array, p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 
 /** Builds the run report as files finish, with memory bounded whatever the number of files. */
 export class ReportBuilder {

@@ -1,4 +1,3 @@
-
 import type { DetectionReport, EntityFound } from '../detect/index.js';
 
 export type RunStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED';

@@ -34,8 +34,7 @@ export interface DeidSetup {
 }
 
 /** A profile that keeps everything and adds nothing: no engine pass is needed. */
-export const isIdentity = (p: ResolvedProfile): boolean =>
-  !p.marks && p.layers.every((l) => l.rules.length === 0) && Object.values(p.defaults).every((a) => a === 'K');
+export const isIdentity = (p: ResolvedProfile): boolean => !p.marks && p.layers.every((l) => l.rules.length === 0) && Object.values(p.defaults).every((a) => a === 'K');
 
 /**
  * Everything a run needs before the first file: the profile (validated once, here), the secret,

@@ -112,7 +112,10 @@ export function jpegHeader(b: Buffer): { sof: number; precision: number; height:
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) return undefined;
     const m = b[i + 1];
-    if (m === 0xff) { i++; continue; }
+    if (m === 0xff) {
+      i++;
+      continue;
+    }
     const len = b.readUInt16BE(i + 2);
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       if (i + 10 > b.length) return undefined;
@@ -149,7 +152,8 @@ export async function decodeFrame(ts: string, data: Buffer, sourcePhotometric: s
   if (family === 'jpeg') {
     const h = jpegHeader(data);
     if (!h) throw new PixelError({ code: 'PIXEL_DECODE', message: 'no JPEG frame header', transferSyntax: ts });
-    if (h.precision !== 8) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `${h.precision}-bit JPEG (process 4) is not supported by the 8-bit codec`, transferSyntax: ts });
+    if (h.precision !== 8)
+      throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `${h.precision}-bit JPEG (process 4) is not supported by the 8-bit codec`, transferSyntax: ts });
     if (h.sof !== 0 && h.sof !== 1) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `JPEG SOF${h.sof} in ${ts}`, transferSyntax: ts });
   }
   const spec = SPEC[family];
@@ -200,8 +204,11 @@ function decodeJpegLossless(ts: string, data: Buffer, sourcePhotometric: string)
   if (!h) throw new PixelError({ code: 'PIXEL_DECODE', message: 'no JPEG frame header', transferSyntax: ts });
   if (h.sof !== 3) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `JPEG SOF${h.sof} in lossless transfer syntax ${ts}`, transferSyntax: ts });
   // jpeg-lossless-decoder-js mis-orders samples of multi-component streams above 8 bits (found in testing).
-  if (h.components > 1 && h.precision > 8) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `JPEG lossless with ${h.components} components of ${h.precision} bits`, transferSyntax: ts });
-  const { Decoder } = require('jpeg-lossless-decoder-js') as { Decoder: new () => { decode(b: ArrayBuffer, off: number, len: number, numBytes: number): Uint8Array | Uint16Array } };
+  if (h.components > 1 && h.precision > 8)
+    throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `JPEG lossless with ${h.components} components of ${h.precision} bits`, transferSyntax: ts });
+  const { Decoder } = require('jpeg-lossless-decoder-js') as {
+    Decoder: new () => { decode(b: ArrayBuffer, off: number, len: number, numBytes: number): Uint8Array | Uint16Array };
+  };
   const bytes = h.precision > 8 ? 2 : 1;
   let arr: Uint8Array | Uint16Array;
   try {
@@ -307,7 +314,6 @@ export function toInterleaved(frame: DecodedFrame): Buffer {
   const npix = frame.width * frame.height;
   const nc = frame.components;
   const out = Buffer.alloc(frame.pixels.length);
-  for (let c = 0; c < nc; c++)
-    for (let p = 0; p < npix; p++) for (let k = 0; k < bps; k++) out[(p * nc + c) * bps + k] = frame.pixels[(c * npix + p) * bps + k];
+  for (let c = 0; c < nc; c++) for (let p = 0; p < npix; p++) for (let k = 0; k < bps; k++) out[(p * nc + c) * bps + k] = frame.pixels[(c * npix + p) * bps + k];
   return out;
 }

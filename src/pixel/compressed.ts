@@ -66,7 +66,8 @@ export async function maskCompressed(f: DicomFile, regions: MaskRegion[] | Resol
   const pi = info.photometric;
   const okPI = info.samplesPerPixel === 3 ? COLOUR_PI.has(pi) : info.samplesPerPixel === 1 && MONO_PI.has(pi);
   if (!okPI) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `${pi} with SamplesPerPixel ${info.samplesPerPixel}`, transferSyntax: ts });
-  if (info.bitsAllocated !== 8 && info.bitsAllocated !== 16) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `BitsAllocated ${info.bitsAllocated} in ${ts}`, transferSyntax: ts });
+  if (info.bitsAllocated !== 8 && info.bitsAllocated !== 16)
+    throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `BitsAllocated ${info.bitsAllocated} in ${ts}`, transferSyntax: ts });
   const mask = Array.isArray(regions) ? resolveRegions(f, regions, info.columns, info.rows, info.frames) : regions;
   const masked = maskedFrames(mask);
   if (masked.length === 0) return { frames: [], pixels: 0, bytes: 0, output: 'unchanged', transferSyntax: ts };
@@ -112,7 +113,8 @@ export async function maskCompressed(f: DicomFile, regions: MaskRegion[] | Resol
     const enc = await encodeFrame(ts, fr, { lossless: true });
     if (opts.verify !== false) {
       const back = await decodeFrame(ts, enc, pi, fr.signed);
-      if (!back.pixels.equals(fr.pixels)) throw new PixelError({ code: 'PIXEL_ENCODE', message: `frame ${n}: re-encoded frame does not decode to the masked pixels`, transferSyntax: ts, frame: n });
+      if (!back.pixels.equals(fr.pixels))
+        throw new PixelError({ code: 'PIXEL_ENCODE', message: `frame ${n}: re-encoded frame does not decode to the masked pixels`, transferSyntax: ts, frame: n });
     }
     out[n - 1] = enc;
     return encodedPhotometric(family, fr, enc);

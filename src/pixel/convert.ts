@@ -12,9 +12,7 @@ import { readStrings, setStrings, setUS, TAG } from './image.js';
 export const EXPLICIT_VR_LE = TS_UID.ExplicitVRLittleEndian;
 
 /** Method defined terms for LossyImageCompressionMethod (0028,2114), PS3.3 C.7.6.1.1.5.1. */
-export const LOSSY_METHOD: Record<string, string> = Object.fromEntries(
-  ALL_TRANSFER_SYNTAXES.flatMap((t) => (t.lossyMethod ? [[t.uid, t.lossyMethod]] : [])),
-);
+export const LOSSY_METHOD: Record<string, string> = Object.fromEntries(ALL_TRANSFER_SYNTAXES.flatMap((t) => (t.lossyMethod ? [[t.uid, t.lossyMethod]] : [])));
 
 /** Sets the file's transfer syntax (meta element and the parsed description). */
 export function setTransferSyntax(f: DicomFile, uid: string): void {

@@ -40,14 +40,22 @@ export function readStrings(f: DicomFile, tag: number, ds: DataSet = f.dataset):
     return decodeStrings(el, { ...fileContext(f), source: f.body });
   } catch {
     const b = valueBytes(el, f.body);
-    return b ? b.toString('latin1').replace(/[\0 ]+$/, '').split('\\').map((s) => s.trim()) : [];
+    return b
+      ? b
+          .toString('latin1')
+          .replace(/[\0 ]+$/, '')
+          .split('\\')
+          .map((s) => s.trim())
+      : [];
   }
 }
 
 export const readString = (f: DicomFile, tag: number, ds: DataSet = f.dataset): string | undefined => readStrings(f, tag, ds)[0];
 
 export function readNumbers(f: DicomFile, tag: number, ds: DataSet = f.dataset): number[] {
-  return readStrings(f, tag, ds).map(Number).filter((n) => Number.isFinite(n));
+  return readStrings(f, tag, ds)
+    .map(Number)
+    .filter((n) => Number.isFinite(n));
 }
 
 /** Reads the Image Pixel module; throws PIXEL_MISSING when Pixel Data or a needed attribute is absent. */

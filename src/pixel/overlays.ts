@@ -28,14 +28,15 @@ export function removeIconImages(f: DicomFile): number {
   let n = 0;
   const walk = (ds: DataSet): void => {
     if (ds.delete(TAG.IconImageSequence)) n++;
-    for (const e of ds.elements) for (const it of e.items ?? []) {
-      const before = n;
-      walk(it.dataset);
-      if (n !== before) {
-        it.modified = true;
-        e.modified = true;
+    for (const e of ds.elements)
+      for (const it of e.items ?? []) {
+        const before = n;
+        walk(it.dataset);
+        if (n !== before) {
+          it.modified = true;
+          e.modified = true;
+        }
       }
-    }
   };
   walk(f.dataset);
   return n;
@@ -48,11 +49,15 @@ export function whiteFill(info: ImageInfo): number[] {
   const min = signed ? -(2 ** (bs - 1)) : 0;
   const max = signed ? 2 ** (bs - 1) - 1 : 2 ** bs - 1;
   switch (info.photometric) {
-    case 'MONOCHROME1': return [min];
-    case 'MONOCHROME2': return [max];
-    case 'RGB': return [max, max, max];
+    case 'MONOCHROME1':
+      return [min];
+    case 'MONOCHROME2':
+      return [max];
+    case 'RGB':
+      return [max, max, max];
     case 'YBR_FULL':
-    case 'YBR_FULL_422': return [max, 2 ** (bs - 1), 2 ** (bs - 1)];
+    case 'YBR_FULL_422':
+      return [max, 2 ** (bs - 1), 2 ** (bs - 1)];
     default:
       throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `burning overlays into ${info.photometric} is not supported` });
   }
@@ -66,7 +71,8 @@ export function whiteFill(info: ImageInfo): number[] {
 export function burnInOverlays(f: DicomFile, value?: number[]): number[] {
   const groups = overlayGroups(f.dataset);
   if (groups.length === 0) return [];
-  if (f.transferSyntax.encapsulated) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: 'overlays can be burnt into native pixel data only', transferSyntax: f.transferSyntax.uid });
+  if (f.transferSyntax.encapsulated)
+    throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: 'overlays can be burnt into native pixel data only', transferSyntax: f.transferSyntax.uid });
   const info = readImageInfo(f);
   checkLayout(info, f.transferSyntax.uid);
   const little = f.encoding.little;
@@ -83,7 +89,8 @@ export function burnInOverlays(f: DicomFile, value?: number[]): number[] {
     const rows = readUS(f.dataset, t(0x0010), little);
     const cols = readUS(f.dataset, t(0x0011), little);
     const bits = readUS(f.dataset, t(0x0100), little) ?? 1;
-    if (!rows || !cols || bits !== 1) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `overlay group ${g.toString(16)}: rows ${rows}, columns ${cols}, bits allocated ${bits}` });
+    if (!rows || !cols || bits !== 1)
+      throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `overlay group ${g.toString(16)}: rows ${rows}, columns ${cols}, bits allocated ${bits}` });
     const originEl = f.dataset.get(t(0x0050))?.value;
     const oy = originEl && originEl.length >= 4 ? (little ? originEl.readInt16LE(0) : originEl.readInt16BE(0)) : 1;
     const ox = originEl && originEl.length >= 4 ? (little ? originEl.readInt16LE(2) : originEl.readInt16BE(2)) : 1;

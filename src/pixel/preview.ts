@@ -54,7 +54,13 @@ function nativeSamples(f: DicomFile, info: ImageInfo, frame: number): Samples {
   } else if (spp > 1 && info.planarConfiguration === 1) {
     buf = toInterleaved({ pixels: buf, width: info.columns, height: info.rows, components: spp, bitsPerSample: info.bitsAllocated > 8 ? 16 : 8, signed, planar: 1 });
   }
-  return { components: spp, photometric: info.photometric === 'YBR_FULL_422' ? 'YBR_FULL' : info.photometric, bits: info.bitsStored, signed, get: sampleReader(buf, info.bitsAllocated, info.bitsStored, info.highBit, signed) };
+  return {
+    components: spp,
+    photometric: info.photometric === 'YBR_FULL_422' ? 'YBR_FULL' : info.photometric,
+    bits: info.bitsStored,
+    signed,
+    get: sampleReader(buf, info.bitsAllocated, info.bitsStored, info.highBit, signed),
+  };
 }
 
 function sampleReader(buf: Buffer, ba: number, bs: number, hb: number, signed: boolean): (i: number) => number {
@@ -74,14 +80,29 @@ async function frameSamples(f: DicomFile, info: ImageInfo, frame: number): Promi
   const signed = info.pixelRepresentation === 1;
   if (ts === RLE_LOSSLESS) {
     const d = decodeRleFrame(raw, { columns: info.columns, rows: info.rows, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated });
-    const buf = info.samplesPerPixel > 1 ? toInterleaved({ pixels: d, width: info.columns, height: info.rows, components: info.samplesPerPixel, bitsPerSample: info.bitsAllocated > 8 ? 16 : 8, signed, planar: 1 }) : d;
-    return { components: info.samplesPerPixel, photometric: info.photometric, bits: info.bitsStored, signed, get: sampleReader(buf, info.bitsAllocated, info.bitsStored, info.highBit, signed) };
+    const buf =
+      info.samplesPerPixel > 1
+        ? toInterleaved({ pixels: d, width: info.columns, height: info.rows, components: info.samplesPerPixel, bitsPerSample: info.bitsAllocated > 8 ? 16 : 8, signed, planar: 1 })
+        : d;
+    return {
+      components: info.samplesPerPixel,
+      photometric: info.photometric,
+      bits: info.bitsStored,
+      signed,
+      get: sampleReader(buf, info.bitsAllocated, info.bitsStored, info.highBit, signed),
+    };
   }
   if (!codecFamily(ts)) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `no decoder for ${ts}`, transferSyntax: ts });
   const d = await decodeFrame(ts, raw, info.photometric, signed);
   const buf = d.planar ? toInterleaved(d) : d.pixels;
   const ba = d.bitsPerSample > 8 ? 16 : 8;
-  return { components: d.components, photometric: d.photometric ?? info.photometric, bits: d.bitsPerSample, signed, get: sampleReader(buf, ba, d.bitsPerSample, d.bitsPerSample - 1, signed) };
+  return {
+    components: d.components,
+    photometric: d.photometric ?? info.photometric,
+    bits: d.bitsPerSample,
+    signed,
+    get: sampleReader(buf, ba, d.bitsPerSample, d.bitsPerSample - 1, signed),
+  };
 }
 
 const clamp8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
@@ -192,5 +213,7 @@ export async function renderPreview(f: DicomFile, opts: PreviewOptions = {}): Pr
       dot(x1, y);
     }
   }
-  return sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
 }

@@ -16,9 +16,7 @@ export interface Rect {
  * SequenceOfUltrasoundRegions (0018,6011). `frames` limits it to the given 1-based frame
  * numbers (as DICOM numbers frames); without it the region applies to every frame.
  */
-export type MaskRegion =
-  | (Rect & { kind?: 'rect'; frames?: number[] })
-  | { kind: 'outsideUltrasound'; frames?: number[] };
+export type MaskRegion = (Rect & { kind?: 'rect'; frames?: number[] }) | { kind: 'outsideUltrasound'; frames?: number[] };
 
 /** Regions resolved against one image: rectangles clipped to it, per frame. */
 export interface ResolvedMask {
@@ -88,7 +86,10 @@ export function outsideRects(inside: Rect[], columns: number, rows: number): Rec
   for (let i = 0; i + 1 < ys.length; i++) {
     const y0 = ys[i];
     const y1 = ys[i + 1];
-    const covering = clipped.filter((r) => r.y <= y0 && r.y + r.height >= y1).map((r) => [r.x, r.x + r.width] as const).sort((a, b) => a[0] - b[0]);
+    const covering = clipped
+      .filter((r) => r.y <= y0 && r.y + r.height >= y1)
+      .map((r) => [r.x, r.x + r.width] as const)
+      .sort((a, b) => a[0] - b[0]);
     const gaps: [number, number][] = [];
     let x = 0;
     for (const [a, b] of covering) {
@@ -124,7 +125,8 @@ export function resolveRegions(f: DicomFile | undefined, regions: MaskRegion[], 
     let rects: Rect[];
     if (region.kind === 'outsideUltrasound') {
       const us = f ? ultrasoundRegions(f) : [];
-      if (us.length === 0) throw new PixelError({ code: 'PIXEL_REGION', message: 'mask "outside ultrasound regions" but the image has no SequenceOfUltrasoundRegions with region locations' });
+      if (us.length === 0)
+        throw new PixelError({ code: 'PIXEL_REGION', message: 'mask "outside ultrasound regions" but the image has no SequenceOfUltrasoundRegions with region locations' });
       rects = outsideRects(us, columns, rows);
     } else {
       const r = region as Rect;

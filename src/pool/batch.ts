@@ -70,7 +70,7 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   }
   const done = opts.resume ? Journal.done(journalPath) : new Map<string, JournalEntry>();
   const builder = new ReportBuilder(reportDir, {
-    id: opts.resume ? ReportBuilder.previousId(reportDir) ?? randomUUID() : randomUUID(),
+    id: opts.resume ? (ReportBuilder.previousId(reportDir) ?? randomUUID()) : randomUUID(),
     profile: opts.profileName,
     options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
     detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
@@ -136,17 +136,16 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
       if (done.has(entry.path)) continue;
       if (entry.kind === 'problem') {
         // Met by the walk and not processed: journaled and reported like any other input.
-        const outcome: FileOutcome = entry.status === 'skipped'
-          ? { status: 'skipped', path: entry.path, reason: entry.reason }
-          : { status: 'failed', path: entry.path, error: { code: entry.code ?? 'IO', message: entry.reason } };
+        const outcome: FileOutcome =
+          entry.status === 'skipped'
+            ? { status: 'skipped', path: entry.path, reason: entry.reason }
+            : { status: 'failed', path: entry.path, error: { code: entry.code ?? 'IO', message: entry.reason } };
         finish({ outcome, bytesIn: 0, ms: 0 });
         continue;
       }
       const task = { path: entry.path, rel: entry.rel };
       // A worker that dies (out of memory on a pathological file, a bug) fails that file, not the run.
-      const p: Promise<void> = limit(() =>
-        pool.run(task).catch((e: unknown): FileResult => internalFailure(task.path, e)),
-      ).then(finish);
+      const p: Promise<void> = limit(() => pool.run(task).catch((e: unknown): FileResult => internalFailure(task.path, e))).then(finish);
       pending.add(p);
       void p.finally(() => pending.delete(p)).catch(() => {});
       if (pending.size >= inFlight * 2) await Promise.race(pending);

@@ -5,10 +5,10 @@ import { isAbsolute, relative } from 'node:path';
 import { AnonError, withoutUndefined } from '../errors.js';
 
 export type ProfileErrorCode =
-  | 'PROFILE_INVALID'    // not JSON, fails profiles/schema.json, or fails a semantic check
-  | 'PROFILE_NOT_FOUND'  // a profile (named, given as a path, or in "extends") does not exist
-  | 'PROFILE_CYCLE'      // "extends" leads back to a profile already in the chain
-  | 'PROFILE_CONFLICT';  // options that exclude each other are both in effect
+  | 'PROFILE_INVALID' // not JSON, fails profiles/schema.json, or fails a semantic check
+  | 'PROFILE_NOT_FOUND' // a profile (named, given as a path, or in "extends") does not exist
+  | 'PROFILE_CYCLE' // "extends" leads back to a profile already in the chain
+  | 'PROFILE_CONFLICT'; // options that exclude each other are both in effect
 
 export interface ProfileErrorData {
   code: ProfileErrorCode;
@@ -31,10 +31,7 @@ export class ProfileError extends AnonError<ProfileErrorCode> implements Profile
   readonly detail: string;
 
   constructor(code: ProfileErrorCode, detail: string, where: { file?: string; jsonPath?: string } = {}) {
-    const loc = [
-      where.file !== undefined ? `${displayPath(where.file)}:` : '',
-      where.jsonPath !== undefined ? where.jsonPath || '/' : '',
-    ].filter(Boolean).join(' ');
+    const loc = [where.file !== undefined ? `${displayPath(where.file)}:` : '', where.jsonPath !== undefined ? where.jsonPath || '/' : ''].filter(Boolean).join(' ');
     super(code, loc ? `${loc} ${detail}` : detail, { file: where.file });
     this.detail = detail;
     this.jsonPath = where.jsonPath;

@@ -140,7 +140,15 @@ function rootFile(nameOrPath: string): string {
  */
 function compositeRoot(refs: string[], res: Resolution): string {
   const file = `(--profile ${refs.join(' --profile ')})`;
-  const name = refs.map((p) => p.replace(/^.*[/\\]/, '').replace(/\.json$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-')).join('+');
+  const name = refs
+    .map((p) =>
+      p
+        .replace(/^.*[/\\]/, '')
+        .replace(/\.json$/i, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-'),
+    )
+    .join('+');
   res.seen.set(file, { name, description: `--profile ${refs.join(' --profile ')}`, extends: refs.map(rootFile).reverse() as [string, ...string[]] });
   return file;
 }

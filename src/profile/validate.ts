@@ -54,7 +54,13 @@ export const EXCLUSIVE_OPTIONS: readonly (readonly [OptionName, OptionName])[] =
 
 // ------------------------------------------------------------------ JSON pointers
 
-const pointerParts = (p: string): string[] => (p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')));
+const pointerParts = (p: string): string[] =>
+  p === ''
+    ? []
+    : p
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 const escapePart = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function valueAt(data: Json, pointer: string): Json | undefined {

@@ -6,15 +6,15 @@ import { AnonError, withoutUndefined } from '../errors.js';
  * as plain data (`toJSON` / `fromJSON`).
  */
 export type PseudoErrorCode =
-  | 'SECRET_MISSING'   // a named secret file cannot be read
-  | 'SECRET_WEAK'      // a secret that is empty or shorter than 16 bytes
-  | 'PSEUDONYM_TABLE'  // the pseudonym table (anonapi mapping CSV) is unreadable or inconsistent
-  | 'MAPPING_PATH'     // the mapping export folder lies inside a forbidden root (the output tree)
-  | 'DATE_INVALID'     // a DA / DT value that is not a valid date or date-time
-  | 'AGE_INVALID'      // an AS value that is not nnnD / nnnW / nnnM / nnnY
-  | 'RANGE_INVALID'    // a date-offset range with min > max or non-integer bounds
-  | 'PREFIX_INVALID'   // a pseudonym prefix that does not fit LO / PN
-  | 'LENGTH_INVALID';  // a hash length or maximum length that cannot be honoured
+  | 'SECRET_MISSING' // a named secret file cannot be read
+  | 'SECRET_WEAK' // a secret that is empty or shorter than 16 bytes
+  | 'PSEUDONYM_TABLE' // the pseudonym table (anonapi mapping CSV) is unreadable or inconsistent
+  | 'MAPPING_PATH' // the mapping export folder lies inside a forbidden root (the output tree)
+  | 'DATE_INVALID' // a DA / DT value that is not a valid date or date-time
+  | 'AGE_INVALID' // an AS value that is not nnnD / nnnW / nnnM / nnnY
+  | 'RANGE_INVALID' // a date-offset range with min > max or non-integer bounds
+  | 'PREFIX_INVALID' // a pseudonym prefix that does not fit LO / PN
+  | 'LENGTH_INVALID'; // a hash length or maximum length that cannot be honoured
 
 export interface PseudoErrorData {
   code: PseudoErrorCode;

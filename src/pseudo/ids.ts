@@ -100,5 +100,10 @@ export function pseudoValue(key: Buffer, domain: string, value: string, maxLen: 
       message: `a hash of at least 8 hex characters after prefix ${JSON.stringify(prefix)} does not fit in ${maxLen} characters`,
     });
   }
-  return prefix + hmac(key, DOMAIN.hashPrefix + domain, v).toString('hex').slice(0, room);
+  return (
+    prefix +
+    hmac(key, DOMAIN.hashPrefix + domain, v)
+      .toString('hex')
+      .slice(0, room)
+  );
 }

@@ -7,8 +7,7 @@ import { normHeader, readMappingText, splitMappingSections } from './mapping-sec
  * project that parsePseudonymTableData ignores. Only the layout is checked here (sections, known and
  * unambiguous column names, no more values than headers); what a cell means is the caller's.
  */
-export type MappingColumn =
-  | 'source' | 'pseudo_id' | 'pseudo_name' | 'description' | 'pims_key' | 'destination_path' | 'root_source_path' | 'project' | 'id_old';
+export type MappingColumn = 'source' | 'pseudo_id' | 'pseudo_name' | 'description' | 'pims_key' | 'destination_path' | 'root_source_path' | 'project' | 'id_old';
 
 export interface MappingGridRow {
   /** 1-based line of the row in the file. */
@@ -57,7 +56,10 @@ export function parseMappingGrid(text: string, file = '<mapping>'): MappingGrid 
   for (const h of head.fields) {
     const c = GRID_COLUMNS[normHeader(h)];
     if (c === undefined) {
-      throw fail(head.line, `unknown column ${JSON.stringify(h)} (known: source, pseudo_id, pseudo_name, description, pims_key, destination_path, root_source_path, project, id_old)`);
+      throw fail(
+        head.line,
+        `unknown column ${JSON.stringify(h)} (known: source, pseudo_id, pseudo_name, description, pims_key, destination_path, root_source_path, project, id_old)`,
+      );
     }
     if (seen.has(c)) throw fail(head.line, `columns ${JSON.stringify(seen.get(c))} and ${JSON.stringify(h)} mean the same thing`);
     seen.set(c, h);

@@ -24,13 +24,10 @@ export function pseudonymLookup(table: PseudonymTableData): PseudonymLookup {
     const key = `${e.source.type}:${e.source.value}`;
     if (!byKey.has(key)) byKey.set(key, e);
   }
-  const answer = (e: PseudonymEntry | undefined): Pseudonym | undefined =>
-    e === undefined ? undefined : e.name === undefined ? { id: e.id } : { id: e.id, name: e.name };
-  const find = (type: SourceType, v: string | undefined): PseudonymEntry | undefined =>
-    v === undefined || sourceKey(v) === '' ? undefined : byKey.get(`${type}:${sourceKey(v)}`);
+  const answer = (e: PseudonymEntry | undefined): Pseudonym | undefined => (e === undefined ? undefined : e.name === undefined ? { id: e.id } : { id: e.id, name: e.name });
+  const find = (type: SourceType, v: string | undefined): PseudonymEntry | undefined => (v === undefined || sourceKey(v) === '' ? undefined : byKey.get(`${type}:${sourceKey(v)}`));
   return {
     get: (originalPatientId) => answer(find('patient_id', originalPatientId)),
-    lookup: (q) =>
-      answer(find('patient_id', q.patientId) ?? find('study_instance_uid', q.studyInstanceUid) ?? find('accession_number', q.accessionNumber)),
+    lookup: (q) => answer(find('patient_id', q.patientId) ?? find('study_instance_uid', q.studyInstanceUid) ?? find('accession_number', q.accessionNumber)),
   };
 }

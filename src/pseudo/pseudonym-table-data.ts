@@ -94,7 +94,10 @@ export function parsePseudonymTableData(text: string, file = '<pseudonym table>'
   for (const h of head.fields) {
     const f = COLUMNS[normHeader(h)];
     if (f === undefined) {
-      throw fail(head.line, `unknown column ${JSON.stringify(h)} (known: source, pseudo_id, pseudo_name, description, id_old, id_new, pims_key, destination_path, root_source_path, project)`);
+      throw fail(
+        head.line,
+        `unknown column ${JSON.stringify(h)} (known: source, pseudo_id, pseudo_name, description, id_old, id_new, pims_key, destination_path, root_source_path, project)`,
+      );
     }
     if (f !== 'ignored' && seen.has(f)) throw fail(head.line, `columns ${JSON.stringify(seen.get(f))} and ${JSON.stringify(h)} mean the same thing`);
     seen.set(f, h);

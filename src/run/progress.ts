@@ -13,10 +13,14 @@ const clock = (s: number): string => {
 
 export function outcomeLine(o: FileOutcome): string {
   switch (o.status) {
-    case 'written': return `written  ${o.path} -> ${o.output}`;
-    case 'skipped': return `skipped  ${o.path}: ${o.reason}`;
-    case 'quarantined': return `quarantined ${o.path}: ${o.reason}`;
-    case 'failed': return `failed   ${o.path}: ${o.error.code}: ${o.error.message}${o.error.path ? ` at ${o.error.path}` : ''}`;
+    case 'written':
+      return `written  ${o.path} -> ${o.output}`;
+    case 'skipped':
+      return `skipped  ${o.path}: ${o.reason}`;
+    case 'quarantined':
+      return `quarantined ${o.path}: ${o.reason}`;
+    case 'failed':
+      return `failed   ${o.path}: ${o.error.code}: ${o.error.message}${o.error.path ? ` at ${o.error.path}` : ''}`;
   }
 }
 
@@ -25,10 +29,14 @@ function fileEvent(e: Extract<RunEvent, { type: 'file' }>): Record<string, unkno
   const o = e.outcome;
   const base = { type: 'file', status: o.status, input: o.path, ms: Number(e.ms.toFixed(2)), done: e.counts.done };
   switch (o.status) {
-    case 'written': return { ...base, output: o.output, size: o.size, ...(o.entities_found ? { entities_found: o.entities_found } : {}) };
-    case 'skipped': return { ...base, reason: o.reason };
-    case 'quarantined': return { ...base, reason: o.reason };
-    case 'failed': return { ...base, code: o.error.code, message: o.error.message, element_path: o.error.path };
+    case 'written':
+      return { ...base, output: o.output, size: o.size, ...(o.entities_found ? { entities_found: o.entities_found } : {}) };
+    case 'skipped':
+      return { ...base, reason: o.reason };
+    case 'quarantined':
+      return { ...base, reason: o.reason };
+    case 'failed':
+      return { ...base, code: o.error.code, message: o.error.message, element_path: o.error.path };
   }
 }
 

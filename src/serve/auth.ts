@@ -16,7 +16,10 @@ declare module 'fastify' {
 export type AuthScheme = 'Token' | 'Bearer';
 
 const unauthorized = (reply: FastifyReply, scheme: AuthScheme): FastifyReply =>
-  reply.code(401).header('WWW-Authenticate', scheme).send({ errors: { authorization: 'Unauthorized: your credentials do not seem to work' } });
+  reply
+    .code(401)
+    .header('WWW-Authenticate', scheme)
+    .send({ errors: { authorization: 'Unauthorized: your credentials do not seem to work' } });
 
 function userOf(req: FastifyRequest, cfg: ServeConfig, scheme: AuthScheme): ServeUser | undefined {
   const m = new RegExp(`^${scheme}\\s+(\\S+)\\s*$`, 'i').exec(String(req.headers.authorization ?? ''));

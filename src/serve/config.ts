@@ -174,7 +174,9 @@ export function readConfigFile(file: string): Partial<ServeConfig> {
   const ajv = new Ajv({ allErrors: true });
   const validate = ajv.compile(SCHEMA);
   if (!validate(data)) {
-    const list = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+    const list = (validate.errors ?? []).map(
+      (e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    );
     throw new ConfigError(`config ${file}: ${list.join('; ')}`);
   }
   if ((data as { secret_file?: unknown }).secret_file !== undefined) throw new ConfigError(`config ${file}: ${SECRET_FILE_GONE}`);
@@ -228,7 +230,10 @@ export function buildConfig(f: ServeFlags): ServeConfig {
   const pairs = [
     ...(f.user ?? []).map((u) => ({ u, from: 'a user' })),
     ...(f.usersFile ? usersFileLines(f.usersFile) : []).map((u) => ({ u, from: f.usersFile! })),
-    ...(f.usersEnv ?? '').split(/[\s,]+/).filter(Boolean).map((u) => ({ u, from: 'ANON_SERVE_USERS' })),
+    ...(f.usersEnv ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((u) => ({ u, from: 'ANON_SERVE_USERS' })),
   ];
   for (const { u, from } of pairs) {
     const i = u.indexOf(':');
@@ -250,8 +255,10 @@ export function buildConfig(f: ServeFlags): ServeConfig {
   }
   c.prefixes = [...new Set(c.prefixes.map(normalizePrefix))];
   if (c.prefixes.length === 0) c.prefixes = ['/'];
-  if (c.users.length === 0) throw new ConfigError('no users: add users (hashed) to the config file, NAME:TOKEN lines in --users-file, or ANON_SERVE_USERS (every request needs a token)');
-  if (Object.keys(c.projects).length === 0) throw new ConfigError('no projects: add --project NAME=PROFILE (e.g. --project Wetenschap-Algemeen=basic) or projects in the config file');
+  if (c.users.length === 0)
+    throw new ConfigError('no users: add users (hashed) to the config file, NAME:TOKEN lines in --users-file, or ANON_SERVE_USERS (every request needs a token)');
+  if (Object.keys(c.projects).length === 0)
+    throw new ConfigError('no projects: add --project NAME=PROFILE (e.g. --project Wetenschap-Algemeen=basic) or projects in the config file');
   return c;
 }
 
@@ -262,7 +269,10 @@ function usersFileLines(file: string): string[] {
   } catch (e) {
     throw new ConfigError(`--users-file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 export function normalizePrefix(p: string): string {

@@ -13,8 +13,7 @@ const held = new Set<string>();
 /** Takes the data folder's lock; returns its release. */
 export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, 'serve.lock');
-  const busy = (pid: number): ConfigError =>
-    new ConfigError(`the data folder ${dataDir} is in use by another anon serve (pid ${pid}): one server per data folder`);
+  const busy = (pid: number): ConfigError => new ConfigError(`the data folder ${dataDir} is in use by another anon serve (pid ${pid}): one server per data folder`);
   if (held.has(path)) throw busy(process.pid);
   for (let i = 0; i < 3; i++) {
     try {

@@ -11,7 +11,8 @@ function flatten(pairs: Iterable<[string, string]>): FlatParams {
   const out: FlatParams = {};
   for (const [k, v] of pairs) {
     if (!LIST_PARAMS.has(k)) out[k] = v;
-    else if (Array.isArray(out[k])) (out[k] as string[]).push(v); // in place: a copy per value is quadratic in a 1 MiB body
+    else if (Array.isArray(out[k]))
+      (out[k] as string[]).push(v); // in place: a copy per value is quadratic in a 1 MiB body
     else out[k] = [v];
   }
   return out;
@@ -36,4 +37,7 @@ export const given = (v: string | undefined): string | undefined => (v === undef
 
 /** The values of a list parameter, comma-separated ones split too, blanks dropped. */
 export const listValues = (v: string | string[] | undefined): string[] =>
-  (v === undefined ? [] : Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  (v === undefined ? [] : Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);

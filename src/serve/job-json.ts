@@ -34,5 +34,4 @@ export function jobExtended(j: JobRow): Record<string, unknown> {
   };
 }
 
-export const keyed = (rows: JobRow[], f: (j: JobRow) => Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(rows.map((j) => [String(j.job_id), f(j)]));
+export const keyed = (rows: JobRow[], f: (j: JobRow) => Record<string, unknown>): Record<string, unknown> => Object.fromEntries(rows.map((j) => [String(j.job_id), f(j)]));

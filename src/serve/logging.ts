@@ -64,7 +64,10 @@ export function loggerOptions(o: LogOptions): Pick<FastifyServerOptions, 'logger
           type: err.name,
           code: err.code,
           message: '(not logged: it may quote a path or a value)',
-          stack: (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).join('\n'),
+          stack: (err.stack ?? '')
+            .split('\n')
+            .filter((l) => /^\s+at /.test(l))
+            .join('\n'),
         }),
       },
     },

@@ -18,8 +18,19 @@ const ALIASES: Record<string, Modifiable> = {
 const USER_SETTABLE: Modifiable[] = ['status', 'description', 'priority', 'source_ignore_opt_out', 'source_ignore_opt_out_reason'];
 /** What an admin may change besides: where the job reads and writes, and its project and pseudonyms. */
 const ADMIN_SETTABLE: Modifiable[] = [
-  ...USER_SETTABLE, 'project_name', 'destination_type', 'destination_path', 'destination_name', 'destination_network', 'source_type',
-  'source_path', 'source_name', 'source_instance_id', 'source_anonymizedpatientid', 'source_anonymizedpatientname', 'source_pims_keyfile_id',
+  ...USER_SETTABLE,
+  'project_name',
+  'destination_type',
+  'destination_path',
+  'destination_name',
+  'destination_network',
+  'source_type',
+  'source_path',
+  'source_name',
+  'source_instance_id',
+  'source_anonymizedpatientid',
+  'source_anonymizedpatientname',
+  'source_pims_keyfile_id',
   'source_sop_class_filter_list',
 ];
 /**
@@ -109,7 +120,8 @@ export function modifyJob(ctx: IdisContext, id: number, params: Record<string, s
     if (!('status' in fields)) fields.status = 'ACTIVE';
   }
   // anonapi's reset: the counters start again; a blank error as sent is kept, as IDIS does
-  if (fields.status === 'ACTIVE') Object.assign(fields, { resume: 0, error: params.error?.trim() === '' ? params.error : null, files_downloaded: 0, files_processed: 0, files_quarantined: 0 });
+  if (fields.status === 'ACTIVE')
+    Object.assign(fields, { resume: 0, error: params.error?.trim() === '' ? params.error : null, files_downloaded: 0, files_processed: 0, files_quarantined: 0 });
   const updated = ctx.store.update(id, fields as never)!;
   ctx.runner.wake();
   return jobExtended(updated);

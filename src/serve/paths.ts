@@ -8,13 +8,16 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isInside } from '../io/walk.js';
 
-
 export interface PathRules {
   shares: { unc: string; path: string }[];
   roots: string[];
 }
 
-const uncParts = (p: string): string[] => p.replace(/^\\\\/, '').split(/[\\/]+/).filter((s) => s !== '');
+const uncParts = (p: string): string[] =>
+  p
+    .replace(/^\\\\/, '')
+    .split(/[\\/]+/)
+    .filter((s) => s !== '');
 
 /** The real path of `p`, or of its deepest existing ancestor joined with the rest. */
 function realish(p: string): string {
@@ -85,7 +88,12 @@ export function destinationParts(local: string, r: PathRules): { base: string; p
   const roots = [...new Set([...r.roots, ...r.shares.map((s) => s.path)].flatMap((x) => [resolve(x), realish(x)]))];
   const base = roots.filter((root) => isInside(local, root)).sort((a, b) => b.length - a.length)[0];
   if (base === undefined) throw new PathRefused('destination_path is outside the folders this server may access');
-  return { base, parts: relative(base, local).split(sep).filter((s) => s !== '') };
+  return {
+    base,
+    parts: relative(base, local)
+      .split(sep)
+      .filter((s) => s !== ''),
+  };
 }
 
 /** A message for a user with the server's folders replaced by the share names users know (roots by "<root>"). */

@@ -48,7 +48,10 @@ export function createKey(dataDir: string, id: string): boolean {
 /** The key ids on this server. */
 export function listKeys(dataDir: string): string[] {
   try {
-    return readdirSync(keysDir(dataDir)).filter((n) => n.endsWith('.key')).map((n) => n.slice(0, -4)).sort();
+    return readdirSync(keysDir(dataDir))
+      .filter((n) => n.endsWith('.key'))
+      .map((n) => n.slice(0, -4))
+      .sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;

@@ -13,11 +13,15 @@ import type { JobRow } from './store.js';
 /** The reference's four statuses; a cancelled job (INACTIVE) is FAILED with results.error "canceled". */
 function runStatus(j: JobRow): 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' {
   switch (j.status) {
-    case 'UPLOADED': return 'PROCESSING';
-    case 'DONE': return 'SUCCEEDED';
+    case 'UPLOADED':
+      return 'PROCESSING';
+    case 'DONE':
+      return 'SUCCEEDED';
     case 'ERROR':
-    case 'INACTIVE': return 'FAILED';
-    default: return 'PENDING';
+    case 'INACTIVE':
+      return 'FAILED';
+    default:
+      return 'PENDING';
   }
 }
 
@@ -26,7 +30,10 @@ const runError = (j: JobRow): string | null => (j.status === 'INACTIVE' ? 'cance
 /** The source a run read, as the reference's dataset: its identifier, and its last name for people. */
 function dataset(j: JobRow): { dataset_id: string | null; dataset_name: string | null } {
   if (!j.source_path) return { dataset_id: null, dataset_name: null };
-  const parts = j.source_path.replace(/^(folder|fileselection):/i, '').split(/[\\/]+/).filter(Boolean);
+  const parts = j.source_path
+    .replace(/^(folder|fileselection):/i, '')
+    .split(/[\\/]+/)
+    .filter(Boolean);
   return { dataset_id: j.source_path, dataset_name: parts[parts.length - 1] ?? j.source_path };
 }
 
@@ -35,7 +42,9 @@ export function reportFiles(cfg: ServeConfig, j: JobRow): { id: string; path: st
   const report = readReport(cfg, j);
   const out = report?.options?.out as string | undefined;
   return (report?.anonymized_files ?? []).flatMap((f) =>
-    out && typeof f.path === 'string' && isInside(f.path, out) ? [{ id: String(f.id), path: relative(out, f.path).split(sep).join('/'), local: f.path, size_in_bytes: f.size_in_bytes, content_type: f.content_type }] : [],
+    out && typeof f.path === 'string' && isInside(f.path, out)
+      ? [{ id: String(f.id), path: relative(out, f.path).split(sep).join('/'), local: f.path, size_in_bytes: f.size_in_bytes, content_type: f.content_type }]
+      : [],
   );
 }
 

@@ -24,7 +24,6 @@ import { clearIncomplete, createdOutputs, isMarkedIncomplete, markIncomplete, re
 import type { JobRow, JobStore } from './store.js';
 import * as T from '../dicom/tags.generated.js';
 
-
 /** A job stopped on purpose (cancel, modify, shutdown): the store already says what it is now. */
 class JobAborted extends Error {
   override name = 'JobAborted';
@@ -194,7 +193,10 @@ export class JobRunner {
         setIfStillOurs({
           ...fields,
           status: 'ERROR',
-          error: hidePaths(`Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${shownPath(first.path, prepared.inputs)}: ${first.code}: ${first.message}`, this.cfg),
+          error: hidePaths(
+            `Error while processing job ${id}: ${failed} of ${report.results.samples_processed} files failed; first: ${shownPath(first.path, prepared.inputs)}: ${first.code}: ${first.message}`,
+            this.cfg,
+          ),
         });
       } else if (written === 0 && report.quarantined.length === 0) {
         setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path}` });

@@ -50,10 +50,31 @@ export type NewJob = Pick<JobRow, 'server' | 'user_name' | 'project_name' | 'sou
 
 /** The columns modify_job may set. */
 export const MODIFIABLE = [
-  'status', 'error', 'description', 'project_name', 'priority', 'files_downloaded', 'files_processed', 'files_quarantined',
-  'destination_type', 'destination_path', 'destination_name', 'destination_network', 'source_type', 'source_path',
-  'source_name', 'source_instance_id', 'source_anonymizedpatientid', 'source_anonymizedpatientname', 'source_pims_keyfile_id',
-  'source_ignore_opt_out', 'source_ignore_opt_out_reason', 'source_sop_class_filter_list', 'resume', 'started_at', 'completed_at',
+  'status',
+  'error',
+  'description',
+  'project_name',
+  'priority',
+  'files_downloaded',
+  'files_processed',
+  'files_quarantined',
+  'destination_type',
+  'destination_path',
+  'destination_name',
+  'destination_network',
+  'source_type',
+  'source_path',
+  'source_name',
+  'source_instance_id',
+  'source_anonymizedpatientid',
+  'source_anonymizedpatientname',
+  'source_pims_keyfile_id',
+  'source_ignore_opt_out',
+  'source_ignore_opt_out_reason',
+  'source_sop_class_filter_list',
+  'resume',
+  'started_at',
+  'completed_at',
 ] as const;
 export type Modifiable = (typeof MODIFIABLE)[number];
 
@@ -137,9 +158,7 @@ export class JobStore {
     const now = new Date();
     const row: Record<string, unknown> = { ...j, run_id: randomUUID(), date: idisDate(now), created_at: now.toISOString(), status: 'ACTIVE', priority: j.priority ?? 10 };
     const cols = Object.keys(row).filter((k) => row[k] !== undefined);
-    const info = this.db
-      .prepare(`INSERT INTO jobs (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`)
-      .run(Object.fromEntries(cols.map((c) => [c, row[c]])));
+    const info = this.db.prepare(`INSERT INTO jobs (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`).run(Object.fromEntries(cols.map((c) => [c, row[c]])));
     return this.get(Number(info.lastInsertRowid))!;
   }
 

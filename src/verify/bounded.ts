@@ -1,7 +1,6 @@
 // Whole values found inside longer text or bytes, but not inside a longer run of letters or digits.
 
-const isAlnum = (c: number | undefined): boolean =>
-  c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a));
+const isAlnum = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a));
 
 /** `needle` in `hay` with no letter or digit on either side (so 1234567 is not found in 912345678). */
 export function findBounded(hay: Buffer, needle: Buffer): boolean {

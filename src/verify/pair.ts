@@ -56,7 +56,15 @@ export function listFiles(root: string): string[] {
 
 const KEY_TAGS = [T.SOPClassUID, T.InstanceNumber, T.Rows, T.Columns, T.NumberOfFrames];
 /** Attributes the engine sets whatever the input held: left out of the kept-attribute key. */
-const SET_BY_DEID = new Set([T.PatientIdentityRemoved, T.DeidentificationMethod, T.DeidentificationMethodCodeSequence, T.LongitudinalTemporalInformationModified, T.BurnedInAnnotation, T.RecognizableVisualFeatures, T.SpecificCharacterSet]);
+const SET_BY_DEID = new Set([
+  T.PatientIdentityRemoved,
+  T.DeidentificationMethod,
+  T.DeidentificationMethodCodeSequence,
+  T.LongitudinalTemporalInformationModified,
+  T.BurnedInAnnotation,
+  T.RecognizableVisualFeatures,
+  T.SpecificCharacterSet,
+]);
 
 interface Keys {
   strong: string;

@@ -35,10 +35,19 @@ const RANK: Record<string, number> = { X: 5, Z: 4, D: 3, U: 2, C: 1, K: 0 };
 /** Compound codes read conservatively: anything that may keep the value is "replace" at least. */
 function simple(code: ActionCode): 'X' | 'Z' | 'D' | 'U' | 'C' | 'K' {
   switch (code) {
-    case 'X': case 'Z': case 'D': case 'U': case 'C': case 'K': return code;
-    case 'X/Z/U*': return 'K'; // the sequence stays; its items are judged by their own rows
-    case 'X/Z': return 'Z';
-    default: return 'D'; // Z/D, X/D, X/Z/D
+    case 'X':
+    case 'Z':
+    case 'D':
+    case 'U':
+    case 'C':
+    case 'K':
+      return code;
+    case 'X/Z/U*':
+      return 'K'; // the sequence stays; its items are judged by their own rows
+    case 'X/Z':
+      return 'Z';
+    default:
+      return 'D'; // Z/D, X/D, X/Z/D
   }
 }
 
@@ -70,7 +79,13 @@ function selector(rule: Rule): Sel | undefined {
   }
   if (m.private === 'all') return { kind: 'privateAll', rule };
   if (m.private) {
-    return { kind: 'privateElement', rule, creator: m.private.creator.trim(), byte: parseInt(m.private.element, 16) & 0xff, group: m.private.group ? parseInt(m.private.group, 16) : undefined };
+    return {
+      kind: 'privateElement',
+      rule,
+      creator: m.private.creator.trim(),
+      byte: parseInt(m.private.element, 16) & 0xff,
+      group: m.private.group ? parseInt(m.private.group, 16) : undefined,
+    };
   }
   if (m.mask !== undefined) {
     const hex = m.mask.replace(/[^0-9a-fA-FxX]/g, '');
@@ -130,8 +145,7 @@ export class VerifyRules {
     this.options = new Set(profile.options);
     this.layers = profile.layers.map((l) => l.rules.map(selector).filter((s): s is Sel => s !== undefined));
     // Whether any rule could shift a date: decides which LongitudinalTemporalInformationModified values are right.
-    this.shiftsDates = this.options.has('retainLongModifiedDates') ||
-      this.layers.some((l) => l.some((s) => typeof s.rule.action === 'object' && 'shiftDate' in s.rule.action));
+    this.shiftsDates = this.options.has('retainLongModifiedDates') || this.layers.some((l) => l.some((s) => typeof s.rule.action === 'object' && 'shiftDate' in s.rule.action));
   }
 
   /** The action in effect for a subject: the rule's own, or its most protective option column in effect. */
@@ -167,15 +181,27 @@ export class VerifyRules {
           if (sel.kind !== kind) continue;
           let hit = false;
           switch (kind) {
-            case 'tag': hit = sel.tag === s.tag; break;
+            case 'tag':
+              hit = sel.tag === s.tag;
+              break;
             case 'privateElement':
               hit = priv && s.creator !== undefined && sel.creator === s.creator.trim() && sel.byte === (s.tag & 0xff) && (sel.group === undefined || sel.group === group);
               break;
-            case 'mask': hit = ((s.tag & sel.mask!) >>> 0) === sel.value; break;
-            case 'group': hit = sel.group === group; break;
-            case 'privateAll': hit = priv; break;
-            case 'vr': hit = sel.vr === s.vr; break;
-            case 'otherwise': hit = true; break;
+            case 'mask':
+              hit = (s.tag & sel.mask!) >>> 0 === sel.value;
+              break;
+            case 'group':
+              hit = sel.group === group;
+              break;
+            case 'privateAll':
+              hit = priv;
+              break;
+            case 'vr':
+              hit = sel.vr === s.vr;
+              break;
+            case 'otherwise':
+              hit = true;
+              break;
           }
           if (hit && (!sel.rule.when || sel.rule.when.every((c) => holds(c, read)))) return sel.rule;
         }
@@ -197,12 +223,20 @@ export class VerifyRules {
     }
     const code = simple(action);
     switch (code) {
-      case 'K': return { kind: 'keep', origin };
-      case 'X': return { kind: 'remove', origin };
-      case 'U': return { kind: 'uid', origin };
-      case 'Z': case 'D': return { kind: s.vr === 'UI' ? 'uid' : 'replace', origin };
+      case 'K':
+        return { kind: 'keep', origin };
+      case 'X':
+        return { kind: 'remove', origin };
+      case 'U':
+        return { kind: 'uid', origin };
+      case 'Z':
+      case 'D':
+        return { kind: s.vr === 'UI' ? 'uid' : 'replace', origin };
       case 'C':
-        if (priv) return isSafePrivateElement(s.creator, s.tag) ? { kind: 'keep', origin: `${origin}, safe private` } : { kind: 'remove', origin: `${origin}, not a safe private attribute` };
+        if (priv)
+          return isSafePrivateElement(s.creator, s.tag)
+            ? { kind: 'keep', origin: `${origin}, safe private` }
+            : { kind: 'remove', origin: `${origin}, not a safe private attribute` };
         if (s.vr === 'SQ') return { kind: 'keep', origin };
         if (s.vr === 'UI') return { kind: 'uid', origin };
         if (s.vr === 'DA' || s.vr === 'DT') return { kind: 'shift', origin };

@@ -36,10 +36,17 @@ export async function verifyPairs(
   const c = new Collector(opts.maxFindings ?? 10_000);
   for (const f of opts.unpaired?.inputs ?? []) c.add({ code: 'UNPAIRED', input: f, message: 'no output was found for this DICOM input' });
   for (const f of opts.unpaired?.outputs ?? []) c.add({ code: 'UNPAIRED', output: f, message: 'no input was found for this output' });
-  for (const p of opts.missing ?? []) c.add({ code: 'UNPAIRED', input: p.input, output: p.output, message: 'the journal records this output, and the output tree does not hold it', severity: 'error' });
+  for (const p of opts.missing ?? [])
+    c.add({ code: 'UNPAIRED', input: p.input, output: p.output, message: 'the journal records this output, and the output tree does not hold it', severity: 'error' });
   for (const f of opts.extra ?? []) c.add({ code: 'UNPAIRED', output: f, message: 'this file of the output tree was not written by the run', severity: 'error' });
   for (const p of opts.unpaired?.ambiguous ?? []) {
-    c.add({ code: 'UNPAIRED', input: p.input, output: p.output, message: 'paired among several files with the same content key: UID checks rest on path order', severity: 'warning' });
+    c.add({
+      code: 'UNPAIRED',
+      input: p.input,
+      output: p.output,
+      message: 'paired among several files with the same content key: UID checks rest on path order',
+      severity: 'warning',
+    });
   }
   const ambiguous = new Set((opts.unpaired?.ambiguous ?? []).map((p) => `${p.input}\0${p.output}`));
   for (const pair of pairs) await verifyPair(pair, run, checks, c, !ambiguous.has(`${pair.input}\0${pair.output}`));
@@ -147,4 +154,3 @@ export async function verifyRun(args: VerifyRunArgs): Promise<VerifyResult> {
   const p = await pairByContent(resolve(args.input), resolve(args.output), rules);
   return verifyPairs(p.pairs, { ...args, ...settings, pairing: 'content', unpaired: { inputs: p.unpairedInputs, outputs: p.unpairedOutputs, ambiguous: p.ambiguous } });
 }
-

@@ -99,7 +99,11 @@ export class WatchDaemon {
         } catch (e) {
           throw new UsageError(`cannot serve the health endpoint on ${host}:${this.o.healthPort}: ${(e as Error).message}`);
         }
-        if (!isLoopback(host)) this.emit({ type: 'notice', message: `the health endpoint ${this.health.url} is reachable from other machines: it shows folder paths and the last error's input path, and file names may hold patient data` });
+        if (!isLoopback(host))
+          this.emit({
+            type: 'notice',
+            message: `the health endpoint ${this.health.url} is reachable from other machines: it shows folder paths and the last error's input path, and file names may hold patient data`,
+          });
       }
       const recovered = this.ledger.recover();
       if (recovered) this.emit({ type: 'notice', message: `recovered ${recovered} original(s) whose output was written before a stop` });
@@ -172,7 +176,7 @@ export class WatchDaemon {
     const rec = this.ledger.outcome(input, result, batch);
     const to = this.ledger.move(rec);
     const o = result.outcome;
-    const base = { input: rel, ms: Number(result.ms.toFixed(1)), moved_to: to === false ? undefined : to ?? null };
+    const base = { input: rel, ms: Number(result.ms.toFixed(1)), moved_to: to === false ? undefined : (to ?? null) };
     if (o.status === 'written') {
       this.board.finished(o.alreadyPresent ? 'already_present' : 'written', result.bytesIn);
       this.emit({ type: 'file', status: o.alreadyPresent ? 'already-present' : 'written', output: o.output, ...base });

@@ -64,7 +64,9 @@ export class WatchJournal {
   }
 
   private segments(): string[] {
-    return readdirSync(this.dir).filter((n) => SEGMENT.test(n)).sort();
+    return readdirSync(this.dir)
+      .filter((n) => SEGMENT.test(n))
+      .sort();
   }
 
   /**

@@ -96,7 +96,14 @@ export class Ledger {
       dest = o.status === 'failed' ? 'failed' : this.o.deleteOriginals ? 'delete' : 'done';
     }
     const rec: OutcomeRecord = {
-      t: 'outcome', rel, ino: st.ino, entry, dest, batch: batch ?? `day-${dayOf()}`, ms: result.ms, bytesIn: result.bytesIn,
+      t: 'outcome',
+      rel,
+      ino: st.ino,
+      entry,
+      dest,
+      batch: batch ?? `day-${dayOf()}`,
+      ms: result.ms,
+      bytesIn: result.bytesIn,
       ...(o.status === 'written' && o.alreadyPresent ? { alreadyPresent: true } : {}),
     };
     this.journal.append(rec);

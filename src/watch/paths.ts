@@ -33,11 +33,22 @@ export function watchPaths(o: Pick<WatchOptions, 'inbox' | 'out' | 'state' | 'do
     throw new UsageError(`inbox ${inbox} does not exist`);
   }
   if (!st.isDirectory()) throw new UsageError(`inbox ${inbox} is not a folder`);
-  for (const [name, dir] of [['output', p.out], ['state', p.state], ['done', p.done], ['failed', p.failed], ['quarantine', p.quarantine]] as const) {
+  for (const [name, dir] of [
+    ['output', p.out],
+    ['state', p.state],
+    ['done', p.done],
+    ['failed', p.failed],
+    ['quarantine', p.quarantine],
+  ] as const) {
     if (isInside(dir, inbox)) throw new UsageError(`${name} folder ${dir} must not be inside the inbox ${inbox}`);
     if (isInside(inbox, dir)) throw new UsageError(`the inbox ${inbox} must not be inside the ${name} folder ${dir}`);
   }
-  for (const [name, dir] of [['state', p.state], ['done', p.done], ['failed', p.failed], ['quarantine', p.quarantine]] as const) {
+  for (const [name, dir] of [
+    ['state', p.state],
+    ['done', p.done],
+    ['failed', p.failed],
+    ['quarantine', p.quarantine],
+  ] as const) {
     if (isInside(dir, p.out) || isInside(p.out, dir)) throw new UsageError(`${name} folder ${dir} and the output folder ${p.out} must not contain one another`);
   }
   return p;

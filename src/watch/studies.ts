@@ -3,7 +3,6 @@ import { closeDicom, openDicom } from '../dicom/file.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import * as T from '../dicom/tags.generated.js';
 
-
 /** A file's Study Instance UID; undefined when it is not DICOM, unreadable, or has none. */
 async function studyOf(path: string): Promise<string | undefined> {
   try {

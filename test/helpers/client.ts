@@ -47,8 +47,24 @@ export async function setup(t: Test, opts: { server?: boolean } = {}): Promise<E
     for (const id of ['555', '777']) createKey(join(dir, 'data'), id); // the PIMS key files the mappings name, provisioned as an operator would
     const child: ChildProcess = spawn(
       process.execPath,
-      [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--prefix', '/sandbox',
-        '--share', `\\\\srv\\share=${share}`, '--project', 'Wetenschap-Algemeen=basic', '--concurrency', '2', '--threads', '0'],
+      [
+        BIN,
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        join(dir, 'data'),
+        '--prefix',
+        '/sandbox',
+        '--share',
+        `\\\\srv\\share=${share}`,
+        '--project',
+        'Wetenschap-Algemeen=basic',
+        '--concurrency',
+        '2',
+        '--threads',
+        '0',
+      ],
       { env: { ...env, ANON_SERVE_USERS: `${USER.user}:${USER.token}` }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     t.teardown(() => {

@@ -17,9 +17,18 @@ export const OTHER_KEY = Buffer.from('ffeeddccbbaa99887766554433221100ffeeddccbb
 
 /** Every option of PS3.15 Table E.1-1, in the order of the table's columns and E.3. */
 export const ALL_OPTIONS: OptionName[] = [
-  'cleanPixelData', 'cleanRecognizableVisualFeatures', 'cleanGraphics', 'cleanStructuredContent', 'cleanDescriptors',
-  'retainLongFullDates', 'retainLongModifiedDates', 'retainPatientCharacteristics', 'retainDeviceIdentity',
-  'retainUIDs', 'retainSafePrivate', 'retainInstitutionIdentity',
+  'cleanPixelData',
+  'cleanRecognizableVisualFeatures',
+  'cleanGraphics',
+  'cleanStructuredContent',
+  'cleanDescriptors',
+  'retainLongFullDates',
+  'retainLongModifiedDates',
+  'retainPatientCharacteristics',
+  'retainDeviceIdentity',
+  'retainUIDs',
+  'retainSafePrivate',
+  'retainInstitutionIdentity',
 ];
 
 let basicRules: Rule[] | undefined;

@@ -25,4 +25,3 @@ export function resolveTop(code: string, tag: number, vr: string, resolve: (code
   const resolved = byType[code]?.[req] ?? resolve(code);
   return resolved === 'Z' && vr === 'SQ' && req === '3' ? 'X' : resolved;
 }
-

@@ -21,8 +21,7 @@ export const tmp = (t: Test): string => {
 };
 
 /** A small CT instance with its own SOP Instance UID (and study, when given). */
-export const instance = (i: number, study = '2.25.999', pixels = 4096): Buffer =>
-  seriesInstance(i, { study, patientName: 'Watch^Test', patientId: 'WT-1', pixels });
+export const instance = (i: number, study = '2.25.999', pixels = 4096): Buffer => seriesInstance(i, { study, patientName: 'Watch^Test', patientId: 'WT-1', pixels });
 
 /** Drops a file into the inbox whole: written beside it, then renamed in. */
 export function drop(d: string, rel: string, bytes: Buffer): void {
@@ -34,7 +33,11 @@ export function drop(d: string, rel: string, bytes: Buffer): void {
 }
 
 export const files = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
+    : [];
 export const outputs = (d: string): string[] => files(join(d, 'out')).filter((p) => !p.includes('.anonflow-tmp'));
 
 export interface Daemon {

@@ -12,9 +12,7 @@ interface DumpArgs {
 export async function dumpFile(path: string, opts: { json?: boolean; meta?: boolean } = {}): Promise<string> {
   const f = await openDicom(path);
   try {
-    return opts.json
-      ? `${JSON.stringify(dumpJson(f, { meta: opts.meta === true }), null, 2)}\n`
-      : dumpText(f, { meta: opts.meta !== false });
+    return opts.json ? `${JSON.stringify(dumpJson(f, { meta: opts.meta === true }), null, 2)}\n` : dumpText(f, { meta: opts.meta !== false });
   } finally {
     closeDicom(f);
   }

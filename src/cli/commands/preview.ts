@@ -54,7 +54,12 @@ export const previewCommand: CommandModule<object, PreviewArgs> = {
         throw e;
       }
       writeFileSync(args.png, png);
-      const what = decision.kind === 'mask' ? `mask rule ${decision.rule.name ?? decision.index}` : decision.kind === 'quarantine' ? `would be quarantined: ${decision.reason}` : 'no mask rule';
+      const what =
+        decision.kind === 'mask'
+          ? `mask rule ${decision.rule.name ?? decision.index}`
+          : decision.kind === 'quarantine'
+            ? `would be quarantined: ${decision.reason}`
+            : 'no mask rule';
       console.log(`${args.png}: frame ${args.frame}, ${regions.length} region(s); ${what}`);
     } finally {
       closeDicom(f);

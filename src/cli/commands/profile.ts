@@ -38,13 +38,11 @@ const showCommand: CommandModule<object, ShowArgs> = {
   command: 'show <profile>',
   describe: 'Print a profile (a built-in name or a JSON file) as JSON; it is validated first',
   builder: (y) =>
-    y
-      .positional('profile', { type: 'string', demandOption: true, describe: 'built-in name or path to a JSON file' })
-      .option('resolved', {
-        type: 'boolean',
-        default: false,
-        describe: 'print the resolved form: the "extends" chain as layers, merged options, defaults, pseudonyms, marks',
-      }),
+    y.positional('profile', { type: 'string', demandOption: true, describe: 'built-in name or path to a JSON file' }).option('resolved', {
+      type: 'boolean',
+      default: false,
+      describe: 'print the resolved form: the "extends" chain as layers, merged options, defaults, pseudonyms, marks',
+    }),
   handler: (args) => {
     const resolved: ResolvedProfile = asUsage(() => loadProfile(args.profile));
     if (args.resolved) {
@@ -83,11 +81,6 @@ export const profileCommand: CommandModule = {
   command: 'profile',
   describe: 'List, show and validate de-identification profiles',
   builder: (y: Argv) =>
-    y
-      .command(listCommand)
-      .command(showCommand)
-      .command(validateCommand)
-      .command(explainCommand)
-      .demandCommand(1, 'Name a profile command: list, show or validate.'),
+    y.command(listCommand).command(showCommand).command(validateCommand).command(explainCommand).demandCommand(1, 'Name a profile command: list, show or validate.'),
   handler: () => {},
 };

@@ -42,18 +42,41 @@ export const runCommand: CommandModule<object, RunArgs> = {
     deidOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files or folders to read' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (must not be inside an input)' })
-      .option('profile', { alias: 'p', type: 'string', array: true, default: ['basic'], describe: 'built-in profile name (anon profile list) or profile JSON file; repeat to compose (later ones take precedence)' })
-      .option('layout', { type: 'string', default: 'hierarchy', choices: ['hierarchy', 'mirror'], describe: 'hierarchy: patient/study/series/instance by pseudonymised names; mirror: the inputs\' relative paths' })
+      .option('profile', {
+        alias: 'p',
+        type: 'string',
+        array: true,
+        default: ['basic'],
+        describe: 'built-in profile name (anon profile list) or profile JSON file; repeat to compose (later ones take precedence)',
+      })
+      .option('layout', {
+        type: 'string',
+        default: 'hierarchy',
+        choices: ['hierarchy', 'mirror'],
+        describe: "hierarchy: patient/study/series/instance by pseudonymised names; mirror: the inputs' relative paths",
+      })
       .option('export-mapping', { type: 'string', describe: 'folder for uid_mapping.csv and patid_mapping.csv (MIDI-B, mode 0600), outside --out' })
       .option('report-dir', { type: 'string', describe: 'where the run journal and JSON report go (default ./anon-runs/<run-id>/)' })
-      .option('mask', { type: 'string', array: true, default: [], describe: 'a rectangle x,y,w,h to blank in every image, on top of the profile\'s mask rules (repeatable)' })
+      .option('mask', { type: 'string', array: true, default: [], describe: "a rectangle x,y,w,h to blank in every image, on top of the profile's mask rules (repeatable)" })
       .option('previews', { type: 'string', describe: 'folder for review PNGs of every masked or quarantined image' })
-      .option('verify', { type: 'boolean', default: false, describe: 'check the outputs independently at the end (anon verify) and add the result to the report; exit 1 on any residual identifier' })
+      .option('verify', {
+        type: 'boolean',
+        default: false,
+        describe: 'check the outputs independently at the end (anon verify) and add the result to the report; exit 1 on any residual identifier',
+      })
       .option('resume', { type: 'string', describe: 'continue the run whose report folder this is: inputs already done are not redone' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
       .option('json', { type: 'boolean', default: false, describe: 'print machine-readable events (NDJSON), the last one holding the report' })
-      .option('detect', { type: 'string', array: true, describe: 'find identifiers inside cleaned text with these detectors (header, rules, names, ner, llm; default header,rules,names) and replace only them' })
-      .option('pii-types', { type: 'string', array: true, describe: 'kinds of identifier to find in text (PERSON, DATE, AGE, PHONE, EMAIL, URL, ADDRESS, POSTCODE, ID, NATIONAL_ID, ORGANIZATION; default all)' })
+      .option('detect', {
+        type: 'string',
+        array: true,
+        describe: 'find identifiers inside cleaned text with these detectors (header, rules, names, ner, llm; default header,rules,names) and replace only them',
+      })
+      .option('pii-types', {
+        type: 'string',
+        array: true,
+        describe: 'kinds of identifier to find in text (PERSON, DATE, AGE, PHONE, EMAIL, URL, ADDRESS, POSTCODE, ID, NATIONAL_ID, ORGANIZATION; default all)',
+      })
       .option('detect-replacement', { type: 'string', choices: ['label', 'surrogate', 'mask'], describe: 'what replaces an identifier found in text (default label: [PERSON])' })
       .option('llm-url', { type: 'string', describe: 'OpenAI-compatible base URL of a language model to use as one more detector (off unless given)' })
       .option('llm-model', { type: 'string', describe: 'model name for --llm-url' }),
@@ -65,7 +88,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
     let deid = setup.spec;
     try {
-      const flags = settingsFromFlags({ detect: args.detect, piiTypes: args['pii-types'], replacement: args['detect-replacement'], llmUrl: args['llm-url'], llmModel: args['llm-model'] });
+      const flags = settingsFromFlags({
+        detect: args.detect,
+        piiTypes: args['pii-types'],
+        replacement: args['detect-replacement'],
+        llmUrl: args['llm-url'],
+        llmModel: args['llm-model'],
+      });
       if (deid && flags) deid = { ...deid, profile: withDetectFlags(deid.profile, flags) };
     } catch (e) {
       throw e instanceof DetectSettingsError ? new UsageError(e.message) : e;
@@ -126,8 +155,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       writeFileSync(join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
       if (mode === 'json') console.log(JSON.stringify({ type: 'verify', result: verification }));
       else if (mode !== 'quiet') {
-        console.log(`verify: ${verification.ok ? 'OK' : 'FAILED'}: ${verification.pairs} pairs, ${verification.summary.errors} error(s) (${verification.summary.residual_identifiers} residual identifier(s)), ${verification.summary.warnings} warning(s)`);
-        for (const f of verification.findings.filter((x) => x.severity === 'error').slice(0, 20)) console.log(`  ${f.code} ${f.output ?? f.input ?? ''} ${f.path ?? ''}: ${f.message}`);
+        console.log(
+          `verify: ${verification.ok ? 'OK' : 'FAILED'}: ${verification.pairs} pairs, ${verification.summary.errors} error(s) (${verification.summary.residual_identifiers} residual identifier(s)), ${verification.summary.warnings} warning(s)`,
+        );
+        for (const f of verification.findings.filter((x) => x.severity === 'error').slice(0, 20))
+          console.log(`  ${f.code} ${f.output ?? f.input ?? ''} ${f.path ?? ''}: ${f.message}`);
       }
       if (!verification.ok) process.exitCode = 1;
     }

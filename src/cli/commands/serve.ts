@@ -50,7 +50,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
       .option('secret-file', { type: 'string', describe: 'no longer used: each project has its own key under <data-dir>/keys' })
       .option('list-keys', { type: 'boolean', describe: 'list the pseudonymisation keys (project-<name> and pims_keyfile_id ones) and exit' })
-      .option('export-mapping', { type: 'string', array: true, describe: 'KEY_ID DIR: write the MIDI-B mapping (uid_mapping.csv, patid_mapping.csv) of every job keyed by KEY_ID (e.g. project-<name>) into DIR, outside the shares, and exit' })
+      .option('export-mapping', {
+        type: 'string',
+        array: true,
+        describe:
+          'KEY_ID DIR: write the MIDI-B mapping (uid_mapping.csv, patid_mapping.csv) of every job keyed by KEY_ID (e.g. project-<name>) into DIR, outside the shares, and exit',
+      })
       .option('create-key', { type: 'string', describe: 'create the key ID (0600, under <data-dir>/keys) for jobs naming pims_keyfile_id ID, and exit' })
       .option('log-level', { type: 'string', describe: 'request log level: fatal, error, warn, info (default), debug, trace or silent; never patient data' }),
   handler: async (args) => {

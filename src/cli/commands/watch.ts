@@ -45,13 +45,8 @@ function printer(mode: 'lines' | 'json' | 'quiet', inbox: string): (e: WatchEven
       case 'file': {
         if (mode === 'quiet' && e.status !== 'failed') break;
         const moved = e.moved_to ? ` [original → ${relative(resolve(inbox, '..'), e.moved_to)}]` : e.moved_to === null ? ' [original removed]' : '';
-        const what =
-          e.status === 'written' || e.status === 'already-present'
-            ? `→ ${e.output}`
-            : e.status === 'quarantined'
-              ? `: ${e.reason}`
-              : `: ${e.code}: ${e.message}`;
-        const line = `${time()} ${e.status.padEnd(15)} ${e.input}${what.startsWith(":") ? "" : " "}${what} (${e.ms} ms)${moved}`;
+        const what = e.status === 'written' || e.status === 'already-present' ? `→ ${e.output}` : e.status === 'quarantined' ? `: ${e.reason}` : `: ${e.code}: ${e.message}`;
+        const line = `${time()} ${e.status.padEnd(15)} ${e.input}${what.startsWith(':') ? '' : ' '}${what} (${e.ms} ms)${moved}`;
         if (e.status === 'failed' || e.status === 'retry') console.error(line);
         else console.log(line);
         break;
@@ -88,14 +83,22 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .positional('inbox', { type: 'string', demandOption: true, describe: 'the folder to watch (recursively)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (outside the inbox)' })
       .option('profile', { alias: 'p', type: 'string', default: 'basic', describe: 'built-in profile name (anon profile list) or a profile JSON file' })
-      .option('layout', { type: 'string', default: 'hierarchy', choices: ['hierarchy', 'mirror'], describe: 'hierarchy: patient/study/series/instance by pseudonymised names; mirror: relative paths in the inbox (a later file of the same name replaces the output)' })
+      .option('layout', {
+        type: 'string',
+        default: 'hierarchy',
+        choices: ['hierarchy', 'mirror'],
+        describe: 'hierarchy: patient/study/series/instance by pseudonymised names; mirror: relative paths in the inbox (a later file of the same name replaces the output)',
+      })
       .option('done', { type: 'string', describe: 'where originals go once written (default: <inbox>/../done)' })
       .option('failed', { type: 'string', describe: 'where originals that failed go, each with a .error.json (default: <inbox>/../failed)' })
       .option('quarantine', { type: 'string', describe: 'where non-DICOM and other refused files go, each with a .reason.json (default: <inbox>/../quarantine)' })
       .option('state', { type: 'string', describe: 'journal, reports, status.json and lock (default: <inbox>/../.anonflow-watch/<inbox name>)' })
       .option('delete-originals', { type: 'boolean', default: false, describe: 'delete originals once written instead of moving them to done/' })
       .option('settle-ms', { type: 'number', default: 2000, describe: 'a file is read once its size and mtime have not changed for this long' })
-      .option('study-quiet', { type: 'number', describe: 'study grouping (off by default): hold a study until none of its files arrived for this many seconds; one report per study' })
+      .option('study-quiet', {
+        type: 'number',
+        describe: 'study grouping (off by default): hold a study until none of its files arrived for this many seconds; one report per study',
+      })
       .option('rescan-s', { type: 'number', default: 60, describe: 'walk the inbox this often for files the watcher missed' })
       .option('stats-s', { type: 'number', default: 10, describe: 'print the stats line this often' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only failures' })
@@ -110,14 +113,41 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         type: 'number',
         default: 50_000,
         describe:
-          'track at most this many inputs at once; more stay in the inbox until a rescan once the queue halves. Memory: a few hundred bytes per tracked input here, plus chokidar\'s record of every file and folder in the inbox (not capped: keep the inbox for arrivals, not an archive). With --study-quiet, a study larger than this is reported in more than one batch',
+          "track at most this many inputs at once; more stay in the inbox until a rescan once the queue halves. Memory: a few hundred bytes per tracked input here, plus chokidar's record of every file and folder in the inbox (not capped: keep the inbox for arrivals, not an archive). With --study-quiet, a study larger than this is reported in more than one batch",
       })
-      .option('health-port', { type: 'number', describe: 'serve GET /health (status.json; 200 when healthy, else 503) and GET /metrics (Prometheus text) on this port (0: any free port, shown in the start event)' })
-      .option('health-host', { type: 'string', default: '127.0.0.1', describe: 'address of the health endpoint (default: this machine only; 0.0.0.0 exposes folder paths and the last error, input path included, to the network: file names may hold patient data)' })
-      .option('unhealthy-after', { type: 'number', default: 10, describe: '/health answers 503 once this many inputs in a row failed (or this many originals cannot be moved); always 503 while starting or stopping' }),
+      .option('health-port', {
+        type: 'number',
+        describe: 'serve GET /health (status.json; 200 when healthy, else 503) and GET /metrics (Prometheus text) on this port (0: any free port, shown in the start event)',
+      })
+      .option('health-host', {
+        type: 'string',
+        default: '127.0.0.1',
+        describe:
+          'address of the health endpoint (default: this machine only; 0.0.0.0 exposes folder paths and the last error, input path included, to the network: file names may hold patient data)',
+      })
+      .option('unhealthy-after', {
+        type: 'number',
+        default: 10,
+        describe: '/health answers 503 once this many inputs in a row failed (or this many originals cannot be moved); always 503 while starting or stopping',
+      }),
   handler: async (args) => {
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
-    for (const k of ['settle-ms', 'rescan-s', 'stats-s', 'study-quiet', 'threads', 'out', 'state', 'done', 'failed', 'quarantine', 'max-queue', 'health-port', 'health-host', 'unhealthy-after'] as const) {
+    for (const k of [
+      'settle-ms',
+      'rescan-s',
+      'stats-s',
+      'study-quiet',
+      'threads',
+      'out',
+      'state',
+      'done',
+      'failed',
+      'quarantine',
+      'max-queue',
+      'health-port',
+      'health-host',
+      'unhealthy-after',
+    ] as const) {
       if (Array.isArray(args[k])) throw new UsageError(`--${k} is given more than once`);
     }
     for (const k of ['settle-ms', 'rescan-s', 'stats-s'] as const) {
@@ -169,7 +199,12 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         if (++signalled > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
         if (mode === 'lines') console.error(`anon watch: ${sig}: finishing the files in flight`);
         // Signals arrive from the event loop, so `started` (assigned synchronously below) is set by then.
-        void started.then(() => daemon.stop(), () => {}).then(done);
+        void started
+          .then(
+            () => daemon.stop(),
+            () => {},
+          )
+          .then(done);
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

@@ -37,7 +37,13 @@ export function dummyNested(call: ElementCall): void {
   if ((vr === 'DA' || vr === 'DT') && options.has('retainLongModifiedDates')) {
     const days = st.dateOffset;
     const values = decodeStrings(el, ctx);
-    setStrings(ds, el, values.map((v) => (v === '' ? v : vr === 'DA' ? shiftDA(v, days) : shiftDT(v, days))), ctx, vr);
+    setStrings(
+      ds,
+      el,
+      values.map((v) => (v === '' ? v : vr === 'DA' ? shiftDA(v, days) : shiftDT(v, days))),
+      ctx,
+      vr,
+    );
     st.datesShifted = true;
     return st.count('dates');
   }

@@ -33,7 +33,13 @@ const SHAPES: { re: RegExp; score: number }[] = [
   // March 1, 2019 / March 1st 2019
   { re: new RegExp(`\\b(?:${MONTH_NAMES})\\.?\\s+${D}(?:st|nd|rd|th)?,?\\s+${Y}\\b`, 'giu'), score: 0.95 },
   // 1 March (no year): a date of service all the same
-  { re: new RegExp(`\\b${D}(?:st|nd|rd|th|er|e)?\\.?\\s+(?:of\\s+)?(?:january|february|march|april|june|july|august|september|october|november|december|januari|februari|maart|augustus|oktober|januar|februar|märz|dezember|janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|décembre)\\b`, 'giu'), score: 0.8 },
+  {
+    re: new RegExp(
+      `\\b${D}(?:st|nd|rd|th|er|e)?\\.?\\s+(?:of\\s+)?(?:january|february|march|april|june|july|august|september|october|november|december|januari|februari|maart|augustus|oktober|januar|februar|märz|dezember|janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|décembre)\\b`,
+      'giu',
+    ),
+    score: 0.8,
+  },
 ];
 
 export function findDates(text: string): Span[] {

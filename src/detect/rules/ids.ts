@@ -1,7 +1,8 @@
 // Record numbers: MRN-, accession- and patient-number-like codes, by cue or by shape.
 import type { Span } from '../types.js';
 
-const CUED = /\b(?:MRN|MR#|EPD|PID|ID|Pat(?:ient)?\.?\s?(?:ID|No|Nr|Nummer)|acc(?:ession)?(?:\s?(?:no|nr|number|#))?|dossier(?:nummer)?|patiëntnummer|patnr|nr|no|n°|#)\s*[.:#=]?\s*([A-Z]{0,4}[-/]?\d[\dA-Z/-]{2,})/giu;
+const CUED =
+  /\b(?:MRN|MR#|EPD|PID|ID|Pat(?:ient)?\.?\s?(?:ID|No|Nr|Nummer)|acc(?:ession)?(?:\s?(?:no|nr|number|#))?|dossier(?:nummer)?|patiëntnummer|patnr|nr|no|n°|#)\s*[.:#=]?\s*([A-Z]{0,4}[-/]?\d[\dA-Z/-]{2,})/giu;
 /** A code mixing letters and at least four digits (PID12345, MRN-4455667b, AB1234567). */
 const CODE = /(?<![\p{L}\p{N}-])(?=[A-Z\d-]*\d{4})[A-Z]{1,5}-?\d[\dA-Z-]{3,}(?![\p{L}\p{N}])/giu;
 /** Five or more digits in a row (what cleaning always blanked): likely a record number. */

@@ -83,14 +83,7 @@ function makeKatakana(): SbSet {
   return { kind: 1, name: 'JIS X 0201 Katakana', identity: false, dec, enc, esc1: escBytes(')I') };
 }
 
-function makeDb(
-  name: string,
-  codec: string,
-  prefix: number[],
-  esc0?: string,
-  esc1?: string,
-  encRow?: (c1: number) => boolean,
-): DbSet {
+function makeDb(name: string, codec: string, prefix: number[], esc0?: string, esc1?: string, encRow?: (c1: number) => boolean): DbSet {
   return {
     kind: 2,
     name,

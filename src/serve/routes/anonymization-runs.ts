@@ -25,8 +25,16 @@ const text = { type: 'string' } as const;
 const createRun = {
   type: 'object',
   properties: {
-    source_path: text, destination_path: text, project_name: text, project: text, anonymizedpatientid: text,
-    anonymizedpatientname: text, description: text, priority: text, source_sop_class_filter_list: text, detection_method: text,
+    source_path: text,
+    destination_path: text,
+    project_name: text,
+    project: text,
+    anonymizedpatientid: text,
+    anonymizedpatientname: text,
+    description: text,
+    priority: text,
+    source_sop_class_filter_list: text,
+    detection_method: text,
     server: text,
   },
 } as const;
@@ -37,7 +45,10 @@ const byFile = { type: 'object', required: ['id', 'file_id'], properties: { id: 
 
 const VERBS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 const notAllowed = (allow: string[]) => async (req: { method: string }, reply: FastifyReply) =>
-  reply.code(405).header('Allow', allow.join(', ')).send({ errors: { method: `${req.method} not allowed` } });
+  reply
+    .code(405)
+    .header('Allow', allow.join(', '))
+    .send({ errors: { method: `${req.method} not allowed` } });
 
 /** Runs are created in the IDIS server (prefix) the request names; with one prefix, that one. */
 export const anonymizationRuns: FastifyPluginAsync<ServeDeps> = async (plain, { cfg, store, runner }) => {
@@ -83,7 +94,10 @@ export const anonymizationRuns: FastifyPluginAsync<ServeDeps> = async (plain, { 
     if (!file) return reply.code(404).send({ errors: { file_id: `run ${req.params.id} has no file ${req.params.file_id}` } });
     const fd = openOutput(cfg, j, file.path);
     if (fd === undefined) return reply.code(404).send({ errors: { file_id: `file ${req.params.file_id} is no longer in the destination` } });
-    return reply.type(file.content_type).header('content-disposition', `attachment; filename="${basename(file.path)}"`).send(createReadStream('', { fd }));
+    return reply
+      .type(file.content_type)
+      .header('content-disposition', `attachment; filename="${basename(file.path)}"`)
+      .send(createReadStream('', { fd }));
   });
   app.route({ method: VERBS.filter((v) => v !== 'GET'), url: '/:id/files/:file_id', handler: notAllowed(['GET']) });
 

@@ -35,7 +35,14 @@ export const dates: StartCheck = ({ profile }) => {
             if (a === undefined) return;
             const o = outValues[i];
             const b = o === undefined ? undefined : dayNumber(o);
-            recs.push({ pair, path, patient, offset: b === undefined ? undefined : b - a, days: info.expect.days, note: o === undefined ? 'removed instead of shifted' : b === undefined ? 'not a date any more' : undefined });
+            recs.push({
+              pair,
+              path,
+              patient,
+              offset: b === undefined ? undefined : b - a,
+              days: info.expect.days,
+              note: o === undefined ? 'removed instead of shifted' : b === undefined ? 'not a date any more' : undefined,
+            });
           });
         }
         return [];

@@ -10,7 +10,8 @@ export const leftovers: StartCheck = ({ rules }) => ({
     *element({ el, path, creator, depth, values }) {
       const expect = rules.expect({ tag: el.tag, vr: el.vr, creator }, read);
       if (((el.tag >>> 16) & 1) === 1) {
-        if (expect.kind !== 'keep') yield { code: 'PRIVATE_LEFT', ...at, path, message: `private element${creator ? ` of "${creator}"` : ' with no creator'} is not allowed (${expect.origin})` };
+        if (expect.kind !== 'keep')
+          yield { code: 'PRIVATE_LEFT', ...at, path, message: `private element${creator ? ` of "${creator}"` : ' with no creator'} is not allowed (${expect.origin})` };
         else {
           // Safe only with the table's VR: a name written as UT where the table says FD is not its meaning.
           const row = expect.origin.endsWith('safe private') ? safePrivateRow(creator, el.tag) : undefined;

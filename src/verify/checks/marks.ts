@@ -39,12 +39,28 @@ function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContex
     if (code.option !== null && !options.has(code.option)) continue;
     if (code.option === 'cleanPixelData') continue; // claimed per image, where pixels were masked (the pixel check)
     if (!codes.has(`${code.codeValue}|${code.codingSchemeDesignator}`)) {
-      yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.DeidentificationMethodCodeSequence), message: `DeidentificationMethodCodeSequence lacks ${code.codeValue} (${code.codeMeaning})` };
+      yield {
+        code: 'MARKS_MISSING',
+        ...at,
+        path: formatTag(T.DeidentificationMethodCodeSequence),
+        message: `DeidentificationMethodCodeSequence lacks ${code.codeValue} (${code.codeMeaning})`,
+      };
     }
   }
   const lt = one(T.LongitudinalTemporalInformationModified);
-  const allowed = options.has('retainLongFullDates') ? ['UNMODIFIED'] : options.has('retainLongModifiedDates') ? ['MODIFIED'] : rules.shiftsDates ? ['MODIFIED', 'REMOVED'] : ['REMOVED'];
+  const allowed = options.has('retainLongFullDates')
+    ? ['UNMODIFIED']
+    : options.has('retainLongModifiedDates')
+      ? ['MODIFIED']
+      : rules.shiftsDates
+        ? ['MODIFIED', 'REMOVED']
+        : ['REMOVED'];
   if (lt === undefined || !allowed.includes(lt)) {
-    yield { code: 'MARKS_MISSING', ...at, path: formatTag(T.LongitudinalTemporalInformationModified), message: `LongitudinalTemporalInformationModified is ${lt === undefined ? 'missing' : `"${lt}"`}, expected ${allowed.join(' or ')}` };
+    yield {
+      code: 'MARKS_MISSING',
+      ...at,
+      path: formatTag(T.LongitudinalTemporalInformationModified),
+      message: `LongitudinalTemporalInformationModified is ${lt === undefined ? 'missing' : `"${lt}"`}, expected ${allowed.join(' or ')}`,
+    };
   }
 }

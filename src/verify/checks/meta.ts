@@ -52,7 +52,13 @@ function* checkMeta({ at, fin, fout: f }: PairContext): Generator<Found> {
   }
   if (!get(T.TransferSyntaxUID, true)) {
     const inherited = fin.meta !== undefined && !topMeta(fin, T.TransferSyntaxUID);
-    yield { code: 'META_INCONSISTENT', ...at, path: formatTag(T.TransferSyntaxUID), message: `no Transfer Syntax UID${inherited ? ' (as in the input)' : ''}`, severity: inherited ? 'warning' : 'error' };
+    yield {
+      code: 'META_INCONSISTENT',
+      ...at,
+      path: formatTag(T.TransferSyntaxUID),
+      message: `no Transfer Syntax UID${inherited ? ' (as in the input)' : ''}`,
+      severity: inherited ? 'warning' : 'error',
+    };
   }
   for (const t of NOT_KEPT) {
     if (f.meta.get(t)) yield { code: 'META_INCONSISTENT', ...at, path: formatTag(t), message: 'source AE titles or private meta information left in the file meta' };

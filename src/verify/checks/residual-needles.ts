@@ -29,19 +29,50 @@ const EMBEDDED_ID_TAGS = new Set<Tag>([T.PatientID, T.OtherPatientIDs, T.Accessi
  * Sources whose values identify the patient whatever they look like: their residuals are errors
  * even where a cleaned attribute of the input already held the same text.
  */
-const PERSONAL_TAGS = new Set<Tag>([T.PatientID, T.OtherPatientIDs, T.AccessionNumber, T.MedicalRecordLocator, T.PatientAddress, T.PatientTelephoneNumbers, T.PatientTelecomInformation, T.AdmissionID]);
+const PERSONAL_TAGS = new Set<Tag>([
+  T.PatientID,
+  T.OtherPatientIDs,
+  T.AccessionNumber,
+  T.MedicalRecordLocator,
+  T.PatientAddress,
+  T.PatientTelephoneNumbers,
+  T.PatientTelecomInformation,
+  T.AdmissionID,
+]);
 const PERSONAL_VRS = new Set(['PN', 'DA', 'DT']);
 /** The patient's identity: whole values of these, removed or replaced, are leaks wherever found. */
 const IDENTITY_TAGS = new Set<Tag>([
-  T.PatientName, T.PatientID, T.OtherPatientIDs, T.OtherPatientNames, T.PatientBirthName, T.PatientMotherBirthName, T.PatientBirthDate, T.PatientAddress,
-  T.InstitutionName, T.InstitutionAddress, T.ReferringPhysicianName, T.PerformingPhysicianName, T.NameOfPhysiciansReadingStudy, T.PhysiciansOfRecord, T.RequestingPhysician, T.OperatorsName,
+  T.PatientName,
+  T.PatientID,
+  T.OtherPatientIDs,
+  T.OtherPatientNames,
+  T.PatientBirthName,
+  T.PatientMotherBirthName,
+  T.PatientBirthDate,
+  T.PatientAddress,
+  T.InstitutionName,
+  T.InstitutionAddress,
+  T.ReferringPhysicianName,
+  T.PerformingPhysicianName,
+  T.NameOfPhysiciansReadingStudy,
+  T.PhysiciansOfRecord,
+  T.RequestingPhysician,
+  T.OperatorsName,
 ]);
 /**
  * The equipment's kept attributes (and kept code strings): what they share with a name says who
  * made the device or what the image is (a phantom named after its maker, a patient "ORIGINAL"),
  * not who the patient is.
  */
-const EQUIPMENT_TAGS = new Set<Tag>([T.Manufacturer, T.ManufacturerModelName, T.StationName, T.SoftwareVersions, T.DeviceSerialNumber, T.SecondaryCaptureDeviceManufacturer, T.SecondaryCaptureDeviceManufacturerModelName]);
+const EQUIPMENT_TAGS = new Set<Tag>([
+  T.Manufacturer,
+  T.ManufacturerModelName,
+  T.StationName,
+  T.SoftwareVersions,
+  T.DeviceSerialNumber,
+  T.SecondaryCaptureDeviceManufacturer,
+  T.SecondaryCaptureDeviceManufacturerModelName,
+]);
 /** Shortest name component searched for in raw bytes (shorter ones turn up by chance). */
 const RAW_COMPONENT_MIN = 5;
 

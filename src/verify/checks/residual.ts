@@ -53,13 +53,24 @@ function* inText(p: PairContext, n: Needles, path: string, vr: string, values: s
     const X = x.toUpperCase();
     const from = n.residual.get(X);
     if (from !== undefined) {
-      yield leak(p, n, path, X, { ...at, path, message: path === from ? 'the original value is still here, though the profile removes or replaces it' : `holds the value of ${from}, which the profile removes or replaces`, value_hint: maskValue(x) });
+      yield leak(p, n, path, X, {
+        ...at,
+        path,
+        message:
+          path === from ? 'the original value is still here, though the profile removes or replaces it' : `holds the value of ${from}, which the profile removes or replaces`,
+        value_hint: maskValue(x),
+      });
       found = true;
       continue;
     }
     for (const needle of n.needles) {
       if (needle !== X && findBoundedText(x, needle)) {
-        yield leak(p, n, path, needle, { ...at, path, message: `contains the value of ${n.residual.get(needle)}, which the profile removes or replaces`, value_hint: maskValue(needle) });
+        yield leak(p, n, path, needle, {
+          ...at,
+          path,
+          message: `contains the value of ${n.residual.get(needle)}, which the profile removes or replaces`,
+          value_hint: maskValue(needle),
+        });
         found = true;
       }
     }
@@ -69,11 +80,19 @@ function* inText(p: PairContext, n: Needles, path: string, vr: string, values: s
   for (const x of values) {
     const X = x.toUpperCase();
     for (const [comp, from] of n.components) {
-      if (findWord(X, comp)) yield { code: 'RESIDUAL_IDENTIFIER', ...at, path, message: `contains a part of the person name in ${from}, which the profile removes or replaces`, value_hint: maskValue(comp) };
+      if (findWord(X, comp))
+        yield {
+          code: 'RESIDUAL_IDENTIFIER',
+          ...at,
+          path,
+          message: `contains a part of the person name in ${from}, which the profile removes or replaces`,
+          value_hint: maskValue(comp),
+        };
     }
     if (numeric) continue;
     for (const [id, from] of n.ids) {
-      if (findEmbedded(X, id)) yield { code: 'RESIDUAL_IDENTIFIER', ...at, path, message: `contains the ID in ${from}, which the profile removes or replaces`, value_hint: maskValue(id) };
+      if (findEmbedded(X, id))
+        yield { code: 'RESIDUAL_IDENTIFIER', ...at, path, message: `contains the ID in ${from}, which the profile removes or replaces`, value_hint: maskValue(id) };
     }
   }
 }
@@ -83,15 +102,35 @@ function* inBytes(p: PairContext, n: Needles, path: string, vr: string, raw: Buf
   let found = false;
   for (const { v, b } of n.rawNeedles) {
     if (findBounded(raw, b)) {
-      yield { code: 'RESIDUAL_IDENTIFIER', ...at, path, message: `raw bytes (${vr}) contain the value of ${n.residual.get(v)}, which the profile removes or replaces`, value_hint: maskValue(v) };
+      yield {
+        code: 'RESIDUAL_IDENTIFIER',
+        ...at,
+        path,
+        message: `raw bytes (${vr}) contain the value of ${n.residual.get(v)}, which the profile removes or replaces`,
+        value_hint: maskValue(v),
+      };
       found = true;
     }
   }
   if (found) return;
   for (const { c, b } of n.rawComponents) {
-    if (findBounded(raw, b)) yield { code: 'RESIDUAL_IDENTIFIER', ...at, path, message: `raw bytes (${vr}) contain a part of the person name in ${n.components.get(c)}, which the profile removes or replaces`, value_hint: maskValue(c) };
+    if (findBounded(raw, b))
+      yield {
+        code: 'RESIDUAL_IDENTIFIER',
+        ...at,
+        path,
+        message: `raw bytes (${vr}) contain a part of the person name in ${n.components.get(c)}, which the profile removes or replaces`,
+        value_hint: maskValue(c),
+      };
   }
   for (const { id, b } of n.rawIds) {
-    if (findEmbeddedBytes(raw, b)) yield { code: 'RESIDUAL_IDENTIFIER', ...at, path, message: `raw bytes (${vr}) contain the ID in ${n.ids.get(id)}, which the profile removes or replaces`, value_hint: maskValue(id) };
+    if (findEmbeddedBytes(raw, b))
+      yield {
+        code: 'RESIDUAL_IDENTIFIER',
+        ...at,
+        path,
+        message: `raw bytes (${vr}) contain the ID in ${n.ids.get(id)}, which the profile removes or replaces`,
+        value_hint: maskValue(id),
+      };
   }
 }

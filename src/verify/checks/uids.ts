@@ -101,7 +101,12 @@ export const uids: StartCheck = ({ rules }) => {
       for (const [u, outs] of mapping) {
         if (outs.size > 1) {
           const where = [...outs.entries()].map(([o, w]) => `${o} at ${w}`).join('; ');
-          yield { code: 'UID_MAPPING_INCONSISTENT', path: [...outs.values()][1].split(' ').pop(), output: [...outs.values()][1].split(' ')[0], message: `input UID ${u} became ${outs.size} different UIDs: ${where}` };
+          yield {
+            code: 'UID_MAPPING_INCONSISTENT',
+            path: [...outs.values()][1].split(' ').pop(),
+            output: [...outs.values()][1].split(' ')[0],
+            message: `input UID ${u} became ${outs.size} different UIDs: ${where}`,
+          };
         }
       }
       for (const [o, ins] of reverse) {

@@ -121,9 +121,24 @@ export function jobTable(jobs: Job[], extra: { head: string; get: (j: Job) => un
 
 /** The fields `anon job info` prints, in anonapi's order. */
 export const JOB_INFO_FIELDS = [
-  'job_id', 'date', 'user_name', 'status', 'error', 'description', 'project_name', 'priority', 'files_downloaded', 'files_processed',
-  'destination_path', 'source_type', 'source_anonymizedpatientid', 'source_anonymizedpatientname', 'source_name', 'source_path',
-  'source_pims_keyfile_id', 'source_instance_id',
+  'job_id',
+  'date',
+  'user_name',
+  'status',
+  'error',
+  'description',
+  'project_name',
+  'priority',
+  'files_downloaded',
+  'files_processed',
+  'destination_path',
+  'source_type',
+  'source_anonymizedpatientid',
+  'source_anonymizedpatientname',
+  'source_name',
+  'source_path',
+  'source_pims_keyfile_id',
+  'source_instance_id',
 ];
 
 export function jobInfo(j: Job): string {

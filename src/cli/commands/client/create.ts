@@ -17,7 +17,13 @@ const DEFAULTS = [
  */
 export function sourceMatches(pattern: string, source: string): boolean {
   if (!/[*?]/.test(pattern)) return source.includes(pattern);
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
   return re.test(source);
 }
 

@@ -105,7 +105,13 @@ export const mapCommand: CommandModule = {
           console.log(`${m.rows.length} row(s)`);
           const extra = ROW_OPTIONS.filter((k) => m.rows.some((r) => r[k]));
           const head = ['source', 'pseudo_id', 'pseudo_name', 'description', ...extra];
-          if (m.rows.length) console.log(table(head, m.rows.map((r) => [r.source, r.pseudo_id, r.pseudo_name, r.description, ...extra.map((k) => r[k])])));
+          if (m.rows.length)
+            console.log(
+              table(
+                head,
+                m.rows.map((r) => [r.source, r.pseudo_id, r.pseudo_name, r.description, ...extra.map((k) => r[k])]),
+              ),
+            );
         }),
       })
       .command({
@@ -134,7 +140,8 @@ export const mapCommand: CommandModule = {
         handler: guarded(async (a: { numbers?: string[]; 'input-file'?: string }) => {
           const c = ctx();
           const rows = (a.numbers ?? []).map((n) => newRow(`accession_number:${String(n).trim()}`));
-          if (a['input-file']) for (const r of await readInputFile(resolve(c.cwd, a['input-file']), 'accession_number')) rows.push(newRow(`accession_number:${r.accession_number}`, r.pseudonym));
+          if (a['input-file'])
+            for (const r of await readInputFile(resolve(c.cwd, a['input-file']), 'accession_number')) rows.push(newRow(`accession_number:${r.accession_number}`, r.pseudonym));
           if (rows.length === 0) throw new ClientError('name accession numbers, or an input file with -f');
           addRows(c, rows);
         }),

@@ -4,7 +4,7 @@ import { ClientError } from '../../../client/errors.js';
 import { saveSettings } from '../../../client/settings.js';
 import { api, ctx, guarded, jobTable, table } from './common.js';
 
-const nameArg = (b: Argv) => b.positional('name', { type: 'string', demandOption: true, describe: 'the server\'s name' });
+const nameArg = (b: Argv) => b.positional('name', { type: 'string', demandOption: true, describe: "the server's name" });
 
 export const serverCommand: CommandModule = {
   command: 'server <command>',
@@ -56,7 +56,12 @@ export const serverCommand: CommandModule = {
             console.log('no servers; add one with "anon server add NAME URL"');
             return;
           }
-          console.log(table(['', 'name', 'url'], names.map((n) => [n === c.settings.active_server_name ? '*' : '', n, c.settings.servers[n]])));
+          console.log(
+            table(
+              ['', 'name', 'url'],
+              names.map((n) => [n === c.settings.active_server_name ? '*' : '', n, c.settings.servers[n]]),
+            ),
+          );
         }),
       })
       .command({
@@ -75,7 +80,7 @@ export const serverCommand: CommandModule = {
       .command({
         command: 'status [name]',
         describe: 'Check that the (active) server is online and responsive',
-        builder: (b: Argv) => b.positional('name', { type: 'string', describe: 'the server\'s name (default: the active one)' }),
+        builder: (b: Argv) => b.positional('name', { type: 'string', describe: "the server's name (default: the active one)" }),
         handler: guarded(async (a: { name?: string }) => {
           const c = ctx();
           const name = a.name ?? c.settings.active_server_name;

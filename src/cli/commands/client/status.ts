@@ -19,7 +19,12 @@ export const statusCommand: CommandModule = {
     const names = Object.keys(s.servers).sort();
     if (names.length) {
       console.log('servers:');
-      console.log(table(['', 'name', 'url'], names.map((n) => [n === s.active_server_name ? '*' : '', n, s.servers[n]])).replace(/^/gm, '  '));
+      console.log(
+        table(
+          ['', 'name', 'url'],
+          names.map((n) => [n === s.active_server_name ? '*' : '', n, s.servers[n]]),
+        ).replace(/^/gm, '  '),
+      );
     } else console.log('servers: none (anon server add NAME URL)');
     console.log(`active server: ${s.active_server_name ? `${s.active_server_name} (${s.servers[s.active_server_name]})` : 'none (anon server activate NAME)'}`);
 

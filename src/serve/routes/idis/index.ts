@@ -15,7 +15,10 @@ import { writeRoutes } from './write.js';
 const VERBS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 const notAllowed = (reply: FastifyReply, allow: string, message: string): FastifyReply =>
-  reply.code(405).header('Allow', allow).send({ errors: { method: message } });
+  reply
+    .code(405)
+    .header('Allow', allow)
+    .send({ errors: { method: message } });
 
 /** The hooks every IDIS answer passes, including its 404s. */
 function guard(app: FastifyInstance, cfg: ServeConfig): void {
@@ -37,7 +40,11 @@ export const idisServer: FastifyPluginAsync<ServeDeps & { server: string }> = as
       return { documentation: documentation(server), status: { server, version: VERSION, user_name: req.user.name, running: runner.busy, recent_jobs_by_status: counts } };
     },
   });
-  app.route({ method: VERBS.filter((v) => v !== 'GET' && v !== 'HEAD'), url: '/', handler: async (req, reply) => notAllowed(reply, 'GET', `${req.method} is not allowed here; use GET`) });
+  app.route({
+    method: VERBS.filter((v) => v !== 'GET' && v !== 'HEAD'),
+    url: '/',
+    handler: async (req, reply) => notAllowed(reply, 'GET', `${req.method} is not allowed here; use GET`),
+  });
 
   readRoutes(app, ctxOf);
   writeRoutes(app, ctxOf);

@@ -13,7 +13,5 @@ const lastValues = (body: Record<string, unknown>): Record<string, string> =>
 export const writeRoutes: IdisRoutes = (app, ctxOf) => {
   app.post('/create_job', { schema: { body: createJobParams } }, async (req) => createJob(ctxOf(req), req.body));
   app.post('/cancel_job', { schema: { body: oneJob } }, async (req) => cancelJob(ctxOf(req), Number(req.body.job_id.trim())));
-  app.post('/modify_job', { schema: { body: modifyJobParams } }, async (req) =>
-    modifyJob(ctxOf(req), Number(req.body.job_id.trim()), lastValues(req.body)),
-  );
+  app.post('/modify_job', { schema: { body: modifyJobParams } }, async (req) => modifyJob(ctxOf(req), Number(req.body.job_id.trim()), lastValues(req.body)));
 };
