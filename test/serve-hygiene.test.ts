@@ -16,14 +16,16 @@ import { ALICE, callAs, finished, folderJob, serve } from './helpers/serve.js';
 process.env.ANON_SECRET ??= 'serve-test-secret-0123456789';
 
 const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const hasRequests = (() => {
+/** A Python with requests (anonapi's HTTP library): the one on PATH, else Debian's (python3-requests). */
+const PYTHON = ['python3', '/usr/bin/python3'].find((py) => {
   try {
-    execFileSync('python3', ['-c', 'import requests'], { stdio: 'ignore' });
+    execFileSync(py, ['-c', 'import requests'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-})();
+});
+const hasRequests = PYTHON !== undefined;
 
 /** A CA and a server certificate for localhost/127.0.0.1 signed by it, made with openssl. */
 function makeCa(dir: string): { ca: string; cert: string; key: string } {
@@ -46,7 +48,7 @@ except requests.exceptions.SSLError:
 `;
 
 const python = (args: string[], env: Record<string, string>): Promise<string> =>
-  new Promise((resolve) => execFile('python3', ['-c', PY, ...args], { env: { ...cleanEnv(), ...env } }, (_e, out) => resolve(String(out).trim())));
+  new Promise((resolve) => execFile(PYTHON ?? 'python3', ['-c', PY, ...args], { env: { ...cleanEnv(), ...env } }, (_e, out) => resolve(String(out).trim())));
 
 t.test(
   'attack: eavesdropping on plain HTTP → --tls-cert/--tls-key serve HTTPS; anonapi’s requests trusts it through REQUESTS_CA_BUNDLE only',

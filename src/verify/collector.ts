@@ -16,6 +16,8 @@ const SEVERITY: Record<FindingCode, Severity> = {
   PIXEL_CHANGED: 'error',
   MARKS_MISSING: 'error',
   INVALID: 'error',
+  // identifier-like text found by the detectors in a kept text value: for a reviewer, not proof
+  TEXT_IDENTIFIER: 'warning',
   UNPAIRED: 'warning',
 };
 

@@ -12,6 +12,7 @@ export type FindingCode =
   | 'PIXEL_CHANGED'
   | 'MARKS_MISSING'
   | 'INVALID'
+  | 'TEXT_IDENTIFIER'
   | 'UNPAIRED';
 
 export type Severity = 'error' | 'warning';

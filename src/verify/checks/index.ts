@@ -11,12 +11,14 @@ import { pixels } from './pixels.js';
 import { rawIdentifiers } from './raw-identifiers.js';
 import { references } from './references.js';
 import { residual } from './residual.js';
+import { textIdentifiers } from './text-identifiers.js';
 import { uids } from './uids.js';
 
 export const CHECKS = {
   leftovers,
   residual,
   rawIdentifiers,
+  textIdentifiers,
   uids,
   references,
   dates,
