@@ -188,7 +188,10 @@ export class JobRunner {
         files_quarantined: report.quarantined.length,
         completed_at: new Date().toISOString(),
       };
-      if (failed > 0) {
+      if (report.status === 'FAILED' && report.results.error && written === 0 && failed === 0) {
+        // the batch could not start (its output folder refused a write): say why, paths hidden
+        setIfStillOurs({ ...fields, status: 'ERROR', error: hidePaths(`Error while processing job ${id}: ${report.results.error}`, this.cfg) });
+      } else if (failed > 0) {
         const first = report.failures[0];
         setIfStillOurs({
           ...fields,
