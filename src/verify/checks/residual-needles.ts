@@ -64,7 +64,7 @@ const IDENTITY_TAGS = new Set<Tag>([
  * made the device or what the image is (a phantom named after its maker, a patient "ORIGINAL"),
  * not who the patient is.
  */
-const EQUIPMENT_TAGS = new Set<Tag>([
+export const EQUIPMENT_TAGS = new Set<Tag>([
   T.Manufacturer,
   T.ManufacturerModelName,
   T.StationName,
