@@ -2,6 +2,8 @@
  * Dummy values for action D (and Z where a value is kept): non-empty, valid for the VR, and
  * carrying nothing of the original (PS3.15 Table E.1-1a).
  */
+import { binaryWidth } from '../dicom/vr.js';
+
 const STRING_DUMMIES: Record<string, string> = {
   AE: 'ANONYMOUS',
   AS: '000Y',
@@ -25,29 +27,7 @@ export function dummyString(vr: string): string | undefined {
   return STRING_DUMMIES[vr];
 }
 
-/** Number of zero bytes for a binary VR's dummy (one value). */
+/** Number of zero bytes for a binary VR's dummy (one value): at least 2, so the length stays even. */
 export function dummyBinaryLength(vr: string): number {
-  switch (vr) {
-    case 'US':
-    case 'SS':
-    case 'OW':
-    case 'OB':
-    case 'UN':
-      return 2;
-    case 'UL':
-    case 'SL':
-    case 'FL':
-    case 'OF':
-    case 'OL':
-    case 'AT':
-      return 4;
-    case 'FD':
-    case 'OD':
-    case 'SV':
-    case 'UV':
-    case 'OV':
-      return 8;
-    default:
-      return 2;
-  }
+  return Math.max(2, binaryWidth(vr));
 }
