@@ -1,7 +1,8 @@
 import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from '../profile/load.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { type Tag } from '../dicom/tag.js';
-import { decodeStrings, fileContext } from '../dicom/values.js';
+import { decodeNumbers, decodeStrings, fileContext } from '../dicom/values.js';
+import { isStringVR } from '../dicom/vr.js';
 import { compileCondition } from './rules.js';
 import type { EngineProfile, MaskRuleSpec } from './types.js';
 import * as T from '../dicom/tags.generated.js';
@@ -27,7 +28,14 @@ export function decidePixels(f: DicomFile, profile: EngineProfile): PixelDecisio
       let v: string | undefined;
       try {
         // A sequence or bulk value is present but has no text: '' lets `present` conditions see it.
-        v = !el ? undefined : el.items || el.fragments || el.value === undefined ? '' : decodeStrings(el, ctx).join('\\');
+        // Rows and Columns (US) are binary: compared as their decimal text, as the schema documents.
+        v = !el
+          ? undefined
+          : el.items || el.fragments || el.value === undefined
+            ? ''
+            : isStringVR(el.vr)
+              ? decodeStrings(el, ctx).join('\\')
+              : decodeNumbers(el, f.encoding.little, { limit: 16 }).join('\\');
       } catch {
         v = undefined;
       }
