@@ -35,13 +35,13 @@ const unusedOptions = { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caught
 
 export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'anon-out/**', 'anon-runs/**', 'anon-serve/**'] },
-  { files: ['**/*.{ts,js,mjs}'], extends: [js.configs.recommended] },
-  { files: ['**/*.ts'], extends: [tseslint.configs.recommended] },
+  { files: ['**/*.{ts,tsx,js,mjs}'], extends: [js.configs.recommended] },
+  { files: ['**/*.{ts,tsx}'], extends: [tseslint.configs.recommended] },
   { files: ['**/*.{ts,js,mjs}'], languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: nodeGlobals } },
   // `_`-prefixed names are deliberately unused (positional callback arguments, skipped destructured fields).
   { files: ['**/*.{js,mjs}'], rules: { 'no-unused-vars': ['error', unusedOptions] } },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx}'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', unusedOptions],
       // DICOM values, CSV cells and dumps are scanned for control characters on purpose.
@@ -55,18 +55,18 @@ export default defineConfig(
   // Generated tables carry a blanket disable (json-schema-to-typescript writes one too).
   { files: ['**/*.generated.ts'], linterOptions: { reportUnusedDisableDirectives: 'off' } },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx}'],
     plugins: { 'import-x': importX },
     languageOptions: { parser: valueKindParser },
     settings: {
-      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
       // Sources import './x.js' (NodeNext); the files on disk are './x.ts'.
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json', '.node'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.json', '.node'], extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } })],
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
-    files: ['src/**/*.ts', 'bench/**/*.ts', 'fixtures/**/*.ts', 'scripts/**/*.{ts,mjs}'],
+    files: ['src/**/*.ts', 'web/**/*.{ts,tsx}', 'bench/**/*.ts', 'fixtures/**/*.ts', 'scripts/**/*.{ts,mjs}'],
     ignores: ['**/*.generated.ts'],
     rules: { 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }] },
   },

@@ -1,0 +1,134 @@
+// One review: its sources, the de-identification releases use (set up once, like a run), and a
+// bounded cache of rendered frames and thumbnails. The HTTP plugin is a thin layer over this.
+
+import { statSync } from 'node:fs';
+import { isBuiltinName } from '../profile/builtins.js';
+import { UsageError } from '../errors.js';
+import { closeDicom, openDicom } from '../dicom/file.js';
+import type { DicomFile } from '../dicom/part10.js';
+import { setupDeid, type DeidSetup } from '../job/setup.js';
+import { PixelError, renderPreview } from '../pixel/index.js';
+import sharp from 'sharp';
+import { describe, summary, type ItemDetail } from './describe.js';
+import { reject, release, type ReleaseResult } from './decisions.js';
+import { ReviewError } from './errors.js';
+import { maskRuleFor, saveMaskRule } from './mask-profile.js';
+import { listItems, reviewSource } from './sources.js';
+import type { Box, QuarantinedItem, ReviewLogEntry, ReviewOptions, ReviewSource } from './types.js';
+
+const CACHE_ENTRIES = 256;
+const THUMB_WIDTH = 160;
+
+export interface ListEntry {
+  id: string;
+  reason: string;
+  source: 'watch' | 'run';
+  modality?: string;
+  sopClass?: string;
+  review?: ReviewLogEntry;
+}
+
+export class ReviewSession {
+  readonly sources: ReviewSource[];
+  private readonly deid: DeidSetup;
+  private readonly png = new Map<string, Buffer>();
+  private readonly summaries = new Map<string, { mtimeMs: number; modality?: string; sopClass?: string }>();
+  private readonly busy = new Set<string>();
+
+  /** Sources are checked and the profile and secret loaded before anything is served (UsageError). */
+  constructor(private readonly opts: ReviewOptions) {
+    this.sources = opts.sources.map(reviewSource);
+    this.deid = setupDeid({ profile: opts.profile ?? ['basic'], secretFile: opts.secretFile });
+    // A profile that changes nothing would write the image as read, masks and all unapplied.
+    if (!this.deid.env) throw new UsageError('the review profile keeps everything: releases need a de-identifying profile (default basic)');
+  }
+
+  get notes(): string[] {
+    return this.deid.notes;
+  }
+
+  private item(id: string): QuarantinedItem {
+    const item = listItems(this.sources).find((i) => i.id === id);
+    if (!item) throw new ReviewError('REVIEW_NOT_FOUND', 'no such quarantined item');
+    return item;
+  }
+
+  private async withFile<R>(item: QuarantinedItem, fn: (f: DicomFile) => R | Promise<R>): Promise<R> {
+    const f = await openDicom(item.path);
+    try {
+      return await fn(f);
+    } finally {
+      closeDicom(f);
+    }
+  }
+
+  async list(reason?: string): Promise<ListEntry[]> {
+    const out: ListEntry[] = [];
+    for (const item of listItems(this.sources)) {
+      if (reason && item.reason !== reason) continue;
+      let s = this.summaries.get(item.id);
+      const mtimeMs = statSync(item.path).mtimeMs;
+      if (!s || s.mtimeMs !== mtimeMs) {
+        s = { mtimeMs, ...(await this.withFile(item, summary).catch(() => ({}))) };
+        this.summaries.set(item.id, s);
+      }
+      out.push({ id: item.id, reason: item.reason, source: item.source.kind, modality: s.modality, sopClass: s.sopClass, ...(item.review ? { review: item.review } : {}) });
+    }
+    return out;
+  }
+
+  detail(id: string, identifiers: boolean): Promise<ItemDetail> {
+    const item = this.item(id);
+    return this.withFile(item, (f) => describe(f, item, this.deid.profile, identifiers));
+  }
+
+  /** A frame as PNG (windowed as anon preview does), or its thumbnail; cached by file and mtime. */
+  async image(id: string, frame: number, thumb: boolean): Promise<Buffer> {
+    const item = this.item(id);
+    const key = `${id}:${statSync(item.path).mtimeMs}:${thumb ? 'thumb' : frame}`;
+    const hit = this.png.get(key);
+    if (hit) {
+      this.png.delete(key);
+      this.png.set(key, hit);
+      return hit;
+    }
+    let png: Buffer;
+    try {
+      png = await this.withFile(item, (f) => renderPreview(f, { frame }));
+    } catch (e) {
+      if (e instanceof PixelError) throw new ReviewError('REVIEW_INVALID', `cannot render this image: ${e.message}`);
+      throw e;
+    }
+    if (thumb) png = await sharp(png).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).png().toBuffer();
+    this.png.set(key, png);
+    if (this.png.size > CACHE_ENTRIES) this.png.delete(this.png.keys().next().value as string);
+    return png;
+  }
+
+  /** One decision at a time per item: a second click while the first runs is a conflict. */
+  private async once<R>(id: string, fn: () => Promise<R>): Promise<R> {
+    if (this.busy.has(id)) throw new ReviewError('REVIEW_CONFLICT', 'a decision on this item is already being made');
+    this.busy.add(id);
+    try {
+      return await fn();
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  release(id: string, boxes: Box[], reviewer: string): Promise<ReleaseResult> {
+    return this.once(id, () => release(this.item(id), boxes, reviewer, { out: this.opts.out, env: this.deid.env }));
+  }
+
+  reject(id: string, note: string, reviewer: string): Promise<ReviewLogEntry> {
+    return this.once(id, async () => reject(this.item(id), note, reviewer));
+  }
+
+  /** Saves "like this one" into profile `name`; returns the file and the rule. */
+  async saveRule(id: string, name: string, boxes: Box[]): Promise<{ file: string; rule: ReturnType<typeof maskRuleFor> }> {
+    const item = this.item(id);
+    const rule = await this.withFile(item, (f) => maskRuleFor(f, boxes));
+    const base = (this.opts.profile ?? ['basic']).filter(isBuiltinName).at(-1) ?? 'basic';
+    return { file: saveMaskRule(this.opts.profilesDir, name, rule, base), rule };
+  }
+}

@@ -1,0 +1,73 @@
+// The review page: the token (from the URL fragment anon review prints, or typed), the list, one image.
+
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { Api, ApiError, type ListEntry } from './api.js';
+import { ItemList } from './list.js';
+import { Viewer } from './viewer.js';
+
+const KEY = 'anonflow-review-token';
+
+function initialToken(): string {
+  const m = /[#&]token=([^&]+)/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem(KEY, decodeURIComponent(m[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(KEY) ?? '';
+}
+
+function Login({ done }: { done: (t: string) => void }) {
+  const [t, setT] = useState('');
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        sessionStorage.setItem(KEY, t);
+        done(t);
+      }}
+    >
+      <label for="token">Access token</label>
+      <input id="token" type="password" autocomplete="off" value={t} onInput={(e) => setT((e.target as HTMLInputElement).value)} />
+      <button type="submit">Sign in</button>
+    </form>
+  );
+}
+
+function App() {
+  const [token, setToken] = useState(initialToken);
+  const [items, setItems] = useState<ListEntry[]>();
+  const [open, setOpen] = useState<string>();
+  const [message, say] = useState('');
+  const api = new Api(token);
+  const load = () =>
+    api.json<{ items: ListEntry[] }>('items').then(
+      (r) => setItems(r.items),
+      (e: Error) => {
+        if (e instanceof ApiError && e.status === 401) setToken('');
+        say(e.message);
+      },
+    );
+  useEffect(() => {
+    if (token && !open) void load();
+  }, [token, open]);
+  return (
+    <main>
+      <h1>anonflow review</h1>
+      <p role="status" aria-live="polite" class="status">
+        {message}
+      </p>
+      {!token ? (
+        <Login done={setToken} />
+      ) : open ? (
+        <Viewer api={api} id={open} back={() => setOpen(undefined)} say={say} />
+      ) : items ? (
+        <ItemList api={api} items={items} open={setOpen} />
+      ) : (
+        <p>Loading…</p>
+      )}
+    </main>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
