@@ -44,7 +44,7 @@ export interface ItemDetail {
   /** the mask rule the release profile would apply, if any (else: what it decides) */
   decision: { kind: string; rule?: string; regions?: { x: number; y: number; width: number; height: number; frames?: number[] }[]; reason?: string };
   boxes: QuarantinedItem['boxes'];
-  review?: QuarantinedItem['review'];
+  review?: { action: string; reviewer: string; at: string; note?: string; output?: string };
 }
 
 const attrs = (f: DicomFile, list: [string, number][]): Record<string, string> => {
@@ -81,6 +81,5 @@ export function describe(f: DicomFile, item: QuarantinedItem, profile: EnginePro
     ...(identifiers ? { identifiers: attrs(f, IDENTIFIERS) } : {}),
     decision,
     boxes: item.boxes,
-    ...(item.review ? { review: item.review } : {}),
   };
 }

@@ -102,7 +102,7 @@ async function api(app: FastifyInstance, o: ReviewPluginOptions): Promise<void> 
       return reply.code(422).send({
         error: { code: 'REVIEW_NOT_RELEASED', message: r.outcome.status === 'failed' ? r.outcome.error.message : 'reason' in r.outcome ? r.outcome.reason : r.outcome.status },
       });
-    return r.entry;
+    return s.public(r.entry);
   });
   app.post(
     '/items/:id/reject',

@@ -2,6 +2,7 @@
 // bounded cache of rendered frames and thumbnails. The HTTP plugin is a thin layer over this.
 
 import { statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { isBuiltinName } from '../profile/builtins.js';
 import { UsageError } from '../errors.js';
 import { closeDicom, openDicom } from '../dicom/file.js';
@@ -19,13 +20,23 @@ import type { Box, QuarantinedItem, ReviewLogEntry, ReviewOptions, ReviewSource 
 const CACHE_ENTRIES = 256;
 const THUMB_WIDTH = 160;
 
+/** A decision as the page sees it: no server path (anon serve hides them from its users). */
+export interface PublicReview {
+  action: ReviewLogEntry['action'];
+  reviewer: string;
+  at: string;
+  note?: string;
+  /** released: the output's path below the review's output folder */
+  output?: string;
+}
+
 export interface ListEntry {
   id: string;
   reason: string;
   source: 'watch' | 'run';
   modality?: string;
   sopClass?: string;
-  review?: ReviewLogEntry;
+  review?: PublicReview;
 }
 
 export class ReviewSession {
@@ -72,14 +83,27 @@ export class ReviewSession {
         s = { mtimeMs, ...(await this.withFile(item, summary).catch(() => ({}))) };
         this.summaries.set(item.id, s);
       }
-      out.push({ id: item.id, reason: item.reason, source: item.source.kind, modality: s.modality, sopClass: s.sopClass, ...(item.review ? { review: item.review } : {}) });
+      out.push({
+        id: item.id,
+        reason: item.reason,
+        source: item.source.kind,
+        modality: s.modality,
+        sopClass: s.sopClass,
+        ...(item.review ? { review: this.public(item.review) } : {}),
+      });
     }
     return out;
   }
 
-  detail(id: string, identifiers: boolean): Promise<ItemDetail> {
+  /** The decision without server paths. */
+  public(e: ReviewLogEntry): PublicReview {
+    return { action: e.action, reviewer: e.reviewer, at: e.at, ...(e.note ? { note: e.note } : {}), ...(e.output ? { output: relative(this.opts.out, e.output) } : {}) };
+  }
+
+  async detail(id: string, identifiers: boolean): Promise<ItemDetail> {
     const item = this.item(id);
-    return this.withFile(item, (f) => describe(f, item, this.deid.profile, identifiers));
+    const d = await this.withFile(item, (f) => describe(f, item, this.deid.profile, identifiers));
+    return { ...d, review: item.review && this.public(item.review) };
   }
 
   /** A frame as PNG (windowed as anon preview does), or its thumbnail; cached by file and mtime. */

@@ -90,7 +90,7 @@ export function Editor({ src, columns, rows, frame, boxes, setBoxes, selected, s
         ref={svg}
         viewBox={`0 0 ${columns} ${rows}`}
         preserveAspectRatio="none"
-        tabIndex={0}
+        tabindex={0}
         role="application"
         aria-label="Mask editor: drag on the image to draw a rectangle, drag a rectangle to move it; arrow keys move the selected rectangle (Shift: 10 pixels, Alt: resize), Delete removes it"
         onMouseDown={(e) => down(e)}

@@ -74,12 +74,9 @@ export function Viewer({ api, id, back, say }: Props) {
       <h2 id="viewer-title">Quarantined image</h2>
       <p class="reason">Reason: {detail.reason}</p>
       <p>
-        {detail.decision.kind === 'mask'
-          ? `Mask rule that matched: ${detail.decision.rule}`
-          : detail.decision.reason
-            ? `Profile decision: ${detail.decision.reason}`
-            : 'No mask rule matched.'}
-        {detail.boxes.length ? ` ${detail.boxes.length} text box(es) found.` : ''}
+        {detail.decision.kind === 'mask' ? `Mask rule that matched: ${detail.decision.rule}.` : 'No mask rule of the profile matched.'}
+        {detail.boxes.length ? ` Text boxes found: ${detail.boxes.length} (dashed).` : ''}
+        {detail.review ? ` Last decision: ${detail.review.action} by ${detail.review.reviewer}${detail.review.note ? ` (${detail.review.note})` : ''}.` : ''}
       </p>
       <div class="frames" role="group" aria-label="Frames">
         <button type="button" disabled={frame <= 1} onClick={() => setFrame(frame - 1)}>
