@@ -11,6 +11,8 @@ import { loadProfile, validateProfileFile } from '../src/profile/load.js';
 import { buildReviewApp, startReview } from '../src/review/app.js';
 import { ReviewSession } from '../src/review/session.js';
 import { run } from '../src/run/run.js';
+import { buildConfig } from '../src/serve/config.js';
+import { startServer } from '../src/serve/server.js';
 import { buildPixelFile } from '../fixtures/pixel.js';
 import { maskedExactly, OCR_BOX, pixelsOf, reviewEnv, US_REASON, US_SPEC } from './helpers/review.js';
 
@@ -160,4 +162,43 @@ t.test('anon review listens on 127.0.0.1 only, with the token in the URL fragmen
   const res = await fetch(`http://127.0.0.1:${h.port}/review/api/items`, { headers: { authorization: `Bearer ${url.hash.slice(7)}` } });
   t.equal(res.status, 200);
   t.equal((await fetch(`http://127.0.0.1:${h.port}/review/api/items`)).status, 401);
+});
+
+t.test('review inside anon serve → the page is served, every API call needs a Bearer token of a user (401 without), decisions record that user', async (t) => {
+  const env = await reviewEnv(t);
+  const cfg = buildConfig({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: join(env.dir, 'data'),
+    prefix: ['/sandbox'],
+    user: ['alice:alice-token-0123'],
+    root: [env.dir],
+    project: ['P=basic'],
+    threads: 0,
+  });
+  const server = await startServer(cfg, { listen: false, review: env.session(), logStream: { write: () => true } as unknown as NodeJS.WritableStream });
+  t.teardown(() => server.close());
+  const call = (method: 'GET' | 'POST', url: string, authorization?: string, payload?: object) =>
+    server.app.inject({ method, url, headers: authorization ? { authorization } : {}, ...(payload ? { payload } : {}) });
+  t.equal((await call('GET', '/review/')).statusCode, 200);
+  const items = '/review/api/items';
+  t.equal((await call('GET', items)).statusCode, 401);
+  t.equal((await call('GET', items, 'Bearer not-a-token')).statusCode, 401);
+  const list = await call('GET', items, 'Bearer alice-token-0123');
+  t.equal(list.statusCode, 200);
+  const id = list.json().items[0].id;
+  for (const [method, url, body] of [
+    ['GET', `${items}/${id}?identifiers=1`],
+    ['GET', `${items}/${id}/frames/1.png`],
+    ['GET', `${items}/${id}/thumbnail.png`],
+    ['POST', `${items}/${id}/release`, { boxes: [{ x: 0, y: 0, width: 80, height: 20 }] }],
+    ['POST', `${items}/${id}/reject`, { note: 'n' }],
+    ['POST', `${items}/${id}/mask-rule`, { profile: 'p', boxes: [{ x: 0, y: 0, width: 8, height: 8 }] }],
+  ] as const) {
+    t.equal((await call(method, url, undefined, body)).statusCode, 401, `${method} ${url.replace(id, ':id')} without a token`);
+  }
+  t.ok(existsSync(env.file), 'nothing was released');
+  const rejected = await call('POST', `${items}/${id}/reject`, 'Bearer alice-token-0123', { note: 'needs a second look' });
+  t.equal(rejected.statusCode, 200, rejected.body);
+  t.match(rejected.json(), { action: 'rejected', reviewer: 'alice' });
 });

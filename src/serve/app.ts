@@ -5,7 +5,8 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { validationErrors } from './api-errors.js';
-import { hasValidToken } from './auth.js';
+import { reviewPlugin } from '../review/plugin.js';
+import { authenticate, hasValidToken } from './auth.js';
 import type { ServeConfig } from './config.js';
 import { serverFactory } from './transport.js';
 import { ApiErrors } from './errors.js';
@@ -95,5 +96,9 @@ export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): 
   for (const server of prefixes) app.register(idisServer, { ...deps, server, prefix: server === '/' ? '' : server });
   if (!prefixes.includes('/')) app.register(outsidePrefixes, { cfg: deps.cfg, server: prefixes[prefixes.length - 1] });
   for (const prefix of [RUNS_PREFIX, RUNS_ALIAS]) app.register(anonymizationRuns, { ...deps, prefix });
+  if (deps.review) {
+    // every review action is a user's: the API needs a Bearer token and records its user
+    app.register(reviewPlugin, { prefix: '/review', session: deps.review, authenticate: authenticate(deps.cfg, 'Bearer'), reviewer: (req) => req.user.name });
+  }
   return app;
 }

@@ -2,6 +2,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { chmodSync, mkdirSync } from 'node:fs';
+import type { ReviewSession } from '../review/session.js';
 import { buildApp } from './app.js';
 import { lockDataDir } from './data-lock.js';
 import type { ServeConfig } from './config.js';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   pollMs?: number;
   /** where the request log goes (default stderr, at cfg.log_level) */
   logStream?: NodeJS.WritableStream;
+  /** the review page for quarantined images (anon serve --review) */
+  review?: ReviewSession;
 }
 
 export async function startServer(cfg: ServeConfig, opts: ServeOptions = {}): Promise<ServeHandle> {
@@ -42,7 +45,7 @@ export async function startServer(cfg: ServeConfig, opts: ServeOptions = {}): Pr
   // The runner's messages go to the app's log, which exists only once the runner is built.
   let warn: (m: string) => void = () => {};
   const runner = new JobRunner(store, cfg, opts.log ?? ((m) => warn(m)));
-  const app = buildApp({ cfg, store, runner }, { level: cfg.log_level, stream: opts.logStream });
+  const app = buildApp({ cfg, store, runner, review: opts.review }, { level: cfg.log_level, stream: opts.logStream });
   warn = (m) => app.log.warn(m);
   let url: string;
   try {

@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { buildConfig, ConfigError, exampleConfig, newToken } from '../../serve/config.js';
@@ -6,6 +7,8 @@ import { startServer } from '../../serve/server.js';
 import { createKey, listKeys } from '../../serve/project-keys.js';
 import { loadMapping } from '../../job/mapping-log.js';
 import { exportMidiB } from '../../pseudo/mapping.js';
+import { ReviewError } from '../../review/errors.js';
+import { ReviewSession } from '../../review/session.js';
 
 interface ServeArgs {
   config?: string;
@@ -27,6 +30,25 @@ interface ServeArgs {
   'list-keys'?: boolean;
   'create-key'?: string;
   'export-mapping'?: string[];
+  review: string[];
+  'review-out'?: string;
+  'review-profile': string[];
+  'review-profiles-dir'?: string;
+}
+
+function reviewSession(args: ServeArgs, dataDir: string): ReviewSession {
+  if (!args['review-out']) throw new UsageError('--review needs --review-out: where released images are written');
+  try {
+    return new ReviewSession({
+      sources: args.review,
+      out: resolve(args['review-out']),
+      profile: args['review-profile'],
+      profilesDir: resolve(args['review-profiles-dir'] ?? join(dataDir, 'review-profiles')),
+    });
+  } catch (e) {
+    if (e instanceof ReviewError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -57,6 +79,15 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
           'KEY_ID DIR: write the MIDI-B mapping (uid_mapping.csv, patid_mapping.csv) of every job keyed by KEY_ID (e.g. project-<name>) into DIR, outside the shares, and exit',
       })
       .option('create-key', { type: 'string', describe: 'create the key ID (0600, under <data-dir>/keys) for jobs naming pims_keyfile_id ID, and exit' })
+      .option('review', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'serve the review page at /review for these watch quarantine or run report folders (repeatable; needs --review-out)',
+      })
+      .option('review-out', { type: 'string', describe: 'where images released from review are written' })
+      .option('review-profile', { type: 'string', array: true, default: ['basic'], describe: 'profile(s) review releases are de-identified with' })
+      .option('review-profiles-dir', { type: 'string', describe: 'where "apply to all like this" saves profiles (default <data-dir>/review-profiles)' })
       .option('log-level', { type: 'string', describe: 'request log level: fatal, error, warn, info (default), debug, trace or silent; never patient data' }),
   handler: async (args) => {
     if (args['init-config']) {
@@ -104,7 +135,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       else for (const k of listKeys(cfg.data_dir)) console.log(k);
       return;
     }
-    const server = await startServer(cfg, { log: (m) => console.error(`anon serve: ${m}`) });
+    const review = args.review.length ? reviewSession(args, cfg.data_dir) : undefined;
+    const server = await startServer(cfg, { log: (m) => console.error(`anon serve: ${m}`), review });
+    if (review) console.log(`anon serve: review page at ${server.url}/review/ (Bearer token of a user)`);
     const bases = cfg.prefixes.map((p) => `${server.url}${p === '/' ? '' : p}`).join(', ');
     console.log(`anon serve: listening on ${server.url} (servers: ${bases}; runs: ${server.url}/api/anonymization-runs)`);
     await new Promise<void>((resolveStop) => {
