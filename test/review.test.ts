@@ -1,6 +1,7 @@
 // The review room's server side through HTTP (app.inject): listing a watch quarantine folder and a
 // run's report folder, one item with and without identifiers, frames and thumbnails, release,
 // reject, "apply to all like this", and the token every API call needs.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -201,4 +202,32 @@ t.test('review inside anon serve → the page is served, every API call needs a 
   const rejected = await call('POST', `${items}/${id}/reject`, 'Bearer alice-token-0123', { note: 'needs a second look' });
   t.equal(rejected.statusCode, 200, rejected.body);
   t.match(rejected.json(), { action: 'rejected', reviewer: 'alice' });
+});
+
+t.test('anon review PATH --port 0 → prints the page address on 127.0.0.1 with its token; stops on SIGTERM', async (t) => {
+  const env = await reviewEnv(t);
+  const child = spawn(process.execPath, ['bin/anon', 'review', env.quarantine, '--out', env.out, '--port', '0', '--secret-file', env.secret, '--reviewer', 'cli'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.teardown(() => void child.kill('SIGKILL'));
+  let out = '';
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no address printed: ${out}`)), 20_000);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /open (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        done(m[1]);
+      }
+    });
+  });
+  const u = new URL(url);
+  t.equal(u.hostname, '127.0.0.1');
+  const res = await fetch(new URL('api/items', u.origin + u.pathname), { headers: { authorization: `Bearer ${u.hash.slice('#token='.length)}` } });
+  t.equal(res.status, 200);
+  t.equal(((await res.json()) as any).items.length, 1);
+  const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  child.kill('SIGTERM');
+  t.equal(await exit, 0);
 });
