@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeSample } from '../../fixtures/sample.js';
 import { idisCall, rawRequest, type IdisResponse } from '../../src/client/idis-client.js';
 import { buildConfig, type ServeConfig } from '../../src/serve/config.js';
-import { startServer, type ServeHandle } from '../../src/serve/server.js';
+import { startServer, type ServeHandle, type ServeOptions } from '../../src/serve/server.js';
 
 export const ALICE = { user: 'alice', token: 'alice-token-0123' };
 export const BOB = { user: 'bob', token: 'bob-token-4567' };
@@ -24,7 +24,7 @@ export interface ServeEnv {
   cfg: ServeConfig;
 }
 
-export async function serve(t: Test, extra: Partial<ServeConfig> = {}): Promise<ServeEnv> {
+export async function serve(t: Test, extra: Partial<ServeConfig> = {}, opts: Pick<ServeOptions, 'review'> = {}): Promise<ServeEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-safety-'));
   const share = join(dir, 'share');
   const outside = join(dir, 'outside');
@@ -45,8 +45,19 @@ export async function serve(t: Test, extra: Partial<ServeConfig> = {}): Promise<
     }),
     ...extra,
   };
-  const server = await startServer(cfg, { pollMs: 100, logStream: devNull() });
-  const env: ServeEnv = { dir, share, outside, server, base: `${server.url}/sandbox`, cfg };
+  const server = await startServer(cfg, {
+    pollMs: 100,
+    logStream: devNull(),
+    ...opts,
+  });
+  const env: ServeEnv = {
+    dir,
+    share,
+    outside,
+    server,
+    base: `${server.url}/sandbox`,
+    cfg,
+  };
   t.teardown(async () => {
     await env.server.close(); // the one running now (a test may restart it)
     rmSync(dir, { recursive: true, force: true });
@@ -87,6 +98,9 @@ export async function finished(e: ServeEnv, who: { user: string; token: string }
 export const runCall = (e: ServeEnv, who: { token: string }, method: string, path: string, body?: Record<string, unknown>): Promise<TestResponse> =>
   rawRequest(`${e.server.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${who.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${who.token}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   }) as Promise<TestResponse>;

@@ -58,7 +58,8 @@ export class Api {
   private async call(path: string, init: RequestInit = {}): Promise<Response> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
     if (init.body) headers['Content-Type'] = 'application/json';
-    const res = await fetch(base + path, { ...init, headers, cache: 'no-store' });
+    // '/…': anon serve's own API (the jobs view); else the review API
+    const res = await fetch(path.startsWith('/') ? path : base + path, { ...init, headers, cache: 'no-store' });
     if (!res.ok) {
       let message = res.statusText;
       try {

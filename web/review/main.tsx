@@ -3,6 +3,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError, type ListEntry } from './api.js';
+import { Jobs, RUNS } from './jobs.js';
 import { ItemList } from './list.js';
 import { Viewer } from './viewer.js';
 
@@ -39,7 +40,17 @@ function App() {
   const [items, setItems] = useState<ListEntry[]>();
   const [open, setOpen] = useState<string>();
   const [message, say] = useState('');
+  const [view, setView] = useState<'review' | 'jobs'>('review');
+  // inside anon serve its jobs can be shown too; anon review has none (404)
+  const [hasJobs, setHasJobs] = useState(false);
   const api = new Api(token);
+  useEffect(() => {
+    if (token)
+      api.json(`${RUNS}/`).then(
+        () => setHasJobs(true),
+        () => setHasJobs(false),
+      );
+  }, [token]);
   const load = () =>
     api.json<{ items: ListEntry[] }>('items').then(
       (r) => setItems(r.items),
@@ -57,8 +68,20 @@ function App() {
       <p role="status" aria-live="polite" class="status">
         {message}
       </p>
+      {token && hasJobs ? (
+        <nav aria-label="Views">
+          <button type="button" aria-pressed={view === 'review'} onClick={() => setView('review')}>
+            Quarantined images
+          </button>
+          <button type="button" aria-pressed={view === 'jobs'} onClick={() => setView('jobs')}>
+            Jobs
+          </button>
+        </nav>
+      ) : null}
       {!token ? (
         <Login done={setToken} />
+      ) : view === 'jobs' && hasJobs ? (
+        <Jobs api={api} />
       ) : open ? (
         <Viewer api={api} id={open} back={() => setOpen(undefined)} say={say} />
       ) : items ? (
