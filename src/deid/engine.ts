@@ -14,7 +14,7 @@ import { applyMarks } from './marks.js';
 import { rebuildMeta } from './meta.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
-import { conformIod, iodOf, required, resolveCompound } from './iod.js';
+import { conformIod, iodOf, required, resolveCompound, tagChain } from './iod.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
 import type { EntityFound } from '../detect/index.js';
 import type { Action, SimpleCode } from './types.js';
@@ -88,7 +88,16 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         decision.action = 'C';
         decision.origin = 'inside a cleaned sequence';
       }
-      if (!path && iod) {
+      if (path && iod) {
+        // Inside a sequence: the same resolution from the attribute's Type in the item (its
+        // macro), where the extraction has the path; otherwise the type-free choice stands.
+        const type = iod.typeAt(tagChain(here));
+        const resolved = resolveCompound(decision.action, type);
+        if (resolved) {
+          decision.origin += ` (${describe(decision.action)}: Type ${type} in its item, ${iod.name})`;
+          decision.action = resolved;
+        }
+      } else if (iod) {
         // Top level: compound codes resolved from the attribute's Type in the IOD (iod.ts).
         const type = iod.typeOf(el.tag);
         const resolved = resolveCompound(decision.action, type);
