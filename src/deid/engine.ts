@@ -26,6 +26,8 @@ export interface DeidResult {
   /** Identifiers found inside text values (profile detect section, detect actions). */
   found?: EntityFound[];
   warnings: string[];
+  /** The warnings the user must see (console, journal, report): what an option could not do. */
+  notices?: string[];
   datesShifted: boolean;
 }
 
@@ -166,11 +168,13 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const original = new DataSet([...f.dataset.elements]);
   walk(f.dataset, st.top, '');
   dropOrphanedOverlays(f.dataset, overlays);
+  // Under Clean Graphics the graphic rows are C: what is left of them was cleaned, not removed.
+  st.graphicsCleaned = f.dataset.elements.some((e) => e.tag === T.GraphicAnnotationSequence || isOverlayGroup(e.tag >>> 16) || isCurveGroup(e.tag >>> 16));
   if (iod) for (const tag of conformIod(f.dataset, original, iod)) st.warnings.push(`${formatTag(tag)}: not required by ${iod.name} once de-identified: removed`);
   // The meta is rebuilt from validated values whether or not the profile marks the file.
   st.warnings.push(...rebuildMeta(f));
   if (env.profile.marks) applyMarks(st);
-  return { entities: st.counts, found: st.found, warnings: st.warnings, datesShifted: st.datesShifted };
+  return { entities: st.counts, found: st.found, warnings: st.warnings, ...(st.notices.length ? { notices: st.notices } : {}), datesShifted: st.datesShifted };
 }
 
 /** In cleaned content, codes (and the character set) are kept; text, names, dates and UIDs are cleaned. */
@@ -178,6 +182,7 @@ const cleanable = (el: Element): boolean =>
   !CODE_ATTRIBUTES.has(el.tag) && el.tag !== T.SpecificCharacterSet && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
 
 const isOverlayGroup = (g: number): boolean => g >= 0x6000 && g <= 0x601e && (g & 1) === 0;
+const isCurveGroup = (g: number): boolean => g >= 0x5000 && g <= 0x501e && (g & 1) === 0;
 const overlayData = (g: number): number => ((g << 16) | 0x3000) >>> 0;
 
 function overlayGroupsWithData(ds: DataSet): number[] {
