@@ -15,6 +15,7 @@ import type { DicomFile } from '../src/dicom/part10.js';
 import { decodeStrings, fileContext } from '../src/dicom/values.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runBatch, type RunEvent } from '../src/pool/batch.js';
+import { verifyRun } from '../src/verify/index.js';
 import { outcomeLine } from '../src/run/progress.js';
 import type { JournalEntry } from '../src/job/journal.js';
 import * as T from '../src/dicom/tags.generated.js';
@@ -148,4 +149,11 @@ t.test('a run with Clean Graphics over an overlay → the removal in the console
   const saved = JSON.parse(readFileSync(join(d, 'report', 'report.json'), 'utf8')) as typeof report;
   tt.equal(saved.notices?.length, 1, 'report: one notice');
   tt.match(saved.notices?.[0], { path: /overlay\.dcm$/, notice: /overlay plane 6000 removed/ });
+  const v = await verifyRun({ journal: join(d, 'report'), output: join(d, 'out'), dciodvfy: false });
+  tt.same(
+    v.findings.filter((x) => x.code === 'MARKS_MISSING'),
+    [],
+    'verify expects 113103 only where a graphic was kept',
+  );
+  tt.equal(v.summary.errors, 0, 'verify: no error');
 });
