@@ -62,7 +62,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     const opaque = new Set<Element>();
     const outOfOrder = misplaced(ds);
     for (const el of ds.elements) {
-      if (!retypeUN(el)) opaque.add(el);
+      if (!retypeUN(el, st.file.encoding)) opaque.add(el);
     }
     for (const el of ds.elements) {
       if (isPrivateCreator(el.tag) && el.value) {
