@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates src/profile/iod-types.generated.ts: per SOP Class, the IOD of PS3.3 and, for every
-// top-level attribute of its modules, the attribute's Type (1, 1C, 2, 2C, 3); and, for
+// attribute of its modules, top-level or nested in sequence items (macros included where the
+// extraction expands them), the attribute's Type (1, 1C, 2, 2C, 3); and, for
 // conditional attributes whose condition is the presence of another attribute ("Required if
 // Responsible Person is present…"), that attribute. The de-identification engine resolves the
 // compound actions of PS3.15 Table E.1-1a (X/Z, Z/D, X/D, X/Z/D, X/Z/U*) from these Types.
@@ -66,14 +67,18 @@ for (const { Title, Name } of iodList) {
   }
   const attrs = {};
   for (const [path, a] of Object.entries(data.tags ?? {})) {
-    if (path.includes('[') || !/^\([0-9A-Fa-fx]{4},[0-9A-Fa-fx]{4}\)$/.test(path)) continue;
-    const hex = path.slice(1, 10).replace(',', '').toUpperCase().replace(/X/g, 'x');
+    // Top level "(0008,1110)"; nested "(0008,1110)[<0>](0008,1150)", written "00081110/00081150"
+    // (the item index dropped: every item of a sequence has the same attributes).
+    const steps = path.split(/\[<\d+>\]/);
+    if (!steps.every((t) => /^\([0-9A-Fa-fx]{4},[0-9A-Fa-fx]{4}\)$/.test(t))) continue;
+    if (steps.length > 1 && steps.some((t) => /x/i.test(t))) continue; // no repeating groups in items
+    const hex = steps.map((t) => t.slice(1, 10).replace(',', '').toUpperCase().replace(/X/g, 'x')).join('/');
     let type = String(a.req ?? '').toUpperCase();
     if (!(type in TYPE_RANK)) continue;
     // A 2C attribute that "may be present otherwise" is valid present and empty whatever its
     // condition: recorded as 2 (what the engine needs to know to empty rather than remove it).
     if (type === '2C' && /may be present otherwise/i.test(JSON.stringify(a.desc ?? ''))) type = '2';
-    names.set(a.name, hex);
+    if (steps.length === 1) names.set(a.name, hex);
     // Several modules of one IOD may hold an attribute: the strictest Type decides, and a module
     // the IOD requires (usage M) over one it may leave out (U, C): suffix "u" when none is M.
     const prev = attrs[hex];
@@ -81,7 +86,7 @@ for (const { Title, Name } of iodList) {
     const mandatory = a.usage === 'M' || (prev !== undefined && !prev.endsWith('u'));
     const best = !prevType || TYPE_RANK[type] > TYPE_RANK[prevType] ? type : prevType;
     attrs[hex] = mandatory ? best : `${best}u`;
-    if (type.endsWith('C')) conditions[hex] ??= [a.name, JSON.stringify(a.desc ?? '')];
+    if (type.endsWith('C') && steps.length === 1) conditions[hex] ??= [a.name, JSON.stringify(a.desc ?? '')];
   }
   iods[Title.replace(/ IOD Modules$/, '')] = attrs;
 }
@@ -97,6 +102,27 @@ for (const [record, table] of Object.entries(RECORD_TABLES)) {
     if (tag && type in TYPE_RANK) attrs[`${tag[1]}${tag[2]}`] = type;
   }
   iods[`Directory Record ${record}`] = attrs;
+}
+
+// Nested attributes: most paths have one Type in every IOD that holds them (macros); those go to
+// one shared table, and only the few whose Type differs by IOD stay in their IOD's table.
+const nestedSeen = {}; // path → Type, or null when IODs disagree
+for (const attrs of Object.values(iods)) {
+  for (const [path, t] of Object.entries(attrs)) {
+    if (!path.includes('/')) continue;
+    const type = t.replace(/u$/, '');
+    nestedSeen[path] = nestedSeen[path] === undefined || nestedSeen[path] === type ? type : null;
+  }
+}
+const nested = {};
+for (const [path, type] of Object.entries(nestedSeen)) if (type !== null) nested[path] = type;
+for (const attrs of Object.values(iods)) {
+  for (const [path, t] of Object.entries(attrs)) {
+    if (path.includes('/')) {
+      if (nested[path] !== undefined) delete attrs[path];
+      else attrs[path] = t.replace(/u$/, '');
+    }
+  }
 }
 
 const requiresPresence = {};
@@ -130,10 +156,13 @@ const lines = [
   '/** SOP Class UID → IOD name. */',
   `export const SOP_CLASS_IOD: Readonly<Record<string, string>> = ${JSON.stringify(sopClassIod, null, 1)};`,
   '',
-  '/** IOD name → top-level attribute (8 hex digits, "x" for repeating groups) → Type; suffix "u": only in modules the IOD may leave out (U, C). */',
+  '/** IOD name → attribute → Type. Top level: 8 hex digits ("x" for repeating groups); inside sequences: the tags from the top joined by "/" ("00081110/00081150"). Suffix "u" (top level only): only in modules the IOD may leave out (U, C). Nested paths here are those whose Type differs by IOD; the others are in NESTED_ATTRIBUTE_TYPES. */',
   `export const IOD_ATTRIBUTE_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {`,
   ...Object.entries(iods).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`),
   '};',
+  '',
+  '/** Attributes inside sequences whose Type is the same in every IOD holding them: path ("00081110/00081150") → Type. */',
+  `export const NESTED_ATTRIBUTE_TYPES: Readonly<Record<string, string>> = ${JSON.stringify(Object.fromEntries(Object.entries(nested).sort()), null, 0)};`,
   '',
   '/** A conditional attribute → the attribute whose presence its condition is ("Required if X is present"). */',
   `export const REQUIRED_IF_PRESENT: Readonly<Record<string, string>> = ${JSON.stringify(requiresPresence, null, 1)};`,
@@ -141,6 +170,6 @@ const lines = [
 ];
 writeFileSync(out, lines.join('\n'));
 console.log(
-  `wrote ${out}: ${Object.keys(iods).length} IODs, ${Object.keys(sopClassIod).length} SOP Classes (${unmatched.length} unmatched), ${Object.keys(requiresPresence).length} presence conditions`,
+  `wrote ${out}: ${Object.keys(iods).length} IODs, ${Object.keys(sopClassIod).length} SOP Classes (${unmatched.length} unmatched), ${Object.keys(nested).length} shared nested paths, ${Object.keys(requiresPresence).length} presence conditions`,
 );
 if (process.env.VERBOSE) console.log(unmatched.join('\n'));

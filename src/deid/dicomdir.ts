@@ -132,7 +132,9 @@ export function recordPatients(f: DicomFile): Map<Item, RecordInfo> {
 
 const addResult = (into: DeidResult, r: DeidResult, prefix?: string): void => {
   for (const [k, n] of Object.entries(r.entities)) into.entities[k] = (into.entities[k] ?? 0) + n;
-  for (const w of r.warnings) into.warnings.push(prefix ? (w.startsWith('(') ? `${prefix}.${w}` : `${prefix}: ${w}`) : w);
+  const at = (w: string): string => (prefix ? (w.startsWith('(') ? `${prefix}.${w}` : `${prefix}: ${w}`) : w);
+  for (const w of r.warnings) into.warnings.push(at(w));
+  if (r.notices?.length) (into.notices ??= []).push(...r.notices.map(at));
   into.datesShifted ||= r.datesShifted;
 };
 

@@ -14,7 +14,7 @@ import { applyMarks } from './marks.js';
 import { rebuildMeta } from './meta.js';
 import { retypeUN } from './retype.js';
 import { COMPOUND, type Decision } from './rules.js';
-import { conformIod, iodOf, required, resolveCompound } from './iod.js';
+import { conformIod, iodOf, required, resolveCompound, tagChain } from './iod.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
 import type { EntityFound } from '../detect/index.js';
 import type { Action, SimpleCode } from './types.js';
@@ -26,6 +26,8 @@ export interface DeidResult {
   /** Identifiers found inside text values (profile detect section, detect actions). */
   found?: EntityFound[];
   warnings: string[];
+  /** The warnings the user must see (console, journal, report): what an option could not do. */
+  notices?: string[];
   datesShifted: boolean;
 }
 
@@ -60,7 +62,7 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
     const opaque = new Set<Element>();
     const outOfOrder = misplaced(ds);
     for (const el of ds.elements) {
-      if (!retypeUN(el)) opaque.add(el);
+      if (!retypeUN(el, st.file.encoding)) opaque.add(el);
     }
     for (const el of ds.elements) {
       if (isPrivateCreator(el.tag) && el.value) {
@@ -88,7 +90,16 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
         decision.action = 'C';
         decision.origin = 'inside a cleaned sequence';
       }
-      if (!path && iod) {
+      if (path && iod) {
+        // Inside a sequence: the same resolution from the attribute's Type in the item (its
+        // macro), where the extraction has the path; otherwise the type-free choice stands.
+        const type = iod.typeAt(tagChain(here));
+        const resolved = resolveCompound(decision.action, type);
+        if (resolved) {
+          decision.origin += ` (${describe(decision.action)}: Type ${type} in its item, ${iod.name})`;
+          decision.action = resolved;
+        }
+      } else if (iod) {
         // Top level: compound codes resolved from the attribute's Type in the IOD (iod.ts).
         const type = iod.typeOf(el.tag);
         const resolved = resolveCompound(decision.action, type);
@@ -157,11 +168,13 @@ export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const original = new DataSet([...f.dataset.elements]);
   walk(f.dataset, st.top, '');
   dropOrphanedOverlays(f.dataset, overlays);
+  // Under Clean Graphics the graphic rows are C: what is left of them was cleaned, not removed.
+  st.graphicsCleaned = f.dataset.elements.some((e) => e.tag === T.GraphicAnnotationSequence || isOverlayGroup(e.tag >>> 16) || isCurveGroup(e.tag >>> 16));
   if (iod) for (const tag of conformIod(f.dataset, original, iod)) st.warnings.push(`${formatTag(tag)}: not required by ${iod.name} once de-identified: removed`);
   // The meta is rebuilt from validated values whether or not the profile marks the file.
   st.warnings.push(...rebuildMeta(f));
   if (env.profile.marks) applyMarks(st);
-  return { entities: st.counts, found: st.found, warnings: st.warnings, datesShifted: st.datesShifted };
+  return { entities: st.counts, found: st.found, warnings: st.warnings, ...(st.notices.length ? { notices: st.notices } : {}), datesShifted: st.datesShifted };
 }
 
 /** In cleaned content, codes (and the character set) are kept; text, names, dates and UIDs are cleaned. */
@@ -169,6 +182,7 @@ const cleanable = (el: Element): boolean =>
   !CODE_ATTRIBUTES.has(el.tag) && el.tag !== T.SpecificCharacterSet && ['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'UI', 'AS'].includes(el.vr);
 
 const isOverlayGroup = (g: number): boolean => g >= 0x6000 && g <= 0x601e && (g & 1) === 0;
+const isCurveGroup = (g: number): boolean => g >= 0x5000 && g <= 0x501e && (g & 1) === 0;
 const overlayData = (g: number): number => ((g << 16) | 0x3000) >>> 0;
 
 function overlayGroupsWithData(ds: DataSet): number[] {

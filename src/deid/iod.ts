@@ -1,5 +1,5 @@
 import type { DataSet } from '../dicom/dataset.js';
-import { IOD_ATTRIBUTE_TYPES, REQUIRED_IF_PRESENT, SOP_CLASS_IOD } from '../profile/iod-types.generated.js';
+import { IOD_ATTRIBUTE_TYPES, NESTED_ATTRIBUTE_TYPES, REQUIRED_IF_PRESENT, SOP_CLASS_IOD } from '../profile/iod-types.generated.js';
 import type { Action, SimpleCode } from './types.js';
 
 /** An attribute's Type in a module of PS3.3 (5.4): required with a value, required, optional; C: conditionally. */
@@ -11,6 +11,12 @@ export interface Iod {
   typeOf(tag: number): AttributeType | undefined;
   /** True when a module the IOD requires (usage M) holds the attribute. */
   inMandatoryModule(tag: number): boolean;
+  /**
+   * The Type of an attribute inside sequence items, by the tags from the top (sequences first,
+   * the attribute last): the IOD's own where its modules differ, else the one every IOD holding
+   * that path agrees on (macros); undefined when the extraction lacks the path.
+   */
+  typeAt(chain: readonly number[]): AttributeType | undefined;
 }
 
 const hex = (tag: number): string => (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
@@ -32,7 +38,17 @@ export function iodOf(sopClassUid: string | undefined, directoryRecordType?: str
     name,
     typeOf: (tag) => raw(tag)?.replace(/u$/, '') as AttributeType | undefined,
     inMandatoryModule: (tag) => raw(tag)?.endsWith('u') === false,
+    typeAt: (chain) => {
+      if (chain.length < 2) return chain.length === 1 ? (raw(chain[0]!)?.replace(/u$/, '') as AttributeType | undefined) : undefined;
+      const key = chain.map(hex).join('/');
+      return (types[key] ?? NESTED_ATTRIBUTE_TYPES[key]) as AttributeType | undefined;
+    },
   };
+}
+
+/** The public tags of an element path ("(0040,A730)[0].(0008,1150)"): the chain typeAt takes. */
+export function tagChain(path: string): number[] {
+  return [...path.matchAll(/\(([0-9A-F]{4}),([0-9A-F]{4})\)/g)].map((m) => parseInt(m[1]! + m[2]!, 16) >>> 0);
 }
 
 /**

@@ -32,7 +32,9 @@ function codeItem(code: { codeValue: string; codingSchemeDesignator: string; cod
 export function applyMarks(st: FileState): void {
   const { file, env } = st;
   const ds = file.dataset;
-  const options = env.profile.options;
+  // Clean Graphics is claimed only where a graphic was kept cleaned: a file whose overlays were
+  // removed for want of a cleaner (or that had none) is de-identified as if the option were off.
+  const options = env.profile.options.filter((o) => o !== 'cleanGraphics' || st.graphicsCleaned);
   ds.set(str(T.PatientIdentityRemoved, 'CS', ['YES']));
   const method = [`ANONFLOW ${env.version}`, `PROFILE ${env.profile.name.toUpperCase()}`.slice(0, 64)];
   const claimed = options.filter((o) => o !== 'cleanPixelData');

@@ -55,6 +55,13 @@ export interface DeidEnv {
 export class FileState {
   readonly counts: Record<string, number> = {};
   readonly warnings: string[] = [];
+  /**
+   * What an option asked for and the engine could not do (a bitmap under Clean Graphics removed,
+   * not cleaned): reported to the user in the console, the journal and the run report.
+   */
+  readonly notices: string[] = [];
+  /** Some graphic (annotation, overlay, curve) was kept cleaned: Clean Graphics may be claimed. */
+  graphicsCleaned = false;
   datesShifted = false;
   readonly top: ValueContext;
   /** The top-level elements as read: conditions and pseudonyms see original values. */

@@ -13,6 +13,8 @@ export type JournalEntry =
       entities: Record<string, number>;
       /** the output was already there, byte for byte: not created by this run */ present?: true;
       entities_found?: EntityFound[];
+      /** What an option could not do for this file (a bitmap removed, not cleaned). */
+      notices?: string[];
     }
   | { input: string; status: 'skipped'; reason: string }
   | { input: string; status: 'failed'; code: string; message: string; element_path?: string; offset?: number }
@@ -29,6 +31,7 @@ export function journalEntry(o: FileOutcome): JournalEntry {
         entities: o.entities,
         ...(o.alreadyPresent ? { present: true as const } : {}),
         ...(o.entities_found ? { entities_found: o.entities_found } : {}),
+        ...(o.notices?.length ? { notices: o.notices } : {}),
       };
     case 'skipped':
       return { input: o.path, status: 'skipped', reason: o.reason };

@@ -16,6 +16,8 @@ export type FileOutcome =
       /** Identifiers found inside text (element path, span, label, score, detector; never the text). */
       entities_found?: EntityFound[];
       warnings: string[];
+      /** The warnings the user must see (console, journal, report): what an option could not do. */
+      notices?: string[];
       /** The output was already in place with these exact bytes (a resumed run, or a copy of an input). */
       alreadyPresent?: boolean;
     }

@@ -107,7 +107,7 @@ export async function processFile(
     // Read before anything changes: the identifiers the independent scan finds in the input. Not
     // for a DICOMDIR: its Referenced File IDs are the mirror layout's paths, kept as they are.
     const identifiers = opts.env && !dicomdir ? inputIdentifiers(f, opts.env) : [];
-    const result: { entities: Record<string, number>; found?: EntityFound[]; warnings: string[] } = !opts.env
+    const result: { entities: Record<string, number>; found?: EntityFound[]; warnings: string[]; notices?: string[] } = !opts.env
       ? { entities: {}, warnings: [] }
       : dicomdir
         ? deidentifyDicomdir(f, opts.env)
@@ -140,7 +140,8 @@ export async function processFile(
         if (masked && opts.previews)
           await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
         const found = result.found?.length ? { entities_found: result.found } : {};
-        return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, warnings, alreadyPresent: written.existing === 'identical' };
+        const notices = result.notices?.length ? { notices: result.notices } : {};
+        return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, warnings, ...notices, alreadyPresent: written.existing === 'identical' };
       }
     } finally {
       target.close();

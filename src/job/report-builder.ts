@@ -63,6 +63,7 @@ export class ReportBuilder {
         this.list(r.anonymized_files, { id: String(r.anonymized_files.length + 1), path: e.output, source: e.input, size_in_bytes: e.size, content_type: 'application/dicom' });
         for (const [k, n] of Object.entries(e.entities)) r.results.entity_summary[k] = (r.results.entity_summary[k] ?? 0) + n;
         for (const f of e.entities_found ?? []) this.list(r.results.entities_found, { file: e.output, ...f });
+        for (const notice of e.notices ?? []) this.list((r.notices ??= []), { path: e.output, notice });
         break;
       case 'skipped':
         this.list(r.skipped, { path: e.input, reason: e.reason });

@@ -38,6 +38,8 @@ export interface RunReport extends DetectionReport {
   skipped: { path: string; reason: string }[];
   failures: Failure[];
   quarantined: { path: string; reason: string }[];
+  /** What an option could not do for a written file (an overlay removed, not cleaned): output path and notice. */
+  notices?: { path: string; notice: string }[];
   /** Throughput and cost of this run (the files timed are those processed, not resumed). */
   performance?: {
     files_timed: number;

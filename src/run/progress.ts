@@ -14,7 +14,7 @@ const clock = (s: number): string => {
 export function outcomeLine(o: FileOutcome): string {
   switch (o.status) {
     case 'written':
-      return `written  ${o.path} -> ${o.output}`;
+      return `written  ${o.path} -> ${o.output}${(o.notices ?? []).map((n) => `\n  warning: ${n}`).join('')}`;
     case 'skipped':
       return `skipped  ${o.path}: ${o.reason}`;
     case 'quarantined':
@@ -30,7 +30,7 @@ function fileEvent(e: Extract<RunEvent, { type: 'file' }>): Record<string, unkno
   const base = { type: 'file', status: o.status, input: o.path, ms: Number(e.ms.toFixed(2)), done: e.counts.done };
   switch (o.status) {
     case 'written':
-      return { ...base, output: o.output, size: o.size, ...(o.entities_found ? { entities_found: o.entities_found } : {}) };
+      return { ...base, output: o.output, size: o.size, ...(o.entities_found ? { entities_found: o.entities_found } : {}), ...(o.notices?.length ? { notices: o.notices } : {}) };
     case 'skipped':
       return { ...base, reason: o.reason };
     case 'quarantined':
@@ -80,7 +80,8 @@ export class Progress {
     if (e.type === 'file') {
       this.counts = e.counts;
       if (this.mode === 'lines') this.out(outcomeLine(e.outcome) + '\n');
-      else if (e.outcome.status === 'failed' || e.outcome.status === 'quarantined') this.err(`\r\x1b[K${outcomeLine(e.outcome)}\n`);
+      else if (e.outcome.status === 'failed' || e.outcome.status === 'quarantined' || (e.outcome.status === 'written' && e.outcome.notices?.length))
+        this.err(`\r\x1b[K${outcomeLine(e.outcome)}\n`);
       if (this.mode === 'tty' && Date.now() - this.last > 100) this.draw();
       return;
     }

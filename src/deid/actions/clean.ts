@@ -10,6 +10,9 @@ import { remove } from './remove.js';
 import { uid } from './uid.js';
 import { zero } from './zero.js';
 
+const isOverlayData = (tag: number): boolean => (tag & 0xffff) === 0x3000 && tag >>> 16 >= 0x6000 && tag >>> 16 <= 0x601e && ((tag >>> 16) & 1) === 0;
+const groupHex = (tag: number): string => (tag >>> 16).toString(16).toUpperCase();
+
 /**
  * C: replace with values of similar meaning known not to contain identifying information.
  * What that means depends on the value:
@@ -30,7 +33,13 @@ export function clean(call: ElementCall): void {
   const vr = writeVR(el);
   if (vr === 'UI') return uid(call);
   if (!isStringVR(vr)) {
-    st.warnings.push(`${call.path}: no cleaning exists for a ${vr} value: removed`);
+    // An overlay or curve is a bitmap or a polyline: whether it holds text cannot be told without
+    // reading it, so it is removed (fail closed), and the user told: the option kept nothing here.
+    const what = isOverlayData(el.tag)
+      ? `overlay plane ${groupHex(el.tag)} removed, not cleaned (a bitmap: no text detection reads it)`
+      : `no cleaning exists for a ${vr} value: removed`;
+    st.warnings.push(`${call.path}: ${what}`);
+    st.notices.push(`${call.path}: ${what}`);
     return remove(call);
   }
   if (vr === 'TM') return;

@@ -38,6 +38,7 @@ function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContex
   for (const code of DEID_CODES) {
     if (code.option !== null && !options.has(code.option)) continue;
     if (code.option === 'cleanPixelData') continue; // claimed per image, where pixels were masked (the pixel check)
+    if (code.option === 'cleanGraphics' && !keepsGraphics(f.dataset)) continue; // claimed only where a graphic was kept cleaned
     if (!codes.has(`${code.codeValue}|${code.codingSchemeDesignator}`)) {
       yield {
         code: 'MARKS_MISSING',
@@ -63,4 +64,12 @@ function* checkMarks({ at, fout: f }: PairContext, { profile, rules }: RunContex
       message: `LongitudinalTemporalInformationModified is ${lt === undefined ? 'missing' : `"${lt}"`}, expected ${allowed.join(' or ')}`,
     };
   }
+}
+
+/** A graphic the Clean Graphics rows cover is in the output: an annotation, an overlay or curve group. */
+function keepsGraphics(ds: { elements: readonly { tag: number }[] }): boolean {
+  return ds.elements.some((e) => {
+    const g = e.tag >>> 16;
+    return e.tag === T.GraphicAnnotationSequence || (g >= 0x5000 && g <= 0x501e && (g & 1) === 0) || (g >= 0x6000 && g <= 0x601e && (g & 1) === 0);
+  });
 }
