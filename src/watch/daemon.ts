@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync, statSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { openPool, type FilePool } from '../pool/pool.js';
