@@ -53,11 +53,22 @@ export interface FuzzFigures {
   crashes: string[];
   /** Written outputs holding an identifier string of their input. */
   leaks: string[];
-  /** Failures whose error names no element path (parse errors should). */
+  /** Failures inside the dataset whose error names no element path (parse errors should). */
   failedWithoutPath: number;
+  /** Failures without a code. */
+  failedWithoutCode: number;
+  /** Their codes and messages (the first 50), to find where a path is missing. */
+  withoutPath: string[];
   maxMs: number;
   seconds: number;
 }
+
+/**
+ * Failures that are about no element: a deflated stream that does not inflate (before any element
+ * is read), the DICM marker before the meta, an output refused as a whole by the leak guard.
+ */
+const outsideDataset = (e: { code: string; offset?: number }): boolean =>
+  e.code === 'DEFLATE' || e.code === 'INFLATE_LIMIT' || e.code === 'DEID_RESIDUAL' || (e.code === 'BAD_META' && e.offset !== undefined && e.offset < 132);
 
 /** profiles/basic.json, from bench/ (tests) or dist/bench/ (the built script). */
 const BASIC_RULES = (): Rule[] => {
@@ -162,6 +173,8 @@ export async function runDeidFuzz(opts: { originals: Original[]; count: number; 
     crashes: [],
     leaks: [],
     failedWithoutPath: 0,
+    failedWithoutCode: 0,
+    withoutPath: [],
     maxMs: 0,
     seconds: 0,
   };
@@ -182,7 +195,11 @@ export async function runDeidFuzz(opts: { originals: Original[]; count: number; 
         const key = r.status === 'failed' ? `failed:${r.error.code}` : r.status;
         figures.outcomes[key] = (figures.outcomes[key] ?? 0) + 1;
         if (r.status === 'failed' && r.error.code === 'INTERNAL') figures.crashes.push(`${what}: ${r.error.message}`);
-        if (r.status === 'failed' && !r.error.path) figures.failedWithoutPath++;
+        if (r.status === 'failed' && !r.error.code) figures.failedWithoutCode++;
+        if (r.status === 'failed' && !r.error.path && !outsideDataset(r.error)) {
+          figures.failedWithoutPath++;
+          if (figures.withoutPath.length < 50) figures.withoutPath.push(`${what}: ${r.error.code}: ${r.error.message}`);
+        }
         if (r.status === 'written') {
           const parts = searchable(readFileSync(r.output));
           const held = o.identifiers.filter((id) => parts.some((b) => holds(b, id)));
@@ -228,7 +245,7 @@ async function main(): Promise<void> {
     console.log(`seed ${f.seed}: ${f.mutants} mutants of ${f.originals} corpus files in ${f.seconds.toFixed(1)} s (slowest ${f.maxMs.toFixed(0)} ms)`);
     console.log(`outcomes: ${JSON.stringify(f.outcomes)}`);
     console.log(
-      `written ${written}, holding an identifier of their input: ${f.leaks.length}; crashes ${f.crashes.length}; unaccounted ${f.unaccounted}; failures without an element path ${f.failedWithoutPath}`,
+      `written ${written}, holding an identifier of their input: ${f.leaks.length}; crashes ${f.crashes.length}; unaccounted ${f.unaccounted}; failures inside the dataset without an element path ${f.failedWithoutPath}, without a code ${f.failedWithoutCode}`,
     );
     for (const l of [...f.leaks, ...f.crashes].slice(0, 20)) console.log(`  ${l}`);
   }

@@ -24,6 +24,8 @@ t.test(
     t.equal(f.unaccounted, 0, 'every input has exactly one outcome');
     t.same(f.crashes, [], 'no crash, no INTERNAL failure');
     t.same(f.leaks, [], `none of ${f.outcomes.written ?? 0} written outputs holds an identifier of its input`);
+    t.equal(f.failedWithoutCode, 0, 'every failure has a code');
+    t.same(f.withoutPath, [], 'every failure inside the dataset names its element path');
     t.ok((f.outcomes.written ?? 0) > COUNT / 10, 'some mutants are written (the fuzz reaches the writer)');
     // A hang guard, not a speed test: one file taking this long means a loop, not a slow machine.
     t.ok(f.maxMs < 60_000, `no mutant took a minute (slowest ${f.maxMs.toFixed(0)} ms)`);

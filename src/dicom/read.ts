@@ -220,6 +220,10 @@ export class DataSetReader {
           el.value = cur.take(h.length);
         }
       }
+    } catch (e) {
+      // An error from below (the cursor running out inside a value or its fragments) names this element.
+      if (e instanceof DicomError && e.path === undefined) e.path = this.pathString();
+      throw e;
     } finally {
       this.path.pop();
     }

@@ -36,6 +36,10 @@ export interface FileResult {
 
 /** A task whose processing stopped unexpectedly (a worker died, a bug): the file fails, not the run. */
 export function internalFailure(path: string, e: unknown): FileResult {
+  if ((e as NodeJS.ErrnoException)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const message = `the file needs more memory than a worker's fixed heap allows (${(e as Error).message}): not written`;
+    return { outcome: { status: 'failed', path, error: { code: 'MEMORY_LIMIT', message } }, bytesIn: 0, ms: 0 };
+  }
   const message = `processing stopped unexpectedly: ${(e as Error)?.message ?? String(e)}`;
   return { outcome: { status: 'failed', path, error: { code: 'INTERNAL', message } }, bytesIn: 0, ms: 0 };
 }

@@ -1,21 +1,97 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { AnonError } from '../errors.js';
 import { describeDetection, type DetectionReport } from '../detect/index.js';
 import type { JournalEntry } from './journal.js';
 import type { RunReport } from './report.js';
 
-/** Per-file lists kept in the report; past this the journal (journal.ndjson) has them all. */
-const MAX_LISTED = 50_000;
+/**
+ * Entries of each list the returned report holds in memory; report.json, written from the lists
+ * spooled to disk, holds every entry (memory flat whatever the number of files).
+ */
+export const IN_MEMORY_LISTED = 1_000;
+
+/** report.json could not be written (a full or read-only report folder); the journal has every file. */
+export class ReportWriteError extends AnonError<'REPORT_WRITE'> {
+  constructor(message: string) {
+    super('REPORT_WRITE', message);
+  }
+}
+
+const LISTS = ['anonymized_files', 'skipped', 'failures', 'quarantined', 'entities_found'] as const;
+type ListName = (typeof LISTS)[number];
 
 const percentile = (sorted: Float64Array, p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 
-/** Builds the run report as files finish, with memory bounded whatever the number of files. */
+/** One list spooled to an NDJSON file beside the report: its first entries kept for the caller. */
+class Spool {
+  count = 0;
+  readonly head: unknown[] = [];
+  private fd: number | undefined;
+  constructor(readonly path: string) {}
+
+  add(item: unknown): Error | undefined {
+    this.count++;
+    if (this.head.length < IN_MEMORY_LISTED) this.head.push(item);
+    try {
+      this.fd ??= openSync(this.path, 'w+', 0o600);
+      writeAll(this.fd, Buffer.from(JSON.stringify(item) + '\n'));
+      return undefined;
+    } catch (e) {
+      return e as Error;
+    }
+  }
+
+  /** Copies the spooled lines into `out` as JSON array elements (`indent` before each). */
+  copyTo(out: number, indent: string): void {
+    if (this.fd === undefined) return;
+    const block = Buffer.allocUnsafe(1024 * 1024);
+    let carry = '';
+    let first = true;
+    for (let at = 0; ;) {
+      const n = readSync(this.fd, block, 0, block.length, at);
+      if (n === 0) break;
+      at += n;
+      const lines = (carry + block.toString('utf8', 0, n)).split('\n');
+      carry = lines.pop()!;
+      if (lines.length === 0) continue;
+      writeAll(out, Buffer.from((first ? '\n' : ',\n') + lines.map((l) => indent + l).join(',\n')));
+      first = false;
+    }
+    if (!first) writeAll(out, Buffer.from('\n' + indent.slice(2)));
+  }
+
+  close(remove: boolean): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (remove) rmQuiet(this.path);
+  }
+}
+
+function writeAll(fd: number, b: Buffer): void {
+  for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+}
+
+function rmQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* not there */
+  }
+}
+
+/**
+ * Builds the run report as files finish. Per-file lists are spooled to disk, never held: memory
+ * stays flat whatever the number of files. A spool that cannot be written (a full disk) does not
+ * stop the run: the journal has every entry, and finish() says so or fails with the write's error.
+ */
 export class ReportBuilder {
   readonly id: string;
   private readonly report: RunReport;
+  private readonly spools: Record<ListName, Spool>;
+  private spoolError: Error | undefined;
   private timings = new Float64Array(1024);
   private timed = 0;
-  private truncated = false;
   private bytesIn = 0;
   private readonly started = Date.now();
 
@@ -37,6 +113,9 @@ export class ReportBuilder {
       failures: [],
       quarantined: [],
     };
+    const spools = {} as Record<ListName, Spool>;
+    for (const l of LISTS) spools[l] = new Spool(join(dir, `.report-${init.id}.${l}.ndjson`));
+    this.spools = spools;
   }
 
   /** The id of the run whose report is in `dir`, so a resumed run keeps it. */
@@ -44,15 +123,22 @@ export class ReportBuilder {
     const p = join(dir, 'report.json');
     if (!existsSync(p)) return undefined;
     try {
-      return (JSON.parse(readFileSync(p, 'utf8')) as { id?: string }).id;
+      const fd = openSync(p, 'r');
+      try {
+        const b = Buffer.alloc(4096); // the id is the first key: no need to read a long report
+        const text = b.toString('utf8', 0, readSync(fd, b, 0, b.length, 0));
+        return /^\{\s*"id":\s*"([^"]+)"/.exec(text)?.[1] ?? (JSON.parse(readFileSync(p, 'utf8')) as { id?: string }).id;
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       return undefined;
     }
   }
 
-  private list<T>(arr: T[], item: T): void {
-    if (arr.length < MAX_LISTED) arr.push(item);
-    else this.truncated = true;
+  private list(name: ListName, item: unknown): void {
+    const err = this.spools[name].add(item);
+    if (err) this.spoolError ??= err;
   }
 
   addEntry(e: JournalEntry, _fromJournal: boolean): void {
@@ -60,19 +146,26 @@ export class ReportBuilder {
     r.results.samples_processed++;
     switch (e.status) {
       case 'written':
-        this.list(r.anonymized_files, { id: String(r.anonymized_files.length + 1), path: e.output, source: e.input, size_in_bytes: e.size, content_type: 'application/dicom' });
+        this.list('anonymized_files', {
+          id: String(this.spools.anonymized_files.count + 1),
+          path: e.output,
+          source: e.input,
+          size_in_bytes: e.size,
+          content_type: 'application/dicom',
+        });
         for (const [k, n] of Object.entries(e.entities)) r.results.entity_summary[k] = (r.results.entity_summary[k] ?? 0) + n;
-        for (const f of e.entities_found ?? []) this.list(r.results.entities_found, { file: e.output, ...f });
-        for (const notice of e.notices ?? []) this.list((r.notices ??= []), { path: e.output, notice });
+        for (const f of e.entities_found ?? []) this.list('entities_found', { file: e.output, ...f });
+        // notices are rare (an option that could not do all it names): kept with the report, not spooled
+        for (const notice of e.notices ?? []) (r.notices ??= []).push({ path: e.output, notice });
         break;
       case 'skipped':
-        this.list(r.skipped, { path: e.input, reason: e.reason });
+        this.list('skipped', { path: e.input, reason: e.reason });
         break;
       case 'failed':
-        this.list(r.failures, { path: e.input, code: e.code, message: e.message, element_path: e.element_path, offset: e.offset });
+        this.list('failures', { path: e.input, code: e.code, message: e.message, element_path: e.element_path, offset: e.offset });
         break;
       case 'quarantined':
-        this.list(r.quarantined, { path: e.input, reason: e.reason });
+        this.list('quarantined', { path: e.input, reason: e.reason });
         break;
     }
   }
@@ -87,18 +180,29 @@ export class ReportBuilder {
     this.bytesIn += bytesIn;
   }
 
-  /** Completes the report and writes report.json. */
+  /**
+   * Completes the report and writes report.json (atomically, its lists copied from the spools).
+   * May be called again (anon watch writes snapshots of an open batch). Returns the report with
+   * each list's first IN_MEMORY_LISTED entries; `counts` counts them all. Throws the file system's
+   * error when report.json cannot be written.
+   */
   finish(cancelled?: string): RunReport {
+    const s = this.spools;
     const r = this.report;
     const ended = Date.now();
     r.completed_at = new Date(ended).toISOString();
     r.duration_seconds = (ended - this.started) / 1000;
-    const failed = r.failures.length || r.quarantined.length;
+    const failed = s.failures.count || s.quarantined.count;
     r.status = failed ? 'FAILED' : 'SUCCEEDED';
-    if (failed) r.results.error = `${r.failures.length} file(s) failed, ${r.quarantined.length} quarantined`;
+    r.results.error = failed ? `${s.failures.count} file(s) failed, ${s.quarantined.count} quarantined` : null;
     if (cancelled) {
       r.status = 'FAILED';
       r.results.error = r.results.error ? `${cancelled}; ${r.results.error}` : cancelled;
+    }
+    if (this.spoolError) {
+      const why = `the report's lists could not be written (${this.spoolError.message}): journal.ndjson lists every file`;
+      r.status = 'FAILED';
+      r.results.error = r.results.error ? `${r.results.error}; ${why}` : why;
     }
     const sorted = this.timings.slice(0, this.timed).sort();
     const usage = process.resourceUsage();
@@ -111,8 +215,87 @@ export class ReportBuilder {
       cpu_seconds: Number(((usage.userCPUTime + usage.systemCPUTime) / 1e6).toFixed(3)),
       peak_rss_mib: Number((usage.maxRSS / 1024).toFixed(1)),
     };
-    if (this.truncated) r.lists_truncated_at = MAX_LISTED;
-    writeFileSync(join(this.dir, 'report.json'), JSON.stringify(r, null, 2) + '\n');
-    return r;
+    r.counts = { written: s.anonymized_files.count, skipped: s.skipped.count, failed: s.failures.count, quarantined: s.quarantined.count };
+    try {
+      this.write(this.spoolError === undefined);
+    } catch (e) {
+      throw new ReportWriteError(`${join(this.dir, 'report.json')} cannot be written (${(e as Error).message}): every file is in journal.ndjson`);
+    }
+    const out: RunReport = {
+      ...r,
+      results: { ...r.results, entities_found: s.entities_found.head as RunReport['results']['entities_found'] },
+      anonymized_files: s.anonymized_files.head as RunReport['anonymized_files'],
+      skipped: s.skipped.head as RunReport['skipped'],
+      failures: s.failures.head as RunReport['failures'],
+      quarantined: s.quarantined.head as RunReport['quarantined'],
+    };
+    if (LISTS.some((l) => s[l].count > IN_MEMORY_LISTED)) out.lists_truncated_at = IN_MEMORY_LISTED;
+    return out;
   }
+
+  /** report.json: the report's fields with each list streamed from its spool (or the heads, if a spool failed). */
+  private write(fromSpools: boolean): void {
+    const marker = (l: ListName): string => `\u0000${l}\u0000`;
+    const shell = { ...this.report, results: { ...this.report.results, entities_found: marker('entities_found') } } as Record<string, unknown>;
+    for (const l of LISTS) if (l !== 'entities_found') shell[l] = marker(l);
+    const text = JSON.stringify(shell, null, 2);
+    const tmp = join(this.dir, `.report-${this.id}.json.tmp`);
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      const parts = text.split(/"\\u0000([a-z_]+)\\u0000"/);
+      for (let i = 0; i < parts.length; i++) {
+        if (i % 2 === 0) {
+          writeAll(fd, Buffer.from(parts[i]));
+          continue;
+        }
+        const l = parts[i] as ListName;
+        const indent = l === 'entities_found' ? '      ' : '    ';
+        writeAll(fd, Buffer.from('['));
+        if (fromSpools) this.spools[l].copyTo(fd, indent);
+        else if (this.spools[l].head.length) writeAll(fd, Buffer.from('\n' + this.spools[l].head.map((x) => indent + JSON.stringify(x)).join(',\n') + '\n' + indent.slice(2)));
+        writeAll(fd, Buffer.from(']'));
+      }
+      writeAll(fd, Buffer.from('\n'));
+      closeSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      rmQuiet(tmp);
+      throw e;
+    }
+    renameSync(tmp, join(this.dir, 'report.json'));
+  }
+
+  /** Removes the spools (the run is over; report.json has their entries). */
+  close(): void {
+    for (const l of LISTS) this.spools[l].close(true);
+  }
+}
+
+/**
+ * Adds one top-level field to a written report.json without reading it whole (its lists may be
+ * long): a copy, cut before its closing brace, the field appended, renamed over the original.
+ */
+export function addReportField(dir: string, key: string, value: unknown): void {
+  const path = join(dir, 'report.json');
+  const tmp = join(dir, `.report-field.${process.pid}.json.tmp`);
+  copyFileSync(path, tmp);
+  const fd = openSync(tmp, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(size, 16));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    const brace = tail.lastIndexOf('}');
+    if (brace < 0) throw new Error(`${path} does not end with a JSON object`);
+    const cut = size - tail.length + brace;
+    ftruncateSync(fd, cut);
+    const field = JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
+    const b = Buffer.from(`,\n  ${JSON.stringify(key)}: ${field}\n}\n`);
+    for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off, cut + off);
+  } catch (e) {
+    closeSync(fd);
+    rmQuiet(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
 }

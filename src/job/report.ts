@@ -34,6 +34,8 @@ export interface RunReport extends DetectionReport {
     entities_found: (EntityFound & { file: string })[];
     error: string | null;
   };
+  /** Every file of each list (the lists of a returned report hold the first IN_MEMORY_LISTED only). */
+  counts?: { written: number; skipped: number; failed: number; quarantined: number };
   anonymized_files: AnonymizedFile[];
   skipped: { path: string; reason: string }[];
   failures: Failure[];
@@ -52,6 +54,6 @@ export interface RunReport extends DetectionReport {
   };
   /** The independent check of the outputs (anon run --verify). */
   verification?: unknown;
-  /** Set when a per-file list was cut at this length: journal.ndjson beside the report has every file. */
+  /** Set on a returned report whose lists were cut at this length: report.json and journal.ndjson have every file. */
   lists_truncated_at?: number;
 }

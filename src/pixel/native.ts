@@ -4,6 +4,7 @@ import { swapInPlace } from '../dicom/values.js';
 import { PixelError } from './errors.js';
 import { defaultFill, fillWords } from './fill.js';
 import { nativePixelBytes, readImageInfo, TAG, type ImageInfo } from './image.js';
+import { MaskedSource } from './masked-source.js';
 import { frameRects, maskedFrames, resolveRegions, type MaskRegion, type ResolvedMask } from './regions.js';
 import type { MaskResult } from './result.js';
 import { fillFrame, type SampleLayout } from './samples.js';
@@ -58,18 +59,36 @@ export function maskNative(f: DicomFile, regions: MaskRegion[] | ResolvedMask, f
   if (el.fragments) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: 'native transfer syntax with encapsulated Pixel Data', transferSyntax: ts });
   const mask = Array.isArray(regions) ? resolveRegions(f, regions, info.columns, info.rows, info.frames) : regions;
   const frames = maskedFrames(mask);
-  const src = nativePixelBytes(f, el);
+  const swap = swapWidth(f, el, info);
   const needBytes = info.bitsAllocated === 1 ? Math.ceil((info.rows * info.columns * info.frames) / 8) : info.frameBytes * info.frames;
-  if (src.length < needBytes) {
-    throw new PixelError({ code: 'PIXEL_LENGTH', message: `Pixel Data holds ${src.length} bytes, ${needBytes} expected for ${info.frames} frame(s)`, transferSyntax: ts });
+  const words = fillWords(fill ?? defaultFill(f, info), info, true);
+  const layout = layoutOf(info);
+  // Bulk Pixel Data stays in the file: frames are masked one at a time as the writer copies them.
+  if (el.bulkOffset !== undefined && info.bitsAllocated !== 1 && info.frameBytes % Math.max(swap, 1) === 0) {
+    const have = Math.min(el.length, f.body.size - el.bulkOffset);
+    if (have < needBytes) throw shortData(have, needBytes, info, ts);
+    const result: MaskResult = { frames, pixels: 0, bytes: el.length, output: 'native', transferSyntax: ts };
+    if (frames.length === 0) return { ...result, output: 'unchanged' };
+    for (const n of frames) for (const r of frameRects(mask, n)) result.pixels += r.width * r.height;
+    f.body = new MaskedSource(f.body, {
+      start: el.bulkOffset,
+      frameBytes: info.frameBytes,
+      frames: info.frames,
+      masked: new Set(frames.map((n) => n - 1)),
+      swap,
+      fill: (buf, k) => fillFrame(buf, 0, layout, frameRects(mask, k + 1), words),
+    });
+    const out = new Element(TAG.PixelData, el.vr, el.length);
+    out.bulkOffset = el.bulkOffset;
+    f.dataset.replace(el, out);
+    return result;
   }
+  const src = nativePixelBytes(f, el);
+  if (src.length < needBytes) throw shortData(src.length, needBytes, info, ts);
   const result: MaskResult = { frames, pixels: 0, bytes: src.length, output: 'native', transferSyntax: ts };
   if (frames.length === 0) return { ...result, output: 'unchanged' };
   const buf = Buffer.from(src); // a copy: the source may be a view of the input
-  const swap = swapWidth(f, el, info);
   if (swap) swapInPlace(buf, swap);
-  const words = fillWords(fill ?? defaultFill(f, info), info, true);
-  const layout = layoutOf(info);
   for (const n of frames) {
     const at = info.bitsAllocated === 1 ? (n - 1) * info.rows * info.columns : (n - 1) * info.frameBytes;
     result.pixels += fillFrame(buf, at, layout, frameRects(mask, n), words);
@@ -80,3 +99,6 @@ export function maskNative(f: DicomFile, regions: MaskRegion[] | ResolvedMask, f
   f.dataset.set(out);
   return result;
 }
+
+const shortData = (have: number, need: number, info: ImageInfo, ts: string): PixelError =>
+  new PixelError({ code: 'PIXEL_LENGTH', message: `Pixel Data holds ${have} bytes, ${need} expected for ${info.frames} frame(s)`, transferSyntax: ts });

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { DicomFile } from '../dicom/part10.js';
+import { readRange } from '../dicom/source.js';
 import { swapInPlace, valueBytes } from '../dicom/values.js';
 import { codecFamily, decodeFrame, toInterleaved } from './codecs.js';
 import { PixelError } from './errors.js';
@@ -28,9 +29,17 @@ interface Samples {
   signed: boolean;
 }
 
-function nativeSamples(f: DicomFile, info: ImageInfo, frame: number): Samples {
+function frameNativeSamples(f: DicomFile, info: ImageInfo, frame: number): Samples {
   const el = f.dataset.get(TAG.PixelData)!;
-  const all = nativePixelBytes(f, el);
+  if (el.bulkOffset !== undefined && info.bitsAllocated !== 1) {
+    // Only the frame shown is read: a multi-frame's Pixel Data may not fit in memory.
+    const at = el.bulkOffset + (frame - 1) * info.frameBytes;
+    return nativeSamplesOf(f, info, 1, readRange(f.body, at, Math.min(info.frameBytes, Math.max(0, el.bulkOffset + el.length - at))), el.vr);
+  }
+  return nativeSamplesOf(f, info, frame, nativePixelBytes(f, el), el.vr);
+}
+
+function nativeSamplesOf(f: DicomFile, info: ImageInfo, frame: number, all: Buffer, vr: string): Samples {
   const npix = info.rows * info.columns;
   const signed = info.pixelRepresentation === 1;
   const spp = info.samplesPerPixel;
@@ -41,7 +50,7 @@ function nativeSamples(f: DicomFile, info: ImageInfo, frame: number): Samples {
   const bpp = info.bitsAllocated / 8;
   let buf: Buffer = Buffer.from(all.subarray((frame - 1) * info.frameBytes, frame * info.frameBytes));
   if (buf.length < info.frameBytes) throw new PixelError({ code: 'PIXEL_LENGTH', message: `frame ${frame} is short` });
-  if (!f.encoding.little) swapInPlace(buf, bpp > 1 ? bpp : el.vr === 'OW' ? 2 : 1);
+  if (!f.encoding.little) swapInPlace(buf, bpp > 1 ? bpp : vr === 'OW' ? 2 : 1);
   if (info.photometric === 'YBR_FULL_422') {
     const out = Buffer.alloc(npix * 3);
     for (let p = 0; p < npix; p++) {
@@ -75,7 +84,7 @@ function sampleReader(buf: Buffer, ba: number, bs: number, hb: number, signed: b
 
 async function frameSamples(f: DicomFile, info: ImageInfo, frame: number): Promise<Samples> {
   const ts = f.transferSyntax.uid;
-  if (!f.transferSyntax.encapsulated) return nativeSamples(f, info, frame);
+  if (!f.transferSyntax.encapsulated) return frameNativeSamples(f, info, frame);
   const raw = encapsulatedFrames(f, info.frames)[frame - 1];
   const signed = info.pixelRepresentation === 1;
   if (ts === RLE_LOSSLESS) {

@@ -86,7 +86,12 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     if (own !== undefined) closeSync(own);
     // A read-only or full output folder ends the run at once, with a report saying why.
     journal.close();
-    const report = builder.finish(`output folder ${out} cannot be written (${(e as Error).message}): no file was processed`);
+    let report: RunReport;
+    try {
+      report = builder.finish(`output folder ${out} cannot be written (${(e as Error).message}): no file was processed`);
+    } finally {
+      builder.close();
+    }
     opts.onEvent?.({ type: 'end', report });
     return report;
   }
@@ -157,7 +162,12 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     temp.remove();
     if (own !== undefined) closeSync(own);
   }
-  const report = builder.finish(opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'by request')}` : undefined);
+  let report: RunReport;
+  try {
+    report = builder.finish(opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'by request')}` : undefined);
+  } finally {
+    builder.close();
+  }
   opts.onEvent?.({ type: 'end', report });
   return report;
 }

@@ -172,7 +172,8 @@ export class JobRunner {
           },
         });
         // complete: the marker goes (a failure, a cancel or a crash leaves it)
-        if (!self.controller.signal.aborted && report.failures.length === 0 && report.anonymized_files.length + report.quarantined.length > 0) clearIncomplete(outFd, id);
+        const c = report.counts;
+        if (!self.controller.signal.aborted && c && c.failed === 0 && c.written + c.quarantined > 0) clearIncomplete(outFd, id);
       } catch (e) {
         if (self.controller.signal.aborted) throw new JobAborted();
         throw e;
@@ -181,11 +182,12 @@ export class JobRunner {
         if (prepared.recorder) saveMapping(this.cfg.data_dir, prepared.keyFile, prepared.recorder); // what was written, cancelled or not
       }
       check();
-      const written = report.anonymized_files.length;
-      const failed = report.failures.length;
+      const counts = report.counts ?? { written: report.anonymized_files.length, failed: report.failures.length, quarantined: report.quarantined.length };
+      const written = counts.written;
+      const failed = counts.failed;
       const fields = {
         files_processed: written,
-        files_quarantined: report.quarantined.length,
+        files_quarantined: counts.quarantined,
         completed_at: new Date().toISOString(),
       };
       if (report.status === 'FAILED' && report.results.error && written === 0 && failed === 0) {
@@ -201,7 +203,7 @@ export class JobRunner {
             this.cfg,
           ),
         });
-      } else if (written === 0 && report.quarantined.length === 0) {
+      } else if (written === 0 && counts.quarantined === 0) {
         setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path}` });
       } else {
         setIfStillOurs({ ...fields, status: 'DONE', error: null });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { openPool, type FilePool } from '../pool/pool.js';
@@ -144,7 +144,7 @@ export class WatchDaemon {
     const rel = relative(this.paths.inbox, path);
     let st;
     try {
-      st = statSync(path);
+      st = lstatSync(path); // a link is the entry itself: never followed, moved out as it is
     } catch {
       return; // gone before its turn
     }
@@ -152,7 +152,9 @@ export class WatchDaemon {
     this.ledger.claim(input);
     let result: FileResult;
     try {
-      result = await this.pool!.run({ path, rel });
+      const notFile = notRegular(st);
+      // Never opened (a FIFO would block a worker) nor followed: skipped, moved out with the reason.
+      result = notFile ? { outcome: { status: 'skipped', path, reason: `${notFile} in the inbox: not processed` }, bytesIn: 0, ms: 0 } : await this.pool!.run({ path, rel });
       const o = result.outcome;
       // A disk that is full or failing is not the file's fault: the original stays and is retried.
       if (o.status === 'failed' && o.error.code === 'IO_TRANSIENT') throw Object.assign(new Error(o.error.message), { code: 'IO_TRANSIENT' });
@@ -265,4 +267,14 @@ export class WatchDaemon {
     }
     if (this.state === 'starting') this.releaseLock?.();
   }
+}
+
+/** What an inbox entry is when it is not a regular file (undefined for a file). */
+function notRegular(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isSymbolicLink()) return 'a symbolic link (links are not followed in the inbox)';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
 }

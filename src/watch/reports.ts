@@ -44,7 +44,11 @@ export class BatchReports {
     const b = this.open.get(batch);
     if (!b) return undefined;
     this.open.delete(batch);
-    return b.finish();
+    try {
+      return b.finish();
+    } finally {
+      b.close();
+    }
   }
 
   /** Writes every open report (a snapshot), keeping them open. */

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 
 interface Candidate {
   size: number;
@@ -30,7 +30,7 @@ export class Settler {
     let size = -1;
     let mtimeMs = -1;
     try {
-      const st = statSync(path);
+      const st = lstatSync(path);
       size = st.size;
       mtimeMs = st.mtimeMs;
     } catch {
@@ -54,9 +54,16 @@ export class Settler {
       let size: number;
       let mtimeMs: number;
       try {
-        const st = statSync(path);
-        if (!st.isFile()) {
+        // lstat: a link is judged as itself, never through its target.
+        const st = lstatSync(path);
+        if (st.isDirectory()) {
           this.pending.delete(path);
+          continue;
+        }
+        if (!st.isFile()) {
+          // A link, FIFO, socket or device: nothing to wait for, it is moved out with its reason.
+          this.pending.delete(path);
+          settled.push(path);
           continue;
         }
         size = st.size;

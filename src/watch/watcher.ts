@@ -1,6 +1,6 @@
-import { basename, sep } from 'node:path';
+import { basename, relative, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import { walk } from '../io/walk.js';
+import { walkAll } from '../io/walk.js';
 
 /** Names a copy tool uses while writing, never picked up (besides hidden files). */
 const PARTIAL = /\.(part|partial|tmp|filepart|crdownload|download)$/i;
@@ -50,10 +50,16 @@ export class InboxWatcher {
   }
 }
 
-/** The inbox's files as a rescan takes them: hidden and partial names left out, as the watcher does. */
+/**
+ * The inbox's entries as a rescan takes them: files, and links, FIFOs, sockets and devices (never
+ * followed or opened: the daemon moves them out with their reason); hidden and partial names left
+ * out, as the watcher does.
+ */
 export async function* inboxFiles(inbox: string): AsyncGenerator<string> {
-  for await (const e of walk([inbox])) {
-    if (e.rel.split(sep).some((s) => s.startsWith('.')) || PARTIAL.test(e.path)) continue;
+  for await (const e of walkAll([inbox], { followSymlinks: false })) {
+    if (e.kind === 'problem' && e.status !== 'skipped') continue; // a folder that could not be read
+    const rel = relative(inbox, e.path);
+    if (rel.split(sep).some((s) => s.startsWith('.')) || PARTIAL.test(e.path)) continue;
     yield e.path;
   }
 }

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { deidOptions } from './deid-options.js';
@@ -7,6 +6,7 @@ import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
 import { UsageError } from '../../errors.js';
 import { runBatch } from '../../pool/batch.js';
+import { addReportField } from '../../job/report-builder.js';
 import { parseMaskArg } from '../../pixel/regions.js';
 import { setupDeid } from '../../job/setup.js';
 import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
@@ -140,6 +140,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       onEvent: progress.onEvent,
       signal: stop.signal,
     }).finally(() => process.off('SIGTERM', onSignal).off('SIGINT', onSignal));
+    const counts = report.counts ?? {
+      written: report.anonymized_files.length,
+      skipped: report.skipped.length,
+      failed: report.failures.length,
+      quarantined: report.quarantined.length,
+    };
     if (mappingDir && recorder) {
       try {
         exportMidiB(recorder, mappingDir, { forbiddenRoots: [out, ...args.inputs.map((i) => resolve(i))] });
@@ -152,7 +158,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       const { verifyReportDir } = await import('../../verify/index.js');
       const verification = await verifyReportDir(reportDir, { profile: args.profile, options: setup.profile.options });
       report.verification = verification;
-      writeFileSync(join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+      addReportField(reportDir, 'verification', verification);
       if (mode === 'json') console.log(JSON.stringify({ type: 'verify', result: verification }));
       else if (mode !== 'quiet') {
         console.log(
@@ -165,12 +171,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     if (mode === 'lines' || mode === 'tty') {
       console.log(
-        `${report.status}: ${report.anonymized_files.length} written, ${report.skipped.length} skipped, ` +
-          `${report.failures.length} failed, ${report.quarantined.length} quarantined in ${report.duration_seconds}s; ` +
+        `${report.status}: ${counts.written} written, ${counts.skipped} skipped, ` +
+          `${counts.failed} failed, ${counts.quarantined} quarantined in ${report.duration_seconds}s; ` +
           `report: ${join(reportDir, 'report.json')}`,
       );
     }
-    if (report.failures.length || report.quarantined.length) process.exitCode = 1;
+    if (counts.failed || counts.quarantined) process.exitCode = 1;
     if (stoppedBy) process.exitCode = 128 + (stoppedBy === 'SIGINT' ? 2 : 15);
   },
 };
