@@ -11,7 +11,9 @@
 # files written, and the ratios wall/anonflow and wall/cp.
 #
 # Environment: PEERS_DIR (default ../shared/peers beside the repo), ONLY="cp gdcmanon ..." to run a
-# subset (anonflow is always run), ANON_THREADS (passed to anon run --threads), TMPDIR (output).
+# subset (anonflow is always run), ANON_THREADS (passed to anon run --threads), TMPDIR (output),
+# ANON_BASE=DIR: also time another anonflow build (a copy of an older commit's dist/ and bin/, with
+# node_modules beside them) as contender "anon-base", interleaved like the others.
 # Needs a built anonflow (npx tsc -p tsconfig.json) and GNU time (Debian package `time`).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,11 @@ missing() {
 
 NAMES=(anonflow)
 SCRIPTS=("$WORK/anonflow.sh")
+if [ -n "${ANON_BASE:-}" ]; then
+  [ -f "$ANON_BASE/bin/anon" ] || { echo "ANON_BASE=$ANON_BASE holds no bin/anon" >&2; exit 2; }
+  sed "s#$REPO/bin/anon#$(cd "$ANON_BASE" && pwd)/bin/anon#" "$WORK/anonflow.sh" > "$WORK/anon-base.sh"
+  NAMES+=(anon-base); SCRIPTS+=("$WORK/anon-base.sh")
+fi
 for s in "$PEERS_DIR"/*.sh; do
   name=$(basename "$s" .sh)
   case $name in lib|bench_time) continue ;; esac
@@ -93,13 +100,13 @@ med() { awk -v c="$2" '{print $c}' "$1" | sort -g | awk '{a[NR]=$1} END{if (NR%2
 anon_wall=$(med "$WORK/anonflow.runs" 1)
 cp_wall=""
 [ -f "$WORK/cp.runs" ] && cp_wall=$(med "$WORK/cp.runs" 1)
-printf '\n%-10s %7s %8s %8s %7s %7s %9s %8s %10s %8s\n' contender wall_s files/s MiB/s cpu_s rss_MiB written exit x_anon x_cp
+printf '\n%-10s %7s %8s %8s %7s %8s %7s %9s %8s %10s %8s\n' contender wall_s files/s MiB/s cpu_s cpu_ms/f rss_MiB written exit x_anon x_cp
 for i in "${!NAMES[@]}"; do
   n=${NAMES[$i]}; f="$WORK/$n.runs"
   w=$(med "$f" 1); c=$(med "$f" 2); r=$(med "$f" 3); wr=$(med "$f" 5)
   rcs=$(awk '{print $4}' "$f" | sort -u | paste -sd, -)
   awk -v n="$n" -v w="$w" -v c="$c" -v r="$r" -v wr="$wr" -v rc="$rcs" -v files="$files" -v mib="$mib" -v a="$anon_wall" -v cp="$cp_wall" 'BEGIN{
     xcp = (cp == "" ? "-" : sprintf("%.2f", w / cp));
-    printf "%-10s %7.2f %8.1f %8.1f %7.2f %7.0f %9d %8s %10.2f %8s\n", n, w, files / w, mib / w, c, r / 1024, wr, rc, w / a, xcp }'
+    printf "%-10s %7.2f %8.1f %8.1f %7.2f %8.2f %7.0f %9d %8s %10.2f %8s\n", n, w, files / w, mib / w, c, 1000 * c / files, r / 1024, wr, rc, w / a, xcp }'
 done
 echo "wall_s, cpu_s, rss: medians of $N runs; x_anon = wall / anonflow wall; x_cp = wall / cp wall; written: files in OUT" >&2

@@ -34,6 +34,32 @@ t.test('gen-profile-types regenerated into a temp dir → byte-identical src/pro
   t.ok(readFileSync(join(tmp, rel)).equals(readFileSync(join(ROOT, rel))), `${rel} is up to date (run npm run gen)`);
 });
 
+t.test('gen-profile-validator regenerated into a temp dir → byte-identical src/profile/profile-validator.generated.ts', async (t) => {
+  const r = node('scripts/gen-profile-validator.mjs', '--out', tmp);
+  t.equal(r.status, 0, r.stderr);
+  const rel = 'src/profile/profile-validator.generated.ts';
+  t.ok(readFileSync(join(tmp, rel)).equals(readFileSync(join(ROOT, rel))), `${rel} is up to date (run npm run gen)`);
+});
+
+t.test('precompiled schema validator and ajv → the same answer on every built-in profile and on broken ones', async (t) => {
+  const { isSchemaValidProfile } = await import('../src/profile/profile-validator.generated.js');
+  const { Ajv } = await import('ajv');
+  const full = new Ajv({ allErrors: true, strict: true }).compile(schema);
+  const docs: unknown[] = [
+    basic,
+    readJson(join(ROOT, 'profiles/identity.json')),
+    { name: 'x' },
+    { name: 'X' },
+    {},
+    [],
+    null,
+    { name: 'x', rules: [{ match: { keyword: 'PatientName' }, action: 'Q' }] },
+    { name: 'x', options: ['nope'] },
+    { name: 'x', extra: 1 },
+  ];
+  for (const [i, d] of docs.entries()) t.equal(isSchemaValidProfile(d), full(d), `document ${i}`);
+});
+
 t.test('gen-profiles regenerated into a temp dir → byte-identical profiles and generated tables', { skip: skipRef }, async (t) => {
   const r = node('scripts/gen-profiles.mjs', REF, '--out', tmp);
   t.equal(r.status, 0, r.stderr);

@@ -34,6 +34,17 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   status: async () => add((await import('./commands/client/status.js')).statusCommand),
 };
 
+/**
+ * yargs renders the invoked command's whole help text as soon as its handler starts (tens of ms
+ * of string widths at every start of `anon run`), to show it should the handler fail; our fail
+ * handler rethrows handler errors and renders help itself for usage errors, so that cache is not wanted.
+ */
+function skipHelpCache(cli: Argv): void {
+  const internal = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
 /** The CLI edge: the only place that prints errors and sets exit codes. */
 export async function main(argv: string[]): Promise<void> {
   // Output piped into `head` and the like: stop quietly when the reader goes away.
@@ -59,6 +70,7 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`${y.help()}\n\n${msg}`);
       process.exit(2);
     });
+  skipHelpCache(cli);
   try {
     await cli.parseAsync();
   } catch (e) {

@@ -1,4 +1,4 @@
-import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from '../profile/load.js';
+import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from '../profile/burned-in.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { type Tag } from '../dicom/tag.js';
 import { decodeNumbers, decodeStrings, fileContext } from '../dicom/values.js';

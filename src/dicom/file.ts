@@ -22,7 +22,8 @@ import { constants as zc, createDeflateRaw, createInflateRaw, deflateRawSync, in
 import { DicomError, ioCode } from './errors.js';
 import { readBody, readPrefix, type DicomFile } from './part10.js';
 import type { ReadOptions } from './read.js';
-import { BufferSource, FileSource, readRange, type ByteSource } from './source.js';
+import { BufferSource, FileSource, readRange, type BufferPool, type ByteSource } from './source.js';
+import { inMemoryOutput } from './in-memory-output.js';
 import { ChunkList, Encoder, type Chunk } from './write.js';
 
 export interface OpenOptions extends ReadOptions {
@@ -35,7 +36,13 @@ export interface OpenOptions extends ReadOptions {
    * the absolute cap. Bodies up to 64 MiB are accepted whatever their ratio.
    */
   maxInflateRatio?: number;
+  /** Files up to this size are read whole with one call (default 8 MiB); larger ones through a window, bulk values left on disk. */
+  readWholeUnder?: number;
+  /** Where whole-file buffers come from and go back to on closeDicom (a caller that keeps no view of the file after closing it). */
+  buffers?: BufferPool;
 }
+
+export const DEFAULT_READ_WHOLE_UNDER = 8 * 1024 * 1024;
 
 export const DEFAULT_MAX_INFLATED = 4 * 1024 ** 3;
 export const DEFAULT_MAX_INFLATE_RATIO = 1000;
@@ -110,7 +117,7 @@ export async function openDicom(path: string, opts: OpenOptions = {}): Promise<D
   let src: FileSource | undefined;
   let body: ByteSource | undefined;
   try {
-    src = new FileSource(path);
+    src = new FileSource(path, undefined, opts.readWholeUnder ?? DEFAULT_READ_WHOLE_UNDER, opts.buffers);
     const prefix = readPrefix(src, opts);
     if (!prefix.deflated) return readBody(prefix, src, src, prefix.bodyStart, opts);
     const compressed = src.size - prefix.bodyStart;
@@ -268,6 +275,8 @@ export interface WriteOptions {
   tmpDir?: string;
   /** Runs on the complete temporary file before it takes its name; throwing leaves nothing written. */
   check?: (tmpPath: string) => void;
+  /** Instead of `check` for an output assembled in memory: on the bytes about to be written, before any file is created. */
+  checkBytes?: (bytes: Buffer) => void;
 }
 
 /** What writeDicom did: the size written, and with noClobber whether an output was already there. */
@@ -309,7 +318,23 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
   try {
     const whole = plan.head.chunks.length === 1 ? plan.head.chunks[0] : undefined;
     let size = plan.head.size;
-    if (
+    const bytes = plan.deflate ? undefined : inMemoryOutput(plan.head);
+    let checked = false;
+    if (bytes) {
+      // Everything is in memory already: checked before anything is created, written with one call.
+      if (opts.checkBytes) {
+        opts.checkBytes(bytes);
+        checked = true;
+      }
+      size = bytes.length;
+      const fd = openSync(tmp, 'wx', 0o644);
+      try {
+        writeAll(fd, bytes);
+        if (opts.fsync) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else if (
       !plan.deflate &&
       whole &&
       !Buffer.isBuffer(whole) &&
@@ -345,7 +370,7 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
         closeSync(fd);
       }
     }
-    opts.check?.(tmp);
+    if (!checked) opts.check?.(tmp);
     if (!opts.noClobber) {
       renameSync(tmp, outPath);
       return { size };

@@ -105,38 +105,77 @@ function readAt(b: Buffer, at: number, little: boolean, out: Map<string, Identif
   }
 }
 
+/** The groups' and elements' bytes of a tag set, as lookup tables (built once per set). */
+interface TagTables {
+  tags: Set<number>;
+  groups: Uint8Array;
+  elements: Uint8Array;
+}
+let lastTables: { key: string; t: TagTables } | undefined;
+function tagTables(list: readonly number[]): TagTables {
+  const key = list.join(',');
+  if (lastTables?.key === key) return lastTables.t;
+  const t: TagTables = { tags: new Set(list), groups: new Uint8Array(256), elements: new Uint8Array(65536) };
+  for (const tag of t.tags) {
+    if (tag >>> 16 > 0xff) throw new RangeError(`scanIdentifiers: group of ${tag.toString(16)} is not below 0x100`);
+    t.groups[tag >>> 16] = 1;
+    t.elements[tag & 0xffff] = 1;
+  }
+  lastTables = { key, t };
+  return t;
+}
+
+/**
+ * Every tag hit starting at i ≤ last in `b`, in order. A tag's first two bytes are a group below
+ * 0x100 and a zero, in either order, so every hit has a zero or a group byte at its odd-numbered
+ * position: only every second byte is looked at, and its two pairs are checked when it is one.
+ */
+function scanBlock(b: Buffer, last: number, t: TagTables, out: Map<string, Identifier>): void {
+  const { groups, elements, tags } = t;
+  for (let j = 1; j <= last + 1; j += 2) {
+    const x = b[j];
+    if (x === 0) {
+      const p = b[j - 1]; // little endian at j-1: group, 0, element
+      if (p !== 0 && groups[p] && elements[b[j + 1] | (b[j + 2] << 8)]) {
+        const tag = ((p << 16) | b[j + 1] | (b[j + 2] << 8)) >>> 0;
+        if (tags.has(tag)) readAt(b, j - 1, true, out, tag);
+      }
+      const n = b[j + 1]; // big endian at j: 0, group, element
+      if (j <= last && n !== 0 && groups[n] && elements[(b[j + 2] << 8) | b[j + 3]]) {
+        const tag = ((n << 16) | (b[j + 2] << 8) | b[j + 3]) >>> 0;
+        if (tags.has(tag)) readAt(b, j, false, out, tag);
+      }
+    } else if (groups[x]) {
+      if (b[j - 1] === 0 && elements[(b[j + 1] << 8) | b[j + 2]]) {
+        const tag = ((x << 16) | (b[j + 1] << 8) | b[j + 2]) >>> 0; // big endian at j-1
+        if (tags.has(tag)) readAt(b, j - 1, false, out, tag);
+      }
+      if (j <= last && b[j + 1] === 0 && elements[b[j + 2] | (b[j + 3] << 8)]) {
+        const tag = ((x << 16) | b[j + 2] | (b[j + 3] << 8)) >>> 0; // little endian at j
+        if (tags.has(tag)) readAt(b, j, true, out, tag);
+      }
+    }
+  }
+}
+
 /**
  * Identifier values in `src`, read at every occurrence of an identifier tag's bytes (either byte
  * order). `skip` is a byte range left unread (a large image's pixel data: scanning it costs much
- * and finds chance). One pass over the bytes: every identifier group is below 0x100, so a tag can
- * only start where one byte is such a group's and its neighbour is zero.
+ * and finds chance). One pass over the bytes (in place for a source held in memory).
  */
 export function scanIdentifiers(src: ByteSource, opts: { tags?: readonly number[]; skip?: { start: number; end: number } } = {}): Identifier[] {
-  const tags = new Set(opts.tags ?? IDENTIFIER_TAGS);
-  const groups = new Uint8Array(256);
-  for (const tag of tags) {
-    if (tag >>> 16 > 0xff) throw new RangeError(`scanIdentifiers: group of ${tag.toString(16)} is not below 0x100`);
-    groups[tag >>> 16] = 1;
-  }
+  const t = tagTables(opts.tags ?? IDENTIFIER_TAGS);
   const out = new Map<string, Identifier>();
+  if (src.buffer && !opts.skip) {
+    if (src.size >= 4) scanBlock(src.buffer.subarray(0, src.size), src.size - 4, t, out);
+    return [...out.values()];
+  }
   const buf = Buffer.allocUnsafe(Math.min(BLOCK + OVERLAP, src.size));
   for (let pos = 0; pos < src.size; pos += BLOCK) {
     if (opts.skip && pos >= opts.skip.start && pos + BLOCK + OVERLAP <= opts.skip.end) continue;
     const n = src.readInto(buf, 0, pos, Math.min(BLOCK + OVERLAP, src.size - pos));
-    const b = buf.subarray(0, n);
     // A hit starting in the overlap is found again by the next block.
-    const last = Math.min(n - 4, BLOCK - 1);
-    for (let i = 0; i <= last; i++) {
-      const b0 = b[i];
-      const b1 = b[i + 1];
-      if (b1 === 0 && b0 !== 0 && groups[b0]) {
-        const tag = ((b0 << 16) | b[i + 2] | (b[i + 3] << 8)) >>> 0;
-        if (tags.has(tag)) readAt(b, i, true, out, tag);
-      } else if (b0 === 0 && b1 !== 0 && groups[b1]) {
-        const tag = ((b1 << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
-        if (tags.has(tag)) readAt(b, i, false, out, tag);
-      }
-    }
+    if (n >= 4) scanBlock(buf.subarray(0, n), Math.min(n - 4, BLOCK - 1), t, out);
   }
   return [...out.values()];
 }
@@ -144,6 +183,10 @@ export function scanIdentifiers(src: ByteSource, opts: { tags?: readonly number[
 /** The identifiers whose bytes stand anywhere in `src`, searched block by block. */
 export function findIdentifiers(src: ByteSource, ids: readonly Identifier[]): Identifier[] {
   if (ids.length === 0) return [];
+  if (src.buffer) {
+    const b = src.buffer.subarray(0, src.size);
+    return ids.filter((id) => includesBounded(b, id.bytes));
+  }
   const longest = Math.max(...ids.map((i) => i.bytes.length));
   const buf = Buffer.allocUnsafe(BLOCK + longest);
   const found = new Set<Identifier>();

@@ -27,21 +27,80 @@ export class BufferSource implements ByteSource {
   close(): void {}
 }
 
+/**
+ * Read buffers handed from one file to the next. A fresh buffer of a few hundred KiB per file
+ * costs a page fault per 4 KiB when it is first written; a reused one does not. Only for callers
+ * that use nothing of a file after closing it (views of it would see the next file's bytes).
+ */
+export class BufferPool {
+  private readonly free: Buffer[] = [];
+  constructor(
+    /** Largest buffer kept for reuse. */
+    readonly maxSize = 8 * 1024 * 1024,
+    /** Buffers kept. */
+    readonly keep = 4,
+  ) {}
+  take(size: number): Buffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) if (this.free[i].length >= size && (best < 0 || this.free[i].length < this.free[best].length)) best = i;
+    if (best >= 0) return this.free.splice(best, 1)[0];
+    return Buffer.allocUnsafe(size <= this.maxSize ? Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(size))) : size);
+  }
+  give(b: Buffer): void {
+    if (b.length > this.maxSize) return;
+    if (this.free.length >= this.keep) this.free.shift();
+    this.free.push(b);
+  }
+}
+
 export class FileSource implements ByteSource {
   readonly size: number;
+  /**
+   * The whole file, when it was no larger than `wholeUnder`: read with one call and its descriptor
+   * closed at once, so parsing, the safety net's scan and the output's copy make no further reads.
+   */
+  readonly buffer?: Buffer;
   private fd: number | undefined;
+  private closed = false;
+  private slab: Buffer | undefined;
   constructor(
     readonly path: string,
     fd?: number,
+    wholeUnder = 0,
+    private readonly pool?: BufferPool,
   ) {
     this.fd = fd ?? openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
+    try {
+      const size = fstatSync(this.fd).size;
+      if (size <= wholeUnder) {
+        const b = pool ? (this.slab = pool.take(size)).subarray(0, size) : Buffer.allocUnsafe(size);
+        let got = 0;
+        while (got < size) {
+          const n = readSync(this.fd, b, got, size - got, got);
+          if (n === 0) break;
+          got += n;
+        }
+        this.buffer = got === size ? b : b.subarray(0, got); // a file that shrank meanwhile is what was read
+        closeSync(this.fd);
+        this.fd = undefined;
+        this.size = got;
+      } else this.size = size;
+    } catch (e) {
+      if (this.fd !== undefined) closeSync(this.fd);
+      if (this.slab) this.pool?.give(this.slab);
+      throw e;
+    }
   }
   readInto(dst: Buffer, dstOffset: number, start: number, length: number): number {
-    if (this.fd === undefined) throw new DicomError({ code: 'IO', message: `${this.path} was closed before it was read`, file: this.path });
+    if (this.closed) throw new DicomError({ code: 'IO', message: `${this.path} was closed before it was read`, file: this.path });
+    if (this.buffer) {
+      const n = Math.max(0, Math.min(length, this.size - start));
+      this.buffer.copy(dst, dstOffset, start, start + n);
+      return n;
+    }
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, dst, dstOffset + done, length - done, start + done);
+      const n = readSync(this.fd!, dst, dstOffset + done, length - done, start + done);
       if (n === 0) break;
       done += n;
     }
@@ -50,6 +109,8 @@ export class FileSource implements ByteSource {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    if (this.slab && !this.closed) this.pool?.give(this.slab);
+    this.closed = true;
   }
 }
 

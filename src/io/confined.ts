@@ -30,33 +30,35 @@ const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).c
 /** Opens the folder `name` inside the folder `parent` (creating it when asked); a symlink or a file there is refused. */
 export function openDirAt(parent: number, name: string, create: boolean, mode = 0o777): number {
   const p = fdPath(parent, name);
-  if (create) {
+  // Opened first and made only when missing: most folders of a run exist already.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openSync(p, DIR_FLAGS);
+    } catch (e) {
+      if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') throw new ConfinementError('PATH_SYMLINK', `${name} is a symlink or not a folder: refused`);
+      if (!create || attempt > 0 || errno(e) !== 'ENOENT') throw e;
+    }
     try {
       mkdirSync(p, { mode });
     } catch (e) {
       if (errno(e) !== 'EEXIST') throw e;
     }
   }
-  try {
-    return openSync(p, DIR_FLAGS);
-  } catch (e) {
-    if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') throw new ConfinementError('PATH_SYMLINK', `${name} is a symlink or not a folder: refused`);
-    throw e;
-  }
 }
 
 /** Opens the folder `parts` below the folder `fd` one component at a time, never following a symlink. The caller closes the result. */
 export function openDirBelow(fd: number, parts: string[], create: boolean): number {
-  let cur = openSync(fdPath(fd), constants.O_RDONLY | constants.O_DIRECTORY);
+  if (parts.length === 0) return openSync(fdPath(fd), constants.O_RDONLY | constants.O_DIRECTORY);
+  let cur = fd; // never closed here: the caller's
   try {
     for (const part of parts) {
       const next = openDirAt(cur, part, create);
-      closeSync(cur);
+      if (cur !== fd) closeSync(cur);
       cur = next;
     }
     return cur;
   } catch (e) {
-    closeSync(cur);
+    if (cur !== fd) closeSync(cur);
     throw e;
   }
 }

@@ -56,19 +56,27 @@ function keptValues(ds: DataSet, env: DeidEnv, identifierTags: ReadonlySet<numbe
 export function checkOutput(path: string, ids: readonly Identifier[]): void {
   if (ids.length === 0) return;
   const out = new FileSource(path);
-  let body: ByteSource | undefined;
   try {
-    const found = new Set(findIdentifiers(out, ids));
-    const prefix = readPrefix(out);
-    if (prefix.deflated) {
-      body = new BufferSource(inflateRawSync(readRange(out, prefix.bodyStart, out.size - prefix.bodyStart), { maxOutputLength: MAX_INFLATED_SEARCH }));
-      for (const id of findIdentifiers(body, ids)) found.add(id);
-    }
-    if (found.size === 0) return;
-    // The values themselves stay out of the message: it lands in reports and journals.
-    const what = [...new Set([...found].map((i) => lookup(i.tag)?.keyword ?? String(i.tag)))].join(', ');
-    throw new DeidError('DEID_RESIDUAL', `the output still holds ${found.size} identifier value(s) of its input (${what}), found by the independent byte scan: not written`);
+    checkSource(out, ids);
   } finally {
     out.close();
   }
+}
+
+/** The same on an output assembled in memory: exactly the bytes about to be written. */
+export function checkOutputBytes(bytes: Buffer, ids: readonly Identifier[]): void {
+  if (ids.length > 0) checkSource(new BufferSource(bytes), ids);
+}
+
+function checkSource(out: ByteSource, ids: readonly Identifier[]): void {
+  const found = new Set(findIdentifiers(out, ids));
+  const prefix = readPrefix(out);
+  if (prefix.deflated) {
+    const body = new BufferSource(inflateRawSync(readRange(out, prefix.bodyStart, out.size - prefix.bodyStart), { maxOutputLength: MAX_INFLATED_SEARCH }));
+    for (const id of findIdentifiers(body, ids)) found.add(id);
+  }
+  if (found.size === 0) return;
+  // The values themselves stay out of the message: it lands in reports and journals.
+  const what = [...new Set([...found].map((i) => lookup(i.tag)?.keyword ?? String(i.tag)))].join(', ');
+  throw new DeidError('DEID_RESIDUAL', `the output still holds ${found.size} identifier value(s) of its input (${what}), found by the independent byte scan: not written`);
 }

@@ -9,12 +9,13 @@ import type { DeidEnv } from '../deid/state.js';
 import type { RegionSpec } from '../deid/types.js';
 import { DicomError, ioCode } from '../dicom/errors.js';
 import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
+import { BufferPool } from '../dicom/source.js';
 import type { EntityFound } from '../detect/index.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
 import { outputPath, type Layout } from './layout.js';
 import { outputTarget } from './output-target.js';
-import { checkOutput, inputIdentifiers } from './leak-guard.js';
+import { checkOutput, checkOutputBytes, inputIdentifiers } from './leak-guard.js';
 import type { FileError, FileOutcome } from './outcome.js';
 
 /**
@@ -59,7 +60,7 @@ export async function processFile(
 ): Promise<FileOutcome> {
   let f;
   try {
-    f = await openDicom(path);
+    f = await openDicom(path, { buffers });
     if (opts.measure) opts.measure.bytesIn = f.source.size;
   } catch (e) {
     if (e instanceof DicomError && e.code === 'NOT_DICOM') return { status: 'skipped', path, reason: `not DICOM: ${e.message}` };
@@ -131,6 +132,7 @@ export async function processFile(
           tmpDir: opts.tmpDir,
           fsync: opts.fsync,
           check: (tmp) => checkOutput(tmp, identifiers),
+          checkBytes: (bytes) => checkOutputBytes(bytes, identifiers),
         });
         if (written.existing === 'different') {
           if (!opts.noOverwrite) continue;
@@ -155,6 +157,12 @@ export async function processFile(
     closeDicom(f);
   }
 }
+
+/**
+ * This thread's read buffers: a file is read whole into one and nothing of it is used after
+ * closeDicom (outcomes hold strings and numbers; the safety net's identifiers are copies).
+ */
+const buffers = new BufferPool();
 
 /** The pixel library (codecs, sharp) is loaded the first time an image needs it. */
 const pixelsApply = async () => {

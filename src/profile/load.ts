@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { builtinProfileFile, isBuiltinName, listBuiltinProfiles } from './builtins.js';
 import { displayPath, ProfileError } from './errors.js';
 import type { ActionCode, Detect, MaskRule, OptionName, Profile, Rule, Source } from './profile.generated.js';
+import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from './burned-in.js';
 import { checkProfileDocument, EXCLUSIVE_OPTIONS, optionNames } from './validate.js';
 
 export { builtinProfileDir, listBuiltinProfiles } from './builtins.js';
@@ -36,16 +37,7 @@ export interface ResolvedProfile {
   detect?: Detect;
 }
 
-/** Modalities that may carry burned-in text: quarantined unless a mask rule selects them. */
-export const DEFAULT_BURNED_IN_MODALITIES = ['US', 'SC', 'OT', 'XC', 'ES'] as const;
-/** The Secondary Capture SOP classes (PS3.4 B.5): screen captures and scanned documents. */
-export const DEFAULT_BURNED_IN_SOP_CLASSES = [
-  '1.2.840.10008.5.1.4.1.1.7',
-  '1.2.840.10008.5.1.4.1.1.7.1',
-  '1.2.840.10008.5.1.4.1.1.7.2',
-  '1.2.840.10008.5.1.4.1.1.7.3',
-  '1.2.840.10008.5.1.4.1.1.7.4',
-] as const;
+export { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from './burned-in.js';
 
 export interface ResolvedPixels {
   masks: MaskRule[];

@@ -4,20 +4,22 @@
 // Resolution of "extends" is load.ts's job.
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { RAW_DICTIONARY } from '../dicom/dictionary.generated.js';
 import { tagForKeyword } from '../dicom/dictionary.js';
 import { isVR } from '../dicom/vr.js';
 import { builtinProfileDir } from './builtins.js';
 import { ProfileError } from './errors.js';
 import type { OptionName } from './profile.generated.js';
+import { isSchemaValidProfile } from './profile-validator.generated.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type SchemaNode = { [k: string]: unknown };
 
 interface Compiled {
-  ajv: Ajv;
+  ajv: AjvClass;
   schema: SchemaNode;
   validate: ValidateFunction;
   id: string;
@@ -26,11 +28,22 @@ interface Compiled {
   branches: Map<string, ValidateFunction>;
 }
 let compiled: Compiled | undefined;
+let schemaDoc: SchemaNode | undefined;
 
-/** profiles/schema.json, compiled once. verbose: errors carry their schema and parentSchema objects. */
+/** profiles/schema.json, read once. */
+function schemaJson(): SchemaNode {
+  return (schemaDoc ??= JSON.parse(readFileSync(join(builtinProfileDir(), 'schema.json'), 'utf8')) as SchemaNode);
+}
+
+/**
+ * profiles/schema.json compiled by ajv, once, only to explain an invalid profile (a valid one is
+ * answered by the validator precompiled at build time). verbose: errors carry their schema and
+ * parentSchema objects. ajv is loaded here, synchronously, not at every start.
+ */
 function schemaValidator(): Compiled {
   if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(join(builtinProfileDir(), 'schema.json'), 'utf8')) as SchemaNode;
+  const schema = schemaJson();
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
   const validate = ajv.compile(schema);
   const pointers = new Map<object, string>();
@@ -45,7 +58,7 @@ function schemaValidator(): Compiled {
 
 /** The twelve option names, in the schema's order. */
 export function optionNames(): OptionName[] {
-  const defs = schemaValidator().schema.definitions as { OptionName: { enum: OptionName[] } };
+  const defs = schemaJson().definitions as { OptionName: { enum: OptionName[] } };
   return [...defs.OptionName.enum];
 }
 
@@ -355,10 +368,11 @@ function semanticProblems(data: Json): { invalid: Problem[]; conflicts: Problem[
  * whether it at least has the shape of a Profile.
  */
 export function checkProfileDocument(data: unknown, file: string): { errors: ProfileError[]; schemaValid: boolean } {
-  const c = schemaValidator();
   const errors: ProfileError[] = [];
-  const schemaValid = c.validate(data);
+  const schemaValid = isSchemaValidProfile(data);
   if (!schemaValid) {
+    const c = schemaValidator();
+    if (c.validate(data)) throw new Error('profiles/schema.json and its precompiled validator disagree: run npm run gen');
     for (const p of render(c.validate.errors ?? [], data as Json)) errors.push(new ProfileError('PROFILE_INVALID', p.detail, { file, jsonPath: p.jsonPath }));
   }
   const { invalid, conflicts } = semanticProblems(data as Json);

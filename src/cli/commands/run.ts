@@ -7,7 +7,6 @@ import { Progress, type ProgressMode } from '../../run/progress.js';
 import { UsageError } from '../../errors.js';
 import { runBatch } from '../../pool/batch.js';
 import { addReportField } from '../../job/report-builder.js';
-import { parseMaskArg } from '../../pixel/regions.js';
 import { setupDeid } from '../../job/setup.js';
 import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
 
@@ -103,7 +102,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (mode === 'lines' || mode === 'tty') for (const n of setup.notes) console.error(`anon: ${n}`);
     let masks: { x: number; y: number; width: number; height: number }[];
     try {
-      masks = args.mask.map(parseMaskArg);
+      // The pixel modules load only when a mask is asked for.
+      masks = args.mask.length ? args.mask.map((await import('../../pixel/regions.js')).parseMaskArg) : [];
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
