@@ -61,23 +61,21 @@ export async function fetchStudy(conn: PacsConnection, studyUid: string, dir: st
     fetched++;
     opts.onInstance?.(countWanted(have, wanted), wanted.size);
   };
-  let lastError: unknown;
+  // Each request retries on its own; a round that broke off after progress gets another round
+  // for the rest, one that brought nothing ends the fetch with its error.
   for (let round = 0; round <= conn.retries + 1; round++) {
     const missing = expected.filter((i) => !have.has(i.sop));
     if (missing.length === 0) break;
+    const before = fetched;
     try {
       if (have.size === 0 && round === 0 && !conn.wadoUri) await wholeStudy(conn, studyUid, dir, accept, opts.signal);
       else await oneByOne(conn, studyUid, missing, dir, accept, opts.signal);
-      lastError = undefined;
     } catch (e) {
-      if (opts.signal?.aborted || !(e instanceof PacsError) || !e.transient) throw e;
-      lastError = e;
-      await new Promise((r) => setTimeout(r, conn.backoffMs * 2 ** round));
+      if (opts.signal?.aborted || !(e instanceof PacsError) || !e.transient || fetched === before) throw e;
     }
   }
   const still = expected.filter((i) => !have.has(i.sop));
   if (still.length) {
-    if (lastError) throw lastError;
     throw new PacsError('PACS_BAD_RESPONSE', `PACS ${conn.name}: ${still.length} of ${expected.length} instances of study ${studyUid} were listed but not sent`);
   }
   return { expected: expected.length, fetched, files: expected.map((i) => join(dir, `${i.sop}.dcm`)) };

@@ -135,7 +135,7 @@ export async function startOrthanc(t: Test, name = 'anonflow-test'): Promise<Ort
     async upload(files) {
       for (const f of files) {
         const body = typeof f === 'string' ? readFileSync(f) : f;
-        const r = await fetch(`${url}/instances`, { method: 'POST', body, headers: { 'content-type': 'application/dicom' } });
+        const r = await fetch(`${url}/instances`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/dicom' } });
         if (!r.ok) throw new Error(`Orthanc refused an upload: HTTP ${r.status} ${await r.text()}`);
         await r.arrayBuffer();
       }
