@@ -1,3 +1,4 @@
+import { PacsError } from '../pacs/errors.js';
 import { VERSION } from '../version.js';
 import yargs from 'yargs';
 import { DicomError } from '../dicom/errors.js';
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   create: async () => add((await import('./commands/client/create.js')).createCommand),
   settings: async () => add((await import('./commands/client/settings.js')).settingsCommand),
   status: async () => add((await import('./commands/client/status.js')).statusCommand),
+  pacs: async () => add((await import('./commands/pacs.js')).pacsCommand),
 };
 
 /**
@@ -81,6 +83,10 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof DicomError) {
       const where = [e.file, e.path, e.offset !== undefined ? `offset ${e.offset}` : ''].filter(Boolean).join(', ');
       console.error(`anon: ${e.code}: ${e.message}${where ? ` (${where})` : ''}`);
+      process.exit(1);
+    }
+    if (e instanceof PacsError) {
+      console.error(`anon: ${e.code}: ${e.message}`);
       process.exit(1);
     }
     throw e;

@@ -9,6 +9,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { isBuiltinName } from '../profile/builtins.js';
+import { PacsError, type PacsConnection, type PacsConnectionInput } from '../pacs/index.js';
+import { PACS_SCHEMA, pacsConnections } from './pacs-source.js';
 
 export interface ServeUser {
   name: string;
@@ -51,6 +53,8 @@ export interface ServeConfig {
   tls_key?: string;
   /** the longest a request may take, headers and body included (ms) */
   request_timeout_ms: number;
+  /** DICOMweb PACS connections for WADO/PACS jobs; the first serves jobs that name none of them */
+  pacs: PacsConnection[];
   /** requests without a valid token one client address may make per minute (then 429) */
   auth_failures_per_minute: number;
 }
@@ -104,6 +108,7 @@ const SCHEMA = {
     tls_key: { type: 'string', minLength: 1 },
     request_timeout_ms: { type: 'integer', minimum: 100, maximum: 3_600_000 },
     auth_failures_per_minute: { type: 'integer', minimum: 1 },
+    pacs: PACS_SCHEMA,
   },
 } as const;
 
@@ -142,6 +147,7 @@ export function defaultConfig(): ServeConfig {
     log_level: 'info',
     request_timeout_ms: 30_000,
     auth_failures_per_minute: 30,
+    pacs: [],
   };
 }
 
@@ -182,6 +188,7 @@ export function readConfigFile(file: string): Partial<ServeConfig> {
   if ((data as { secret_file?: unknown }).secret_file !== undefined) throw new ConfigError(`config ${file}: ${SECRET_FILE_GONE}`);
   const c = data as Partial<ServeConfig>;
   absolutize(c, dirname(resolve(file)));
+  if (c.pacs) c.pacs = pacsOrConfigError(() => pacsConnections(c.pacs as unknown as PacsConnectionInput[], []), file);
   return c;
 }
 
@@ -206,6 +213,17 @@ export interface ServeFlags {
   logLevel?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** NAME=URL DICOMweb connections (--pacs) */
+  pacs?: string[];
+}
+
+function pacsOrConfigError(make: () => PacsConnection[], where: string): PacsConnection[] {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof PacsError) throw new ConfigError(`${where}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The config file (if any), then the flags added to it. */
@@ -252,6 +270,10 @@ export function buildConfig(f: ServeFlags): ServeConfig {
     if (i <= 0 || i === p.length - 1) throw new ConfigError(`--project takes NAME=PROFILE (got "${p}")`);
     const prof = p.slice(i + 1);
     c.projects = { ...c.projects, [p.slice(0, i)]: isBuiltinName(prof) ? prof : resolve(prof) };
+  }
+  if (f.pacs?.length) {
+    c.pacs = [...c.pacs, ...pacsOrConfigError(() => pacsConnections(undefined, f.pacs), '--pacs')];
+    if (new Set(c.pacs.map((p) => p.name)).size !== c.pacs.length) throw new ConfigError('--pacs: a PACS name is configured twice');
   }
   c.prefixes = [...new Set(c.prefixes.map(normalizePrefix))];
   if (c.prefixes.length === 0) c.prefixes = ['/'];

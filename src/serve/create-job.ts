@@ -1,10 +1,11 @@
-// create_job: a PATH job from a folder: or fileselection: source to a destination, both inside
-// the server's roots. Every problem with the request is reported at once, as IDIS does.
+// create_job: a PATH job from a folder: or fileselection: source, or a WADO/PACS job from a
+// StudyInstanceUID or accession_number: on a configured PACS, to a destination inside the server's roots. Every problem with the request is reported at once, as IDIS does.
 
 import { ApiErrors } from './errors.js';
 import { given } from './form.js';
 import { jobExtended } from './job-json.js';
-import { checkProject, collect, parseBool, parseIntParam, wado, type IdisContext } from './job-rules.js';
+import { checkProject, collect, parseBool, parseIntParam, type IdisContext } from './job-rules.js';
+import { checkPacsSource, isPacsSource } from './pacs-source.js';
 import { PathRefused } from './errors.js';
 import { checkSource, toLocalPath } from './paths.js';
 import { jobKeyFile } from './project-keys.js';
@@ -46,7 +47,7 @@ export function createJob(ctx: IdisContext, body: CreateJobParams): Record<strin
   const dest = p('destination_path');
   const source = p('source_path');
   if (!sourceType) errors.source_type = 'Required parameter source_type not supplied';
-  else if (sourceType === 'WADO' || sourceType === 'PACS') Object.assign(errors, wado(sourceType).errors);
+  else if (isPacsSource(sourceType)) Object.assign(errors, checkPacsSource(ctx.cfg.pacs, sourceType, p('source_instance_id')));
   else if (sourceType !== 'PATH') errors.source_type = `Unknown source_type ${sourceType} (PATH or WADO)`;
   if (destType !== 'PATH') errors.destination_type = `Unknown destination_type ${destType} (PATH)`;
   if (!project) errors.project_name = 'Required parameter project_name not supplied';

@@ -4,6 +4,7 @@
 import { ApiErrors } from './errors.js';
 import { jobExtended } from './job-json.js';
 import { checkProject, findJob, parseBool, parseIntParam, wado, type IdisContext } from './job-rules.js';
+import { isPacsSource } from './pacs-source.js';
 import { PathRefused } from './errors.js';
 import { checkSource, toLocalPath } from './paths.js';
 import { JOB_STATUSES, type JobStatus, type Modifiable } from './store.js';
@@ -70,7 +71,8 @@ function fieldValue(ctx: IdisContext, key: string, col: Modifiable, raw: string)
       return raw;
     case 'source_type': {
       const t = raw.toUpperCase();
-      if (t !== 'PATH') throw t === 'WADO' || t === 'PACS' ? wado(t) : new ApiErrors({ source_type: `Unknown source_type ${raw}` });
+      if (isPacsSource(t) && ctx.cfg.pacs.length > 0) return t;
+      if (t !== 'PATH') throw isPacsSource(t) ? wado(t) : new ApiErrors({ source_type: `Unknown source_type ${raw}` });
       return t;
     }
     case 'destination_type':

@@ -23,6 +23,8 @@ import { saveMapping } from '../job/mapping-log.js';
 import { clearIncomplete, createdOutputs, isMarkedIncomplete, markIncomplete, removeOutputs } from './job-outputs.js';
 import type { JobRow, JobStore } from './store.js';
 import * as T from '../dicom/tags.generated.js';
+import { PacsError } from '../pacs/index.js';
+import { fetchJobStudy, isPacsSource, removeDownload } from './pacs-source.js';
 
 /** A job stopped on purpose (cancel, modify, shutdown): the store already says what it is now. */
 class JobAborted extends Error {
@@ -145,7 +147,7 @@ export class JobRunner {
       const previous = job.resume ? [] : createdOutputs(join(reportDir, 'journal.ndjson'));
       if (!job.resume) rmSync(reportDir, { recursive: true, force: true });
       this.store.update(id, { resume: 1 });
-      const prepared = await this.prepare(job, check);
+      const prepared = await this.prepare(job, check, self.controller.signal, (n) => setIfStillOurs({ files_downloaded: n }));
       setIfStillOurs({ files_downloaded: prepared.files, files_processed: prepared.already, files_quarantined: 0 });
       check();
       let report: RunReport;
@@ -204,9 +206,10 @@ export class JobRunner {
           ),
         });
       } else if (written === 0 && counts.quarantined === 0) {
-        setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path}` });
+        setIfStillOurs({ ...fields, status: 'ERROR', error: `Error while processing job ${id}: no DICOM files found in ${job.source_path ?? job.source_instance_id}` });
       } else {
         setIfStillOurs({ ...fields, status: 'DONE', error: null });
+        if (isPacsSource(job.source_type) && !self.controller.signal.aborted) removeDownload(jobDir(this.cfg, id));
       }
     } catch (e) {
       if (e instanceof JobAborted) return;
@@ -221,19 +224,19 @@ export class JobRunner {
   }
 
   /** Everything before the first file: source, destination, opt-out and SOP class checks, profile. */
-  private async prepare(job: JobRow, check: () => void) {
+  private async prepare(job: JobRow, check: () => void, signal: AbortSignal, onDownloaded: (n: number) => void) {
     const id = job.job_id;
-    if (job.source_type !== 'PATH') {
-      throw new PreProcessError(`source type ${job.source_type} is not configured on this server (no WADO/DICOMweb source); use source_type PATH`);
-    }
+    const fromPacs = isPacsSource(job.source_type);
+    if (job.source_type !== 'PATH' && !fromPacs) throw new PreProcessError(`source type ${job.source_type} is not supported; use PATH or WADO`);
+    if (fromPacs && this.cfg.pacs.length === 0) throw new PreProcessError(`source type ${job.source_type} is not configured on this server (no PACS); use source_type PATH`);
     if ((job.destination_type ?? 'PATH') !== 'PATH') throw new PreProcessError(`destination type ${job.destination_type} is not supported; use PATH`);
     const profileRef = this.cfg.projects[job.project_name];
     if (!profileRef) throw new PreProcessError(`project ${job.project_name} is not configured on this server`);
-    if (!job.source_path) throw new PreProcessError('the job has no source_path');
+    if (!fromPacs && !job.source_path) throw new PreProcessError('the job has no source_path');
     if (!job.destination_path) throw new PreProcessError('the job has no destination_path');
-    const inputs = resolveSourceInputs(job.source_path, this.cfg);
     const out = toLocalPath(job.destination_path, this.cfg, 'destination_path');
     const dest = destinationParts(out, this.cfg);
+    const inputs = fromPacs ? await this.fetchStudy(job, signal, onDownloaded) : resolveSourceInputs(job.source_path!, this.cfg);
 
     // One pass over the files: count them, and read headers when opt-out or SOP class filters apply.
     const optOut = job.source_ignore_opt_out ? new Set<string>() : new Set(this.cfg.opt_out);
@@ -267,7 +270,7 @@ export class JobRunner {
     }
     const runInputs = filter.size > 0 ? kept : inputs;
     if (filter.size > 0 && kept.length === 0) {
-      throw new PreProcessError(`no file in ${job.source_path} has one of the SOP classes ${[...filter].join(', ')}`);
+      throw new PreProcessError(`no file in ${job.source_path ?? job.source_instance_id} has one of the SOP classes ${[...filter].join(', ')}`);
     }
 
     // Per-job pseudonyms: a profile layer on top of the project's profile, in memory.
@@ -300,6 +303,18 @@ export class JobRunner {
       profileOptions: setup.profile.options as string[],
       already,
     };
+  }
+
+  /** A PACS job's study, fetched into the job's folder as it arrives (what is there already is kept). */
+  private async fetchStudy(job: JobRow, signal: AbortSignal, onDownloaded: (n: number) => void): Promise<string[]> {
+    try {
+      return (await fetchJobStudy(this.cfg.pacs, job, jobDir(this.cfg, job.job_id), signal, onDownloaded)).files;
+    } catch (e) {
+      if (signal.aborted) throw new JobAborted();
+      // anonapi's troubleshooting style: the exception's name, then which PACS, HTTP status and study
+      if (e instanceof PacsError) throw new PreProcessError(`WadoWrapperException: ${e.message}`);
+      throw e;
+    }
   }
 }
 

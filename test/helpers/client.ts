@@ -28,7 +28,7 @@ export interface Env {
   anon: (cwd: string, args: string[], stdin?: string, extraEnv?: Record<string, string>) => Promise<Run>;
 }
 
-export async function setup(t: Test, opts: { server?: boolean } = {}): Promise<Env> {
+export async function setup(t: Test, opts: { server?: boolean; serveArgs?: string[] } = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-client-'));
   const home = join(dir, 'home');
   const share = join(dir, 'share');
@@ -64,6 +64,7 @@ export async function setup(t: Test, opts: { server?: boolean } = {}): Promise<E
         '2',
         '--threads',
         '0',
+        ...(opts.serveArgs ?? []),
       ],
       { env: { ...env, ANON_SERVE_USERS: `${USER.user}:${USER.token}` }, stdio: ['ignore', 'pipe', 'pipe'] },
     );

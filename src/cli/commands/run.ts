@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { deidOptions } from './deid-options.js';
@@ -9,10 +11,16 @@ import { runBatch } from '../../pool/batch.js';
 import { addReportField } from '../../job/report-builder.js';
 import { setupDeid } from '../../job/setup.js';
 import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
+import { fetchStudies, runConnection, stowReport, type FetchedStudies } from '../../run/pacs-run.js';
+import type { StudyRef } from '../../pacs/index.js';
 
 interface RunArgs {
-  inputs: string[];
-  out: string;
+  inputs?: string[];
+  out?: string;
+  pacs?: string;
+  accession: string[];
+  study: string[];
+  stow?: string;
   profile: string[];
   option: string[];
   layout: string;
@@ -35,12 +43,16 @@ interface RunArgs {
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
-  command: 'run <inputs..>',
+  command: 'run [inputs..]',
   describe: 'De-identify DICOM files and folders (recursively) into an output folder',
   builder: (y) =>
     deidOptions(y)
-      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files or folders to read' })
-      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (must not be inside an input)' })
+      .positional('inputs', { type: 'string', array: true, describe: 'files or folders to read (or --pacs with --accession/--study)' })
+      .option('out', { alias: 'o', type: 'string', describe: 'output folder (must not be inside an input); optional with --stow' })
+      .option('pacs', { type: 'string', describe: 'DICOMweb root of a PACS to read the --accession/--study studies from (user:password@ for basic auth; ANON_PACS_TOKEN: bearer)' })
+      .option('accession', { type: 'string', array: true, default: [], describe: 'an accession number to fetch from --pacs (repeatable)' })
+      .option('study', { type: 'string', array: true, default: [], describe: 'a StudyInstanceUID to fetch from --pacs (repeatable)' })
+      .option('stow', { type: 'string', describe: 'DICOMweb root of a PACS to store the de-identified files in (STOW-RS)' })
       .option('profile', {
         alias: 'p',
         type: 'string',
@@ -80,7 +92,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('llm-url', { type: 'string', describe: 'OpenAI-compatible base URL of a language model to use as one more detector (off unless given)' })
       .option('llm-model', { type: 'string', describe: 'model name for --llm-url' }),
   handler: async (args) => {
-    const out = resolve(args.out);
+    const refs: StudyRef[] = [...args.study.map((uid) => ({ kind: 'study', uid }) as const), ...args.accession.map((accession) => ({ kind: 'accession', accession }) as const)];
+    if (refs.length && !args.pacs) throw new UsageError('--accession and --study need --pacs URL');
+    if (args.pacs && !refs.length) throw new UsageError('--pacs needs at least one --accession or --study');
+    if (!args.inputs?.length && !refs.length) throw new UsageError('give files or folders to read, or --pacs URL with --accession/--study');
+    if (args.inputs?.length && refs.length) throw new UsageError('read either files and folders or a PACS, not both');
+    if (!args.out && !args.stow) throw new UsageError('give --out DIR, or --stow URL');
+    if (!args.out && args.verify) throw new UsageError('--verify needs --out (the outputs it checks)');
+    const bearer = process.env.ANON_PACS_TOKEN || undefined;
+    const source = args.pacs ? runConnection('pacs', args.pacs, bearer) : undefined;
+    const stowTo = args.stow ? runConnection('stow', args.stow, bearer) : undefined;
+    // without --out, the outputs wait in a private temp folder until they are stored
+    const out = args.out ? resolve(args.out) : mkdtempSync(join(tmpdir(), 'anonflow-stow-'));
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
     // Profile, secret and pseudonym table are checked here, before any file is touched.
@@ -109,7 +132,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const reportDir = resolve(args.resume ?? args['report-dir'] ?? join('anon-runs', new Date().toISOString().replace(/[:.]/g, '-')));
     const recorder = mappingDir ? new MappingRecorder() : undefined;
-    const progress = new Progress(mode, args.inputs);
+    let fetched: FetchedStudies | undefined;
+    if (source) {
+      fetched = await fetchStudies(source, refs, (n) => {
+        if (mode === 'tty' || mode === 'lines') process.stderr.write(`\ranon: ${n} instance(s) fetched from the PACS`);
+      });
+      if (mode === 'tty' || mode === 'lines') process.stderr.write('\n');
+    }
+    const inputs = fetched?.inputs ?? args.inputs ?? [];
+    const progress = new Progress(mode, inputs);
     // SIGTERM/SIGINT: no new file is started, files in flight finish, the report is written, and
     // the exit code says which signal stopped the run (128 + its number). A second one exits at once.
     const stop = new AbortController();
@@ -122,7 +153,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     };
     process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
     const report = await runBatch({
-      inputs: args.inputs,
+      inputs,
       out,
       layout: args.layout as 'hierarchy' | 'mirror',
       worker: {
@@ -139,16 +170,28 @@ export const runCommand: CommandModule<object, RunArgs> = {
       recorder,
       onEvent: progress.onEvent,
       signal: stop.signal,
-    }).finally(() => process.off('SIGTERM', onSignal).off('SIGINT', onSignal));
+    }).finally(() => {
+      process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+      fetched?.remove(); // the fetched originals never outlive the run
+    });
     const counts = report.counts ?? {
       written: report.anonymized_files.length,
       skipped: report.skipped.length,
       failed: report.failures.length,
       quarantined: report.quarantined.length,
     };
+    try {
+      if (stowTo && !stoppedBy && counts.written) {
+        const n = await stowReport(stowTo, out, reportDir);
+        if (mode === 'lines' || mode === 'tty') console.error(`anon: ${n} file(s) stored by STOW-RS`);
+        else if (mode === 'json') console.log(JSON.stringify({ type: 'stow', stored: n }));
+      }
+    } finally {
+      if (!args.out) rmSync(out, { recursive: true, force: true });
+    }
     if (mappingDir && recorder) {
       try {
-        exportMidiB(recorder, mappingDir, { forbiddenRoots: [out, ...args.inputs.map((i) => resolve(i))] });
+        exportMidiB(recorder, mappingDir, { forbiddenRoots: [out, ...inputs.map((i) => resolve(i))] });
       } catch (e) {
         if (e instanceof PseudoError) throw new UsageError(e.message);
         throw e;

@@ -23,6 +23,7 @@ interface ServeArgs {
   share: string[];
   root: string[];
   project: string[];
+  pacs: string[];
   concurrency?: number;
   threads?: number;
   'secret-file'?: string;
@@ -68,6 +69,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('share', { type: 'string', array: true, default: [], describe: "'\\\\server\\share=/local/dir': where a UNC share is mounted (repeatable)" })
       .option('root', { type: 'string', array: true, default: [], describe: 'a local folder sources and destinations may lie in (repeatable; share folders are roots too)' })
       .option('project', { type: 'string', array: true, default: [], describe: 'NAME=PROFILE: an IDIS project and its profile (repeatable)' })
+      .option('pacs', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'NAME=URL: a DICOMweb PACS (QIDO/WADO-RS root; user:password@ in the URL for basic auth) for WADO jobs; the first serves jobs naming none (repeatable)',
+      })
       .option('concurrency', { type: 'number', describe: 'jobs run at once (default 2)' })
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
       .option('secret-file', { type: 'string', describe: 'no longer used: each project has its own key under <data-dir>/keys' })
@@ -114,6 +121,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         share: args.share,
         root: args.root,
         project: args.project,
+        pacs: args.pacs,
         concurrency: args.concurrency,
         threads: args.threads,
         secretFile: args['secret-file'],
