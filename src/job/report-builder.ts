@@ -60,7 +60,14 @@ export class ReportBuilder {
     r.results.samples_processed++;
     switch (e.status) {
       case 'written':
-        this.list(r.anonymized_files, { id: String(r.anonymized_files.length + 1), path: e.output, source: e.input, size_in_bytes: e.size, content_type: 'application/dicom' });
+        this.list(r.anonymized_files, {
+          id: String(r.anonymized_files.length + 1),
+          path: e.output,
+          source: e.input,
+          size_in_bytes: e.size,
+          content_type: 'application/dicom',
+          ...(e.pixels ? { pixels: e.pixels } : {}),
+        });
         for (const [k, n] of Object.entries(e.entities)) r.results.entity_summary[k] = (r.results.entity_summary[k] ?? 0) + n;
         for (const f of e.entities_found ?? []) this.list(r.results.entities_found, { file: e.output, ...f });
         break;
@@ -71,7 +78,7 @@ export class ReportBuilder {
         this.list(r.failures, { path: e.input, code: e.code, message: e.message, element_path: e.element_path, offset: e.offset });
         break;
       case 'quarantined':
-        this.list(r.quarantined, { path: e.input, reason: e.reason });
+        this.list(r.quarantined, { path: e.input, reason: e.reason, ...(e.pixels ? { pixels: e.pixels } : {}) });
         break;
     }
   }
