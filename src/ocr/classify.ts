@@ -10,15 +10,19 @@ const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
 
 /** Below this, words are the recogniser's guesses at texture: never text, never identifiers. */
 const FLOOR = 40;
+/** A single letter or digit counts as text only from this confidence on. */
+const SURE = 90;
 
 /**
- * Text: a word with a letter or digit read with confidence, or three and more read fairly and
+ * Text: a word with two letters or digits read with confidence (one, read surely), or three and more read fairly and
  * made mostly of them. Boxes taller than a third of the frame are shapes, not annotations.
  */
 export function isText(w: OcrWord, s: OcrSettings, frameHeight: number): boolean {
   if (w.height < 4 || w.height > frameHeight / 3) return false;
   const n = alnum(w.text);
-  return (n >= 1 && w.confidence >= s.minConfidence) || (n >= 3 && w.confidence >= FLOOR && n / w.text.length >= 0.5);
+  // A lone character is what the recogniser most often makes of texture: it must be read surely.
+  if (n === 1) return w.confidence >= Math.max(s.minConfidence, SURE);
+  return (n >= 2 && w.confidence >= s.minConfidence) || (n >= 3 && w.confidence >= FLOOR && n / w.text.length >= 0.5);
 }
 
 /** Readable after masking: three letters or digits or more, read with the verification confidence. */

@@ -32,13 +32,25 @@ type FrameWords = { frame: number; height: number; words: OcrWord[] };
 async function readFrames(f: DicomFile, frames: number[] | undefined, max: number): Promise<FrameWords[]> {
   const out: FrameWords[] = [];
   const scan = async (fr: Awaited<ReturnType<typeof ocrFrame>>): Promise<void> => {
-    const words = (await recognize(fr.png)).map((w) => ({
-      ...w,
-      x: Math.floor(w.x / fr.scale),
-      y: Math.floor(w.y / fr.scale),
-      width: Math.ceil(w.width / fr.scale),
-      height: Math.ceil(w.height / fr.scale),
-    }));
+    const words: OcrWord[] = [];
+    // Both renderings are read; a word both read is kept once (the brighter rendering's first).
+    for (const [tag, png] of [
+      ['b', fr.bright],
+      ['g', fr.png],
+    ] as const) {
+      for (const w of await recognize(png)) {
+        const r = {
+          ...w,
+          line: `${tag}${w.line}`,
+          x: Math.floor(w.x / fr.scale),
+          y: Math.floor(w.y / fr.scale),
+          width: Math.ceil(w.width / fr.scale),
+          height: Math.ceil(w.height / fr.scale),
+        };
+        if (tag === 'g' && coveredShare(r, words) >= 0.5) continue;
+        words.push(r);
+      }
+    }
     out.push({ frame: fr.frame, height: fr.height, words });
   };
   if (frames) for (const n of frames) await scan(await ocrFrame(f, n));

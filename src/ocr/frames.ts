@@ -8,7 +8,10 @@ import { readImageInfo, renderFrame } from '../pixel/index.js';
 /** A frame ready for the recogniser. */
 export interface OcrFrame {
   frame: number;
+  /** The grey frame (dark or coloured text, text on light labels). */
   png: Buffer;
+  /** Only the brightest pixels (≥ BRIGHT): overlay text on noise or texture, which the grey frame hides. */
+  bright: Buffer;
   /** Recogniser coordinates ÷ scale = frame coordinates. */
   scale: number;
   width: number;
@@ -28,6 +31,9 @@ export function sampleFrames(frames: number, max: number): number[] {
 /** Images narrower than this are upscaled ×2 before recognition (small text is read far better). */
 const UPSCALE_BELOW = 1100;
 
+/** Overlay text is drawn at or near full intensity; speckle and noise rarely reach it. */
+const BRIGHT = 200;
+
 /** One frame rendered for the recogniser. */
 export async function ocrFrame(f: DicomFile, frame: number): Promise<OcrFrame> {
   const { rgb, width, height } = await renderFrame(f, frame);
@@ -39,8 +45,9 @@ export async function ocrFrame(f: DicomFile, frame: number): Promise<OcrFrame> {
   const scale = width < UPSCALE_BELOW ? 2 : 1;
   let img = sharp(grey, { raw: { width, height, channels: 1 } });
   if (scale > 1) img = img.resize({ width: width * scale, height: height * scale, kernel: 'cubic' });
-  const png = await img.png({ compressionLevel: 0 }).toBuffer();
-  return { frame, png, scale, width, height, hash };
+  const png = await img.clone().png({ compressionLevel: 0 }).toBuffer();
+  const bright = await img.threshold(BRIGHT).png({ compressionLevel: 0 }).toBuffer();
+  return { frame, png, bright, scale, width, height, hash };
 }
 
 /** The frames of an image to recognise, equal ones (by their rendered pixels) dropped. */
