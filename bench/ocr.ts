@@ -76,7 +76,10 @@ for (let i = 0; i < Number(args.images); i++) {
     const s = bySize.get(g.size)!;
     s.n++;
     bg.n++;
-    if (ok) (s.masked++, bg.masked++);
+    if (ok) {
+      s.masked++;
+      bg.masked++;
+    }
     if (g.identifier) {
       s.id++;
       if (ok) s.idMasked++;
