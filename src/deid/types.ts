@@ -40,6 +40,9 @@ export interface EngineProfile {
     burnedInText: { modalities: string[]; sopClasses: string[] };
     lossy: 'reencode' | 'explicitLittleEndian';
     overlays?: 'remove' | 'burnIn';
+    /** OCR of burned-in text (src/ocr) in the images that may carry it. */
+    detect?: 'ocr';
+    ocr?: { policy?: 'all' | 'identifiers'; padding?: number; minConfidence?: number; verifyConfidence?: number; maxFrames?: number };
   };
   /** Finding identifiers inside cleaned text (src/detect); absent: the file's own identifiers and identifier shapes are blanked. */
   detect?: Detect;

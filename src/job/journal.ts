@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readSync, statSync, writeSy
 import { StringDecoder } from 'node:string_decoder';
 import type { EntityFound } from '../detect/index.js';
 import type { FileOutcome } from './outcome.js';
+import type { PixelCheck } from '../ocr/types.js';
 
 /** One finished input, as the run journal records it (one JSON object per line). */
 export type JournalEntry =
@@ -15,10 +16,11 @@ export type JournalEntry =
       entities_found?: EntityFound[];
       /** What an option could not do for this file (a bitmap removed, not cleaned). */
       notices?: string[];
+      pixels?: PixelCheck;
     }
   | { input: string; status: 'skipped'; reason: string }
   | { input: string; status: 'failed'; code: string; message: string; element_path?: string; offset?: number }
-  | { input: string; status: 'quarantined'; reason: string };
+  | { input: string; status: 'quarantined'; reason: string; pixels?: PixelCheck };
 
 export function journalEntry(o: FileOutcome): JournalEntry {
   switch (o.status) {
@@ -32,11 +34,12 @@ export function journalEntry(o: FileOutcome): JournalEntry {
         ...(o.alreadyPresent ? { present: true as const } : {}),
         ...(o.entities_found ? { entities_found: o.entities_found } : {}),
         ...(o.notices?.length ? { notices: o.notices } : {}),
+        ...(o.pixels ? { pixels: o.pixels } : {}),
       };
     case 'skipped':
       return { input: o.path, status: 'skipped', reason: o.reason };
     case 'quarantined':
-      return { input: o.path, status: 'quarantined', reason: o.reason };
+      return { input: o.path, status: 'quarantined', reason: o.reason, ...(o.pixels ? { pixels: o.pixels } : {}) };
     case 'failed':
       return { input: o.path, status: 'failed', code: o.error.code, message: o.error.message, element_path: o.error.path, offset: o.error.offset };
   }

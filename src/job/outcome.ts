@@ -2,6 +2,7 @@
 import type { ErrorData } from '../errors.js';
 import type { EntityFound } from '../detect/index.js';
 import type { MappingData } from '../pseudo/mapping.js';
+import type { PixelCheck } from '../ocr/types.js';
 
 /** The typed error of a failed file, as data (code, message, element path, byte offset). */
 export type FileError = Pick<ErrorData, 'code' | 'message' | 'path' | 'offset'>;
@@ -15,6 +16,8 @@ export type FileOutcome =
       entities: Record<string, number>;
       /** Identifiers found inside text (element path, span, label, score, detector; never the text). */
       entities_found?: EntityFound[];
+      /** How the pixels were checked for burned-in text (OCR boxes, or a mask rule not verified). */
+      pixels?: PixelCheck;
       warnings: string[];
       /** The warnings the user must see (console, journal, report): what an option could not do. */
       notices?: string[];
@@ -22,7 +25,7 @@ export type FileOutcome =
       alreadyPresent?: boolean;
     }
   | { status: 'skipped'; path: string; reason: string }
-  | { status: 'quarantined'; path: string; reason: string }
+  | { status: 'quarantined'; path: string; reason: string; pixels?: PixelCheck }
   | { status: 'failed'; path: string; error: FileError };
 
 /** What a worker sends back for one task. */

@@ -6,7 +6,8 @@ import type { DicomFile } from '../dicom/part10.js';
 import { encodeStrings } from '../dicom/values.js';
 import { burnInOverlays, maskPixelData, overlayGroups, renderPreview, type MaskRegion } from '../pixel/index.js';
 import type { MaskResult } from '../pixel/result.js';
-import type { MaskRuleSpec, RegionSpec } from '../deid/types.js';
+import type { EngineProfile, MaskRuleSpec, RegionSpec } from '../deid/types.js';
+import { ocrCleanImage, ocrSettings, type OcrBox, type PixelCheck } from '../ocr/index.js';
 import * as T from '../dicom/tags.generated.js';
 
 /** The regions of a mask rule, plus rectangles given on the command line (--mask). */
@@ -27,6 +28,36 @@ export function maskRegions(rule: MaskRuleSpec | undefined, extra: RegionSpec[] 
 export function cleanPixels(f: DicomFile, regions: MaskRegion[], lossy: 'reencode' | 'explicitLittleEndian'): Promise<MaskResult> {
   return maskPixelData(f, regions, { lossy: lossy === 'reencode' ? 'reencode' : 'native' });
 }
+
+/** What OCR made of an image that may carry burned-in text. */
+export type OcrPixels =
+  { kind: 'clean' | 'unchanged'; regions: MaskRegion[]; check: PixelCheck } | { kind: 'quarantine'; reason: string; regions: MaskRegion[]; check: PixelCheck };
+
+/**
+ * Finds burned-in text with OCR, masks it with the profile's codecs together with the regions of
+ * a mask rule, and recognises the masked frames again (src/ocr). Throws PixelError or OcrError
+ * when the image cannot be read or masked: the caller quarantines.
+ */
+export async function ocrPixels(f: DicomFile, ruleRegions: MaskRegion[], profile: EngineProfile, burnedInYes: boolean): Promise<OcrPixels> {
+  const lossy = profile.pixels?.lossy ?? 'explicitLittleEndian';
+  const r = await ocrCleanImage(f, {
+    settings: ocrSettings(profile.pixels?.ocr),
+    ruleRegions,
+    mask: async (regions) => void (await cleanPixels(f, regions, lossy)),
+  });
+  if (r.outcome === 'quarantine')
+    return { kind: 'quarantine', reason: `burned-in text left after masking (${r.check.findings?.[0] ?? 'second OCR pass'}): not written`, regions: r.regions, check: r.check };
+  // The writer says there is text, and OCR read none: it may be too small or faint to read.
+  if (r.outcome === 'unchanged' && burnedInYes) {
+    const findings = ['BurnedInAnnotation is YES and OCR read no text: the text cannot be located'];
+    return { kind: 'quarantine', reason: `${findings[0]}: not written`, regions: [], check: { ...r.check, verified: false, findings } };
+  }
+  return { kind: r.outcome, regions: r.regions, check: r.check };
+}
+
+/** Outline colours of a preview: masks red, masked boxes green, boxes left yellow, identifiers left magenta. */
+const outlines = (boxes: OcrBox[] = []) =>
+  boxes.map((b) => ({ rect: b, color: (b.masked ? [0, 255, 0] : b.identifier ? [255, 0, 255] : [255, 255, 0]) as [number, number, number] }));
 
 /**
  * Burns overlay planes into the pixel data (profile pixels.overlays = burnIn), so annotations a
@@ -61,8 +92,8 @@ export function markPixelsCleaned(f: DicomFile): void {
  * A PNG for people to review: masked images under masked/ (named like their output), quarantined
  * ones under quarantined/ (named by a hash of the input path, so no identifier is in the name).
  */
-export async function writePreview(f: DicomFile, dir: string, kind: 'masked' | 'quarantined', name: string, regions: MaskRegion[] = []): Promise<string> {
-  const png = await renderPreview(f, { regions });
+export async function writePreview(f: DicomFile, dir: string, kind: 'masked' | 'quarantined', name: string, regions: MaskRegion[] = [], boxes?: OcrBox[]): Promise<string> {
+  const png = await renderPreview(f, { regions, outlines: outlines(boxes) });
   const folder = join(dir, kind);
   mkdirSync(folder, { recursive: true });
   const file = join(folder, kind === 'masked' ? `${basename(name).replace(/\.dcm$/, '')}.png` : `${createHash('sha256').update(name).digest('hex').slice(0, 16)}.png`);

@@ -13,6 +13,7 @@ import { BufferPool } from '../dicom/source.js';
 import type { EntityFound } from '../detect/index.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
+import type { PixelCheck } from '../ocr/types.js';
 import { outputPath, type Layout } from './layout.js';
 import { outputTarget } from './output-target.js';
 import { checkOutput, checkOutputBytes, inputIdentifiers } from './leak-guard.js';
@@ -76,10 +77,13 @@ export async function processFile(
     const namesPatient = dicomdir && opts.env ? identifyingFileId(f) : undefined;
     if (namesPatient) return { status: 'skipped', path, reason: namesPatient };
     let masked: MaskRegion[] | undefined;
+    let check: PixelCheck | undefined;
+    let ocrDone = false;
     if (opts.env && !dicomdir) {
       const pixels = decidePixels(f, opts.env.profile);
       const extra = opts.masks ?? [];
-      if (pixels.kind === 'quarantine' && extra.length === 0) {
+      const ocr = opts.env.profile.pixels?.detect === 'ocr' && pixels.kind !== 'none';
+      if (pixels.kind === 'quarantine' && extra.length === 0 && !ocr) {
         if (opts.previews) await (await pixelsApply()).writePreview(f, opts.previews, 'quarantined', path).catch(() => undefined);
         return { status: 'quarantined', path, reason: pixels.reason };
       }
@@ -92,7 +96,28 @@ export async function processFile(
           return { status: 'quarantined', path, reason: `overlays could not be burnt in (${e.code}: ${e.message}): not written` };
         }
       }
-      if (pixels.kind === 'mask' || extra.length > 0) {
+      if (ocr) {
+        // OCR finds the text, masks it (with the mask rule's regions) and checks the result.
+        const px = await pixelsApply();
+        const ruleRegions = px.maskRegions(pixels.kind === 'mask' ? pixels.rule : undefined, extra);
+        const burnedInYes = pixels.kind === 'quarantine' && pixels.reason.startsWith('BurnedInAnnotation is YES');
+        let r;
+        try {
+          r = await px.ocrPixels(f, ruleRegions, opts.env.profile, burnedInYes);
+        } catch (e) {
+          if (!(e instanceof px.PixelError) && !(e instanceof px.OcrError)) throw e;
+          if (opts.previews) await quarantinePreview(path, opts.previews, ruleRegions);
+          return { status: 'quarantined', path, reason: `pixel data could not be checked for burned-in text (${e.code}: ${e.message}): not written` };
+        }
+        check = r.check;
+        if (r.kind === 'quarantine') {
+          if (opts.previews) await quarantinePreview(path, opts.previews, r.regions, r.check.boxes);
+          return { status: 'quarantined', path, reason: r.reason, pixels: r.check };
+        }
+        if (r.kind === 'clean') masked = r.regions;
+        ocrDone = true;
+      }
+      if (!ocrDone && (pixels.kind === 'mask' || extra.length > 0)) {
         const px = await pixelsApply();
         const regions = px.maskRegions(pixels.kind === 'mask' ? pixels.rule : undefined, extra);
         try {
@@ -103,6 +128,7 @@ export async function processFile(
           return { status: 'quarantined', path, reason: `pixel data could not be cleaned (${e.code}: ${e.message}): not written` };
         }
         masked = regions;
+        check = { method: 'mask rule, not verified' };
       }
     }
     // Read before anything changes: the identifiers the independent scan finds in the input. Not
@@ -140,10 +166,11 @@ export async function processFile(
         }
         if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
         if (masked && opts.previews)
-          await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked).catch((e: Error) => warnings.push(`preview: ${e.message}`));
+          await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked, check?.boxes).catch((e: Error) => warnings.push(`preview: ${e.message}`));
         const found = result.found?.length ? { entities_found: result.found } : {};
         const notices = result.notices?.length ? { notices: result.notices } : {};
-        return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, warnings, ...notices, alreadyPresent: written.existing === 'identical' };
+        const px = check ? { pixels: check } : {};
+        return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, ...px, warnings, ...notices, alreadyPresent: written.existing === 'identical' };
       }
     } finally {
       target.close();
@@ -164,11 +191,24 @@ export async function processFile(
  */
 const buffers = new BufferPool();
 
-/** The pixel library (codecs, sharp) is loaded the first time an image needs it. */
+/** The pixel library (codecs, sharp, OCR) is loaded the first time an image needs it. */
 const pixelsApply = async () => {
-  const [apply, lib] = await Promise.all([import('./pixels.js'), import('../pixel/index.js')]);
-  return { ...apply, PixelError: lib.PixelError };
+  const [apply, lib, ocr] = await Promise.all([import('./pixels.js'), import('../pixel/index.js'), import('../ocr/errors.js')]);
+  return { ...apply, PixelError: lib.PixelError, OcrError: ocr.OcrError };
 };
+
+/** A quarantined image's preview shows the input as it is (the file in memory may be half-masked), with the regions and boxes. */
+async function quarantinePreview(path: string, dir: string, regions: MaskRegion[], boxes?: PixelCheck['boxes']): Promise<void> {
+  let g;
+  try {
+    g = await openDicom(path);
+    await (await pixelsApply()).writePreview(g, dir, 'quarantined', path, regions, boxes);
+  } catch {
+    // a preview is review material: its failure does not change the outcome
+  } finally {
+    if (g) closeDicom(g);
+  }
+}
 
 /** Different files one output name may take (name, name.1 … name.N-1) before a file fails. */
 const MAX_SUFFIX = 100;

@@ -5,10 +5,16 @@ import { MappingRecorder } from '../pseudo/mapping.js';
 import { pseudonymLookup } from '../pseudo/pseudonym-lookup.js';
 import type { FileResult } from './outcome.js';
 import { processFile } from './process-file.js';
+import { ocrUsed } from '../ocr/available.js';
 import type { FileTask, JobSpec } from './task.js';
 
 /** A processor: the compiled profile and everything else a file needs, built once per thread. */
 export type Processor = (task: FileTask) => Promise<FileResult>;
+
+/** Ends what processors of this thread started (the OCR engine's worker, if it ran). */
+export async function releaseProcessors(): Promise<void> {
+  if (ocrUsed()) await (await import('../ocr/engine.js')).closeOcr();
+}
 
 /** Compiles a job's spec (already validated on the main thread: nothing is re-read or re-checked). */
 export function createProcessor(spec: JobSpec): Processor {

@@ -152,6 +152,7 @@ export class ReportBuilder {
           source: e.input,
           size_in_bytes: e.size,
           content_type: 'application/dicom',
+          ...(e.pixels ? { pixels: e.pixels } : {}),
         });
         for (const [k, n] of Object.entries(e.entities)) r.results.entity_summary[k] = (r.results.entity_summary[k] ?? 0) + n;
         for (const f of e.entities_found ?? []) this.list('entities_found', { file: e.output, ...f });
@@ -165,7 +166,7 @@ export class ReportBuilder {
         this.list('failures', { path: e.input, code: e.code, message: e.message, element_path: e.element_path, offset: e.offset });
         break;
       case 'quarantined':
-        this.list('quarantined', { path: e.input, reason: e.reason });
+        this.list('quarantined', { path: e.input, reason: e.reason, ...(e.pixels ? { pixels: e.pixels } : {}) });
         break;
     }
   }

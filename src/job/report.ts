@@ -1,3 +1,4 @@
+import type { PixelCheck } from '../ocr/types.js';
 import type { DetectionReport, EntityFound } from '../detect/index.js';
 
 export type RunStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED';
@@ -8,6 +9,8 @@ export interface AnonymizedFile {
   source: string;
   size_in_bytes: number;
   content_type: 'application/dicom';
+  /** How its pixels were checked for burned-in text: OCR boxes found, masked and left (never their text), or "mask rule, not verified". */
+  pixels?: PixelCheck;
 }
 
 export interface Failure {
@@ -39,7 +42,8 @@ export interface RunReport extends DetectionReport {
   anonymized_files: AnonymizedFile[];
   skipped: { path: string; reason: string }[];
   failures: Failure[];
-  quarantined: { path: string; reason: string }[];
+  /** `pixels`: the OCR findings and boxes of an image quarantined for burned-in text (for review). */
+  quarantined: { path: string; reason: string; pixels?: PixelCheck }[];
   /** What an option could not do for a written file (an overlay removed, not cleaned): output path and notice. */
   notices?: { path: string; notice: string }[];
   /** Throughput and cost of this run (the files timed are those processed, not resumed). */

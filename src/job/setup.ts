@@ -9,6 +9,7 @@ import { pseudonymLookup } from '../pseudo/pseudonym-lookup.js';
 import { readPseudonymTableData } from '../pseudo/pseudonym-table-data.js';
 import { loadSecret } from '../pseudo/secret.js';
 import type { DeidSpec } from './task.js';
+import { ocrUnavailable } from '../ocr/available.js';
 
 export interface DeidSetupOptions {
   /** Built-in names or files; several make one chain, the later ones taking precedence. */
@@ -19,6 +20,8 @@ export interface DeidSetupOptions {
   /** Record UID and patient ID mappings (for a MIDI-B export). */
   record?: boolean;
   explain?: (e: ExplainEntry) => void;
+  /** OCR of burned-in text on top of the profile (anon run --ocr, --ocr-policy): sets pixels.detect "ocr". */
+  ocr?: { policy?: 'all' | 'identifiers' };
   /** Rules built in code on top of the profile (a server job's own pseudonyms). */
   overlay?: { name: string; description?: string; rules: Rule[] };
 }
@@ -36,6 +39,12 @@ export interface DeidSetup {
 /** A profile that keeps everything and adds nothing: no engine pass is needed. */
 export const isIdentity = (p: ResolvedProfile): boolean => !p.marks && p.layers.every((l) => l.rules.length === 0) && Object.values(p.defaults).every((a) => a === 'K');
 
+/** The profile with OCR of burned-in text switched on (the flags win over the profile's own policy). */
+export function withOcr(p: ResolvedProfile, ocr: DeidSetupOptions['ocr']): ResolvedProfile {
+  if (!ocr) return p;
+  return { ...p, pixels: { ...p.pixels, detect: 'ocr', ...(ocr.policy || p.pixels.ocr ? { ocr: { ...p.pixels.ocr, ...(ocr.policy ? { policy: ocr.policy } : {}) } } : {}) } };
+}
+
 /**
  * Everything a run needs before the first file: the profile (validated once, here), the secret,
  * the pseudonym table. Any problem is a UsageError (exit 2) raised before a file is touched.
@@ -43,7 +52,11 @@ export const isIdentity = (p: ResolvedProfile): boolean => !p.marks && p.layers.
 export function setupDeid(o: DeidSetupOptions): DeidSetup {
   try {
     const loaded = loadProfile(o.profile, { extraOptions: (o.options ?? []) as OptionName[] });
-    const profile = o.overlay ? withLayer(loaded, o.overlay) : loaded;
+    const profile = withOcr(o.overlay ? withLayer(loaded, o.overlay) : loaded, o.ocr);
+    if (profile.pixels.detect === 'ocr') {
+      const missing = ocrUnavailable();
+      if (missing) throw new UsageError(missing);
+    }
     const notes: string[] = [];
     if (isIdentity(profile)) return { profile, notes };
     const secret = loadSecret({ secretFile: o.secretFile });

@@ -11,5 +11,5 @@ export { maskCompressed, type CompressedOptions, type CompressedResult, type Dec
 export { applyNative, applyLossyReencode, setTransferSyntax, EXPLICIT_VR_LE, LOSSY_METHOD } from './convert.js';
 export { maskPixelData } from './mask.js';
 export { removeOverlays, removeIconImages, burnInOverlays, overlayGroups, whiteFill } from './overlays.js';
-export { renderPreview, type PreviewOptions } from './preview.js';
+export { renderFrame, renderPreview, type PreviewOptions, type RenderedFrame } from './preview.js';
 export type { MaskResult } from './result.js';

@@ -18,6 +18,15 @@ export interface PreviewOptions {
   rects?: Rect[];
   /** Outline colour (default red). */
   color?: [number, number, number];
+  /** More rectangles, each outlined in its own colour (OCR boxes: found, masked, left). */
+  outlines?: { rect: Rect; color: [number, number, number] }[];
+}
+
+/** One frame as the eye sees it: 8-bit RGB, interleaved. */
+export interface RenderedFrame {
+  rgb: Buffer;
+  width: number;
+  height: number;
 }
 
 /** One frame's samples as numbers: stored values (sign applied), colour-by-pixel. */
@@ -117,13 +126,11 @@ async function frameSamples(f: DicomFile, info: ImageInfo, frame: number): Promi
 const clamp8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 
 /**
- * Renders one frame as a PNG for people: greyscale windowed (Window Center/Width, else the
- * frame's min/max, after Rescale), MONOCHROME1 inverted, palette and YBR turned into RGB;
- * region rectangles outlined on top.
+ * Renders one frame as people see it: greyscale windowed (Window Center/Width, else the frame's
+ * min/max, after Rescale), MONOCHROME1 inverted, palette and YBR turned into RGB.
  */
-export async function renderPreview(f: DicomFile, opts: PreviewOptions = {}): Promise<Buffer> {
+export async function renderFrame(f: DicomFile, frame = 1): Promise<RenderedFrame> {
   const info = readImageInfo(f);
-  const frame = opts.frame ?? 1;
   if (!Number.isInteger(frame) || frame < 1 || frame > info.frames) throw new PixelError({ code: 'PIXEL_REGION', message: `frame ${frame} is not in 1..${info.frames}` });
   const s = await frameSamples(f, info, frame);
   const w = info.columns;
@@ -200,17 +207,29 @@ export async function renderPreview(f: DicomFile, opts: PreviewOptions = {}): Pr
       rgb[p * 3] = rgb[p * 3 + 1] = rgb[p * 3 + 2] = g;
     }
   }
+  return { rgb, width: w, height: h };
+}
+
+/** Renders one frame (renderFrame) as a PNG for people, with region rectangles and boxes outlined on top. */
+export async function renderPreview(f: DicomFile, opts: PreviewOptions = {}): Promise<Buffer> {
+  const frame = opts.frame ?? 1;
+  const { rgb, width: w, height: h } = await renderFrame(f, frame);
+  const info = readImageInfo(f);
   const rects = [...(opts.rects ?? [])];
   if (opts.regions?.length) rects.push(...frameRects(resolveRegions(f, opts.regions, w, h, info.frames), frame));
-  const [r, g, b] = opts.color ?? [255, 0, 0];
-  const dot = (x: number, y: number): void => {
-    if (x < 0 || y < 0 || x >= w || y >= h) return;
-    const o = (y * w + x) * 3;
-    rgb[o] = r;
-    rgb[o + 1] = g;
-    rgb[o + 2] = b;
-  };
-  for (const q of rects) {
+  const color = opts.color ?? [255, 0, 0];
+  const all = [...(opts.outlines ?? []), ...rects.map((rect) => ({ rect, color }))];
+  for (const {
+    rect: q,
+    color: [r, g, b],
+  } of all) {
+    const dot = (x: number, y: number): void => {
+      if (x < 0 || y < 0 || x >= w || y >= h) return;
+      const o = (y * w + x) * 3;
+      rgb[o] = r;
+      rgb[o + 1] = g;
+      rgb[o + 2] = b;
+    };
     const x1 = q.x + q.width - 1;
     const y1 = q.y + q.height - 1;
     for (let x = q.x; x <= x1; x++) {

@@ -25,9 +25,10 @@ function workerURL(): URL {
  */
 export async function openPool(spec: JobSpec, threads: number): Promise<FilePool> {
   if (threads === 0) {
-    const { createProcessor } = await import('../job/processor.js');
+    const { createProcessor, releaseProcessors } = await import('../job/processor.js');
     const processor = createProcessor(spec);
-    return { run: processor, threads: 0, close: async () => {} };
+    // On the main thread, the OCR engine's own worker would keep the process alive.
+    return { run: processor, threads: 0, close: releaseProcessors };
   }
   const { Piscina } = await import('piscina');
   const pool = new Piscina({

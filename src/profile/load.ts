@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { builtinProfileFile, isBuiltinName, listBuiltinProfiles } from './builtins.js';
 import { displayPath, ProfileError } from './errors.js';
-import type { ActionCode, Detect, MaskRule, OptionName, Profile, Rule, Source } from './profile.generated.js';
+import type { ActionCode, Detect, MaskRule, Ocr, OptionName, Profile, Rule, Source } from './profile.generated.js';
 import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from './burned-in.js';
 import { checkProfileDocument, EXCLUSIVE_OPTIONS, optionNames } from './validate.js';
 
 export { builtinProfileDir, listBuiltinProfiles } from './builtins.js';
 export { ProfileError, type ProfileErrorCode, type ProfileErrorData } from './errors.js';
-export type { Action, ActionCode, Condition, Defaults, MaskRule, Match, OptionName, Profile, Pseudonyms, Region, Rule, Source } from './profile.generated.js';
+export type { Action, ActionCode, Condition, Defaults, MaskRule, Match, Ocr, OptionName, Profile, Pseudonyms, Region, Rule, Source } from './profile.generated.js';
 
 export interface ResolvedProfile {
   name: string;
@@ -44,6 +44,10 @@ export interface ResolvedPixels {
   burnedInText: { modalities: string[]; sopClasses: string[] };
   lossy: 'reencode' | 'explicitLittleEndian';
   overlays: 'remove' | 'burnIn';
+  /** OCR of burned-in text (first layer that sets it); absent: mask rules only. */
+  detect?: 'ocr';
+  /** OCR settings, merged per key (the most derived layer wins). */
+  ocr?: Ocr;
 }
 
 const FALLBACK_DEFAULTS = { public: 'K', unknownPublic: 'X', private: 'X' } as const satisfies ResolvedProfile['defaults'];
@@ -250,6 +254,8 @@ export function loadProfile(nameOrPath: string | string[], opts: { extraOptions?
       },
       lossy: firstSet((p) => p.pixels?.lossy) ?? 'explicitLittleEndian',
       overlays: firstSet((p) => p.pixels?.overlays) ?? 'remove',
+      ...(firstSet((p) => p.pixels?.detect) ? { detect: 'ocr' as const } : {}),
+      ...(layers.some((l) => l.profile.pixels?.ocr) ? { ocr: Object.assign({}, ...layers.map((l) => l.profile.pixels?.ocr ?? {}).reverse()) as Ocr } : {}),
     },
     sources: layers.flatMap((l) => (l.profile.source ? [l.profile.source] : [])),
   };

@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema and run `npm run gen`.
-// schema sha256: 2c2c9913f2794d71a0e429260f1e5b97f80f3ca69d086bceed780a239806e20e
+// schema sha256: ab4c9172b007f9c68c231a69ce584632c4940487047251011d4cc993ecc2f131
 
 /**
  * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
@@ -331,6 +331,11 @@ export interface Pixels {
    * Overlay planes (60xx,3000): removed as the table says (default), or burnt into the pixel data first (native pixel data only; an image whose overlays cannot be burnt in is quarantined). Overlay comments and curves follow the rules.
    */
   overlays?: "remove" | "burnIn";
+  /**
+   * Find burned-in text with OCR in the images that may carry it (burnedInText, BurnedInAnnotation YES): mask what the ocr policy chooses, recognise the masked frames again, and write the image only when nothing readable is left in the masks and no identifier anywhere (else quarantine). Absent: fail closed (mask rules only). anon run --ocr sets it.
+   */
+  detect?: "ocr";
+  ocr?: Ocr;
 }
 /**
  * Regions to blank in the pixel data of the images its conditions select. The first mask rule whose conditions hold is applied (most derived profile first).
@@ -376,4 +381,32 @@ export interface Region {
    * @minItems 1
    */
   frames?: [number, ...number[]];
+}
+/**
+ * How OCR masks burned-in text (pixels.detect ocr).
+ *
+ * This interface was referenced by `Profile`'s JSON-Schema
+ * via the `definition` "Ocr".
+ */
+export interface Ocr {
+  /**
+   * all: mask every text box (default); identifiers: only the boxes the text detectors flag as identifiers (Presidio's mode).
+   */
+  policy?: "all" | "identifiers";
+  /**
+   * Pixels added around each box (default 4).
+   */
+  padding?: number;
+  /**
+   * A word with a letter or digit is text from this confidence on (default 60).
+   */
+  minConfidence?: number;
+  /**
+   * Second pass: a word of three or more letters or digits from this confidence on is readable (default 50).
+   */
+  verifyConfidence?: number;
+  /**
+   * At most this many frames of a multi-frame image are recognised, spread over the clip, first and last included; equal frames once (default 8).
+   */
+  maxFrames?: number;
 }

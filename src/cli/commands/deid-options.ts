@@ -6,5 +6,18 @@ export function deidOptions<T>(y: Argv<T>) {
     .option('option', { type: 'string', array: true, default: [] as string[], describe: 'a PS3.15 E.3 option to add, e.g. retainLongModifiedDates (repeatable)' })
     .option('threads', { alias: 'j', type: 'number', describe: 'worker threads (default: the number of cores; 0: no workers)' })
     .option('secret-file', { type: 'string', describe: 'the project secret keying pseudonyms (else ANON_SECRET, else a per-user secret)' })
-    .option('pseudonyms', { type: 'string', describe: 'CSV mapping original Patient IDs to pseudo IDs and names (anonapi mapping format)' });
+    .option('pseudonyms', { type: 'string', describe: 'CSV mapping original Patient IDs to pseudo IDs and names (anonapi mapping format)' })
+    .option('ocr', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'find burned-in text with OCR in the images that may carry it, mask it, and write them only when a second OCR pass reads nothing left (profile pixels.detect "ocr")',
+    })
+    .option('ocr-policy', { type: 'string', choices: ['all', 'identifiers'], describe: 'with --ocr: mask all text (default) or only the text the identifier detectors flag' });
+}
+
+/** The setup's OCR option from the shared flags (undefined: as the profile says). */
+export function ocrOption(args: { ocr?: boolean; 'ocr-policy'?: string }): { policy?: 'all' | 'identifiers' } | undefined {
+  if (!args.ocr && args['ocr-policy'] === undefined) return undefined;
+  return args['ocr-policy'] ? { policy: args['ocr-policy'] as 'all' | 'identifiers' } : {};
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { deidOptions } from './deid-options.js';
+import { deidOptions, ocrOption } from './deid-options.js';
 import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
@@ -27,6 +27,8 @@ interface RunArgs {
   threads?: number;
   'secret-file'?: string;
   pseudonyms?: string;
+  ocr: boolean;
+  'ocr-policy'?: string;
   'export-mapping'?: string;
   'report-dir'?: string;
   resume?: string;
@@ -107,7 +109,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
     // Profile, secret and pseudonym table are checked here, before any file is touched.
-    const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
+    const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms, ocr: ocrOption(args) });
     let deid = setup.spec;
     try {
       const flags = settingsFromFlags({

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { deidOptions } from './deid-options.js';
+import { deidOptions, ocrOption } from './deid-options.js';
 import { UsageError } from '../../errors.js';
 import { setupDeid } from '../../job/setup.js';
 import { WatchDaemon, type WatchEvent } from '../../watch/daemon.js';
@@ -14,6 +14,8 @@ interface WatchArgs {
   threads?: number;
   'secret-file'?: string;
   pseudonyms?: string;
+  ocr: boolean;
+  'ocr-policy'?: string;
   done?: string;
   failed?: string;
   quarantine?: string;
@@ -161,7 +163,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     }
     if (!args['health-host']) throw new UsageError('--health-host takes an address');
     // Profile, secret and pseudonym table are checked here, before any file is touched.
-    const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
+    const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms, ocr: ocrOption(args) });
     const mode = args.json ? 'json' : args.quiet ? 'quiet' : 'lines';
     if (mode === 'lines') for (const n of setup.notes) console.error(`anon: ${n}`);
     const daemon = new WatchDaemon({

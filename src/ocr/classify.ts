@@ -1,0 +1,77 @@
+// Which recognised words are text, which of them are identifiers, which are readable: the
+// thresholds of the policy, in one place.
+import { detectIdentifiers, IMPLICIT_SETTINGS, knownIdentifiers, prepareContext, type PreparedContext } from '../detect/index.js';
+import type { DicomFile } from '../dicom/part10.js';
+import { decodeStrings, fileContext } from '../dicom/values.js';
+import type { Rect } from '../pixel/index.js';
+import type { OcrSettings, OcrWord } from './types.js';
+
+const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
+
+/** Below this, words are the recogniser's guesses at texture: never text, never identifiers. */
+const FLOOR = 40;
+/** A single letter or digit counts as text only from this confidence on. */
+const SURE = 90;
+
+/**
+ * Text: a word with two letters or digits read with confidence (one, read surely), or three and more read fairly and
+ * made mostly of them. Boxes taller than a third of the frame are shapes, not annotations.
+ */
+export function isText(w: OcrWord, s: OcrSettings, frameHeight: number): boolean {
+  if (w.height < 4 || w.height > frameHeight / 3) return false;
+  const n = alnum(w.text);
+  // A lone character is what the recogniser most often makes of texture: it must be read surely.
+  if (n === 1) return w.confidence >= Math.max(s.minConfidence, SURE);
+  return (n >= 2 && w.confidence >= s.minConfidence) || (n >= 3 && w.confidence >= FLOOR && n / w.text.length >= 0.5);
+}
+
+/** Readable after masking: three letters or digits or more, read with the verification confidence. */
+export const isReadable = (w: OcrWord, s: OcrSettings): boolean => alnum(w.text) >= 3 && w.confidence >= s.verifyConfidence;
+
+/** The header detector knows the file's own identifiers (read before any rule changes them). */
+export function fileDetectContext(f: DicomFile): PreparedContext {
+  const ctx = fileContext(f);
+  const read = (tag: number): string | undefined => {
+    const el = f.dataset.get(tag);
+    if (!el || el.items || el.fragments || el.value === undefined) return undefined;
+    try {
+      return decodeStrings(el, ctx).join('\\');
+    } catch {
+      return undefined;
+    }
+  };
+  return prepareContext({ known: knownIdentifiers(read), settings: IMPLICIT_SETTINGS });
+}
+
+/**
+ * The words the detectors flag, with the label: each line is read as one text (so "John Doe" and
+ * a date split over words are seen whole), and a word is an identifier when a span covers it.
+ */
+export function identifierWords(words: OcrWord[], ctx: PreparedContext): Map<OcrWord, string> {
+  const out = new Map<OcrWord, string>();
+  const lines = new Map<string, OcrWord[]>();
+  for (const w of words) if (w.confidence >= FLOOR) lines.set(w.line, [...(lines.get(w.line) ?? []), w]);
+  for (const line of lines.values()) {
+    line.sort((a, b) => a.x - b.x);
+    let text = '';
+    const at: [number, number, OcrWord][] = [];
+    for (const w of line) {
+      if (text) text += ' ';
+      at.push([text.length, text.length + w.text.length, w]);
+      text += w.text;
+    }
+    for (const s of detectIdentifiers(text, ctx)) for (const [a, b, w] of at) if (a < s.end && s.start < b) out.set(w, s.label);
+  }
+  return out;
+}
+
+/** The share of a word's box that the rectangles cover (0–1; overlaps counted once per rectangle, capped). */
+export function coveredShare(w: Rect, rects: Rect[]): number {
+  let covered = 0;
+  for (const r of rects) {
+    const dx = Math.min(w.x + w.width, r.x + r.width) - Math.max(w.x, r.x);
+    const dy = Math.min(w.y + w.height, r.y + r.height) - Math.max(w.y, r.y);
+    if (dx > 0 && dy > 0) covered += dx * dy;
+  }
+  return Math.min(1, covered / Math.max(1, w.width * w.height));
+}
