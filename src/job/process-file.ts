@@ -170,7 +170,18 @@ export async function processFile(
         const found = result.found?.length ? { entities_found: result.found } : {};
         const notices = result.notices?.length ? { notices: result.notices } : {};
         const px = check ? { pixels: check } : {};
-        return { status: 'written', path, output, size: written.size, entities: result.entities, ...found, ...px, warnings, ...notices, alreadyPresent: written.existing === 'identical' };
+        return {
+          status: 'written',
+          path,
+          output,
+          size: written.size,
+          entities: result.entities,
+          ...found,
+          ...px,
+          warnings,
+          ...notices,
+          alreadyPresent: written.existing === 'identical',
+        };
       }
     } finally {
       target.close();
