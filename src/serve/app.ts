@@ -14,6 +14,7 @@ import { loggerOptions, type LogOptions } from './logging.js';
 import { anonymizationRuns, RUNS_ALIAS, RUNS_PREFIX } from './routes/anonymization-runs.js';
 import { idisServer, outsidePrefixes } from './routes/idis/index.js';
 import type { ServeDeps } from './routes/types.js';
+import { workersRoute } from './routes/workers.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -95,5 +96,6 @@ export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): 
   for (const server of prefixes) app.register(idisServer, { ...deps, server, prefix: server === '/' ? '' : server });
   if (!prefixes.includes('/')) app.register(outsidePrefixes, { cfg: deps.cfg, server: prefixes[prefixes.length - 1] });
   for (const prefix of [RUNS_PREFIX, RUNS_ALIAS]) app.register(anonymizationRuns, { ...deps, prefix });
+  app.register(workersRoute, deps);
   return app;
 }

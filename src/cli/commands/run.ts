@@ -6,7 +6,10 @@ import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
 import { UsageError } from '../../errors.js';
-import { runBatch } from '../../pool/batch.js';
+import { runBatch, type RunOptions } from '../../pool/batch.js';
+import type { RunReport } from '../../job/report.js';
+import { checkQueueUrl } from '../../queue/url.js';
+import { QueueError } from '../../queue/errors.js';
 import { parseMaskArg } from '../../pixel/regions.js';
 import { setupDeid } from '../../job/setup.js';
 import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
@@ -33,6 +36,7 @@ interface RunArgs {
   'detect-replacement'?: string;
   'llm-url'?: string;
   'llm-model'?: string;
+  queue?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -79,11 +83,20 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option('detect-replacement', { type: 'string', choices: ['label', 'surrogate', 'mask'], describe: 'what replaces an identifier found in text (default label: [PERSON])' })
       .option('llm-url', { type: 'string', describe: 'OpenAI-compatible base URL of a language model to use as one more detector (off unless given)' })
-      .option('llm-model', { type: 'string', describe: 'model name for --llm-url' }),
+      .option('llm-model', { type: 'string', describe: 'model name for --llm-url' })
+      .option('queue', {
+        type: 'string',
+        describe: 'Redis URL: spread the files over anon worker processes (same paths and secret on every worker) and wait for them',
+      }),
   handler: async (args) => {
     const out = resolve(args.out);
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
+    try {
+      if (args.queue !== undefined) checkQueueUrl(args.queue);
+    } catch (e) {
+      throw e instanceof QueueError ? new UsageError(e.message) : e;
+    }
     // Profile, secret and pseudonym table are checked here, before any file is touched.
     const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms });
     let deid = setup.spec;
@@ -121,7 +134,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       stop.abort(`received ${sig}`);
     };
     process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
-    const report = await runBatch({
+    const batch: RunOptions = {
       inputs: args.inputs,
       out,
       layout: args.layout as 'hierarchy' | 'mirror',
@@ -139,7 +152,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       recorder,
       onEvent: progress.onEvent,
       signal: stop.signal,
-    }).finally(() => process.off('SIGTERM', onSignal).off('SIGINT', onSignal));
+    };
+    const spread = async (url: string): Promise<RunReport> => {
+      const { runQueuedBatch } = await import('../../queue/producer.js');
+      return runQueuedBatch({ ...batch, queue: url, keyRef: { kind: 'run' } });
+    };
+    const report = await (args.queue ? spread(args.queue) : runBatch(batch)).finally(() => process.off('SIGTERM', onSignal).off('SIGINT', onSignal));
     if (mappingDir && recorder) {
       try {
         exportMidiB(recorder, mappingDir, { forbiddenRoots: [out, ...args.inputs.map((i) => resolve(i))] });
