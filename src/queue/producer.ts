@@ -187,14 +187,15 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
   let stopping = false;
   const pollOnce = async (): Promise<void> => {
     for (const t of [...outstanding.values()]) {
-      const job = await redisCall(() => Job.fromId<QueueTaskData, TaskProgress>(queue, t.id));
+      // the state first: a job read before it completed would lack its return value
+      const state = await redisCall(() => queue.getJobState(t.id));
+      const job = state === 'unknown' ? undefined : await redisCall(() => Job.fromId<QueueTaskData, TaskProgress>(queue, t.id));
       if (!job) {
         // Redis lost it (restarted without its append-only file): on the queue again, a few times
         if (t.readds++ < 5 && !stopping) await add(t);
         else failRest(t, 'QUEUE_TASK', stopping ? 'cancelled before a worker took it' : 'the task was lost from the queue five times');
         continue;
       }
-      const state = await redisCall(() => job.getState());
       if (state === 'completed') {
         take(t, (job.returnvalue as TaskProgress | undefined)?.results ?? []);
         failRest(t, 'QUEUE_TASK', 'the worker returned no result for this file');
