@@ -2,7 +2,8 @@
 // (ioredis reconnects by itself), so a Redis restart pauses producers and workers instead of
 // failing them; commands issued meanwhile wait in ioredis's offline queue.
 import { Redis } from 'ioredis';
-import { checkQueueUrl } from './url.js';
+import { QueueError } from './errors.js';
+import { checkQueueUrl, shownUrl } from './url.js';
 
 export { checkQueueUrl, shownUrl } from './url.js';
 
@@ -23,4 +24,20 @@ export function openRedis(url: string): Redis {
   // Without a listener ioredis prints every refused reconnection; the callers watch `status`.
   redis.on('error', () => {});
   return redis;
+}
+
+/** Resolves once the connection is ready; a QueueError after `ms` (a wrong host or port is told, not waited on for ever). */
+export function whenReady(redis: Redis, url: string, ms = 20_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ok);
+      reject(new QueueError('QUEUE_UNAVAILABLE', `cannot reach the queue at ${shownUrl(url)} (${Math.round(ms / 1000)} s): is Redis running there?`));
+    }, ms);
+    const ok = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', ok);
+  });
 }

@@ -14,7 +14,7 @@ import { prepareTempDirAt, type TempDir } from '../job/temp-dir.js';
 import { openPool, type FilePool } from '../pool/pool.js';
 import { VERSION } from '../version.js';
 import { errorData } from '../errors.js';
-import { openRedis, QUEUE_NAME } from './connection.js';
+import { openRedis, QUEUE_NAME, whenReady } from './connection.js';
 import { QueueError } from './errors.js';
 import { announce } from './registry.js';
 import { keyCheck, seal } from './seal.js';
@@ -181,6 +181,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     }
   };
 
+  try {
+    await whenReady(redis, o.url);
+  } catch (e) {
+    redis.disconnect();
+    throw e;
+  }
   const worker = new Worker<QueueTaskData, TaskProgress>(QUEUE_NAME, processTask, {
     connection: redis,
     concurrency: o.concurrency,

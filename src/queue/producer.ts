@@ -18,7 +18,7 @@ import { ReportBuilder } from '../job/report-builder.js';
 import { prepareTempDirAt } from '../job/temp-dir.js';
 import type { RunCounts, RunOptions } from '../pool/batch.js';
 import type { MappingData } from '../pseudo/mapping.js';
-import { openRedis, QUEUE_NAME } from './connection.js';
+import { openRedis, QUEUE_NAME, whenReady } from './connection.js';
 import { QueueError } from './errors.js';
 import { listWorkers } from './registry.js';
 import { keyCheck, unseal } from './seal.js';
@@ -36,6 +36,8 @@ export interface QueuedRunOptions extends RunOptions {
   /** Tasks of this run on the queue at once (default 32): the walk never runs far ahead. */
   maxTasks?: number;
   pollMs?: number;
+  /** The queue not reachable this long at the start: QueueError before any file (default 20 s). */
+  connectMs?: number;
   /** Redis unreachable this long: the files in tasks fail (QUEUE_UNAVAILABLE) and the run ends. */
   unavailableMs?: number;
 }
@@ -120,15 +122,17 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
     }
   };
 
-  const liveThreads = await redisCall(() => listWorkers(redis)).then(
-    (ws) => ws.reduce((n, w) => n + Math.max(1, w.threads), 0),
-    (e: unknown) => {
-      void queue.close();
-      redis.disconnect();
-      journal.close();
-      throw e;
-    },
-  );
+  const liveThreads = await whenReady(redis, opts.queue, opts.connectMs)
+    .then(() => redisCall(() => listWorkers(redis)))
+    .then(
+      (ws) => ws.reduce((n, w) => n + Math.max(1, w.threads), 0),
+      (e: unknown) => {
+        void queue.close().catch(() => {});
+        redis.disconnect();
+        journal.close();
+        throw e;
+      },
+    );
   opts.onEvent?.({ type: 'start', id: builder.id, threads: liveThreads, resumed: done.size });
   for (const e of done.values()) builder.addEntry(e, true);
 

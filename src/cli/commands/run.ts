@@ -155,7 +155,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     };
     const spread = async (url: string): Promise<RunReport> => {
       const { runQueuedBatch } = await import('../../queue/producer.js');
-      return runQueuedBatch({ ...batch, queue: url, keyRef: { kind: 'run' } });
+      // the queue unreachable at the start: said before any file is touched, like a usage error
+      return runQueuedBatch({ ...batch, queue: url, keyRef: { kind: 'run' } }).catch((e: unknown) => {
+        throw e instanceof QueueError ? new UsageError(e.message) : e;
+      });
     };
     const report = await (args.queue ? spread(args.queue) : runBatch(batch)).finally(() => process.off('SIGTERM', onSignal).off('SIGINT', onSignal));
     if (mappingDir && recorder) {

@@ -62,6 +62,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       stalledIntervalMs: Math.max(500, Math.floor(lease / 2)),
       heartbeatMs: args['heartbeat-ms'],
       log: (m) => console.error(`anon worker: ${m}`),
+    }).catch((e: unknown) => {
+      throw e instanceof QueueError ? new UsageError(e.message) : e;
     });
     console.log(`anon worker: ${handle.id} taking tasks from ${shownUrl(url)} (${threads} threads, ${args.concurrency} tasks at once)`);
     await new Promise<void>((resolveStop) => {
