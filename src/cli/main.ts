@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   verify: async () => add((await import('./commands/verify.js')).verifyCommand),
   watch: async () => add((await import('./commands/watch.js')).watchCommand),
   review: async () => add((await import('./commands/review.js')).reviewCommand),
+  worker: async () => add((await import('./commands/worker.js')).workerCommand),
   server: async () => add((await import('./commands/client/server.js')).serverCommand),
   job: async () => add((await import('./commands/client/job.js')).jobCommand),
   batch: async () => add((await import('./commands/client/batch.js')).batchCommand),

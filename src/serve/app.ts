@@ -15,6 +15,7 @@ import { loggerOptions, type LogOptions } from './logging.js';
 import { anonymizationRuns, RUNS_ALIAS, RUNS_PREFIX } from './routes/anonymization-runs.js';
 import { idisServer, outsidePrefixes } from './routes/idis/index.js';
 import type { ServeDeps } from './routes/types.js';
+import { workersRoute } from './routes/workers.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -100,5 +101,6 @@ export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): 
     // every review action is a user's: the API needs a Bearer token and records its user
     app.register(reviewPlugin, { prefix: '/review', session: deps.review, authenticate: authenticate(deps.cfg, 'Bearer'), reviewer: (req) => req.user.name });
   }
+  app.register(workersRoute, deps);
   return app;
 }

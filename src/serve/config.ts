@@ -37,6 +37,8 @@ export interface ServeConfig {
   roots: string[];
   /** project name → profile (built-in name or JSON file) */
   projects: Record<string, string>;
+  /** Redis URL of the work queue (anon serve --queue): jobs' files go to `anon worker`s instead of this process's pool */
+  queue?: string;
   /** Patient IDs of patients who opted out */
   opt_out: string[];
   /** SOP Class UIDs a job processes when it names none itself (absent or empty: all) */
@@ -96,6 +98,7 @@ const SCHEMA = {
     },
     roots: { type: 'array', items: { type: 'string', minLength: 1 } },
     projects: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+    queue: { type: 'string', pattern: '^rediss?://' },
     opt_out: { type: 'array', items: { type: 'string', minLength: 1 } },
     sop_class_filter: { type: 'array', items: { type: 'string', pattern: '^[0-9.]+$' } },
     concurrency: { type: 'integer', minimum: 1, maximum: 64 },
@@ -209,6 +212,7 @@ export interface ServeFlags {
   project?: string[];
   concurrency?: number;
   threads?: number;
+  queue?: string;
   secretFile?: string;
   logLevel?: string;
   tlsCert?: string;
@@ -234,6 +238,10 @@ export function buildConfig(f: ServeFlags): ServeConfig {
   if (f.dataDir) c.data_dir = resolve(f.dataDir);
   if (f.concurrency !== undefined) c.concurrency = f.concurrency;
   if (f.threads !== undefined) c.threads = f.threads;
+  if (f.queue) {
+    if (!/^rediss?:\/\//.test(f.queue)) throw new ConfigError('--queue takes a Redis URL such as redis://127.0.0.1:6379');
+    c.queue = f.queue;
+  }
   if (f.tlsCert) c.tls_cert = resolve(f.tlsCert);
   if (f.tlsKey) c.tls_key = resolve(f.tlsKey);
   if (f.secretFile) throw new ConfigError(`--secret-file: ${SECRET_FILE_GONE}`);

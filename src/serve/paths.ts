@@ -165,3 +165,17 @@ export function resolveSourceInputs(sourcePath: string, r: PathRules): string[] 
   if (out.length === 0) throw new PathRefused(`fileselection ${path} selects no files`);
   return out;
 }
+
+/**
+ * A local path as another machine is to know it (a queue task): its UNC form when a share holds
+ * it, which each worker maps through its own share table; else the path itself (a root every
+ * worker mounts at the same place).
+ */
+export function namedPath(local: string, r: PathRules): string {
+  const share = r.shares.filter((s) => isInside(local, resolve(s.path))).sort((a, b) => b.path.length - a.path.length)[0];
+  if (!share) return local;
+  const rest = relative(resolve(share.path), local)
+    .split(sep)
+    .filter((s) => s !== '');
+  return [share.unc.replace(/[\\]+$/, ''), ...rest].join('\\');
+}

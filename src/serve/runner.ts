@@ -10,13 +10,14 @@ import { decodeStrings, fileContext } from '../dicom/values.js';
 import { isInside, walk } from '../io/walk.js';
 import { Journal } from '../job/journal.js';
 import type { RunReport } from '../job/report.js';
-import { runBatch } from '../pool/batch.js';
+import { runBatch, type RunOptions } from '../pool/batch.js';
 import { setupDeid } from '../job/setup.js';
 import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
 import { PathRefused } from './errors.js';
 import { AnonError, errorData } from '../errors.js';
-import { destinationParts, hidePaths, resolveSourceInputs, toLocalPath } from './paths.js';
+import { destinationParts, hidePaths, namedPath, resolveSourceInputs, toLocalPath } from './paths.js';
+import { runQueuedBatch } from '../queue/producer.js';
 import { ConfinementError, openConfined } from '../io/confined.js';
 import { jobKeyFile } from './project-keys.js';
 import { saveMapping } from '../job/mapping-log.js';
@@ -155,7 +156,7 @@ export class JobRunner {
       try {
         if (previous.length && isMarkedIncomplete(outFd, id)) removeOutputs(outFd, prepared.out, previous);
         markIncomplete(outFd, id);
-        report = await runBatch({
+        const batch: RunOptions = {
           inputs: prepared.inputs,
           out: prepared.out,
           outFd,
@@ -172,7 +173,11 @@ export class JobRunner {
             if (e.type !== 'file') return;
             setIfStillOurs({ files_processed: prepared.already + e.counts.written, files_quarantined: e.counts.quarantined });
           },
-        });
+        };
+        // With a queue the files go to `anon worker`s; the journal, report and events are the same.
+        report = this.cfg.queue
+          ? await runQueuedBatch({ ...batch, queue: this.cfg.queue, keyRef: { kind: 'file', id: basename(prepared.keyFile, '.key') }, named: (p) => namedPath(p, this.cfg) })
+          : await runBatch(batch);
         // complete: the marker goes (a failure, a cancel or a crash leaves it)
         const c = report.counts;
         if (!self.controller.signal.aborted && c && c.failed === 0 && c.written + c.quarantined > 0) clearIncomplete(outFd, id);

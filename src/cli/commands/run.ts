@@ -7,8 +7,11 @@ import { PseudoError } from '../../pseudo/errors.js';
 import { exportMidiB, MappingRecorder } from '../../pseudo/mapping.js';
 import { Progress, type ProgressMode } from '../../run/progress.js';
 import { UsageError } from '../../errors.js';
-import { runBatch } from '../../pool/batch.js';
+import { runBatch, type RunOptions } from '../../pool/batch.js';
 import { addReportField } from '../../job/report-builder.js';
+import type { RunReport } from '../../job/report.js';
+import { checkQueueUrl } from '../../queue/url.js';
+import { QueueError } from '../../queue/errors.js';
 import { setupDeid } from '../../job/setup.js';
 import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
 import { fetchStudies, runConnection, stowReport, type FetchedStudies } from '../../run/pacs-run.js';
@@ -42,6 +45,7 @@ interface RunArgs {
   'detect-replacement'?: string;
   'llm-url'?: string;
   'llm-model'?: string;
+  queue?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -92,7 +96,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option('detect-replacement', { type: 'string', choices: ['label', 'surrogate', 'mask'], describe: 'what replaces an identifier found in text (default label: [PERSON])' })
       .option('llm-url', { type: 'string', describe: 'OpenAI-compatible base URL of a language model to use as one more detector (off unless given)' })
-      .option('llm-model', { type: 'string', describe: 'model name for --llm-url' }),
+      .option('llm-model', { type: 'string', describe: 'model name for --llm-url' })
+      .option('queue', {
+        type: 'string',
+        describe: 'Redis URL: spread the files over anon worker processes (same paths and secret on every worker) and wait for them',
+      }),
   handler: async (args) => {
     const refs: StudyRef[] = [...args.study.map((uid) => ({ kind: 'study', uid }) as const), ...args.accession.map((accession) => ({ kind: 'accession', accession }) as const)];
     if (refs.length && !args.pacs) throw new UsageError('--accession and --study need --pacs URL');
@@ -108,6 +116,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const out = args.out ? resolve(args.out) : mkdtempSync(join(tmpdir(), 'anonflow-stow-'));
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 0)) throw new UsageError('--threads takes a whole number ≥ 0');
+    try {
+      if (args.queue !== undefined) checkQueueUrl(args.queue);
+    } catch (e) {
+      throw e instanceof QueueError ? new UsageError(e.message) : e;
+    }
     // Profile, secret and pseudonym table are checked here, before any file is touched.
     const setup = setupDeid({ profile: args.profile, options: args.option, secretFile: args['secret-file'], pseudonyms: args.pseudonyms, ocr: ocrOption(args) });
     let deid = setup.spec;
@@ -154,7 +167,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       stop.abort(`received ${sig}`);
     };
     process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
-    const report = await runBatch({
+    const batch: RunOptions = {
       inputs,
       out,
       layout: args.layout as 'hierarchy' | 'mirror',
@@ -172,7 +185,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
       recorder,
       onEvent: progress.onEvent,
       signal: stop.signal,
-    }).finally(() => {
+    };
+    const spread = async (url: string): Promise<RunReport> => {
+      const { runQueuedBatch } = await import('../../queue/producer.js');
+      // the queue unreachable at the start: said before any file is touched, like a usage error
+      return runQueuedBatch({ ...batch, queue: url, keyRef: { kind: 'run' } }).catch((e: unknown) => {
+        throw e instanceof QueueError ? new UsageError(e.message) : e;
+      });
+    };
+    const report = await (args.queue ? spread(args.queue) : runBatch(batch)).finally(() => {
       process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
       fetched?.remove(); // the fetched originals never outlive the run
     });

@@ -26,6 +26,7 @@ interface ServeArgs {
   pacs: string[];
   concurrency?: number;
   threads?: number;
+  queue?: string;
   'secret-file'?: string;
   'log-level'?: string;
   'list-keys'?: boolean;
@@ -77,6 +78,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       })
       .option('concurrency', { type: 'number', describe: 'jobs run at once (default 2)' })
       .option('threads', { type: 'number', describe: 'worker threads per job (default 1; 0: on the server thread)' })
+      .option('queue', { type: 'string', describe: "Redis URL (redis://host:6379): jobs' files go to anon worker processes on any machine, not this process's threads" })
       .option('secret-file', { type: 'string', describe: 'no longer used: each project has its own key under <data-dir>/keys' })
       .option('list-keys', { type: 'boolean', describe: 'list the pseudonymisation keys (project-<name> and pims_keyfile_id ones) and exit' })
       .option('export-mapping', {
@@ -124,6 +126,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         pacs: args.pacs,
         concurrency: args.concurrency,
         threads: args.threads,
+        queue: args.queue,
         secretFile: args['secret-file'],
         logLevel: args['log-level'],
       });
