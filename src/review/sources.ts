@@ -76,13 +76,19 @@ function watchItems(src: ReviewSource): QuarantinedItem[] {
     if (!rel.endsWith(SIDE)) continue;
     const path = join(src.root, rel.slice(0, -SIDE.length));
     if (!existsSync(path)) continue;
-    let side: { reason?: unknown; boxes?: unknown } = {};
+    let side: { reason?: unknown; boxes?: unknown; pixels?: { boxes?: unknown } } = {};
     try {
       side = JSON.parse(readFileSync(join(src.root, rel), 'utf8'));
     } catch {
       /* a sidecar cut short: the file is still quarantined, with an unknown reason */
     }
-    out.push({ id: itemId(path), path, source: src, reason: typeof side.reason === 'string' ? side.reason : 'unknown (no reason recorded)', boxes: readBoxes(side.boxes) });
+    out.push({
+      id: itemId(path),
+      path,
+      source: src,
+      reason: typeof side.reason === 'string' ? side.reason : 'unknown (no reason recorded)',
+      boxes: readBoxes(side.boxes ?? side.pixels?.boxes),
+    });
   }
   return out;
 }
@@ -92,12 +98,15 @@ function runItems(src: ReviewSource): QuarantinedItem[] {
   const journal = join(src.root, 'journal.ndjson');
   if (existsSync(journal)) {
     for (const e of Journal.read(journal)) {
-      const rec = e as typeof e & { boxes?: unknown };
-      last.set(e.input, e.status === 'quarantined' ? { reason: e.reason, boxes: readBoxes(rec.boxes) } : null);
+      // the OCR room records its boxes under `pixels` (src/ocr/types.ts PixelCheck)
+      const rec = e as typeof e & { boxes?: unknown; pixels?: { boxes?: unknown } };
+      last.set(e.input, e.status === 'quarantined' ? { reason: e.reason, boxes: readBoxes(rec.boxes ?? rec.pixels?.boxes) } : null);
     }
   } else {
-    const report = JSON.parse(readFileSync(join(src.root, 'report.json'), 'utf8')) as { quarantined?: { path: string; reason: string; boxes?: unknown }[] };
-    for (const q of report.quarantined ?? []) last.set(q.path, { reason: q.reason, boxes: readBoxes(q.boxes) });
+    const report = JSON.parse(readFileSync(join(src.root, 'report.json'), 'utf8')) as {
+      quarantined?: { path: string; reason: string; boxes?: unknown; pixels?: { boxes?: unknown } }[];
+    };
+    for (const q of report.quarantined ?? []) last.set(q.path, { reason: q.reason, boxes: readBoxes(q.boxes ?? q.pixels?.boxes) });
   }
   const out: QuarantinedItem[] = [];
   for (const [input, q] of last) {

@@ -125,7 +125,7 @@ export class Ledger {
       e.status === 'failed'
         ? { suffix: '.error.json', data: { input: rec.rel, code: e.code, message: e.message, element_path: e.element_path, offset: e.offset, at } }
         : e.status === 'quarantined'
-          ? { suffix: '.reason.json', data: { input: rec.rel, reason: e.reason, at } }
+          ? { suffix: '.reason.json', data: { input: rec.rel, reason: e.reason, at, ...(e.pixels ? { pixels: e.pixels } : {}) } }
           : undefined;
     const key = join(p.inbox, rec.rel);
     try {
