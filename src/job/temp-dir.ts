@@ -76,3 +76,21 @@ export function prepareTempDir(out: string, runId: string): string {
   }
   return join(out, TEMP_ROOT, `${process.pid}-${runId}`);
 }
+
+/**
+ * Removes this process's temp folders under `out` and the partial files in them, for a run that
+ * must stop at once (a second signal): what was in flight is rolled back, not left for a later run.
+ */
+export function removeProcessTempDirs(out: string): void {
+  const outFd = openSync(out, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    const root = openDirAt(outFd, TEMP_ROOT, false);
+    try {
+      for (const name of readdirSync(fdPath(root))) if (name.startsWith(`${process.pid}-`)) removeOwnTempDir(root, name);
+    } finally {
+      closeSync(root);
+    }
+  } finally {
+    closeSync(outFd);
+  }
+}

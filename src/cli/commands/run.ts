@@ -12,6 +12,7 @@ import { addReportField } from '../../job/report-builder.js';
 import type { RunReport } from '../../job/report.js';
 import { checkQueueUrl } from '../../queue/url.js';
 import { QueueError } from '../../queue/errors.js';
+import { removeProcessTempDirs } from '../../job/temp-dir.js';
 import { setupDeid } from '../../job/setup.js';
 import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
 import { fetchStudies, runConnection, stowReport, type FetchedStudies } from '../../run/pacs-run.js';
@@ -161,7 +162,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const stop = new AbortController();
     let stoppedBy: NodeJS.Signals | undefined;
     const onSignal = (sig: NodeJS.Signals): void => {
-      if (stoppedBy) process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+      if (stoppedBy) {
+        // At once: the files in flight are rolled back (their partial temp files removed); an
+        // output already renamed into place but not journaled is redone by --resume.
+        try {
+          removeProcessTempDirs(out);
+        } catch {
+          /* no temp folder yet */
+        }
+        process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+      }
       stoppedBy = sig;
       if (mode !== 'json' && mode !== 'quiet') console.error(`anon: ${sig}: finishing the files in flight, then writing the report (again to stop at once)`);
       stop.abort(`received ${sig}`);
