@@ -762,7 +762,8 @@ async function openChanged(t: Test, dir: string): Promise<{ f: DicomFile; input:
   const pixels = Buffer.alloc(3 * 1024 * 1024);
   for (let i = 0; i < pixels.length; i++) pixels[i] = i & 0xff;
   writeFileSync(input, buildDicom({ transferSyntax: TS.explicitLE, elements: [...plainElements().slice(0, -1), { tag: 0x7fe00010, vr: 'OB', value: pixels }] }));
-  const f = await openDicom(input, { bulkThreshold: 1024 });
+  // Read through a window (a file under readWholeUnder is read whole at open and no longer read from disk).
+  const f = await openDicom(input, { bulkThreshold: 1024, readWholeUnder: 0 });
   t.ok(f.dataset.get(0x7fe00010)?.isBulk, 'pixel data left in the source');
   f.dataset.delete(0x00100010); // changed: the output is encoded, not copied whole
   return { f, input };
@@ -795,6 +796,21 @@ t.test('writeDicom after the source was closed → error, no temp file, no outpu
   }
   t.ok(thrown, 'rejects');
   t.type(thrown, DicomError, `a typed error (got ${String(thrown)})`, { todo: BUG.closedSource });
+  t.notOk(existsSync(out), 'no output under the final name');
+  t.same(leftovers(dir), [], 'no temp file left');
+});
+
+t.test('writeDicom after a source read whole was closed → error, no output (its buffer is never written)', async (t) => {
+  const dir = tempDir();
+  const input = join(dir, 'in.dcm');
+  writeFileSync(input, buildDicom({ transferSyntax: TS.explicitLE, elements: plainElements() }));
+  const f = await openDicom(input);
+  t.ok(f.source.buffer, 'read whole');
+  f.dataset.delete(0x00100010);
+  const out = join(dir, 'out.dcm');
+  f.source.close();
+  t.equal(f.source.buffer, undefined, 'a closed source lends no buffer');
+  await t.rejects(writeDicom(f, out));
   t.notOk(existsSync(out), 'no output under the final name');
   t.same(leftovers(dir), [], 'no temp file left');
 });

@@ -59,7 +59,10 @@ export class FileSource implements ByteSource {
    * The whole file, when it was no larger than `wholeUnder`: read with one call and its descriptor
    * closed at once, so parsing, the safety net's scan and the output's copy make no further reads.
    */
-  readonly buffer?: Buffer;
+  get buffer(): Buffer | undefined {
+    return this.closed ? undefined : this.whole; // a closed file's buffer may hold the next file's bytes
+  }
+  private whole: Buffer | undefined;
   private fd: number | undefined;
   private closed = false;
   private slab: Buffer | undefined;
@@ -80,7 +83,7 @@ export class FileSource implements ByteSource {
           if (n === 0) break;
           got += n;
         }
-        this.buffer = got === size ? b : b.subarray(0, got); // a file that shrank meanwhile is what was read
+        this.whole = got === size ? b : b.subarray(0, got); // a file that shrank meanwhile is what was read
         closeSync(this.fd);
         this.fd = undefined;
         this.size = got;
@@ -93,9 +96,9 @@ export class FileSource implements ByteSource {
   }
   readInto(dst: Buffer, dstOffset: number, start: number, length: number): number {
     if (this.closed) throw new DicomError({ code: 'IO', message: `${this.path} was closed before it was read`, file: this.path });
-    if (this.buffer) {
+    if (this.whole) {
       const n = Math.max(0, Math.min(length, this.size - start));
-      this.buffer.copy(dst, dstOffset, start, start + n);
+      this.whole.copy(dst, dstOffset, start, start + n);
       return n;
     }
     let done = 0;
