@@ -4,12 +4,15 @@ import { enterNetns, SKIP_ORTHANC, startOrthanc } from './helpers/orthanc.js';
 const where = enterNetns(); // first: the rest of this file may run in a fresh network namespace
 
 const { default: t } = await import('tap');
-const { existsSync, readdirSync } = await import('node:fs');
+const { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
 const { join } = await import('node:path');
 const { fileURLToPath } = await import('node:url');
 const { setup } = await import('./helpers/client.js');
+const { CORPUS, SKIP_CORPUS } = await import('./helpers/corpus.js');
 const { identifiers, pacsStudy } = await import('./helpers/pacs-study.js');
-const { echo, pacsConnection, searchStudies } = await import('../src/pacs/index.js');
+const { echo, fetchStudy, pacsConnection, searchStudies } = await import('../src/pacs/index.js');
+const { buildConfig } = await import('../src/serve/config.js');
 type StudyQuery = import('../src/pacs/index.js').StudyQuery;
 
 const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
@@ -44,6 +47,20 @@ t.test('anon pacs and anon run with DICOMweb sources and destinations', { skip }
     t.same(await uids({ patientId: B.patientId }), [B.study]);
     t.same(await uids({ date: '20240401-20240405' }), [A.study, B.study]);
     t.same(await uids({ date: '20240402-20240404' }), [], 'none in between');
+  });
+
+  await t.test('fetchStudy over WADO-URI (a corpus CT study) → every instance; again with one removed → only that one fetched', { skip: SKIP_CORPUS }, async (t) => {
+    const ge = ['01.dcm', '14.dcm', '28.dcm'].map((f) => join(CORPUS, 'dcm_qa_ct', 'GE', f));
+    await src.upload(ge);
+    const c = pacsConnection({ name: 'uri', url: src.dicomweb, wado_uri: src.wado, concurrency: 2 });
+    const dir = join(e.dir, 'wado-uri');
+    const study = '1.2.826.0.1.3680043.9.4245.1760717064491086528325869788156915668';
+    const first = await fetchStudy(c, study, dir);
+    t.same([first.expected, first.fetched], [3, 3]);
+    rmSync(first.files[0]);
+    const again = await fetchStudy(c, study, dir);
+    t.equal(again.fetched, 1, 'only the missing instance');
+    t.equal(readdirSync(dir).length, 3);
   });
 
   await t.test('anon run --pacs --accession --stow → the study is queryable in the second PACS with no original identifier', async (t) => {
@@ -81,4 +98,34 @@ t.test('anon pacs and anon run with DICOMweb sources and destinations', { skip }
     t.equal(r.code, 1);
     t.match(r.err, /PACS_NOT_FOUND: PACS pacs: no study with accession number NOPE-1/);
   });
+});
+
+t.test('anon serve config: pacs entries with auth, --pacs NAME=URL with credentials, a name twice → refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-pacs-cfg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'serve.yaml');
+  writeFileSync(
+    file,
+    [
+      'pacs:',
+      '  - name: research',
+      '    url: https://research.example/dicom-web/',
+      '    auth: { type: bearer, token: t0ken }',
+      '    wado_uri: https://research.example/wado',
+      '    retries: 1',
+    ].join('\n'),
+  );
+  const base = { config: file, user: ['u:tok'], project: ['P=basic'] };
+  const cfg = buildConfig({ ...base, pacs: ['idc=http://alice:s%40cret@127.0.0.1:8042/dicom-web'] });
+  t.same(
+    cfg.pacs.map((p) => [p.name, p.url, p.auth.type, p.retries]),
+    [
+      ['research', 'https://research.example/dicom-web', 'bearer', 1],
+      ['idc', 'http://127.0.0.1:8042/dicom-web', 'basic', 3],
+    ],
+  );
+  t.same(cfg.pacs[1].auth, { type: 'basic', user: 'alice', password: 's@cret' }, 'credentials leave the URL for the Authorization header');
+  t.equal(cfg.pacs[0].wadoUri, 'https://research.example/wado');
+  t.throws(() => buildConfig({ ...base, pacs: ['research=http://127.0.0.1/dicom-web'] }), /configured twice/);
+  t.throws(() => buildConfig({ ...base, pacs: ['x=ftp://host/'] }), /only http and https/);
 });

@@ -46,6 +46,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 export function requestUrl(conn: PacsConnection, path: string, query?: Record<string, string>): URL {
   const u = /^https?:\/\//.test(path) ? new URL(path) : new URL(`${conn.url}/${path.replace(/^\/+/, '')}`);
   for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, v);
+  // WADO-URI servers (Orthanc among them) read contentType=application/dicom literally, not %2F
+  u.search = u.search.replace(/%2F/gi, '/');
   return u;
 }
 
