@@ -36,7 +36,7 @@ export function clean(call: ElementCall): void {
     // An overlay or curve is a bitmap or a polyline: whether it holds text cannot be told without
     // reading it, so it is removed (fail closed), and the user told: the option kept nothing here.
     const what = isOverlayData(el.tag)
-      ? `overlay plane ${groupHex(el.tag)} removed, not cleaned (a bitmap: no text detection reads it)`
+      ? `overlay plane ${groupHex(el.tag)} removed, not cleaned: no cleaning exists for a bitmap (no text detection reads it)`
       : `no cleaning exists for a ${vr} value: removed`;
     st.warnings.push(`${call.path}: ${what}`);
     st.notices.push(`${call.path}: ${what}`);
