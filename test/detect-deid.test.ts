@@ -241,6 +241,7 @@ t.test(
       .map((l) => JSON.parse(l) as { type: string; entities_found?: unknown[] })
       .find((e) => e.type === 'file');
     t.equal(file?.entities_found?.length, 2, 'the --json file event carries them');
-    t.notMatch(readFileSync(join(d, 'r', 'report.json'), 'utf8'), /john|doe|867/i, 'the report never holds the text');
+    // the phone's pieces, not a bare 867 (a random run id or a timing may hold those digits)
+    t.notMatch(readFileSync(join(d, 'r', 'report.json'), 'utf8'), /john|doe|555-867|867-5309/i, 'the report never holds the text');
   },
 );

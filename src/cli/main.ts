@@ -1,8 +1,6 @@
-import { PacsError } from '../pacs/errors.js';
 import { VERSION } from '../version.js';
 import yargs from 'yargs';
-import { DicomError } from '../dicom/errors.js';
-import { UsageError } from '../errors.js';
+import { AnonError, UsageError } from '../errors.js';
 import type { Argv, CommandModule } from 'yargs';
 
 /** Adds one command; the closure keeps each module's own argument type (a list of modules could not). */
@@ -81,13 +79,10 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`anon: ${e.message}`);
       process.exit(2);
     }
-    if (e instanceof DicomError) {
+    // any coded error (a file's, a PACS's, a report that cannot be written): its code and place, no stack
+    if (e instanceof AnonError) {
       const where = [e.file, e.path, e.offset !== undefined ? `offset ${e.offset}` : ''].filter(Boolean).join(', ');
       console.error(`anon: ${e.code}: ${e.message}${where ? ` (${where})` : ''}`);
-      process.exit(1);
-    }
-    if (e instanceof PacsError) {
-      console.error(`anon: ${e.code}: ${e.message}`);
       process.exit(1);
     }
     throw e;

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { EntityFound } from '../detect/index.js';
 import type { FileOutcome } from './outcome.js';
@@ -61,7 +61,26 @@ export class Journal {
     readonly path: string,
     append = true,
   ) {
-    this.fd = openSync(path, append ? 'a' : 'w', 0o600);
+    this.fd = openSync(path, append ? 'a+' : 'w', 0o600);
+    if (append) this.dropCutTail();
+  }
+
+  /** A killed run (or a full disk) may have left half a line: the next entry must not join it. */
+  private dropCutTail(): void {
+    const size = fstatSync(this.fd).size;
+    if (size === 0) return;
+    const b = Buffer.alloc(Math.min(size, 64 * 1024));
+    for (let end = size; end > 0;) {
+      const start = Math.max(0, end - b.length);
+      const n = readSync(this.fd, b, 0, end - start, start);
+      const nl = b.subarray(0, n).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        if (start + nl + 1 < size) ftruncateSync(this.fd, start + nl + 1);
+        return;
+      }
+      end = start;
+    }
+    ftruncateSync(this.fd, 0);
   }
 
   append(e: JournalEntry): void {
@@ -75,8 +94,11 @@ export class Journal {
   }
 
   close(): void {
-    this.sync();
-    closeSync(this.fd);
+    try {
+      this.sync();
+    } finally {
+      closeSync(this.fd);
+    }
   }
 
   /** Every complete entry of a journal, in order, read block by block (a journal can be large). */

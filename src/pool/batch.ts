@@ -112,6 +112,7 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   // Outputs claimed in this run (and, on resume, by the journal): one input per output is
   // written, any other that produced the same output is a duplicate.
   const claimed = new Set<string>();
+  let journalError: string | undefined;
   for (const e of done.values()) if (e.status === 'written') claimed.add(e.output);
   const finish = (r: FileResult): void => {
     const o = r.outcome;
@@ -120,7 +121,15 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
       else claimed.add(o.output);
     }
     const entry = journalEntry(r.outcome);
-    journal.append(entry);
+    // after a failed write nothing more is appended: a later line behind a cut one would be lost
+    if (!journalError)
+      try {
+        journal.append(entry);
+      } catch (e) {
+        // A full or failing report disk: no new file is started; those in flight finish and are
+        // reported, and the report says the journal stopped (a resume finds their outputs in place).
+        journalError ??= `the journal ${journalPath} could not be written (${(e as Error).message}): no new file was started`;
+      }
     builder.addEntry(entry, false);
     if (r.mapping) opts.recorder?.merge(r.mapping);
     counts.done++;
@@ -137,7 +146,7 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   const pending = new Set<Promise<void>>();
   try {
     for await (const entry of walkAll(opts.inputs)) {
-      if (opts.signal?.aborted) break;
+      if (opts.signal?.aborted || journalError) break;
       if (done.has(entry.path)) continue;
       if (entry.kind === 'problem') {
         // Met by the walk and not processed: journaled and reported like any other input.
@@ -158,13 +167,18 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     await Promise.all(pending);
   } finally {
     await pool.close();
-    journal.close();
+    try {
+      journal.close();
+    } catch (e) {
+      journalError ??= `the journal ${journalPath} could not be synced (${(e as Error).message})`;
+    }
     temp.remove();
     if (own !== undefined) closeSync(own);
   }
   let report: RunReport;
   try {
-    report = builder.finish(opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'by request')}` : undefined);
+    const cancelled = opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'by request')}` : undefined;
+    report = builder.finish([cancelled, journalError].filter(Boolean).join('; ') || undefined);
   } finally {
     builder.close();
   }
