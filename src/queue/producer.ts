@@ -4,19 +4,17 @@
 // Redis restarts with its append-only file, and a task Redis lost is put on the queue again
 // (outputs are idempotent, so a task done twice writes each file once).
 import { randomUUID } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
-import { describeDetection } from '../detect/index.js';
 import { UsageError } from '../errors.js';
 import { confinementAvailable } from '../io/confined.js';
-import { isInside, walkAll } from '../io/walk.js';
-import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';
+import { walkAll } from '../io/walk.js';
 import type { FileOutcome, FileResult } from '../job/outcome.js';
 import type { RunReport } from '../job/report.js';
-import { ReportBuilder } from '../job/report-builder.js';
 import { prepareTempDirAt } from '../job/temp-dir.js';
-import type { RunCounts, RunOptions } from '../pool/batch.js';
+import type { RunOptions } from '../pool/batch.js';
+import { RunRecord } from '../pool/run-record.js';
 import type { MappingData } from '../pseudo/mapping.js';
 import { openRedis, QUEUE_NAME, whenReady } from './connection.js';
 import { QueueError } from './errors.js';
@@ -54,19 +52,9 @@ interface Outstanding {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport> {
-  const out = resolve(opts.out);
-  for (const input of opts.inputs) {
-    if (isInside(out, input)) throw new UsageError(`output folder ${out} must not be inside input ${resolve(input)}`);
-  }
-  const reportDir = resolve(opts.reportDir);
-  if (isInside(reportDir, out)) throw new UsageError(`report folder ${reportDir} must not be inside the output folder ${out}`);
-  const journalPath = join(reportDir, 'journal.ndjson');
-  try {
-    mkdirSync(reportDir, { recursive: true });
-    accessSync(reportDir, constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`report folder ${reportDir} cannot be written (${(e as Error).message}): no run was started`);
-  }
+  if (opts.worker.deid?.pseudonyms) throw new UsageError('a pseudonym table is not sent over the queue (it maps real identifiers): run without --queue');
+  const rec = new RunRecord(opts);
+  const out = rec.out;
   const named = opts.named ?? ((p: string) => p);
   const key = opts.worker.deid?.key;
   const spec = (id: string): QueueSpec => ({
@@ -79,23 +67,14 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
     masks: opts.worker.masks,
     previews: opts.worker.previews,
   });
-  if (opts.worker.deid?.pseudonyms) throw new UsageError('a pseudonym table is not sent over the queue (it maps real identifiers): run without --queue');
 
-  const done = opts.resume ? Journal.done(journalPath) : new Map<string, JournalEntry>();
-  const builder = new ReportBuilder(reportDir, {
-    id: opts.resume ? (ReportBuilder.previousId(reportDir) ?? randomUUID()) : randomUUID(),
-    profile: opts.profileName,
-    options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: done.size },
-    detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
-  });
-  const journal = new Journal(journalPath, opts.resume === true);
+  const { done, builder } = rec;
   const redis = openRedis(opts.queue);
   const queue = new Queue<QueueTaskData, TaskProgress>(QUEUE_NAME, { connection: redis });
   queue.on('error', () => {}); // reconnections: the waits below are bounded
   const taskSpec = spec(builder.id);
   // A producer's tasks are its own even when a resumed run reuses the run id.
   const nonce = randomUUID().slice(0, 8);
-  const counts: RunCounts = { done: 0, written: 0, skipped: 0, failed: 0, quarantined: 0, bytes_in: 0 };
   const unavailableMs = opts.unavailableMs ?? 10 * 60_000;
   const pollMs = opts.pollMs ?? 200;
 
@@ -129,31 +108,13 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
       (e: unknown) => {
         void queue.close().catch(() => {});
         redis.disconnect();
-        journal.close();
+        rec.closeJournal();
         throw e;
       },
     );
-  opts.onEvent?.({ type: 'start', id: builder.id, threads: liveThreads, resumed: done.size });
-  for (const e of done.values()) builder.addEntry(e, true);
+  rec.start(liveThreads);
 
-  const claimed = new Set<string>();
-  for (const e of done.values()) if (e.status === 'written') claimed.add(e.output);
-  const finish = (r: FileResult): void => {
-    const o = r.outcome;
-    if (o.status === 'written') {
-      if (claimed.has(o.output)) r.outcome = { status: 'skipped', path: o.path, reason: `duplicate: another input of this run has the same output ${o.output}` };
-      else claimed.add(o.output);
-    }
-    const entry = journalEntry(r.outcome);
-    journal.append(entry);
-    builder.addEntry(entry, false);
-    if (r.mapping) opts.recorder?.merge(r.mapping);
-    counts.done++;
-    counts.bytes_in += r.bytesIn;
-    counts[r.outcome.status]++;
-    builder.addTiming(r.ms, r.bytesIn);
-    opts.onEvent?.({ type: 'file', outcome: r.outcome, bytes_in: r.bytesIn, ms: r.ms, counts: { ...counts } });
-  };
+  const finish = (r: FileResult): void => rec.record(r);
 
   const outstanding = new Map<string, Outstanding>();
   const take = (t: Outstanding, results: WireResult[]): void => {
@@ -242,7 +203,7 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
   const maxTasks = Math.max(1, opts.maxTasks ?? 32);
   try {
     for await (const entry of walkAll(opts.inputs)) {
-      if (opts.signal?.aborted) break;
+      if (opts.signal?.aborted || rec.stopped) break;
       if (done.has(entry.path)) continue;
       if (entry.kind === 'problem') {
         const outcome: FileOutcome =
@@ -271,14 +232,12 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
     error = e.message;
     for (const t of [...outstanding.values()]) failRest(t, e.code, e.message);
   } finally {
-    journal.close();
+    rec.closeJournal();
     await queue.close().catch(() => {});
     redis.disconnect();
     sweepTemp(out, opts.outFd, builder.id);
   }
-  const report = builder.finish(opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'by request')}` : error);
-  opts.onEvent?.({ type: 'end', report });
-  return report;
+  return rec.finish(opts.signal?.aborted ? undefined : error, opts.signal);
 }
 
 /** Temporary folders that killed workers of this machine left in the output folder go. */
