@@ -76,7 +76,7 @@ function watchItems(src: ReviewSource): QuarantinedItem[] {
     if (!rel.endsWith(SIDE)) continue;
     const path = join(src.root, rel.slice(0, -SIDE.length));
     if (!existsSync(path)) continue;
-    let side: { reason?: unknown; boxes?: unknown; pixels?: { boxes?: unknown } } = {};
+    let side: { reason?: unknown; pixels?: { boxes?: unknown } } = {};
     try {
       side = JSON.parse(readFileSync(join(src.root, rel), 'utf8'));
     } catch {
@@ -87,7 +87,7 @@ function watchItems(src: ReviewSource): QuarantinedItem[] {
       path,
       source: src,
       reason: typeof side.reason === 'string' ? side.reason : 'unknown (no reason recorded)',
-      boxes: readBoxes(side.boxes ?? side.pixels?.boxes),
+      boxes: readBoxes(side.pixels?.boxes),
     });
   }
   return out;
@@ -99,14 +99,13 @@ function runItems(src: ReviewSource): QuarantinedItem[] {
   if (existsSync(journal)) {
     for (const e of Journal.read(journal)) {
       // the OCR room records its boxes under `pixels` (src/ocr/types.ts PixelCheck)
-      const rec = e as typeof e & { boxes?: unknown; pixels?: { boxes?: unknown } };
-      last.set(e.input, e.status === 'quarantined' ? { reason: e.reason, boxes: readBoxes(rec.boxes ?? rec.pixels?.boxes) } : null);
+      last.set(e.input, e.status === 'quarantined' ? { reason: e.reason, boxes: readBoxes(e.pixels?.boxes) } : null);
     }
   } else {
     const report = JSON.parse(readFileSync(join(src.root, 'report.json'), 'utf8')) as {
-      quarantined?: { path: string; reason: string; boxes?: unknown; pixels?: { boxes?: unknown } }[];
+      quarantined?: { path: string; reason: string; pixels?: { boxes?: unknown } }[];
     };
-    for (const q of report.quarantined ?? []) last.set(q.path, { reason: q.reason, boxes: readBoxes(q.boxes ?? q.pixels?.boxes) });
+    for (const q of report.quarantined ?? []) last.set(q.path, { reason: q.reason, boxes: readBoxes(q.pixels?.boxes) });
   }
   const out: QuarantinedItem[] = [];
   for (const [input, q] of last) {

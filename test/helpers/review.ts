@@ -62,7 +62,8 @@ export async function reviewEnv(t: Test): Promise<ReviewEnv> {
   writeFileSync(join(inbox, 'us1.dcm'), original);
   const to = moveOriginal(inbox, 'us1.dcm', statSync(join(inbox, 'us1.dcm')).ino, quarantine, {
     suffix: '.reason.json',
-    data: { input: 'us1.dcm', reason: US_REASON, at: new Date().toISOString(), boxes: [OCR_BOX] },
+    // the sidecar as anon watch writes it: the OCR room's record under `pixels`
+    data: { input: 'us1.dcm', reason: US_REASON, at: new Date().toISOString(), pixels: { method: 'ocr', boxes: [OCR_BOX] } },
   });
   const secret = join(dir, 'secret.key');
   writeFileSync(secret, 'review-test-secret-0123456789abcdef', { mode: 0o600 });
