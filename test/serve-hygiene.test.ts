@@ -86,8 +86,8 @@ t.test('attack: slow unauthenticated uploads → every connection closed after t
     ),
   );
   t.ok(
-    closed.every((ms) => ms < 5000),
-    `all 50 closed by the server within 5 s (slowest ${Math.max(...closed)} ms)`,
+    closed.every((ms) => ms < 15_000),
+    `all 50 closed by the server, not by the test's 20 s guard (slowest ${Math.max(...closed)} ms)`,
   );
 });
 

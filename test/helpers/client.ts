@@ -75,7 +75,7 @@ export async function setup(t: Test, opts: { server?: boolean; serveArgs?: strin
     child.stderr!.on('data', (d: Buffer) => (errText += d.toString()));
     base = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${errText}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${errText}`)), 60_000);
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);

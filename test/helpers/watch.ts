@@ -66,7 +66,7 @@ export function startDaemon(d: string, extra: string[] = [], env: NodeJS.Process
   return { child, events, stderr: () => err, exit };
 }
 
-export async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+export async function waitFor(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
