@@ -6,6 +6,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { DeidEnv } from '../deid/state.js';
+import type { Layout } from '../job/layout.js';
 import { processFile } from '../job/process-file.js';
 import type { FileOutcome } from '../job/outcome.js';
 import { ReviewError } from './errors.js';
@@ -48,6 +49,10 @@ function leaveQuarantine(item: QuarantinedItem): string | undefined {
 export interface ReleaseContext {
   out: string;
   env?: DeidEnv;
+  /** a server job's destination, opened confined; its layout and the image's name in the job (default hierarchy) */
+  outFd?: number;
+  layout?: Layout;
+  rel?: string;
 }
 
 export type ReleaseResult = { released: true; entry: ReviewLogEntry } | { released: false; outcome: FileOutcome };
@@ -55,7 +60,15 @@ export type ReleaseResult = { released: true; entry: ReviewLogEntry } | { releas
 export async function release(item: QuarantinedItem, boxes: Box[], reviewer: string, ctx: ReleaseContext): Promise<ReleaseResult> {
   if (boxes.length === 0) throw new ReviewError('REVIEW_INVALID', 'draw at least one rectangle: an image with burned-in text is released only with its masks');
   const masks = boxes.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height, ...(b.frame ? { frames: [b.frame] } : {}) }));
-  const outcome = await processFile(item.path, basename(item.path), { out: ctx.out, layout: 'hierarchy', env: ctx.env, masks, noClobber: true, noOverwrite: true });
+  const outcome = await processFile(item.path, ctx.rel ?? basename(item.path), {
+    out: ctx.out,
+    outFd: ctx.outFd,
+    layout: ctx.layout ?? 'hierarchy',
+    env: ctx.env,
+    masks,
+    noClobber: true,
+    noOverwrite: true,
+  });
   if (outcome.status !== 'written') return { released: false, outcome };
   const moved = leaveQuarantine(item);
   const entry: ReviewLogEntry = {

@@ -35,7 +35,7 @@ const IDENTIFIERS: [string, number][] = [
 export interface ItemDetail {
   id: string;
   reason: string;
-  source: 'watch' | 'run';
+  source: 'watch' | 'run' | 'job';
   rows: number;
   columns: number;
   frames: number;

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookH
 import { ASSETS, loadAssets, type AssetName } from './assets.js';
 import { ReviewError, reviewStatus } from './errors.js';
 import type { ReviewSession } from './session.js';
-import type { Box } from './types.js';
+import type { Box, Viewer } from './types.js';
 
 export interface ReviewPluginOptions {
   session: ReviewSession;
@@ -15,6 +15,8 @@ export interface ReviewPluginOptions {
   authenticate: onRequestAsyncHookHandler;
   /** who the authenticated request is (recorded with each decision) */
   reviewer: (req: FastifyRequest) => string;
+  /** what the request may see (anon serve: the user's own jobs, all for an admin); default everything */
+  viewer?: (req: FastifyRequest) => Viewer;
 }
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
@@ -51,6 +53,7 @@ function assets(app: FastifyInstance): void {
 
 async function api(app: FastifyInstance, o: ReviewPluginOptions): Promise<void> {
   const s = o.session;
+  const who = (req: FastifyRequest): Viewer => o.viewer?.(req) ?? { name: o.reviewer(req), admin: true };
   // JSON bodies as JSON, whatever the enclosing app parses (anon serve flattens forms).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_JSON }, (_req, body, done) => {
@@ -75,19 +78,19 @@ async function api(app: FastifyInstance, o: ReviewPluginOptions): Promise<void> 
 
   app.get('/items', { schema: { querystring: { type: 'object', properties: { reason: { type: 'string' } } } } }, async (req) => {
     const { reason } = req.query as { reason?: string };
-    return { items: await s.list(reason || undefined) };
+    return { items: await s.list(reason || undefined, who(req)) };
   });
   app.get(
     '/items/:id',
     { schema: { params: idParams, querystring: { type: 'object', properties: { identifiers: { type: 'string', enum: ['0', '1', 'true', 'false'] } } } } },
     async (req) => {
       const { identifiers } = req.query as { identifiers?: string };
-      return s.detail((req.params as { id: string }).id, identifiers === '1' || identifiers === 'true');
+      return s.detail((req.params as { id: string }).id, identifiers === '1' || identifiers === 'true', who(req));
     },
   );
   const png = (thumb: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const p = req.params as { id: string; frame?: number };
-    return reply.type('image/png').send(await s.image(p.id, p.frame ?? 1, thumb));
+    return reply.type('image/png').send(await s.image(p.id, p.frame ?? 1, thumb, who(req)));
   };
   app.get('/items/:id/thumbnail.png', { schema: { params: idParams } }, png(true));
   app.get(
@@ -96,7 +99,7 @@ async function api(app: FastifyInstance, o: ReviewPluginOptions): Promise<void> 
     png(false),
   );
   app.post('/items/:id/release', { schema: { params: idParams, body: { type: 'object', required: ['boxes'], properties: { boxes } } } }, async (req, reply) => {
-    const r = await s.release((req.params as { id: string }).id, (req.body as { boxes: Box[] }).boxes, o.reviewer(req));
+    const r = await s.release((req.params as { id: string }).id, (req.body as { boxes: Box[] }).boxes, o.reviewer(req), who(req));
     // Not written (the job quarantined or failed it): it stays in quarantine, and the page says why.
     if (!r.released)
       return reply.code(422).send({
@@ -107,7 +110,7 @@ async function api(app: FastifyInstance, o: ReviewPluginOptions): Promise<void> 
   app.post(
     '/items/:id/reject',
     { schema: { params: idParams, body: { type: 'object', required: ['note'], properties: { note: { type: 'string', minLength: 1, maxLength: 2000 } } } } },
-    async (req) => s.reject((req.params as { id: string }).id, (req.body as { note: string }).note, o.reviewer(req)),
+    async (req) => s.reject((req.params as { id: string }).id, (req.body as { note: string }).note, o.reviewer(req), who(req)),
   );
   app.post(
     '/items/:id/mask-rule',
@@ -119,7 +122,7 @@ async function api(app: FastifyInstance, o: ReviewPluginOptions): Promise<void> 
     },
     async (req) => {
       const b = req.body as { profile: string; boxes: Box[] };
-      const saved = await s.saveRule((req.params as { id: string }).id, b.profile, b.boxes);
+      const saved = await s.saveRule((req.params as { id: string }).id, b.profile, b.boxes, who(req));
       return { profile: b.profile, rule: saved.rule };
     },
   );

@@ -99,7 +99,14 @@ export function buildApp(deps: ServeDeps, log: LogOptions = { level: 'info' }): 
   for (const prefix of [RUNS_PREFIX, RUNS_ALIAS]) app.register(anonymizationRuns, { ...deps, prefix });
   if (deps.review) {
     // every review action is a user's: the API needs a Bearer token and records its user
-    app.register(reviewPlugin, { prefix: '/review', session: deps.review, authenticate: authenticate(deps.cfg, 'Bearer'), reviewer: (req) => req.user.name });
+    app.register(reviewPlugin, {
+      prefix: '/review',
+      session: deps.review,
+      authenticate: authenticate(deps.cfg, 'Bearer'),
+      reviewer: (req) => req.user.name,
+      // a user's own jobs only, as everywhere in the server
+      viewer: (req) => ({ name: req.user.name, admin: req.user.role === 'admin' }),
+    });
   }
   app.register(workersRoute, deps);
   return app;

@@ -11,15 +11,12 @@ import { isInside, walk } from '../io/walk.js';
 import { Journal } from '../job/journal.js';
 import type { RunReport } from '../job/report.js';
 import { runBatch, type RunOptions } from '../pool/batch.js';
-import { setupDeid } from '../job/setup.js';
-import type { Rule } from '../profile/load.js';
 import type { ServeConfig } from './config.js';
 import { PathRefused } from './errors.js';
 import { AnonError, errorData } from '../errors.js';
 import { destinationParts, hidePaths, namedPath, resolveSourceInputs, toLocalPath } from './paths.js';
 import { runQueuedBatch } from '../queue/producer.js';
-import { ConfinementError, openConfined } from '../io/confined.js';
-import { jobKeyFile } from './project-keys.js';
+import { jobDeid, openDestination } from './job-deid.js';
 import { saveMapping } from '../job/mapping-log.js';
 import { clearIncomplete, createdOutputs, isMarkedIncomplete, markIncomplete, removeOutputs } from './job-outputs.js';
 import type { JobRow, JobStore } from './store.js';
@@ -278,17 +275,10 @@ export class JobRunner {
       throw new PreProcessError(`no file in ${job.source_path ?? job.source_instance_id} has one of the SOP classes ${[...filter].join(', ')}`);
     }
 
-    // Per-job pseudonyms: a profile layer on top of the project's profile, in memory.
-    const rules: Rule[] = [];
-    if (job.source_anonymizedpatientid) rules.push({ match: { tag: '(0010,0020)' }, action: { set: job.source_anonymizedpatientid }, name: 'job pseudonym: Patient ID' });
-    if (job.source_anonymizedpatientname) rules.push({ match: { tag: '(0010,0010)' }, action: { set: job.source_anonymizedpatientname }, name: 'job pseudonym: Patient Name' });
-    const overlay = rules.length ? { name: `job-${id}`, description: `IDIS job ${id}: the project's profile with the job's pseudonyms`, rules } : undefined;
     let setup;
     let keyFile: string;
     try {
-      // the project's own key (or the one pims_keyfile_id names): projects cannot be linked
-      keyFile = jobKeyFile(this.cfg.data_dir, job.project_name, job.source_pims_keyfile_id);
-      setup = setupDeid({ profile: profileRef, secretFile: keyFile, overlay, record: true });
+      ({ setup, keyFile } = jobDeid(this.cfg, job, profileRef));
     } catch (e) {
       if (e instanceof PathRefused) throw e;
       throw new PreProcessError((e as Error).message);
@@ -320,16 +310,6 @@ export class JobRunner {
       if (e instanceof PacsError) throw new PreProcessError(`WadoWrapperException: ${e.message}`);
       throw e;
     }
-  }
-}
-
-/** The destination opened below its root one component at a time: a symlink anywhere is refused. */
-function openDestination(dest: { base: string; parts: string[] }, job: JobRow): number {
-  try {
-    return openConfined(dest.base, dest.parts, true);
-  } catch (e) {
-    if (e instanceof ConfinementError) throw new PathRefused(`destination ${job.destination_path ?? ''}: ${e.message}`);
-    throw e;
   }
 }
 

@@ -2,12 +2,14 @@
 
 import type { FastifyInstance } from 'fastify';
 import { chmodSync, mkdirSync } from 'node:fs';
-import type { ReviewSession } from '../review/session.js';
+import { join } from 'node:path';
+import { ReviewSession } from '../review/session.js';
 import { buildApp } from './app.js';
 import { lockDataDir } from './data-lock.js';
 import type { ServeConfig } from './config.js';
 import { JobRunner } from './runner.js';
 import { JobStore } from './store.js';
+import { jobReviews } from './review-jobs.js';
 
 export interface ServeHandle {
   app: FastifyInstance;
@@ -45,7 +47,10 @@ export async function startServer(cfg: ServeConfig, opts: ServeOptions = {}): Pr
   // The runner's messages go to the app's log, which exists only once the runner is built.
   let warn: (m: string) => void = () => {};
   const runner = new JobRunner(store, cfg, opts.log ?? ((m) => warn(m)));
-  const app = buildApp({ cfg, store, runner, review: opts.review }, { level: cfg.log_level, stream: opts.logStream });
+  // the review page always lists the users' own jobs' quarantines; folders given with --review come on top
+  const review = opts.review ?? new ReviewSession({ sources: [], profilesDir: join(cfg.data_dir, 'review-profiles') });
+  review.attachJobs(jobReviews(cfg, store));
+  const app = buildApp({ cfg, store, runner, review }, { level: cfg.log_level, stream: opts.logStream });
   warn = (m) => app.log.warn(m);
   let url: string;
   try {

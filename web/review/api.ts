@@ -22,7 +22,7 @@ export interface ReviewEntry {
 export interface ListEntry {
   id: string;
   reason: string;
-  source: 'watch' | 'run';
+  source: 'watch' | 'run' | 'job';
   modality?: string;
   sopClass?: string;
   review?: ReviewEntry;
