@@ -94,14 +94,35 @@ export async function resolveAccession(conn: PacsConnection, accession: string, 
   return exact[0];
 }
 
-/** Every instance of a study, as the PACS lists it. */
+/** Instances asked for per search; a PACS may answer fewer (its own cap), the next page asks from there. */
+export const QIDO_PAGE = 1000;
+/** A bound on pages (a million instances), so a PACS that repeats itself cannot keep us asking. */
+const MAX_PAGES = 1000;
+
+/**
+ * Every instance of a study, as the PACS lists it. A PACS caps search results (often silently, at
+ * most with a warning header): the list is read page by page with `offset` until a page brings no
+ * new instance. The count the study reports (Number of Study Related Instances) is then checked,
+ * because a PACS that ignores `offset` repeats its first page: a short list would lose files.
+ */
 export async function studyInstances(conn: PacsConnection, studyUid: string, signal?: AbortSignal): Promise<InstanceRef[]> {
-  const rows = await qido(conn, `studies/${studyUid}/instances`, { includefield: '0020000E' }, `study ${studyUid}`, signal);
   const seen = new Map<string, InstanceRef>();
-  for (const r of rows) {
-    const sop = str(r, '00080018');
-    const series = str(r, '0020000E');
-    if (sop && series && isUid(sop) && isUid(series)) seen.set(sop, { sop, series });
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const rows = await qido(conn, `studies/${studyUid}/instances`, { includefield: '0020000E', limit: String(QIDO_PAGE), offset: String(seen.size) }, `study ${studyUid}`, signal);
+    const before = seen.size;
+    for (const r of rows) {
+      const sop = str(r, '00080018');
+      const series = str(r, '0020000E');
+      if (sop && series && isUid(sop) && isUid(series) && !seen.has(sop)) seen.set(sop, { sop, series });
+    }
+    if (seen.size === before) break;
+  }
+  const total = (await searchStudies(conn, { studyUid }, signal)).find((s) => s.studyUid === studyUid)?.instances;
+  if (total !== undefined && seen.size < total) {
+    throw new PacsError(
+      'PACS_BAD_RESPONSE',
+      `PACS ${conn.name}: study ${studyUid} holds ${total} instances, its search listed ${seen.size} (paging not honoured): nothing is fetched rather than part of the study`,
+    );
   }
   return [...seen.values()];
 }
