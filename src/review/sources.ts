@@ -93,7 +93,23 @@ function watchItems(src: ReviewSource): QuarantinedItem[] {
   return out;
 }
 
+/** A run's quarantine read from its journal, kept while the journal is unchanged (a server lists many jobs' at each request). */
+const runCache = new Map<string, { stamp: string; items: QuarantinedItem[] }>();
+const RUN_CACHE_ENTRIES = 256;
+
 function runItems(src: ReviewSource): QuarantinedItem[] {
+  const st = statSync(join(src.root, 'journal.ndjson'), { throwIfNoEntry: false }) ?? statSync(join(src.root, 'report.json'), { throwIfNoEntry: false });
+  const stamp = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '';
+  const hit = runCache.get(src.root);
+  if (hit && hit.stamp === stamp) return hit.items.map((i) => ({ ...i, source: src }));
+  const items = readRunItems(src);
+  runCache.delete(src.root);
+  runCache.set(src.root, { stamp, items });
+  if (runCache.size > RUN_CACHE_ENTRIES) runCache.delete(runCache.keys().next().value as string);
+  return items;
+}
+
+function readRunItems(src: ReviewSource): QuarantinedItem[] {
   const last = new Map<string, { reason: string; boxes: OcrBox[] } | null>();
   const journal = join(src.root, 'journal.ndjson');
   if (existsSync(journal)) {
