@@ -10,7 +10,7 @@ import { dateForms } from '../detect/header.js';
 import { fold } from '../detect/fold.js';
 import type { Label } from '../detect/index.js';
 import { isSafePrivate } from './safe-private.js';
-import { EQUIPMENT_TAGS, findTerms, foldText, SCRUBBED_VRS, type Term, type TermKind } from './scrub-match.js';
+import { EQUIPMENT_TAGS, findTerms, foldText, type Term, type TermKind } from './scrub-match.js';
 import { isScrubCommonWord } from './scrub-words.js';
 import type { CompiledRules } from './rules.js';
 import * as T from '../dicom/tags.generated.js';
@@ -25,7 +25,12 @@ const PHRASE_TAGS = new Map<Tag, Label>([
   [T.PatientAddress, 'ADDRESS'],
 ]);
 const SOURCE_TAGS = new Set<Tag>([...ID_TAGS, ...PHRASE_TAGS.keys(), T.PatientBirthDate]);
-/** Longer kept values are not read for coincidences (contour data runs to megabytes of numbers). */
+/**
+ * Kept values of these VRs (never scrubbed) are read for coincidences with the terms. Not DS and
+ * IS: an RT structure set holds hundreds of thousands of them, and a number can only coincide
+ * with an all-digit ID. Longer values are not read either.
+ */
+const BENIGN_VRS = new Set(['CS', 'AE', 'DA', 'DT', 'TM', 'AS', 'UR']);
 const BENIGN_MAX = 1024;
 
 /** Placeholders an input may already hold (an earlier de-identification): no identifier. */
@@ -85,7 +90,7 @@ export function scrubTerms(ds: DataSet, ctx: ValueContext, rules: CompiledRules,
   };
   const seen = new Set<Tag>();
   /** Kept values the scrub never touches (the equipment's, codes, dates, numbers): see benign below. */
-  const benign: string[] = [];
+  const benign = new Set<string>();
   const visit = (set: DataSet, inherited: ValueContext, top: boolean): void => {
     const here = datasetContext(set, inherited);
     const creators = new Map<number, string>();
@@ -99,12 +104,12 @@ export function scrubTerms(ds: DataSet, ctx: ValueContext, rules: CompiledRules,
       }
       const vr = el.vr === 'UN' ? (lookup(el.tag)?.vr ?? 'UN') : el.vr;
       const source = vr === 'PN' || SOURCE_TAGS.has(el.tag);
-      const unscrubbed = EQUIPMENT_TAGS.has(el.tag) || (isStringVR(vr) && !SCRUBBED_VRS.has(vr) && vr !== 'UI' && el.tag !== T.ReferencedFileID);
+      const unscrubbed = EQUIPMENT_TAGS.has(el.tag) || (BENIGN_VRS.has(vr) && el.tag !== T.ReferencedFileID);
       if (!source && !unscrubbed) continue;
       if (top && source) seen.add(el.tag);
       const creator = (el.tag >>> 16) & 1 ? creators.get(((el.tag >>> 16) << 8) | ((el.tag >>> 8) & 0xff)) : undefined;
       if (kept(rules, read, el.tag, vr, creator, el.value)) {
-        if (unscrubbed && el.length <= BENIGN_MAX) benign.push(...safeStrings(el, here));
+        if (unscrubbed && el.length <= BENIGN_MAX) for (const v of safeStrings(el, here)) benign.add(v);
         continue;
       }
       if (source) fromValue(el.tag, vr, safeStrings(el, here));
