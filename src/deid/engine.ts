@@ -13,6 +13,7 @@ import { CODE_ATTRIBUTES } from './codes.js';
 import { applyMarks } from './marks.js';
 import { rebuildMeta } from './meta.js';
 import { retypeUN } from './retype.js';
+import { scrubTerms } from './scrub-terms.js';
 import { COMPOUND, type Decision } from './rules.js';
 import { conformIod, iodOf, required, resolveCompound, tagChain } from './iod.js';
 import { FileState, type DeidEnv, type ElementCall } from './state.js';
@@ -56,6 +57,9 @@ const shortValue = (el: Element | undefined, ctx: ValueContext): string | undefi
 export function deidentify(f: DicomFile, env: DeidEnv): DeidResult {
   const st = new FileState(f, env);
   const iod = iodOf(st.read(T.SOPClassUID), st.read(T.DirectoryRecordType));
+  st.iod = iod;
+  // Taken before the walk: rules change nested values in place.
+  st.scrubTerms = scrubTerms(f.dataset, st.top, st.rules, st.read);
   const walk = (ds: DataSet, inherited: ValueContext, path: string, cleaning = false, dummying = false): void => {
     const ctx = datasetContext(ds, inherited);
     const creators = new Map<number, string>();

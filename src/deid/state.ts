@@ -11,6 +11,8 @@ import { isWellKnownUID, pseudoUID } from '../pseudo/uid.js';
 import type { CompiledRules, Decision } from './rules.js';
 import type { DetectSettings, EntityFound } from '../detect/index.js';
 import { createTextDetection, type TextDetection } from './text-detect.js';
+import type { Iod } from './iod.js';
+import type { Term } from './scrub-match.js';
 import type { EngineProfile } from './types.js';
 import * as T from '../dicom/tags.generated.js';
 
@@ -63,6 +65,10 @@ export class FileState {
   /** Some graphic (annotation, overlay, curve) was kept cleaned: Clean Graphics may be claimed. */
   graphicsCleaned = false;
   datesShifted = false;
+  /** The patient's identifiers no kept text value may carry (scrub-terms.ts), taken before any rule runs. */
+  scrubTerms: readonly Term[] = [];
+  /** The instance's IOD, for the Type of an attribute whose value was nothing but identifiers. */
+  iod: Iod | undefined;
   readonly top: ValueContext;
   /** The top-level elements as read: conditions and pseudonyms see original values. */
   private readonly original: DataSet;

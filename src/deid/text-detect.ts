@@ -32,6 +32,14 @@ export function detectInValue(d: TextDetection, text: string, vr: string, path: 
         ? [{ start: 0, end: text.length, label: 'PERSON', score: 1, detector: 'rules' }]
         : []
       : detectIdentifiers(text, context);
+  return replaceFound(d, text, vr, path, index, spans, context.settings.replacement);
+}
+
+/**
+ * Spans found in a value replaced (label, keyed surrogate or asterisks; asterisks where the
+ * result would not fit the VR) and recorded for the report: path, span and label, never the text.
+ */
+export function replaceFound(d: TextDetection, text: string, vr: string, path: string, index: number, spans: Span[], mode: DetectSettings['replacement']): string {
   if (spans.length === 0) return text;
   for (const s of spans) {
     d.found.push({ path, ...(index > 0 ? { value: index } : {}), start: s.start, end: s.end, label: s.label, score: Number(s.score.toFixed(3)), detector: s.detector });
@@ -39,5 +47,5 @@ export function detectInValue(d: TextDetection, text: string, vr: string, path: 
   }
   // keyed, so a stand-in says nothing about its original to whoever lacks the secret
   const pick = (label: string, original: string, n: number): number => (parseInt(pseudoValue(d.key, 'detect-surrogate', `${label}\0${original}`, 8, { length: 8 }), 16) || 0) % n;
-  return replaceSpans(text, spans, { mode: context.settings.replacement, maxLength: MAX_CHARS[vr], pick });
+  return replaceSpans(text, spans, { mode, maxLength: MAX_CHARS[vr], pick });
 }

@@ -4,6 +4,7 @@ import { ageOver89, shiftDA, shiftDT } from '../../pseudo/dates.js';
 import { isSafePrivate } from '../safe-private.js';
 import { setStrings, writeVR, type ElementCall } from '../state.js';
 import { detectInValue } from '../text-detect.js';
+import { scrubCleaned } from '../scrub.js';
 import { category } from './category.js';
 import { keep } from './keep.js';
 import { remove } from './remove.js';
@@ -53,7 +54,7 @@ export function clean(call: ElementCall): void {
     } else if (vr === 'AS') {
       next = values.map((v) => ageOver89(v));
     } else {
-      next = values.map((v, i) => detectInValue(st.detection, v, vr, call.path, i));
+      next = values.map((v, i) => scrubCleaned(st, detectInValue(st.detection, v, vr, call.path, i), vr, call.path, i));
     }
   } catch (e) {
     st.warnings.push(`${call.path}: ${(e as Error).message}: emptied`);

@@ -3,6 +3,7 @@ import { decodeStrings } from '../../dicom/values.js';
 import { isStringVR } from '../../dicom/vr.js';
 import { setStrings, writeVR, type ElementCall } from '../state.js';
 import { detectInValue } from '../text-detect.js';
+import { scrubCleaned } from '../scrub.js';
 import type { Detect } from '../types.js';
 import { category } from './category.js';
 import { remove } from './remove.js';
@@ -12,7 +13,8 @@ const resolved = new WeakMap<Detect, DetectSettings>();
 
 /**
  * The detect action: identifiers found inside a text value are replaced, the rest is kept; the
- * rule's own settings override the profile's detect section. A value that is not text cannot be
+ * rule's own settings override the profile's detect section; the patient's own identifiers are
+ * taken out whatever those settings say (scrub.ts). A value that is not text cannot be
  * searched, so it is removed (fail closed).
  */
 export function detectAction(call: ElementCall, own: Detect): void {
@@ -25,7 +27,7 @@ export function detectAction(call: ElementCall, own: Detect): void {
   let settings = resolved.get(own);
   if (!settings) resolved.set(own, (settings = resolveSettings(st.env.detect, own)!));
   const values = decodeStrings(el, ctx);
-  const next = values.map((v, i) => detectInValue(st.detection, v, vr, call.path, i, settings));
+  const next = values.map((v, i) => scrubCleaned(st, detectInValue(st.detection, v, vr, call.path, i, settings), vr, call.path, i));
   if (next.every((v, i) => v === values[i])) return;
   setStrings(ds, el, next, ctx, vr);
   st.count(category(el));

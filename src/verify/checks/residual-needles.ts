@@ -3,6 +3,7 @@
 // less what the profile keeps elsewhere in the same input.
 
 import type { Tag } from '../../dicom/tag.js';
+import { dateForms } from '../../detect/header.js';
 import { findBoundedText } from '../bounded.js';
 import type { InElement } from '../check.js';
 import { byteForms, embeddableId, findEmbedded, findWord, isCommonWord, nameComponents } from '../parts.js';
@@ -14,10 +15,13 @@ import * as T from '../../dicom/tags.generated.js';
  */
 const PLACEHOLDER = /^([0.:\s]+|19000101|ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOWN|NONE|N\/A|DE-?IDENTIFIED)$/i;
 
+/** A mask an earlier de-identification left (xxxxx, 0000000000): one letter or digit repeated. */
+const isMask = (v: string): boolean => new Set(v.replace(/[^\p{L}\p{N}]/gu, '').toLowerCase()).size <= 1;
+
 /** A value worth searching for: long enough not to turn up by chance. */
 function searchable(v: string): boolean {
   if (v.length < 4) return false;
-  if (PLACEHOLDER.test(v)) return false;
+  if (PLACEHOLDER.test(v) || isMask(v)) return false;
   if (isCommonWord(v)) return false; // "patient" as an ROI's description
   if (/^[\d.:+\-\s]+$/.test(v) && v.length < 6) return false; // short numbers turn up everywhere
   return true;
@@ -52,6 +56,7 @@ const IDENTITY_TAGS = new Set<Tag>([
   T.PatientAddress,
   T.InstitutionName,
   T.InstitutionAddress,
+  T.InstitutionalDepartmentName,
   T.ReferringPhysicianName,
   T.PerformingPhysicianName,
   T.NameOfPhysiciansReadingStudy,
@@ -60,19 +65,16 @@ const IDENTITY_TAGS = new Set<Tag>([
   T.OperatorsName,
 ]);
 /**
- * The equipment's kept attributes (and kept code strings): what they share with a name says who
- * made the device or what the image is (a phantom named after its maker, a patient "ORIGINAL"),
- * not who the patient is.
+ * The equipment's kept attributes (and kept values of the VRs that are not free text: codes,
+ * titles, dates, numbers): what they share with a name or an ID says who made the device or what
+ * the image is (a phantom named after its maker, a patient "ORIGINAL", a QA patient ID that is the
+ * serial number), not who the patient is. The engine never scrubs these (src/deid/scrub-match.ts
+ * holds its own copy of the list) and drops such terms from its search, as this check does. The
+ * Secondary Capture device's manufacturer is not among them: a name typed there is a copy.
  */
-export const EQUIPMENT_TAGS = new Set<Tag>([
-  T.Manufacturer,
-  T.ManufacturerModelName,
-  T.StationName,
-  T.SoftwareVersions,
-  T.DeviceSerialNumber,
-  T.SecondaryCaptureDeviceManufacturer,
-  T.SecondaryCaptureDeviceManufacturerModelName,
-]);
+export const EQUIPMENT_TAGS = new Set<Tag>([T.Manufacturer, T.ManufacturerModelName, T.StationName, T.SoftwareVersions, T.DeviceSerialNumber]);
+/** The text VRs the engine searches kept values of for the patient's identifiers. */
+const FREE_TEXT_VRS = new Set(['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN']);
 /** Shortest name component searched for in raw bytes (shorter ones turn up by chance). */
 const RAW_COMPONENT_MIN = 5;
 
@@ -105,18 +107,29 @@ export function residualNeedles(inputs: InElement[]): Needles {
   for (const { tag, vr, path, expect, values } of inputs) {
     if (!values || vr === 'UI') continue;
     // A Referenced File ID is a path (CS) that may name the patient: never benign.
-    const benign = EQUIPMENT_TAGS.has(tag) || (vr === 'CS' && tag !== T.ReferencedFileID);
+    const benign = EQUIPMENT_TAGS.has(tag) || (!FREE_TEXT_VRS.has(vr) && tag !== T.ReferencedFileID);
     if (expect.kind === 'keep') for (const x of values) (benign ? keptEquipment : kept).add(x.toUpperCase());
     if (IDENTITY_TAGS.has(tag) && (expect.kind === 'remove' || expect.kind === 'replace')) for (const x of values) identity.add(x.toUpperCase());
     if (expect.kind === 'remove' || expect.kind === 'replace') {
       const isPersonal = PERSONAL_VRS.has(vr) || PERSONAL_TAGS.has(tag);
       for (const x of values) {
-        if (vr === 'PN') for (const comp of nameComponents(x)) if (!components.has(comp)) components.set(comp, path);
-        if (EMBEDDED_ID_TAGS.has(tag) && embeddableId(x) && !ids.has(x.toUpperCase())) ids.set(x.toUpperCase(), path);
+        if (vr === 'PN') for (const comp of nameComponents(x)) if (!components.has(comp) && !isMask(comp)) components.set(comp, path);
+        if (EMBEDDED_ID_TAGS.has(tag) && embeddableId(x) && !isMask(x) && !ids.has(x.toUpperCase())) ids.set(x.toUpperCase(), path);
         if (!searchable(x)) continue;
         residual.set(x.toUpperCase(), path);
         original.set(x.toUpperCase(), x);
         if (isPersonal) personal.add(x.toUpperCase());
+        // The birth date is also looked for as people write it (03/02/1970, 3 Feb 1970): the
+        // forms src/detect knows, as the engine's scrub of kept values uses them.
+        if (tag === T.PatientBirthDate) {
+          for (const form of dateForms(x).map((d) => d.toUpperCase())) {
+            if (form.length < 6 || residual.has(form)) continue;
+            residual.set(form, path);
+            original.set(form, form);
+            personal.add(form);
+            if (identity.has(x.toUpperCase())) identity.add(form);
+          }
+        }
       }
     }
   }
