@@ -7,16 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import t, { type Test } from 'tap';
-import { buildDicom, encodeElements, TS, type FixtureElement } from '../fixtures/build.js';
-import {
-  deidentifyDicomdir,
-  dicomdirForHierarchy,
-  fixDirectoryOffsets,
-  isDicomdir,
-  MEDIA_STORAGE_DIRECTORY_SOP_CLASS,
-  readDirectory,
-  recordPatients,
-} from '../src/deid/dicomdir.js';
+import { buildDicom, TS } from '../fixtures/build.js';
+import { buildDicomdir, type BuildOptions, type Rec } from '../fixtures/dicomdir.js';
+import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir, readDirectory, recordPatients } from '../src/deid/dicomdir.js';
 import { deidentify } from '../src/deid/engine.js';
 import { pathIdentifiers } from '../src/deid/path-identifiers.js';
 import { DeidError } from '../src/deid/errors.js';
@@ -169,69 +162,6 @@ function checkWalk(t: Test, input: Buffer, out: Buffer, rename: (id: string) => 
 
 // ---------------------------------------------------------------------------------------------
 // A DICOMDIR built by hand (fixtures/build.ts), offsets computed here.
-
-interface Rec {
-  type: string;
-  els: FixtureElement[];
-  children?: Rec[];
-}
-
-const ul = (tag: number, n: number): FixtureElement => ({ tag, vr: 'UL', value: [n] });
-
-/** Record elements in tag order, with the offsets and type filled in. */
-function recordElements(r: Rec, next: number, lower: number): FixtureElement[] {
-  const els: FixtureElement[] = [ul(NEXT, next), { tag: tagOf(0x0004, 0x1410), vr: 'US', value: [0xffff] }, ul(LOWER, lower), { tag: TYPE, vr: 'CS', value: r.type }, ...r.els];
-  return els.sort((a, b) => a.tag - b.tag);
-}
-
-interface BuildOptions {
-  transferSyntax?: string;
-  undefinedLength?: boolean;
-  /** Put the records in the sequence in reverse order of the tree walk. */
-  reversed?: boolean;
-  top?: FixtureElement[];
-  sopInstanceUID?: string;
-}
-
-function buildDicomdir(roots: Rec[], o: BuildOptions = {}): Buffer {
-  const ts = o.transferSyntax ?? TS.explicitLE;
-  const enc = { explicit: ts !== TS.implicitLE, little: ts !== TS.explicitBE };
-  // Records in walk order, each with its chain's next and its first child.
-  const flat: { rec: Rec; next?: Rec; lower?: Rec }[] = [];
-  const visit = (list: Rec[]): void => {
-    list.forEach((rec, i) => {
-      flat.push({ rec, next: list[i + 1], lower: rec.children?.[0] });
-      visit(rec.children ?? []);
-    });
-  };
-  visit(roots);
-  if (o.reversed) flat.reverse();
-  const top = (first: number, last: number): FixtureElement[] =>
-    [{ tag: tagOf(0x0004, 0x1130), vr: 'CS', value: 'FIXTURE_SET' }, ul(FIRST, first), ul(LAST, last), { tag: tagOf(0x0004, 0x1212), vr: 'US', value: [0] }, ...(o.top ?? [])].sort(
-      (a, b) => a.tag - b.tag,
-    );
-  const file = (elements: FixtureElement[]): Buffer =>
-    buildDicom({ transferSyntax: ts, sopClassUID: MEDIA_STORAGE_DIRECTORY_SOP_CLASS, sopInstanceUID: o.sopInstanceUID ?? '1.2.826.0.1.3680043.9.7.500', elements });
-  // Positions do not depend on offset values (UL keeps 4 bytes): measure with zeros.
-  const prefix = file([]).length;
-  const before = encodeElements(top(0, 0), enc).length;
-  const seqHeader = enc.explicit ? 12 : 8;
-  const itemOverhead = 8 + (o.undefinedLength ? 8 : 0);
-  const pos = new Map<Rec, number>();
-  let p = prefix + before + seqHeader;
-  for (const { rec } of flat) {
-    pos.set(rec, p);
-    p += itemOverhead + encodeElements(recordElements(rec, 0, 0), enc).length;
-  }
-  const off = (r?: Rec): number => (r ? pos.get(r)! : 0);
-  const seq: FixtureElement = {
-    tag: DRS,
-    vr: 'SQ',
-    undefinedLength: o.undefinedLength,
-    items: flat.map(({ rec, next, lower }) => recordElements(rec, off(next), off(lower))),
-  };
-  return file([...top(off(roots[0]), off(roots[roots.length - 1])), seq]);
-}
 
 const PID_A = 'PAT-A-1234';
 const NAME_A = 'SMITH^JOHN';
