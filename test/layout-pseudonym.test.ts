@@ -4,9 +4,9 @@
  * at most 8 characters, a valid File ID component), and a DICOMDIR's File IDs are renamed alike.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
@@ -166,6 +166,32 @@ t.test(
       v.findings.filter((f) => f.severity === 'error'),
       [],
       'anon verify --journal finds no error',
+    );
+  },
+);
+
+t.test(
+  'anon verify: an output folder named after the Patient ID → PATH_IDENTIFIER error; the DICOMDIR File ID then names no file → REFERENCE_BROKEN warning',
+  { skip },
+  async (tt) => {
+    const out = join(dir, 'out1');
+    const copy = join(dir, 'out1-copy');
+    cpSync(out, copy, { recursive: true });
+    const folder = tree(out)
+      .find((p) => p.endsWith(join('CT', 'IM1')))!
+      .split(sep)[0];
+    renameSync(join(copy, folder), join(copy, PID));
+    const v = await verifyRun({ input, output: copy, dciodvfy: false });
+    tt.ok(
+      v.findings.some((f) => f.code === 'PATH_IDENTIFIER' && f.severity === 'error' && f.output === join(copy, PID, 'CT', 'IM1')),
+      JSON.stringify(v.findings.filter((f) => f.code !== 'TEXT_IDENTIFIER')),
+    );
+    tt.ok(v.findings.some((f) => f.code === 'REFERENCE_BROKEN' && f.severity === 'warning' && f.output === join(copy, 'DICOMDIR')));
+    const clean = await verifyRun({ input, output: out, dciodvfy: false });
+    tt.same(
+      clean.findings.filter((f) => f.code === 'PATH_IDENTIFIER' || f.code === 'REFERENCE_BROKEN'),
+      [],
+      "the run's own output: none",
     );
   },
 );
