@@ -707,6 +707,7 @@ const BROKEN: Record<string, DicomErrorCode> = {
   'pydicom/MR_truncated.dcm': 'TRUNCATED',
   'pydicom/rtplan_truncated.dcm': 'TRUNCATED',
   'fo-dicom/GH626.dcm': 'TRUNCATED',
+  // Its last item's length runs 24 bytes past its sequence and the file (test below); dcmdump and pydicom read on to the end.
   'pydicom/dicomdirtests/DICOMDIR-nooffset': 'BAD_LENGTH',
 };
 
@@ -723,6 +724,22 @@ t.test('parseDicom and openDicom known-broken corpus files → typed errors with
     t.equal(e2?.file, p, `${rel}: names the file`);
   }
 });
+
+t.test(
+  "pydicom's DICOMDIR-nooffset → BAD_LENGTH at its 52nd record: the item declares 248 bytes where its sequence and the file end 24 bytes earlier (two 12-byte offset elements cut, the item's length not updated)",
+  { skip: SKIP_CORPUS },
+  async (t) => {
+    const p = join(CORPUS, 'pydicom/dicomdirtests/DICOMDIR-nooffset');
+    const buf = readFileSync(p);
+    const e = expectError(t, () => parseDicom(buf), { code: 'BAD_LENGTH' }, 'parseDicom');
+    t.equal(e?.path, '(0004,1220)[51]', 'the last directory record');
+    const at = e!.offset!;
+    t.equal(buf.readUInt32LE(at), 0xe000fffe, 'the offset is an item tag');
+    const declared = buf.readUInt32LE(at + 4);
+    t.equal(declared, 248, 'the item declares 248 bytes');
+    t.equal(buf.length - (at + 8), 224, 'the file holds 224 after its header: the length is 24 bytes too long, so the reader cannot trust it (fail closed)');
+  },
+);
 
 // ---------------------------------------------------------------------------
 // writing what was read from bad input

@@ -5,19 +5,13 @@
  * item tag, and the tree has the shape of the original. No external tool (dciodvfy) is needed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import t, { type Test } from 'tap';
-import { buildDicom, encodeElements, TS, type FixtureElement } from '../fixtures/build.js';
-import {
-  deidentifyDicomdir,
-  dicomdirForHierarchy,
-  fixDirectoryOffsets,
-  isDicomdir,
-  MEDIA_STORAGE_DIRECTORY_SOP_CLASS,
-  readDirectory,
-  recordPatients,
-} from '../src/deid/dicomdir.js';
+import { buildDicom, TS } from '../fixtures/build.js';
+import { buildDicomdir, type BuildOptions, type Rec } from '../fixtures/dicomdir.js';
+import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir, readDirectory, recordPatients } from '../src/deid/dicomdir.js';
 import { deidentify } from '../src/deid/engine.js';
+import { pathIdentifiers } from '../src/deid/path-identifiers.js';
 import { DeidError } from '../src/deid/errors.js';
 import type { ExplainEntry } from '../src/deid/state.js';
 import type { OptionName } from '../src/deid/types.js';
@@ -26,6 +20,7 @@ import { parseDicom, serializeDicom } from '../src/dicom/file.js';
 import type { DicomFile } from '../src/dicom/part10.js';
 import { tagOf } from '../src/dicom/tag.js';
 import { datasetContext, decodeStrings, fileContext, metaContext } from '../src/dicom/values.js';
+import { mirrorRel } from '../src/job/layout.js';
 import { CORPUS } from './helpers/corpus.js';
 import { basicEnv } from './helpers/deid.js';
 
@@ -136,12 +131,30 @@ function deidDir(buf: Buffer, options: OptionName[] = OPTIONS): { out: Buffer; f
   return { out: serializeDicom(f), f, warnings: r.warnings };
 }
 
-function checkWalk(t: Test, input: Buffer, out: Buffer): Walked {
+/** The tree with its File IDs as `rename` gives them (identity: as they are). */
+const renamedTree = (nodes: Node[], rename: (id: string) => string): Node[] =>
+  nodes.map((n) => ({ ...n, ...(n.file !== undefined ? { file: rename(n.file) } : {}), children: renamedTree(n.children, rename) }));
+
+/**
+ * The File ID the mirror layout gives the corpus file `id` (of the DICOMDIR's folder) when it is
+ * there: each component renamed by that file's own header, as anon run renames it.
+ */
+function mirrorId(id: string): string {
+  const path = join(DIR, ...id.split('\\'));
+  if (!existsSync(path)) return id;
+  const f = parseDicom(readFileSync(path));
+  const env = basicEnv(OPTIONS);
+  return mirrorRel(id.split('\\').join(sep), { key: env.key, tokens: pathIdentifiers([{ ds: f.dataset, ctx: fileContext(f) }], env) })
+    .rel.split(sep)
+    .join('\\');
+}
+
+function checkWalk(t: Test, input: Buffer, out: Buffer, rename: (id: string) => string = (id) => id): Walked {
   const before = walkBytes(input);
   const after = walkBytes(out);
   t.same(before.errors, [], 'the input directory is consistent');
   t.same(after.errors, [], 'every offset in the output lands on a record item tag');
-  t.same(after.roots, before.roots, 'the output tree has the shape of the original (types and file IDs)');
+  t.same(after.roots, renamedTree(before.roots, rename), 'the output tree has the shape of the original (types, and file IDs as the indexed files are renamed)');
   t.equal(after.visits.length, before.visits.length, 'the walk visits as many records as in the original, each once');
   t.equal(after.total, before.total, 'no record added or lost');
   return after;
@@ -149,69 +162,6 @@ function checkWalk(t: Test, input: Buffer, out: Buffer): Walked {
 
 // ---------------------------------------------------------------------------------------------
 // A DICOMDIR built by hand (fixtures/build.ts), offsets computed here.
-
-interface Rec {
-  type: string;
-  els: FixtureElement[];
-  children?: Rec[];
-}
-
-const ul = (tag: number, n: number): FixtureElement => ({ tag, vr: 'UL', value: [n] });
-
-/** Record elements in tag order, with the offsets and type filled in. */
-function recordElements(r: Rec, next: number, lower: number): FixtureElement[] {
-  const els: FixtureElement[] = [ul(NEXT, next), { tag: tagOf(0x0004, 0x1410), vr: 'US', value: [0xffff] }, ul(LOWER, lower), { tag: TYPE, vr: 'CS', value: r.type }, ...r.els];
-  return els.sort((a, b) => a.tag - b.tag);
-}
-
-interface BuildOptions {
-  transferSyntax?: string;
-  undefinedLength?: boolean;
-  /** Put the records in the sequence in reverse order of the tree walk. */
-  reversed?: boolean;
-  top?: FixtureElement[];
-  sopInstanceUID?: string;
-}
-
-function buildDicomdir(roots: Rec[], o: BuildOptions = {}): Buffer {
-  const ts = o.transferSyntax ?? TS.explicitLE;
-  const enc = { explicit: ts !== TS.implicitLE, little: ts !== TS.explicitBE };
-  // Records in walk order, each with its chain's next and its first child.
-  const flat: { rec: Rec; next?: Rec; lower?: Rec }[] = [];
-  const visit = (list: Rec[]): void => {
-    list.forEach((rec, i) => {
-      flat.push({ rec, next: list[i + 1], lower: rec.children?.[0] });
-      visit(rec.children ?? []);
-    });
-  };
-  visit(roots);
-  if (o.reversed) flat.reverse();
-  const top = (first: number, last: number): FixtureElement[] =>
-    [{ tag: tagOf(0x0004, 0x1130), vr: 'CS', value: 'FIXTURE_SET' }, ul(FIRST, first), ul(LAST, last), { tag: tagOf(0x0004, 0x1212), vr: 'US', value: [0] }, ...(o.top ?? [])].sort(
-      (a, b) => a.tag - b.tag,
-    );
-  const file = (elements: FixtureElement[]): Buffer =>
-    buildDicom({ transferSyntax: ts, sopClassUID: MEDIA_STORAGE_DIRECTORY_SOP_CLASS, sopInstanceUID: o.sopInstanceUID ?? '1.2.826.0.1.3680043.9.7.500', elements });
-  // Positions do not depend on offset values (UL keeps 4 bytes): measure with zeros.
-  const prefix = file([]).length;
-  const before = encodeElements(top(0, 0), enc).length;
-  const seqHeader = enc.explicit ? 12 : 8;
-  const itemOverhead = 8 + (o.undefinedLength ? 8 : 0);
-  const pos = new Map<Rec, number>();
-  let p = prefix + before + seqHeader;
-  for (const { rec } of flat) {
-    pos.set(rec, p);
-    p += itemOverhead + encodeElements(recordElements(rec, 0, 0), enc).length;
-  }
-  const off = (r?: Rec): number => (r ? pos.get(r)! : 0);
-  const seq: FixtureElement = {
-    tag: DRS,
-    vr: 'SQ',
-    undefinedLength: o.undefinedLength,
-    items: flat.map(({ rec, next, lower }) => recordElements(rec, off(next), off(lower))),
-  };
-  return file([...top(off(roots[0]), off(roots[roots.length - 1])), seq]);
-}
 
 const PID_A = 'PAT-A-1234';
 const NAME_A = 'SMITH^JOHN';
@@ -551,7 +501,7 @@ for (const name of CORPUS_DIRS) {
     const f0 = parseDicom(input);
     t.ok(isDicomdir(f0));
     const { out, f } = deidDir(input);
-    const w = checkWalk(t, input, out);
+    const w = checkWalk(t, input, out, mirrorId);
     if (name === 'DICOMDIR-empty.dcm') {
       t.equal(w.total, 0);
       return;
@@ -564,7 +514,7 @@ for (const name of CORPUS_DIRS) {
         if (el) t.match(decodeStrings(el, datasetContext(it.dataset, ctx)).join(), /^ANON/, `record ${tag.toString(16)} is a pseudonym`);
       }
     }
-    for (const secret of ['Doe^Archibald', 'Doe^Peter', '1.3.6.1.4.1.5962.1.1.0.0.0.1196527414.5534.0.11']) {
+    for (const secret of ['Doe^Archibald', 'Doe^Peter', '1.3.6.1.4.1.5962.1.1.0.0.0.1196527414.5534.0.11', '77654033', '98890234']) {
       t.equal(out.indexOf(Buffer.from(secret, 'latin1')), -1, `${secret} is not in the output`);
     }
     t.ok(f.zeroPreamble, 'preamble zeroed');
@@ -573,15 +523,18 @@ for (const name of CORPUS_DIRS) {
 
 t.test('corpus DICOMDIR records → same pseudonyms, UIDs and shifted StudyDate as the image files they index', { skip: SKIP_DIR }, async (t) => {
   for (const name of ['DICOMDIR', 'DICOMDIR-bigEnd', 'DICOMDIR-implicit', 'DICOMDIR-reordered']) {
-    const w = walkBytes(deidDir(readFileSync(join(DIR, name))).out);
+    const input = readFileSync(join(DIR, name));
+    const before = walkBytes(input);
+    const w = walkBytes(deidDir(input).out);
     let compared = 0;
-    for (const v of w.visits) {
-      const fileId = str(v.item.dataset, FILE_ID, w.file);
+    for (const v of before.visits) {
+      const fileId = str(v.item.dataset, FILE_ID, before.file);
       if (!fileId) continue;
       const path = join(DIR, ...fileId.split('\\'));
       if (!existsSync(path)) continue; // the corpus holds the files of one patient only
       const image = deidImage(readFileSync(path));
-      t.same(recordValues(w, fileId), image, `${name}: ${fileId}`);
+      t.not(mirrorId(fileId), fileId, `${name}: ${fileId} names its patient`);
+      t.same(recordValues(w, mirrorId(fileId)), image, `${name}: ${fileId}, found at its renamed File ID`);
       compared++;
     }
     t.equal(compared, 7, `${name}: every indexed file present in the corpus compared`);

@@ -5,13 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { Element } from '../src/dicom/dataset.js';
 import { parseDicom, serializeDicom } from '../src/dicom/file.js';
-import { encodeStrings } from '../src/dicom/values.js';
+import { datasetContext, decodeStrings, encodeStrings, fileContext } from '../src/dicom/values.js';
 import * as T from '../src/dicom/tags.generated.js';
 import { verifyRun, type VerifyResult } from '../src/verify/index.js';
 import { cleanEnv } from './helpers/child-env.js';
@@ -167,12 +167,88 @@ t.test('4 MARKS_MISSING errors on a de-identified DICOMDIR → none: a DICOMDIR 
   );
 });
 
-t.test('the corpus DICOMDIRs whose Referenced File IDs name the patient → skipped with the reason', { skip: skip || SKIP_CORPUS }, async (tt) => {
-  const r = run(tt, { DICOMDIR: readFileSync(join(CORPUS, 'fo-dicom/DICOMDIR')) });
-  const journal = readFileSync(join(r.report, 'journal.ndjson'), 'utf8');
-  tt.match(journal, /"status":"skipped","reason":"a Referenced File ID names its patient/);
-  tt.notOk(existsSync(join(r.out, 'DICOMDIR')));
-});
+t.test(
+  'the corpus DICOMDIRs whose Referenced File IDs name the patient → de-identified, every referenced file in OUT at its rewritten ID, no identifier in any ID or output path, verify --journal passes',
+  { skip: skip || SKIP_CORPUS },
+  async (tt) => {
+    // pydicom's DICOMDIR with the files of patient 77654033 (Doe^Archibald), in a folder named after the ID;
+    // fo-dicom's, whose File IDs hold name components (SC1_RLE for patient SC1).
+    const dir = mkdtempSync(join(tmpdir(), 'anonflow-verify-given-dir-'));
+    tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const input = join(dir, 'in');
+    cpSync(join(CORPUS, 'pydicom/dicomdirtests/77654033'), join(input, '77654033'), { recursive: true });
+    cpSync(join(CORPUS, 'pydicom/dicomdirtests/DICOMDIR'), join(input, 'DICOMDIR'));
+    mkdirSync(join(input, 'fo'));
+    cpSync(join(CORPUS, 'fo-dicom/DICOMDIR'), join(input, 'fo', 'DICOMDIR'));
+    const out = join(dir, 'out');
+    const report = join(dir, 'report');
+    const r = spawnSync(process.execPath, [BIN, 'run', input, '--layout', 'mirror', '--out', out, '--report-dir', report, '--quiet', '--threads', '0'], {
+      env: { ...cleanEnv(), ANON_SECRET: 'verify-given-secret-0123456789abcdef' },
+      encoding: 'utf8',
+    });
+    tt.equal(r.status, 0, r.stderr);
+    const journal = readFileSync(join(report, 'journal.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input: string; status: string; output?: string });
+    tt.same(
+      journal.filter((e) => e.status !== 'written'),
+      [],
+      'every input written',
+    );
+    // The identifiers of a DICOMDIR's records (words of 2+ characters), and its File IDs.
+    const read = (file: string): { identifiers: Set<string>; ids: string[][] } => {
+      const f = parseDicom(readFileSync(file));
+      const identifiers = new Set<string>();
+      const ids: string[][] = [];
+      for (const it of f.dataset.get(T.DirectoryRecordSequence)!.items!) {
+        const ctx = datasetContext(it.dataset, fileContext(f));
+        for (const tag of [T.PatientID, T.PatientName]) {
+          const el = it.dataset.get(tag);
+          if (el?.value)
+            for (const w of decodeStrings(el, ctx)
+              .join(' ')
+              .toUpperCase()
+              .split(/[^A-Z0-9]+/))
+              if (w.length >= 2) identifiers.add(w);
+        }
+        const id = it.dataset.get(T.ReferencedFileID);
+        if (id?.value) ids.push(decodeStrings(id, ctx));
+      }
+      return { identifiers, ids };
+    };
+    const holds = (components: string[], identifiers: Set<string>): string[] => components.flatMap((c) => c.toUpperCase().split(/[^A-Z0-9]+/)).filter((w) => identifiers.has(w));
+    const pydicom = read(join(input, 'DICOMDIR'));
+    for (const name of ['DICOMDIR', join('fo', 'DICOMDIR')]) {
+      const { identifiers, ids: before } = read(join(input, name));
+      const after = read(join(out, name)).ids;
+      tt.equal(after.length, before.length, `${name}: every record keeps a File ID`);
+      tt.ok(before.flatMap((id) => holds(id, identifiers)).length > 0, `${name}: the input File IDs name their patients`);
+      tt.same(
+        after.flatMap((id) => holds(id, identifiers)),
+        [],
+        `${name}: no File ID holds a patient identifier`,
+      );
+    }
+    const written = journal.map((e) => relative(out, e.output!));
+    tt.same(
+      written.flatMap((p) => holds(p.split(sep), pydicom.identifiers)),
+      [],
+      'no output path holds one',
+    );
+    const before = pydicom.ids;
+    const after = read(join(out, 'DICOMDIR')).ids;
+    let present = 0;
+    before.forEach((id, i) => {
+      if (!existsSync(join(input, ...id))) return; // the corpus holds the files of one patient only
+      present++;
+      tt.ok(existsSync(join(out, ...after[i])), `${id.join('\\')} written at ${after[i].join('\\')}`);
+    });
+    tt.equal(present, 7, 'every indexed file of the corpus checked');
+    const v = await verifyRun({ input, output: out, journal: report, dciodvfy: false });
+    tt.same(errors(v), []);
+  },
+);
 
 t.test('the Philips DICOMDIR and DIRFILE of the corpus (empty offsets) that failed with DEID_FAILED → de-identified, verified', { skip: skip || SKIP_CORPUS }, async (tt) => {
   const r = run(tt, {

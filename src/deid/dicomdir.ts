@@ -19,6 +19,7 @@ import * as T from '../dicom/tags.generated.js';
 import { datasetContext, decodeStrings, encodeStrings, fileContext, metaContext, type ValueContext } from '../dicom/values.js';
 import { isStringVR } from '../dicom/vr.js';
 import { deidentify, simpleCode, type DeidResult } from './engine.js';
+import { applyFileIds, planFileIds, type FileIdPlan } from './dicomdir-file-ids.js';
 import { DeidError } from './errors.js';
 import { IMPLEMENTATION_CLASS_UID } from './marks.js';
 import { FileState, PATIENT_ID, PATIENT_NAME, type DeidEnv } from './state.js';
@@ -153,6 +154,8 @@ function reinsert(ds: DataSet, el: Element): void {
  *    of `env` and, through `DeidEnv.inherited`, the original values of the records above it: names,
  *    IDs, dates and UIDs come out exactly as in the files the record indexes. Records get no
  *    de-identification marks (they are not composite instances; their attributes are keys).
+ *  - Referenced File IDs whose components carry the identifiers of their record (or the records
+ *    above it) are renamed as the mirror layout renames the files (dicomdir-file-ids.ts).
  *  - The top-level dataset (File-set Identification, Directory Information) runs through the same
  *    rules without the records, and without marks either: a Media Storage Directory has no place
  *    for them. When the profile marks files, the meta is made consistent as for any file: the
@@ -163,12 +166,13 @@ function reinsert(ds: DataSet, el: Element): void {
  * Throws DeidError (nothing half-done is meant to be written) for a deflated DICOMDIR, an
  * unreadable record sequence, or offsets that do not point at records.
  */
-export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult {
+export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult & { paths: FileIdPlan } {
   const { seq, items } = asDeidError(() => {
     assertOffsetsReadable(f);
     return directoryRecords(f);
   });
   const tree = readDirectory(f);
+  const paths = planFileIds(f, tree.records, env);
   const result: DeidResult = { entities: {}, warnings: [...tree.warnings], datesShifted: false };
   const topCtx = fileContext(f);
   // Originals of every record, taken before any is changed: children read their parents' values.
@@ -222,9 +226,10 @@ export function deidentifyDicomdir(f: DicomFile, env: DeidEnv): DeidResult {
   } finally {
     if (seq) reinsert(f.dataset, seq);
   }
+  applyFileIds(paths);
   if (env.profile.marks) fixMeta(f, env);
   fixDirectoryOffsets(f);
-  return result;
+  return { ...result, paths };
 }
 
 const str = (tag: number, vr: string, value: string): Element => {

@@ -15,6 +15,7 @@ import { readPrefix } from '../dicom/part10.js';
 import { BufferSource, FileSource, readRange, type ByteSource } from '../dicom/source.js';
 import { PIXEL_DATA } from '../dicom/tag.js';
 import { isStringVR } from '../dicom/vr.js';
+import * as T from '../dicom/tags.generated.js';
 
 /** Above this size an input's pixel data is not scanned for tags (cost, and chance hits). */
 const SCAN_PIXELS_UNDER = 64 * 1024 * 1024;
@@ -45,7 +46,8 @@ export function inputIdentifiers(f: DicomFile, env: DeidEnv): Identifier[] {
 function keptValues(ds: DataSet, env: DeidEnv, identifierTags: ReadonlySet<number>, out = new Set<string>()): Set<string> {
   for (const el of ds.elements) {
     for (const it of el.items ?? []) keptValues(it.dataset, env, identifierTags, out);
-    if (!el.value || el.value.length > 1024 || !isStringVR(el.vr) || (el.tag >>> 16) & 1 || identifierTags.has(el.tag)) continue;
+    // A DICOMDIR's File IDs are no kept copy: their identifying components are renamed (job/layout.ts).
+    if (!el.value || el.value.length > 1024 || !isStringVR(el.vr) || (el.tag >>> 16) & 1 || identifierTags.has(el.tag) || el.tag === T.ReferencedFileID) continue;
     if (simpleCode(env.rules.decide({ tag: el.tag, vr: el.vr }, () => undefined).action) !== 'K') continue;
     for (const v of el.value.toString('latin1').split('\\')) out.add(v.replace(/^[ ]+|[ \0]+$/g, ''));
   }

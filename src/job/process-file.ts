@@ -2,19 +2,21 @@
 // watch, serve) and every thread processes files through here.
 import { relative } from 'node:path';
 import { deidentifyDicomdir, dicomdirForHierarchy, fixDirectoryOffsets, isDicomdir } from '../deid/dicomdir.js';
-import { identifyingFileId } from '../deid/dicomdir-file-ids.js';
 import { deidentify } from '../deid/engine.js';
+import { pathIdentifiers } from '../deid/path-identifiers.js';
 import { decidePixels } from '../deid/pixel-policy.js';
 import type { DeidEnv } from '../deid/state.js';
 import type { RegionSpec } from '../deid/types.js';
 import { DicomError, ioCode } from '../dicom/errors.js';
 import { closeDicom, openDicom, writeDicomFile } from '../dicom/file.js';
 import { BufferPool } from '../dicom/source.js';
+import { fileContext } from '../dicom/values.js';
 import type { EntityFound } from '../detect/index.js';
 import { errorData } from '../errors.js';
 import type { MaskRegion } from '../pixel/index.js';
 import type { PixelCheck } from '../ocr/types.js';
 import { outputPath, type Layout } from './layout.js';
+import { claimPseudonyms } from './path-claims.js';
 import { outputTarget } from './output-target.js';
 import { checkOutput, checkOutputBytes, inputIdentifiers } from './leak-guard.js';
 import type { FileError, FileOutcome } from './outcome.js';
@@ -74,8 +76,6 @@ export async function processFile(
     // de-identified with its patients' keys and its offsets recomputed, in the mirror layout only.
     const dicomdir = isDicomdir(f);
     if (dicomdir && opts.layout === 'hierarchy') return { status: 'skipped', path, reason: dicomdirForHierarchy(f) };
-    const namesPatient = dicomdir && opts.env ? identifyingFileId(f) : undefined;
-    if (namesPatient) return { status: 'skipped', path, reason: namesPatient };
     let masked: MaskRegion[] | undefined;
     let check: PixelCheck | undefined;
     let ocrDone = false;
@@ -131,20 +131,26 @@ export async function processFile(
         check = { method: 'mask rule, not verified' };
       }
     }
-    // Read before anything changes: the identifiers the independent scan finds in the input. Not
-    // for a DICOMDIR: its Referenced File IDs are the mirror layout's paths, kept as they are.
-    const identifiers = opts.env && !dicomdir ? inputIdentifiers(f, opts.env) : [];
-    const result: { entities: Record<string, number>; found?: EntityFound[]; warnings: string[]; notices?: string[] } = !opts.env
-      ? { entities: {}, warnings: [] }
-      : dicomdir
-        ? deidentifyDicomdir(f, opts.env)
-        : deidentify(f, opts.env);
+    // Read before anything changes: the identifiers the independent scan finds in the input, and
+    // those a kept path must not carry (a DICOMDIR's come with its renamed File IDs).
+    const identifiers = opts.env ? inputIdentifiers(f, opts.env) : [];
+    const tokens = opts.env && !dicomdir && opts.layout === 'mirror' ? pathIdentifiers([{ ds: f.dataset, ctx: fileContext(f) }], opts.env) : [];
+    const renamed: [string, string][] = [];
+    let result: { entities: Record<string, number>; found?: EntityFound[]; warnings: string[]; notices?: string[] } = { entities: {}, warnings: [] };
+    if (opts.env && dicomdir) {
+      const r = deidentifyDicomdir(f, opts.env);
+      tokens.push(...r.paths.tokens);
+      renamed.push(...r.paths.renamed);
+      result = r;
+    } else if (opts.env) result = deidentify(f, opts.env);
     if (masked) {
       (await pixelsApply()).markPixelsCleaned(f);
       result.entities = { ...result.entities, pixel_regions: (result.entities.pixel_regions ?? 0) + masked.length };
     }
     if (dicomdir) fixDirectoryOffsets(f);
-    const base = outputPath(opts.out, opts.layout, rel, f);
+    const where = outputPath(opts.out, opts.layout, rel, f, opts.env && { key: opts.env.key, tokens });
+    claimPseudonyms([...renamed, ...where.renamed], opts.tmpDir);
+    const base = where.path;
     const warnings = [...f.warnings, ...result.warnings];
     const target = outputTarget(opts.out, opts.outFd, base);
     try {

@@ -19,6 +19,8 @@ export const DOMAIN = {
   uid: 'uid',
   patient: 'patient',
   dateOffset: 'date-offset',
+  /** Folder and file names that carry identifiers (src/pseudo/path-component.ts). */
+  pathComponent: 'path-component',
   /** `pseudoValue` prefixes the caller's domain with this, so it can never equal one of the above. */
   hashPrefix: 'hash:',
 } as const;

@@ -4,6 +4,7 @@ export * from './hmac.js';
 export * from './secret.js';
 export * from './uid.js';
 export * from './ids.js';
+export * from './path-component.js';
 export * from './dates.js';
 export * from './csv.js';
 export * from './mapping-sections.js';

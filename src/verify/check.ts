@@ -19,6 +19,8 @@ export interface RunContext {
   rules: VerifyRules;
   profile: ResolvedProfile;
   useDciodvfy: boolean;
+  /** The output folder, when known: output paths are judged below it (else by their file name). */
+  outputRoot?: string;
 }
 
 /** An element of the input, with what the profile promises for it. */

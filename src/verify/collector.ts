@@ -11,6 +11,7 @@ const SEVERITY: Record<FindingCode, Severity> = {
   UID_MAPPING_INCONSISTENT: 'error',
   UID_COLLISION: 'error',
   REFERENCE_BROKEN: 'error',
+  PATH_IDENTIFIER: 'error',
   META_INCONSISTENT: 'error',
   DATE_SHIFT_INCONSISTENT: 'error',
   PIXEL_CHANGED: 'error',

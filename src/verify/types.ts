@@ -7,6 +7,8 @@ export type FindingCode =
   | 'UID_MAPPING_INCONSISTENT'
   | 'UID_COLLISION'
   | 'REFERENCE_BROKEN'
+  /** A component of an output's path, or a DICOMDIR's File ID, holds an identifier of its input. */
+  | 'PATH_IDENTIFIER'
   | 'META_INCONSISTENT'
   | 'DATE_SHIFT_INCONSISTENT'
   | 'PIXEL_CHANGED'

@@ -23,7 +23,13 @@ import type { VerifyOptions, VerifyResult } from './types.js';
 /** Verifies pairs of (input, output) files. */
 export async function verifyPairs(
   pairs: Pair[],
-  opts: VerifyOptions & { pairing: 'journal' | 'content'; unpaired?: { inputs: string[]; outputs: string[]; ambiguous: Pair[] }; missing?: Pair[]; extra?: string[] },
+  opts: VerifyOptions & {
+    pairing: 'journal' | 'content';
+    outputRoot?: string;
+    unpaired?: { inputs: string[]; outputs: string[]; ambiguous: Pair[] };
+    missing?: Pair[];
+    extra?: string[];
+  },
 ): Promise<VerifyResult> {
   const started = Date.now();
   const profile = loadProfile(opts.profile ?? 'basic', { extraOptions: (opts.options ?? []) as OptionName[] });
@@ -31,6 +37,7 @@ export async function verifyPairs(
     rules: new VerifyRules(profile),
     profile,
     useDciodvfy: opts.dciodvfy === true || ((opts.dciodvfy ?? 'auto') === 'auto' && dciodvfyAvailable()),
+    outputRoot: opts.outputRoot && resolve(opts.outputRoot),
   };
   const checks = Object.values(CHECKS).map((start) => start(run));
   const c = new Collector(opts.maxFindings ?? 10_000);
@@ -126,10 +133,10 @@ export async function verifyReportDir(reportDir: string, opts: VerifyOptions & {
   const profile = opts.profile ?? (settings.profile && isBuiltin(settings.profile) ? settings.profile : 'basic');
   const journal = join(reportDir, 'journal.ndjson');
   const base = { ...opts, profile, options: opts.options ?? settings.options ?? [], pairing: 'journal' as const };
-  if (!opts.output) return verifyPairs(pairsFromJournal(journal), base);
+  if (!opts.output) return verifyPairs(pairsFromJournal(journal), { ...base, outputRoot: settings.out });
   // An output tree given: its files are what is checked, not the paths the journal stored.
   const t = pairsInTree(journal, settings.out, opts.output);
-  return verifyPairs(t.pairs, { ...base, unpaired: { inputs: [], outputs: [], ambiguous: [] }, missing: t.missing, extra: t.extra });
+  return verifyPairs(t.pairs, { ...base, outputRoot: opts.output, unpaired: { inputs: [], outputs: [], ambiguous: [] }, missing: t.missing, extra: t.extra });
 }
 
 export interface VerifyRunArgs extends VerifyOptions {
@@ -152,5 +159,11 @@ export async function verifyRun(args: VerifyRunArgs): Promise<VerifyResult> {
   const settings = { profile: args.profile ?? 'basic', options: args.options ?? [] };
   const rules = new VerifyRules(loadProfile(settings.profile, { extraOptions: settings.options as OptionName[] }));
   const p = await pairByContent(resolve(args.input), resolve(args.output), rules);
-  return verifyPairs(p.pairs, { ...args, ...settings, pairing: 'content', unpaired: { inputs: p.unpairedInputs, outputs: p.unpairedOutputs, ambiguous: p.ambiguous } });
+  return verifyPairs(p.pairs, {
+    ...args,
+    ...settings,
+    pairing: 'content',
+    outputRoot: args.output,
+    unpaired: { inputs: p.unpairedInputs, outputs: p.unpairedOutputs, ambiguous: p.ambiguous },
+  });
 }

@@ -27,5 +27,7 @@ export const MALFORMED: Record<string, string> = {
   'pydicom/MR_truncated.dcm': 'TRUNCATED', // pixel data ends early
   'pydicom/rtplan_truncated.dcm': 'TRUNCATED', // file ends inside a sequence
   'fo-dicom/GH626.dcm': 'TRUNCATED', // private UN (2005,140F) declares 256 bytes for a longer undefined-length payload
-  'pydicom/dicomdirtests/DICOMDIR-nooffset': 'BAD_LENGTH', // record items' lengths run past the file
+  // Made from DICOMDIR by cutting the last record's two 12-byte offset elements and the sequence
+  // length, not the item's: its 248 bytes run 24 past the file (bad-input.test.ts)
+  'pydicom/dicomdirtests/DICOMDIR-nooffset': 'BAD_LENGTH',
 };

@@ -7,6 +7,7 @@ import { dciodvfy } from './dciodvfy.js';
 import { leftovers } from './leftovers.js';
 import { marks } from './marks.js';
 import { meta } from './meta.js';
+import { paths } from './paths.js';
 import { pixels } from './pixels.js';
 import { rawIdentifiers } from './raw-identifiers.js';
 import { references } from './references.js';
@@ -21,6 +22,7 @@ export const CHECKS = {
   textIdentifiers,
   uids,
   references,
+  paths,
   dates,
   meta,
   marks,
