@@ -119,12 +119,14 @@ export function resolveCompound(action: Action, type: AttributeType | undefined)
  * emptied; top-level sequences left without items go where the IOD makes them Type 3.
  * Returns what was removed, for the warnings.
  */
+/** REQUIRED_IF_PRESENT by tag number: looked up for every top-level element of every file. */
+const requiredIfPresent = new Map(Object.entries(REQUIRED_IF_PRESENT).map(([k, v]) => [parseInt(k, 16) >>> 0, parseInt(v, 16) >>> 0]));
+
 export function conformIod(ds: DataSet, original: DataSet, iod: Iod): number[] {
   const removed: number[] = [];
   for (const el of [...ds.elements]) {
-    const on = REQUIRED_IF_PRESENT[hex(el.tag)];
-    if (on !== undefined) {
-      const tag = parseInt(on, 16) >>> 0;
+    const tag = requiredIfPresent.get(el.tag);
+    if (tag !== undefined) {
       const now = ds.get(tag);
       if (original.has(tag) && (!now || now.length === 0 || now.items?.length === 0)) {
         ds.remove(el);
