@@ -53,9 +53,11 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  // Only the invoked command is loaded; all of them for --help or a name yargs must reject.
+  // Only the invoked command is loaded; none for --version alone; all of them for --help or a
+  // name yargs must reject.
   const invoked = argv.find((a) => !a.startsWith('-'));
-  const names = invoked !== undefined && invoked in COMMANDS ? [invoked] : Object.keys(COMMANDS);
+  const versionOnly = invoked === undefined && argv.includes('--version') && !argv.some((a) => a === '--help' || a === '-h');
+  const names = invoked !== undefined && invoked in COMMANDS ? [invoked] : versionOnly ? [] : Object.keys(COMMANDS);
   const adders = await Promise.all(names.map((n) => COMMANDS[n]()));
   const base = yargs(argv).scriptName('anon').usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).');
   const cli = adders

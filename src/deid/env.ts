@@ -1,4 +1,4 @@
-import { DetectSettingsError, IMPLICIT_SETTINGS, resolveSettings } from '../detect/index.js';
+import { DetectSettingsError, IMPLICIT_SETTINGS, resolveSettings } from '../detect/settings.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
 import { DeidError } from './errors.js';
 import { CompiledRules } from './rules.js';

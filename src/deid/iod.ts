@@ -19,7 +19,16 @@ export interface Iod {
   typeAt(chain: readonly number[]): AttributeType | undefined;
 }
 
-const hex = (tag: number): string => (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
+/** Bounded memo: a file asks for the same few hundred tags, every file of a run the same ones. */
+const MEMO_MAX = 1 << 16;
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): V {
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+const hexMemo = new Map<number, string>();
+const hex = (tag: number): string => hexMemo.get(tag) ?? remember(hexMemo, tag, (tag >>> 0).toString(16).toUpperCase().padStart(8, '0'));
 
 /**
  * The IOD of a dataset, from the generated PS3.3 facts: its SOP Class's, or for a DICOMDIR
@@ -28,11 +37,22 @@ const hex = (tag: number): string => (tag >>> 0).toString(16).toUpperCase().padS
  */
 export function iodOf(sopClassUid: string | undefined, directoryRecordType?: string): Iod | undefined {
   const name = sopClassUid ? SOP_CLASS_IOD[sopClassUid] : directoryRecordType ? `Directory Record ${directoryRecordType.trim()}` : undefined;
-  const types = name ? IOD_ATTRIBUTE_TYPES[name] : undefined;
-  if (!name || !types) return undefined;
+  if (!name) return undefined;
+  // One per IOD for the thread's life: its lookups are asked for every element of every file.
+  if (!iods.has(name)) iods.set(name, makeIod(name));
+  return iods.get(name);
+}
+
+const iods = new Map<string, Iod | undefined>();
+
+function makeIod(name: string): Iod | undefined {
+  const types = IOD_ATTRIBUTE_TYPES[name];
+  if (!types) return undefined;
+  const rawMemo = new Map<number, string | undefined>();
   const raw = (tag: number): string | undefined => {
+    if (rawMemo.has(tag)) return rawMemo.get(tag);
     const h = hex(tag);
-    return types[h] ?? types[`${h.slice(0, 2)}xx${h.slice(4)}`];
+    return remember(rawMemo, tag, types[h] ?? types[`${h.slice(0, 2)}xx${h.slice(4)}`]);
   };
   return {
     name,
@@ -48,8 +68,17 @@ export function iodOf(sopClassUid: string | undefined, directoryRecordType?: str
 
 /** The public tags of an element path ("(0040,A730)[0].(0008,1150)"): the chain typeAt takes. */
 export function tagChain(path: string): number[] {
-  return [...path.matchAll(/\(([0-9A-F]{4}),([0-9A-F]{4})\)/g)].map((m) => parseInt(m[1]! + m[2]!, 16) >>> 0);
+  // A scan rather than a regular expression: called for every element inside a sequence.
+  const chain: number[] = [];
+  for (let i = path.indexOf('('); i >= 0 && i + 10 < path.length; i = path.indexOf('(', i + 1)) {
+    if (path[i + 5] !== ',' || path[i + 10] !== ')') continue;
+    const g = path.slice(i + 1, i + 5);
+    const e = path.slice(i + 6, i + 10);
+    if (HEX4.test(g) && HEX4.test(e)) chain.push(parseInt(g + e, 16) >>> 0);
+  }
+  return chain;
 }
+const HEX4 = /^[0-9A-F]{4}$/;
 
 /**
  * Table E.1-1a's compound codes, resolved from the attribute's Type in the instance's IOD: what
@@ -90,12 +119,14 @@ export function resolveCompound(action: Action, type: AttributeType | undefined)
  * emptied; top-level sequences left without items go where the IOD makes them Type 3.
  * Returns what was removed, for the warnings.
  */
+/** REQUIRED_IF_PRESENT by tag number: looked up for every top-level element of every file. */
+const requiredIfPresent = new Map(Object.entries(REQUIRED_IF_PRESENT).map(([k, v]) => [parseInt(k, 16) >>> 0, parseInt(v, 16) >>> 0]));
+
 export function conformIod(ds: DataSet, original: DataSet, iod: Iod): number[] {
   const removed: number[] = [];
   for (const el of [...ds.elements]) {
-    const on = REQUIRED_IF_PRESENT[hex(el.tag)];
-    if (on !== undefined) {
-      const tag = parseInt(on, 16) >>> 0;
+    const tag = requiredIfPresent.get(el.tag);
+    if (tag !== undefined) {
       const now = ds.get(tag);
       if (original.has(tag) && (!now || now.length === 0 || now.items?.length === 0)) {
         ds.remove(el);

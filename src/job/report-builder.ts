@@ -1,7 +1,7 @@
 import { closeSync, copyFileSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnonError } from '../errors.js';
-import { describeDetection, type DetectionReport } from '../detect/index.js';
+import { describeDetection, type DetectionReport } from '../detect/settings.js';
 import type { JournalEntry } from './journal.js';
 import type { RunReport } from './report.js';
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeDetection } from '../detect/index.js';
+import { describeDetection } from '../detect/settings.js';
 import { UsageError } from '../errors.js';
 import { isInside } from '../io/walk.js';
 import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';

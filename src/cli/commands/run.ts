@@ -14,8 +14,9 @@ import { checkQueueUrl } from '../../queue/url.js';
 import { QueueError } from '../../queue/errors.js';
 import { removeProcessTempDirs } from '../../job/temp-dir.js';
 import { setupDeid } from '../../job/setup.js';
-import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/index.js';
-import { fetchStudies, runConnection, stowReport, type FetchedStudies } from '../../run/pacs-run.js';
+// settings only: the detectors themselves load in the workers, and only when text is cleaned
+import { DetectSettingsError, settingsFromFlags, withDetectFlags } from '../../detect/settings.js';
+import type { FetchedStudies } from '../../run/pacs-run.js';
 import type { StudyRef } from '../../pacs/index.js';
 
 interface RunArgs {
@@ -111,8 +112,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (!args.out && !args.stow) throw new UsageError('give --out DIR, or --stow URL');
     if (!args.out && args.verify) throw new UsageError('--verify needs --out (the outputs it checks)');
     const bearer = process.env.ANON_PACS_TOKEN || undefined;
-    const source = args.pacs ? runConnection('pacs', args.pacs, bearer) : undefined;
-    const stowTo = args.stow ? runConnection('stow', args.stow, bearer) : undefined;
+    // The DICOMweb client (and the codec it parses with) loads only with --pacs or --stow.
+    const pacs = args.pacs || args.stow ? await import('../../run/pacs-run.js') : undefined;
+    const source = args.pacs ? pacs?.runConnection('pacs', args.pacs, bearer) : undefined;
+    const stowTo = args.stow ? pacs?.runConnection('stow', args.stow, bearer) : undefined;
     // without --out, the outputs wait in a private temp folder until they are stored
     const out = args.out ? resolve(args.out) : mkdtempSync(join(tmpdir(), 'anonflow-stow-'));
     const mappingDir = args['export-mapping'] ? resolve(args['export-mapping']) : undefined;
@@ -149,8 +152,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const reportDir = resolve(args.resume ?? args['report-dir'] ?? join('anon-runs', new Date().toISOString().replace(/[:.]/g, '-')));
     const recorder = mappingDir ? new MappingRecorder() : undefined;
     let fetched: FetchedStudies | undefined;
-    if (source) {
-      fetched = await fetchStudies(source, refs, (n) => {
+    if (source && pacs) {
+      fetched = await pacs.fetchStudies(source, refs, (n) => {
         if (mode === 'tty' || mode === 'lines') process.stderr.write(`\ranon: ${n} instance(s) fetched from the PACS`);
       });
       if (mode === 'tty' || mode === 'lines') process.stderr.write('\n');
@@ -214,8 +217,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       quarantined: report.quarantined.length,
     };
     try {
-      if (stowTo && !stoppedBy && counts.written) {
-        const n = await stowReport(stowTo, out, reportDir);
+      if (stowTo && pacs && !stoppedBy && counts.written) {
+        const n = await pacs.stowReport(stowTo, out, reportDir);
         if (mode === 'lines' || mode === 'tty') console.error(`anon: ${n} file(s) stored by STOW-RS`);
         else if (mode === 'json') console.log(JSON.stringify({ type: 'stow', stored: n }));
       }

@@ -1,4 +1,5 @@
-import { resolveSettings, type DetectSettings } from '../../detect/index.js';
+import { resolveSettings } from '../../detect/settings.js';
+import type { DetectSettings } from '../../detect/types.js';
 import { decodeStrings } from '../../dicom/values.js';
 import { isStringVR } from '../../dicom/vr.js';
 import { setStrings, writeVR, type ElementCall } from '../state.js';

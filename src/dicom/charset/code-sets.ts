@@ -1,5 +1,5 @@
 /** Graphic character sets that can be designated to G0 / G1, built lazily from iconv-lite's tables. */
-import iconv from 'iconv-lite';
+import { iconv } from './iconv.js';
 import { SB_BY_KEY } from './terms.js';
 
 export const ESC = 0x1b;
@@ -54,7 +54,8 @@ function makeAscii(name: string, esc0: string): SbSet {
 function makeHighHalf(name: string, codec: string, esc1: string): SbSet {
   const all = Buffer.alloc(128);
   for (let i = 0; i < 128; i++) all[i] = 0x80 | i;
-  const str = iconv.decode(all, codec);
+  // Latin-1's high half is the code points U+0080–U+00FF: no codec table needed
+  const str = codec === 'iso-8859-1' ? all.toString('latin1') : iconv().decode(all, codec);
   const chars = Array.from(str);
   if (chars.length !== 128) throw new Error(`charset: unexpected table size for ${codec}`);
   const dec: string[] = [];
@@ -114,7 +115,7 @@ function buildDb(set: DbSet): void {
     }
     // Fast path: a fully mapped row decodes to exactly 94 BMP characters without U+FFFD.
     let chars: string[] | null = null;
-    const s = iconv.decode(row, set.codec);
+    const s = iconv().decode(row, set.codec);
     if (s.length === 94 && !s.includes('\ufffd')) {
       chars = Array.from(s);
       if (chars.length !== 94 || chars.some((c) => c.charCodeAt(0) < 0xa0)) chars = null;
@@ -125,7 +126,7 @@ function buildDb(set: DbSet): void {
         ch = chars[k];
       } else {
         row.copy(one, 0, k * unit, (k + 1) * unit);
-        ch = iconv.decode(one, set.codec);
+        ch = iconv().decode(one, set.codec);
         const cps = Array.from(ch);
         if (cps.length !== 1 || ch === '\ufffd') continue;
         const cp0 = ch.codePointAt(0)!;

@@ -16,7 +16,7 @@
  * 0x5C is the DICOM value delimiter. This matches pydicom and keeps value splitting on
  * decoded text correct. The high half 0xA1-0xDF is half-width katakana U+FF61-U+FF9F.
  */
-import iconv from 'iconv-lite';
+import { iconv } from './iconv.js';
 import { dbChar, ESC, type CodeSet, type SbSet } from './code-sets.js';
 import { getCtx } from './context.js';
 import { Delim, delimMask, isDelim, parseEscape, TEXT_VRS, type Iso2022 } from './iso2022.js';
@@ -51,9 +51,9 @@ export function decodeText(bytes: Uint8Array, spec: CharsetSpec, vr: string): st
     case 'utf8':
       return asBuffer(bytes).toString('utf8');
     case 'gb18030':
-      return iconv.decode(asBuffer(bytes), 'gb18030');
+      return iconv().decode(asBuffer(bytes), 'gb18030');
     case 'gbk':
-      return iconv.decode(asBuffer(bytes), 'gbk');
+      return iconv().decode(asBuffer(bytes), 'gbk');
     case 'sb':
       if (bytes.indexOf(ESC) < 0) return decodeSb(bytes, ctx.sb!);
       return decodeIso(bytes, ctx.iso, delimMask(vr));

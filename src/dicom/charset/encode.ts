@@ -26,7 +26,7 @@
  *    0x2D21 throws CHARSET_UNENCODABLE when re-encoded with IR 87 alone;
  *  - bytes decoded leniently (latin1 fallback / U+FFFD).
  */
-import iconv from 'iconv-lite';
+import { iconv } from './iconv.js';
 import { ByteSink } from './byte-sink.js';
 import { CharsetError } from './charset-error.js';
 import { setEncode, type CodeSet, type SbSet } from './code-sets.js';
@@ -95,7 +95,7 @@ export function encodeText(text: string, spec: CharsetSpec, vr: string): Buffer 
       return Buffer.from(text, 'utf8');
     case 'gb18030':
       checkWellFormed(text, 'GB18030');
-      return iconv.encode(text, 'gb18030');
+      return iconv().encode(text, 'gb18030');
     case 'gbk':
       return encodeGbk(text);
     case 'sb':
@@ -107,12 +107,12 @@ export function encodeText(text: string, spec: CharsetSpec, vr: string): Buffer 
 
 function encodeGbk(text: string): Buffer {
   checkWellFormed(text, 'GBK');
-  const buf = iconv.encode(text, 'gbk');
-  if (iconv.decode(buf, 'gbk') === text) return buf;
+  const buf = iconv().encode(text, 'gbk');
+  if (iconv().decode(buf, 'gbk') === text) return buf;
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
     if (cp < 0x80) continue;
-    if (iconv.decode(iconv.encode(ch, 'gbk'), 'gbk') !== ch) throw unencodable(cp, 'GBK');
+    if (iconv().decode(iconv().encode(ch, 'gbk'), 'gbk') !== ch) throw unencodable(cp, 'GBK');
   }
   return buf;
 }
