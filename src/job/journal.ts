@@ -47,6 +47,25 @@ export function journalEntry(o: FileOutcome): JournalEntry {
 
 const SYNC_EVERY = 256;
 
+/** The entry whose line starts at `offset`, read in blocks until its newline. */
+function readLineAt(fd: number, offset: number): JournalEntry | undefined {
+  const parts: Buffer[] = [];
+  const block = Buffer.allocUnsafe(4096);
+  for (let at = offset; ;) {
+    const n = readSync(fd, block, 0, block.length, at);
+    if (n === 0) return undefined; // no newline: not a complete entry
+    const nl = block.subarray(0, n).indexOf(0x0a);
+    parts.push(Buffer.from(block.subarray(0, nl < 0 ? n : nl)));
+    if (nl >= 0) break;
+    at += n;
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as JournalEntry;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * An append-only record of finished inputs. An entry is appended only after its output was
  * renamed into place, so a resumed run can trust it; the tail line of a killed run may be cut,
@@ -55,14 +74,17 @@ const SYNC_EVERY = 256;
 export class Journal {
   private fd: number;
   private unsynced = 0;
+  /** Where the next entry starts: an entry's offset names it for `outputAt`. */
+  private end = 0;
 
   /** `append`: continue a journal (a resumed run); otherwise a new run starts a new one. */
   constructor(
     readonly path: string,
     append = true,
   ) {
-    this.fd = openSync(path, append ? 'a+' : 'w', 0o600);
+    this.fd = openSync(path, append ? 'a+' : 'w+', 0o600);
     if (append) this.dropCutTail();
+    this.end = fstatSync(this.fd).size;
   }
 
   /** A killed run (or a full disk) may have left half a line: the next entry must not join it. */
@@ -83,9 +105,20 @@ export class Journal {
     ftruncateSync(this.fd, 0);
   }
 
-  append(e: JournalEntry): void {
-    writeSync(this.fd, JSON.stringify(e) + '\n');
+  /** Appends one entry; returns the offset its line starts at. */
+  append(e: JournalEntry): number {
+    const at = this.end;
+    const b = Buffer.from(JSON.stringify(e) + '\n');
+    for (let off = 0; off < b.length;) off += writeSync(this.fd, b, off, b.length - off);
+    this.end += b.length;
     if (++this.unsynced >= SYNC_EVERY) this.sync();
+    return at;
+  }
+
+  /** The output of the written entry whose line starts at `offset` (from `append` or `entries`). */
+  outputAt(offset: number): string | undefined {
+    const e = readLineAt(this.fd, offset);
+    return e?.status === 'written' ? e.output : undefined;
   }
 
   sync(): void {
@@ -103,12 +136,18 @@ export class Journal {
 
   /** Every complete entry of a journal, in order, read block by block (a journal can be large). */
   static *read(path: string): Generator<JournalEntry> {
+    for (const { entry } of Journal.entries(path)) yield entry;
+  }
+
+  /** Every complete entry with the offset of its line. */
+  static *entries(path: string): Generator<{ entry: JournalEntry; offset: number }> {
     if (!existsSync(path)) return;
     const fd = openSync(path, 'r');
     try {
       const block = Buffer.allocUnsafe(1 << 20);
       const decoder = new StringDecoder('utf8'); // a character may straddle two blocks
       let carry = '';
+      let lineAt = 0; // byte offset of the line `carry` begins
       for (let at = 0; ;) {
         const n = readSync(fd, block, 0, block.length, at);
         if (n === 0) break;
@@ -117,9 +156,11 @@ export class Journal {
         const lines = text.split('\n');
         carry = lines.pop() ?? '';
         for (const line of lines) {
+          const offset = lineAt;
+          lineAt += Buffer.byteLength(line) + 1;
           if (!line) continue;
           try {
-            yield JSON.parse(line) as JournalEntry;
+            yield { entry: JSON.parse(line) as JournalEntry, offset };
           } catch {
             /* a line cut by a crash */
           }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AnonError } from '../errors.js';
 import { describeDetection, type DetectionReport } from '../detect/settings.js';
 import type { JournalEntry } from './journal.js';
+import { LatencyHistogram } from './latency.js';
 import type { RunReport } from './report.js';
 
 /**
@@ -18,10 +19,8 @@ export class ReportWriteError extends AnonError<'REPORT_WRITE'> {
   }
 }
 
-const LISTS = ['anonymized_files', 'skipped', 'failures', 'quarantined', 'entities_found'] as const;
+const LISTS = ['anonymized_files', 'skipped', 'failures', 'quarantined', 'entities_found', 'notices'] as const;
 type ListName = (typeof LISTS)[number];
-
-const percentile = (sorted: Float64Array, p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 
 /** One list spooled to an NDJSON file beside the report: its first entries kept for the caller. */
 class Spool {
@@ -90,8 +89,7 @@ export class ReportBuilder {
   private readonly report: RunReport;
   private readonly spools: Record<ListName, Spool>;
   private spoolError: Error | undefined;
-  private timings = new Float64Array(1024);
-  private timed = 0;
+  private readonly timings = new LatencyHistogram();
   private bytesIn = 0;
   private readonly started = Date.now();
 
@@ -156,8 +154,7 @@ export class ReportBuilder {
         });
         for (const [k, n] of Object.entries(e.entities)) r.results.entity_summary[k] = (r.results.entity_summary[k] ?? 0) + n;
         for (const f of e.entities_found ?? []) this.list('entities_found', { file: e.output, ...f });
-        // notices are rare (an option that could not do all it names): kept with the report, not spooled
-        for (const notice of e.notices ?? []) (r.notices ??= []).push({ path: e.output, notice });
+        for (const notice of e.notices ?? []) this.list('notices', { path: e.output, notice });
         break;
       case 'skipped':
         this.list('skipped', { path: e.input, reason: e.reason });
@@ -172,12 +169,7 @@ export class ReportBuilder {
   }
 
   addTiming(ms: number, bytesIn = 0): void {
-    if (this.timed === this.timings.length) {
-      const grown = new Float64Array(this.timings.length * 2);
-      grown.set(this.timings);
-      this.timings = grown;
-    }
-    this.timings[this.timed++] = ms;
+    this.timings.add(ms);
     this.bytesIn += bytesIn;
   }
 
@@ -205,13 +197,13 @@ export class ReportBuilder {
       r.status = 'FAILED';
       r.results.error = r.results.error ? `${r.results.error}; ${why}` : why;
     }
-    const sorted = this.timings.slice(0, this.timed).sort();
     const usage = process.resourceUsage();
+    const timed = this.timings.count;
     r.performance = {
-      files_timed: this.timed,
-      p50_ms: Number(percentile(sorted, 50).toFixed(3)),
-      p99_ms: Number(percentile(sorted, 99).toFixed(3)),
-      files_per_second: r.duration_seconds > 0 ? Number((this.timed / r.duration_seconds).toFixed(1)) : 0,
+      files_timed: timed,
+      p50_ms: Number(this.timings.percentile(50).toFixed(3)),
+      p99_ms: Number(this.timings.percentile(99).toFixed(3)),
+      files_per_second: r.duration_seconds > 0 ? Number((timed / r.duration_seconds).toFixed(1)) : 0,
       mib_per_second: r.duration_seconds > 0 ? Number((this.bytesIn / 1048576 / r.duration_seconds).toFixed(1)) : 0,
       cpu_seconds: Number(((usage.userCPUTime + usage.systemCPUTime) / 1e6).toFixed(3)),
       peak_rss_mib: Number((usage.maxRSS / 1024).toFixed(1)),
@@ -229,6 +221,7 @@ export class ReportBuilder {
       skipped: s.skipped.head as RunReport['skipped'],
       failures: s.failures.head as RunReport['failures'],
       quarantined: s.quarantined.head as RunReport['quarantined'],
+      ...(s.notices.count ? { notices: s.notices.head as RunReport['notices'] } : {}),
     };
     if (LISTS.some((l) => s[l].count > IN_MEMORY_LISTED)) out.lists_truncated_at = IN_MEMORY_LISTED;
     return out;
@@ -238,7 +231,7 @@ export class ReportBuilder {
   private write(fromSpools: boolean): void {
     const marker = (l: ListName): string => `\u0000${l}\u0000`;
     const shell = { ...this.report, results: { ...this.report.results, entities_found: marker('entities_found') } } as Record<string, unknown>;
-    for (const l of LISTS) if (l !== 'entities_found') shell[l] = marker(l);
+    for (const l of LISTS) if (l !== 'entities_found' && (l !== 'notices' || this.spools.notices.count)) shell[l] = marker(l);
     const text = JSON.stringify(shell, null, 2);
     const tmp = join(this.dir, `.report-${this.id}.json.tmp`);
     const fd = openSync(tmp, 'w', 0o644);

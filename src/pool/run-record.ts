@@ -12,6 +12,7 @@ import type { RunReport } from '../job/report.js';
 import { ReportBuilder } from '../job/report-builder.js';
 import type { PoolOptions } from '../job/task.js';
 import type { MappingRecorder } from '../pseudo/mapping.js';
+import { OutputClaims } from './output-claims.js';
 
 /** What a run tells as it goes (progress displays and --json consume these). */
 export type RunEvent =
@@ -50,7 +51,7 @@ export class RunRecord {
   stopped: string | undefined;
   private readonly journal: Journal;
   // one input per output is written; any other that produced the same output is a duplicate
-  private readonly claimed = new Set<string>();
+  private readonly claimed: OutputClaims;
 
   /** Checks the folders (UsageError before any file is touched) and opens the journal and report. */
   constructor(private readonly opts: RecordOptions) {
@@ -75,7 +76,12 @@ export class RunRecord {
       detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
     });
     this.journal = new Journal(this.journalPath, opts.resume === true);
-    for (const e of this.done.values()) if (e.status === 'written') this.claimed.add(e.output);
+    this.claimed = new OutputClaims((at) => this.journal.outputAt(at));
+    if (this.done.size)
+      for (const { entry, offset } of Journal.entries(this.journalPath)) {
+        const d = entry.status === 'written' ? this.done.get(entry.input) : undefined;
+        if (d?.status === 'written' && entry.status === 'written' && d.output === entry.output && !this.claimed.has(entry.output)) this.claimed.add(entry.output, offset);
+      }
   }
 
   get id(): string {
@@ -91,19 +97,20 @@ export class RunRecord {
   /** One finished input: journaled, counted, reported. */
   record(r: FileResult): void {
     const o = r.outcome;
-    if (o.status === 'written') {
-      if (this.claimed.has(o.output)) r.outcome = { status: 'skipped', path: o.path, reason: `duplicate: another input of this run has the same output ${o.output}` };
-      else this.claimed.add(o.output);
-    }
+    const claim = o.status === 'written' && !this.claimed.has(o.output) ? o.output : undefined;
+    if (o.status === 'written' && claim === undefined)
+      r.outcome = { status: 'skipped', path: o.path, reason: `duplicate: another input of this run has the same output ${o.output}` };
     const entry = journalEntry(r.outcome);
+    let at: number | undefined;
     // after a failed write nothing more is appended: a later line behind a cut one would be lost
     if (!this.stopped)
       try {
-        this.journal.append(entry);
+        at = this.journal.append(entry);
       } catch (e) {
         // those in flight finish and are reported; a resume finds their outputs in place
         this.stopped = `the journal ${this.journalPath} could not be written (${(e as Error).message}): no new file was started`;
       }
+    if (claim !== undefined) this.claimed.add(claim, at);
     this.builder.addEntry(entry, false);
     if (r.mapping) this.opts.recorder?.merge(r.mapping);
     const c = this.counts;

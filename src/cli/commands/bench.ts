@@ -1,10 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { formatTable, runBench } from '../../bench/bench.js';
+import { runPeers } from '../../bench/peers.js';
 import { UsageError } from '../../errors.js';
 
 interface BenchArgs {
   corpus?: string;
   generate?: number;
+  peers?: string;
+  only?: string[];
+  'peers-dir'?: string;
   rows?: number;
   profile: string[];
   repeat: number;
@@ -23,11 +27,14 @@ const whole = (v: number | undefined, name: string, min: number): void => {
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
   command: 'bench',
-  describe: 'Measure bulk-run throughput, latency, CPU and peak RSS per profile, against a plain cp -r',
+  describe: 'Measure bulk-run throughput, latency, CPU and peak RSS per profile, against a plain cp -r (or, with --peers, against gdcmanon and DCMTK)',
   builder: (y) =>
     y
       .option('corpus', { type: 'string', describe: 'folder of files to run over (read only)' })
       .option('generate', { type: 'number', describe: 'instead: generate a synthetic CT/MR series of N files (with PHI) in a temp folder' })
+      .option('peers', { type: 'string', describe: 'instead: anonflow (basic) beside cp -r, gdcmanon and DCMTK on this corpus (bench/peers.sh); missing peers are listed' })
+      .option('only', { type: 'string', array: true, describe: 'with --peers: the peers to run (default cp gdcmanon dcmtk; all: every peer script)' })
+      .option('peers-dir', { type: 'string', describe: 'with --peers: folder of the peer scripts (default ../shared/peers beside the clone)' })
       .option('rows', { type: 'number', describe: 'with --generate: CT matrix size (default 512; MR is half)' })
       .option('profile', { alias: 'p', type: 'string', array: true, default: ['identity', 'basic'], describe: 'profiles to measure (repeatable)' })
       .option('repeat', { type: 'number', default: 3, describe: 'timed rounds; medians are reported' })
@@ -38,9 +45,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('cp', { type: 'boolean', default: true, describe: 'include the cp -r baseline (--no-cp to skip)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines on stderr' })
-      .conflicts('corpus', 'generate'),
+      .conflicts('corpus', 'generate')
+      .conflicts('peers', ['corpus', 'generate']),
   handler: async (args) => {
-    if (args.corpus === undefined && args.generate === undefined) throw new UsageError('name --corpus DIR or --generate N');
+    if (args.peers !== undefined) return peers(args);
+    if (args.corpus === undefined && args.generate === undefined) throw new UsageError('name --corpus DIR, --generate N or --peers DIR');
     whole(args.generate, 'generate', 1);
     whole(args.rows, 'rows', 4);
     if (args.rows !== undefined && args.rows % 2) throw new UsageError('--rows takes an even number');
@@ -68,3 +77,24 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     }
   },
 };
+
+async function peers(args: BenchArgs): Promise<void> {
+  if (!args.peers) throw new UsageError('--peers takes the corpus folder');
+  whole(args.repeat, 'repeat', 1);
+  whole(args.warmup, 'warmup', 0);
+  whole(args.threads, 'threads', 0);
+  const result = await runPeers({
+    corpus: args.peers,
+    repeat: args.repeat,
+    warmup: args.warmup,
+    only: args.only?.flatMap((o) => o.split(/[\s,]+/)).filter(Boolean),
+    threads: args.threads,
+    peersDir: args['peers-dir'],
+    onProgress: args.quiet ? undefined : (l) => console.error(`anon bench: ${l}`),
+  });
+  console.log(args.json ? JSON.stringify({ rows: result.rows, missing: result.missing, text: result.text }, null, 2) : result.text);
+  if (result.rows.some((r) => r.exit !== '0')) {
+    console.error('anon bench: some contenders exited non-zero: see the exit column');
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,128 @@
+// What a batch keeps per file is bounded: the duplicate check holds a hash and a journal offset per
+// output (not the path), latencies go into a fixed histogram, notices are spooled like the lists.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { writeSeries } from '../fixtures/series.js';
+import { Journal } from '../src/job/journal.js';
+import { LatencyHistogram } from '../src/job/latency.js';
+import { ReportBuilder } from '../src/job/report-builder.js';
+import type { RunReport } from '../src/job/report.js';
+import { loadProfile } from '../src/profile/load.js';
+import { runBatch } from '../src/pool/batch.js';
+import { OutputClaims, pathHash } from '../src/pool/output-claims.js';
+
+const KEY = new Uint8Array(Buffer.from('run-memory-test-secret-0123456789'));
+
+const tmp = (t: Test): string => {
+  const d = mkdtempSync(join(tmpdir(), 'anonflow-mem-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+};
+
+t.test('OutputClaims with every path hashing alike → duplicates found exactly, others not taken for duplicates', async (t) => {
+  const d = tmp(t);
+  const journal = new Journal(join(d, 'journal.ndjson'), false);
+  t.teardown(() => journal.close());
+  const claims = new OutputClaims(
+    (at) => journal.outputAt(at),
+    () => 7,
+  );
+  const paths = Array.from({ length: 50 }, (_, i) => `/out/p/st/se/${i}.dcm`);
+  for (const p of paths) {
+    t.notOk(claims.has(p), `${p} not yet claimed`);
+    claims.add(p, journal.append({ input: `/in/${p}`, status: 'written', output: p, size: 1, entities: {} }));
+  }
+  t.ok(
+    paths.every((p) => claims.has(p)),
+    'every claimed path is found',
+  );
+  t.notOk(claims.has('/out/p/st/se/50.dcm'), 'an unclaimed path with the same hash is not a duplicate');
+  claims.add('/out/unjournaled.dcm', undefined);
+  t.ok(claims.has('/out/unjournaled.dcm'), 'a claim whose journal line failed is still found');
+  t.equal(claims.size, 51);
+});
+
+t.test('OutputClaims over 20,000 paths → ≤ 32 bytes per claim, every one found, none invented', async (t) => {
+  const d = tmp(t);
+  const journal = new Journal(join(d, 'journal.ndjson'), false);
+  t.teardown(() => journal.close());
+  let reads = 0;
+  const claims = new OutputClaims((at) => (reads++, journal.outputAt(at)));
+  const path = (i: number): string => `/data/out/PAT${i % 97}/2.25.${i * 7919}/2.25.${i * 104729}/2.25.${i}.dcm`;
+  const n = 20_000;
+  for (let i = 0; i < n; i++) claims.add(path(i), journal.append({ input: `/in/${i}`, status: 'written', output: path(i), size: 1, entities: {} }));
+  t.ok(claims.bytes / n <= 32, `${(claims.bytes / n).toFixed(1)} bytes per claim`);
+  let found = 0;
+  for (let i = 0; i < n; i += 97) found += claims.has(path(i)) ? 1 : 0;
+  t.equal(found, Math.ceil(n / 97), 'claimed paths found');
+  let invented = 0;
+  for (let i = n; i < n + 5000; i++) invented += claims.has(path(i)) ? 1 : 0;
+  t.equal(invented, 0, 'no unclaimed path taken for a duplicate');
+  t.ok(reads < Math.ceil(n / 97) + 10, `journal read only to confirm a hash match (${reads} reads)`);
+  t.not(pathHash(path(1)), pathHash(path(2)), 'different paths, different hashes');
+});
+
+t.test('LatencyHistogram on 20,000 latencies → p50 and p99 within 0.5 % of the exact ones', async (t) => {
+  const h = new LatencyHistogram();
+  const xs: number[] = [];
+  let seed = 42;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 20_000; i++) {
+    const ms = 0.2 + 30 * rnd() ** 4; // a long tail, like real files
+    xs.push(ms);
+    h.add(ms);
+  }
+  xs.sort((a, b) => a - b);
+  for (const p of [50, 99]) {
+    const exact = xs[Math.floor((p / 100) * xs.length)];
+    t.ok(Math.abs(h.percentile(p) - exact) / exact <= 0.005, `p${p}: ${h.percentile(p).toFixed(4)} against ${exact.toFixed(4)}`);
+  }
+  const one = new LatencyHistogram();
+  one.add(3.25);
+  t.equal(one.percentile(99), 3.25, 'a single latency is given back as it is');
+  t.equal(new LatencyHistogram().percentile(50), 0, 'no latency → 0');
+});
+
+t.test('ReportBuilder with more notices than it keeps in memory → report.json lists them all, the returned report the first ones', async (t) => {
+  const d = tmp(t);
+  const b = new ReportBuilder(d, { id: 'notices-run', profile: 'basic', options: {} });
+  const n = 1_005;
+  for (let i = 0; i < n; i++)
+    b.addEntry({ input: `/in/${i}`, status: 'written', output: `/out/${i}.dcm`, size: 1, entities: {}, notices: ['overlay removed, not cleaned'] }, false);
+  const report = b.finish();
+  b.close();
+  t.equal(report.notices?.length, 1_000, 'returned report: the first 1,000');
+  const saved = JSON.parse(readFileSync(join(d, 'report.json'), 'utf8')) as RunReport;
+  t.equal(saved.notices?.length, n, 'report.json: every notice');
+  t.same(saved.notices?.[n - 1], { path: `/out/${n - 1}.dcm`, notice: 'overlay removed, not cleaned' });
+  const none = new ReportBuilder(d, { id: 'quiet-run', profile: 'basic', options: {} });
+  none.addEntry({ input: '/in/x', status: 'written', output: '/out/x.dcm', size: 1, entities: {} }, false);
+  none.finish();
+  none.close();
+  t.notOk('notices' in (JSON.parse(readFileSync(join(d, 'report.json'), 'utf8')) as object), 'no notice → no notices field');
+});
+
+t.test('run with two copies of one instance → one written, the other skipped as a duplicate; a resumed run still knows the claim', async (t) => {
+  const d = tmp(t);
+  const [one] = writeSeries(join(d, 'a'), 1, { rows: 16 }).files;
+  mkdirSync(join(d, 'b'));
+  copyFileSync(one, join(d, 'b', 'copy.dcm'));
+  const base = {
+    out: join(d, 'out'),
+    layout: 'hierarchy' as const,
+    worker: { deid: { profile: loadProfile('basic'), key: KEY }, record: false },
+    profileName: 'basic',
+    profileOptions: [],
+    threads: 0,
+  };
+  const first = await runBatch({ ...base, inputs: [join(d, 'a'), join(d, 'b')], reportDir: join(d, 'r1') });
+  t.equal(first.anonymized_files.length, 1, 'one written');
+  t.match(first.skipped, [{ reason: /^duplicate: another input of this run has the same output / }], 'the other skipped as a duplicate');
+  const partial = await runBatch({ ...base, out: join(d, 'out2'), inputs: [join(d, 'a')], reportDir: join(d, 'r2') });
+  t.equal(partial.anonymized_files.length, 1);
+  const resumed = await runBatch({ ...base, out: join(d, 'out2'), inputs: [join(d, 'a'), join(d, 'b')], reportDir: join(d, 'r2'), resume: true });
+  t.equal(resumed.counts?.written, 1, 'the resumed input stays written');
+  t.match(resumed.skipped, [{ path: join(d, 'b', 'copy.dcm'), reason: /^duplicate/ }], 'the new copy is a duplicate of the journaled output');
+});
