@@ -52,14 +52,17 @@ function unpackSegment(data: Buffer, start: number, end: number, plane: Uint8Arr
       if (i + len > end) throw decodeError(`RLE segment ${seg}: literal run past the segment end`);
       const take = Math.min(len, npix - p);
       over = take < len;
-      plane.set(data.subarray(i, i + take), p);
+      if (take > 16) plane.set(data.subarray(i, i + take), p);
+      else for (let k = 0; k < take; k++) plane[p + k] = data[i + k]; // short literals: a view costs more than the copy
       p += take;
       i += len;
     } else if (n > 128) {
       if (i >= end) throw decodeError(`RLE segment ${seg}: replicate run past the segment end`);
       const take = Math.min(257 - n, npix - p);
       over = take < 257 - n;
-      plane.fill(data[i++], p, p + take);
+      const v = data[i++];
+      if (take > 16) plane.fill(v, p, p + take);
+      else for (let k = 0; k < take; k++) plane[p + k] = v;
       p += take;
     }
     // 128 (-128): no operation
