@@ -5,7 +5,7 @@
  * loads the WASM codecs). Throughput is in MiB/s of uncompressed pixel data (Rows × Columns ×
  * SamplesPerPixel × BitsAllocated/8 × frames, 1-bit packed), whatever the encoding on disk.
  *
- *   node dist/bench/pixel.js [--size 512] [--frames 4] [--repeat 5] [--banner ROWS]
+ *   node dist/bench/pixel.js [--size 512] [--frames 4] [--repeat 5] [--warmup 1] [--banner ROWS]
  *                            [--lossy reencode|native|both] [--only TEXT] [--json]
  *
  * See bench/README.md ("Pixel masking throughput") for measured figures.
@@ -27,6 +27,8 @@ export interface PixelBenchOptions {
   frames?: number;
   /** Timed runs per encoding; the median is reported (default 5). */
   repeat?: number;
+  /** Untimed runs before them (default 1: loads the codecs; more let the JIT settle on JS codecs). */
+  warmup?: number;
   /** Height of the top banner masked in every frame (default size / 8, i.e. 64 for 512). */
   banner?: number;
   /** What lossy-only sources (JPEG baseline) do: re-encode with the same codec, write native, or both rows. */
@@ -68,6 +70,9 @@ export interface PixelBenchRow {
   total_ms_max: number;
   mib_per_second: number;
   ms_per_frame: number;
+  /** Median CPU ms of a run (user + system, every thread of the process) and MiB per CPU-second. */
+  cpu_ms_median: number;
+  mib_per_cpu_second: number;
 }
 
 export interface PixelBenchResult {
@@ -91,11 +96,14 @@ interface Run {
   parse: number;
   mask: number;
   serialize: number;
+  /** CPU ms of this process (user + system, all threads) over the run: steadier than wall time on a shared machine. */
+  cpu: number;
   result: MaskResult;
   out: Buffer;
 }
 
 async function once(file: Buffer, banner: Rect, lossy: 'reencode' | 'native'): Promise<Run> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const f = parseDicom(file);
   const t1 = performance.now();
@@ -103,7 +111,8 @@ async function once(file: Buffer, banner: Rect, lossy: 'reencode' | 'native'): P
   const t2 = performance.now();
   const out = serializeDicom(f);
   const t3 = performance.now();
-  return { parse: t1 - t0, mask: t2 - t1, serialize: t3 - t2, result, out };
+  const c = process.cpuUsage(c0);
+  return { parse: t1 - t0, mask: t2 - t1, serialize: t3 - t2, cpu: (c.user + c.system) / 1000, result, out };
 }
 
 function uncompressedBytes(file: Buffer): { bytes: number; frames: number } {
@@ -136,6 +145,7 @@ export async function runPixelBench(opts: PixelBenchOptions = {}): Promise<Pixel
     for (const policy of policies) {
       // Warm-up (codec modules and WASM instances load here) and sanity checks, untimed.
       const warm = await once(file, banner, policy);
+      for (let i = 1; i < (opts.warmup ?? 1); i++) await once(file, banner, policy);
       if (warm.result.pixels <= 0) throw new Error(`${spec.name}: nothing was masked`);
       const back = parseDicom(warm.out);
       if (readImageInfo(back).frames !== nFrames) throw new Error(`${spec.name}: masked output has a different number of frames`);
@@ -170,6 +180,8 @@ export async function runPixelBench(opts: PixelBenchOptions = {}): Promise<Pixel
         total_ms_max: Math.max(...totals),
         mib_per_second: pixelBytes / 2 ** 20 / (total / 1000),
         ms_per_frame: total / nFrames,
+        cpu_ms_median: median(runs.map((r) => r.cpu)),
+        mib_per_cpu_second: pixelBytes / 2 ** 20 / (median(runs.map((r) => r.cpu)) / 1000),
       };
       rows.push(row);
       opts.onRow?.(row);
@@ -207,15 +219,15 @@ export function formatTable(r: PixelBenchResult): string {
   const f1 = (x: number): string => x.toFixed(1);
   const f2 = (x: number): string => x.toFixed(2);
   const lines = [
-    '| encoding | image | in KiB | pixel MiB | median ms | min–max ms | parse / mask / write ms | MiB/s | ms/frame | written as | lossless |',
-    '|:--|:--|--:|--:|--:|--:|--:|--:|--:|:--|:--|',
+    '| encoding | image | in KiB | pixel MiB | median ms | min–max ms | parse / mask / write ms | MiB/s | ms/frame | CPU ms | MiB/CPU-s | written as | lossless |',
+    '|:--|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|:--|:--|',
   ];
   for (const row of r.rows) {
     const name = row.lossy_policy ? `${row.name} (lossy: ${row.lossy_policy})` : row.name;
     const image = `${row.columns}×${row.rows}×${row.frames}, ${row.samples_per_pixel}×${row.bits_allocated} bit`;
     lines.push(
       `| ${name} | ${image} | ${Math.round(row.file_bytes / 1024)} | ${f2(row.pixel_mib)} | ${f1(row.total_ms_median)} | ${f1(row.total_ms_min)}–${f1(row.total_ms_max)} | ` +
-        `${f1(row.parse_ms_median)} / ${f1(row.mask_ms_median)} / ${f1(row.serialize_ms_median)} | ${f1(row.mib_per_second)} | ${f2(row.ms_per_frame)} | ${OUTPUT_LABEL[row.output]} | ${row.lossless ? 'yes' : '**no**'} |`,
+        `${f1(row.parse_ms_median)} / ${f1(row.mask_ms_median)} / ${f1(row.serialize_ms_median)} | ${f1(row.mib_per_second)} | ${f2(row.ms_per_frame)} | ${f1(row.cpu_ms_median)} | ${f1(row.mib_per_cpu_second)} | ${OUTPUT_LABEL[row.output]} | ${row.lossless ? 'yes' : '**no**'} |`,
     );
   }
   return lines.join('\n');
@@ -227,7 +239,7 @@ export function formatTable(r: PixelBenchResult): string {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`pixel bench: ${msg}\n`);
   process.stderr.write(
-    'usage: node dist/bench/pixel.js [--size 512] [--frames 4] [--repeat 5] [--banner ROWS]\n' +
+    'usage: node dist/bench/pixel.js [--size 512] [--frames 4] [--repeat 5] [--warmup 1] [--banner ROWS]\n' +
       '                                [--lossy reencode|native|both] [--only TEXT] [--json]\n',
   );
   process.exit(msg ? 2 : 0);
@@ -260,6 +272,9 @@ function parseArgs(argv: string[]): PixelBenchOptions & { json: boolean } {
         break;
       case '--repeat':
         o.repeat = int(1);
+        break;
+      case '--warmup':
+        o.warmup = int(1);
         break;
       case '--banner':
         o.banner = int(1);
@@ -300,7 +315,7 @@ async function main(): Promise<void> {
   const m = result.machine;
   const o = result.options;
   process.stdout.write(
-    `pixel masking: ${o.size}×${o.size}, ${o.frames} frame(s), banner ${o.banner.width}×${o.banner.height} at (0,0) in every frame, median of ${o.repeat}\n` +
+    `pixel masking: ${o.size}×${o.size}, ${o.frames} frame(s), banner ${o.banner.width}×${o.banner.height} at (0,0) in every frame, median of ${o.repeat} after ${args.warmup ?? 1} warm-up run(s)\n` +
       `machine: node ${m.node}, nproc ${m.nproc}, ${m.cpu}, ${m.platform}, load ${m.loadavg_start.join(' ')} → ${m.loadavg_end.join(' ')}, ${m.date}\n\n` +
       formatTable(result) +
       '\n',

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { ALL_TRANSFER_SYNTAXES, TS_UID, type PixelCodec } from '../dicom/transfer-syntax.js';
 import { PixelError } from './errors.js';
+import { decodeLosslessJpeg, LosslessUnsupported } from './jpeg-lossless-decode.js';
 import { encodeJpegLossless } from './jpeg-lossless.js';
 
 const require = createRequire(import.meta.url);
@@ -206,6 +207,27 @@ function decodeJpegLossless(ts: string, data: Buffer, sourcePhotometric: string)
   // jpeg-lossless-decoder-js mis-orders samples of multi-component streams above 8 bits (found in testing).
   if (h.components > 1 && h.precision > 8)
     throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: `JPEG lossless with ${h.components} components of ${h.precision} bits`, transferSyntax: ts });
+  try {
+    const img = decodeLosslessJpeg(data);
+    return {
+      pixels: img.pixels,
+      width: img.width,
+      height: img.height,
+      bitsPerSample: img.precision,
+      components: img.components,
+      signed: false,
+      planar: 0,
+      photometric: sourcePhotometric,
+    };
+  } catch (e) {
+    if (e instanceof PixelError) throw new PixelError({ ...e.toJSON(), transferSyntax: ts });
+    if (!(e instanceof LosslessUnsupported)) throw e;
+  }
+  return { ...decodeJpegLosslessJs(ts, data, h), photometric: sourcePhotometric }; // sampling factors, restarts inside a row, DNL
+}
+
+/** The previous decoder (jpeg-lossless-decoder-js), for the streams decodeLosslessJpeg leaves to it. */
+export function decodeJpegLosslessJs(ts: string, data: Buffer, h: { width: number; height: number; components: number; precision: number }): DecodedFrame {
   const { Decoder } = require('jpeg-lossless-decoder-js') as {
     Decoder: new () => { decode(b: ArrayBuffer, off: number, len: number, numBytes: number): Uint8Array | Uint16Array };
   };
@@ -222,7 +244,7 @@ function decodeJpegLossless(ts: string, data: Buffer, sourcePhotometric: string)
   const pixels = Buffer.alloc(n * bytes);
   if (bytes === 1) pixels.set(arr.subarray(0, n));
   else for (let i = 0; i < n; i++) pixels.writeUInt16LE(arr[i] & 0xffff, i * 2);
-  return { pixels, width: h.width, height: h.height, bitsPerSample: h.precision, components: h.components, signed: false, planar: 0, photometric: sourcePhotometric };
+  return { pixels, width: h.width, height: h.height, bitsPerSample: h.precision, components: h.components, signed: false, planar: 0, photometric: '' };
 }
 
 export interface EncodeOptions {
@@ -258,9 +280,7 @@ export async function encodeFrame(ts: string, frame: DecodedFrame, opts: EncodeO
     if (!lossless) throw new PixelError({ code: 'PIXEL_UNSUPPORTED', message: 'JPEG lossless is lossless only', transferSyntax: ts });
     const pixels = frame.planar ? toInterleaved(frame) : frame.pixels;
     const input = { pixels, width: frame.width, height: frame.height, components: frame.components, precision: frame.bitsPerSample };
-    const enc = encodeJpegLossless(input);
-    const back = decodeJpegLossless(ts, enc, frame.photometric ?? '');
-    return back.pixels.equals(pixels) ? enc : encodeJpegLossless({ ...input, trailingPad: true });
+    return encodeJpegLossless(input); // padded where jpeg-lossless-decoder-js (used by viewers) would misread the end
   }
   const spec = SPEC[family];
   const m = await loadModule(spec.module);
