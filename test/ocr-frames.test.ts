@@ -2,7 +2,7 @@
 // frame per group is recognised, masks hold for every frame, a frame with other text is read, and
 // more groups than the budget quarantine the image. The grouping is counted without the engine;
 // one small clip goes through the real OCR.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,11 +113,12 @@ t.test('the 60-frame variant through anon run --ocr → 2 OCR passes, banner and
     layout: 'mirror',
     threads: 0,
     reportDir: join(d, 'r'),
-    worker: { deid: { profile: withOcr(loadProfile('basic'), {}), key: new Uint8Array(Buffer.from('ocr-frames-secret-0123456789')) }, record: false },
+    worker: { deid: { profile: withOcr(loadProfile('basic'), {}), key: new Uint8Array(Buffer.from('ocr-frames-secret-0123456789')) }, record: false, previews: join(d, 'prev') },
     profileName: 'basic',
     profileOptions: [],
   });
   t.equal(report.anonymized_files.length, 1, JSON.stringify(report.quarantined));
+  t.same(readdirSync(join(d, 'prev', 'masked')).sort(), ['clip.f30.png', 'clip.png'], 'a preview per recognised frame');
   const check = report.anonymized_files[0].pixels as PixelCheck;
   t.same(check.frames_ocr, [1, 30], 'two recognised frames stand for the 60');
   t.same(check.frame_groups, [

@@ -177,3 +177,17 @@ export function frameRanges(frames: number[]): string {
   }
   return out.join(',');
 }
+
+/**
+ * The recognised frame whose findings hold for `frame` (per the report's frame_groups), or
+ * undefined when no recognised frame stands for it.
+ */
+export function standsFor(check: { frames_ocr?: number[]; frame_groups?: { frame: number; frames: string }[] }, frame: number): number | undefined {
+  if (!check.frame_groups) return check.frames_ocr?.includes(frame) ? frame : undefined;
+  for (const g of check.frame_groups)
+    for (const part of g.frames.split(',')) {
+      const [a, b = a] = part.split('-').map(Number);
+      if (frame >= a && frame <= b) return g.frame;
+    }
+  return undefined;
+}
