@@ -57,7 +57,7 @@ t.test('anon preview --ocr --ocr-policy identifiers and anon run --ocr --json --
   mkdirSync(join(d, 'in'));
   const header = [{ tag: 0x00100010, vr: 'PN', value: 'JANSEN^PIETER' }];
   writeFileSync(join(d, 'in', 'text.dcm'), usImage([await textLayer(W, H, [NAME, NOTE])], W, H, header));
-  writeFileSync(join(d, 'in', 'blank.dcm'), usImage([await textLayer(W, H, [])], W, H, header));
+  writeFileSync(join(d, 'in', 'blank.dcm'), usImage([await textLayer(96, 64, [])], 96, 64, header));
   const name = await inkBox(W, H, NAME);
   const note = await inkBox(W, H, NOTE);
 

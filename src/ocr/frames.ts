@@ -64,6 +64,13 @@ async function grey(f: DicomFile, frame: number): Promise<{ grey: Buffer; width:
   return { grey: g, width, height };
 }
 
+/** Grey levels of interleaved RGB (Rec. 601 weights): for the grouping, which only compares frames with each other. */
+function luma(rgb: Buffer): Uint8Array {
+  const out = new Uint8Array(rgb.length / 3);
+  for (let p = 0, o = 0; p < out.length; p++, o += 3) out[p] = (rgb[o] * 299 + rgb[o + 1] * 587 + rgb[o + 2] * 114 + 500) / 1000;
+  return out;
+}
+
 /** One frame rendered for the recogniser. */
 export async function ocrFrame(f: DicomFile, frame: number, members: number[] = [frame]): Promise<OcrFrame> {
   const { grey: g, width, height } = await grey(f, frame);
@@ -142,9 +149,9 @@ async function group(f: DicomFile, budget: number): Promise<FrameGroup[]> {
   if (frames > MAX_RENDERED_FRAMES) throw new OcrError('OCR_BUDGET', `${frames} frames: more than the ${MAX_RENDERED_FRAMES} frames OCR compares`);
   const byKey = new Map<string, FrameGroup>();
   for (let n = 1; n <= frames; n++) {
-    const { grey: g, width, height } = await grey(f, n);
+    const { rgb, width, height } = await renderFrame(f, n);
     const key = createHash('sha256')
-      .update(textCandidates(g, width, height))
+      .update(textCandidates(luma(rgb), width, height))
       .digest('hex');
     let group = byKey.get(key);
     if (!group) {
