@@ -7,7 +7,7 @@ import { encodeStrings } from '../dicom/values.js';
 import { burnInOverlays, maskPixelData, overlayGroups, renderPreview, type MaskRegion } from '../pixel/index.js';
 import type { MaskResult } from '../pixel/result.js';
 import type { EngineProfile, MaskRuleSpec, RegionSpec } from '../deid/types.js';
-import { ocrCleanImage, ocrSettings, type OcrBox, type PixelCheck } from '../ocr/index.js';
+import { ocrCleanImage, ocrSettings, standsFor, type OcrBox, type PixelCheck } from '../ocr/index.js';
 import * as T from '../dicom/tags.generated.js';
 
 /** The regions of a mask rule, plus rectangles given on the command line (--mask). */
@@ -59,6 +59,12 @@ export async function ocrPixels(f: DicomFile, ruleRegions: MaskRegion[], profile
 const outlines = (boxes: OcrBox[] = []) =>
   boxes.map((b) => ({ rect: b, color: (b.masked ? [0, 255, 0] : b.identifier ? [255, 0, 255] : [255, 255, 0]) as [number, number, number] }));
 
+/** The OCR boxes to outline on `frame`: those read on the frame that stands for it (its group's recognised frame). */
+export function frameOutlines(check: PixelCheck | undefined, frame: number): ReturnType<typeof outlines> {
+  const rep = check ? standsFor(check, frame) : undefined;
+  return rep === undefined ? [] : outlines(check!.boxes?.filter((b) => b.frame === rep));
+}
+
 /**
  * Burns overlay planes into the pixel data (profile pixels.overlays = burnIn), so annotations a
  * reader needs survive the removal of the overlay groups. Returns the groups burnt in; throws
@@ -89,14 +95,26 @@ export function markPixelsCleaned(f: DicomFile): void {
 }
 
 /**
- * A PNG for people to review: masked images under masked/ (named like their output), quarantined
- * ones under quarantined/ (named by a hash of the input path, so no identifier is in the name).
+ * PNGs for people to review: masked images under masked/ (named like their output), images OCR
+ * read and left unchanged under checked/ (likewise), quarantined ones under quarantined/ (named
+ * by a hash of the input path, so no identifier is in the name). One PNG per recognised frame of
+ * a multi-frame image (".f<N>" after the first), with the boxes read on it.
  */
-export async function writePreview(f: DicomFile, dir: string, kind: 'masked' | 'quarantined', name: string, regions: MaskRegion[] = [], boxes?: OcrBox[]): Promise<string> {
-  const png = await renderPreview(f, { regions, outlines: outlines(boxes) });
+export async function writePreview(
+  f: DicomFile,
+  dir: string,
+  kind: 'masked' | 'checked' | 'quarantined',
+  name: string,
+  regions: MaskRegion[] = [],
+  check?: PixelCheck,
+): Promise<string> {
   const folder = join(dir, kind);
   mkdirSync(folder, { recursive: true });
-  const file = join(folder, kind === 'masked' ? `${basename(name).replace(/\.dcm$/, '')}.png` : `${createHash('sha256').update(name).digest('hex').slice(0, 16)}.png`);
-  writeFileSync(file, png);
-  return file;
+  const base = join(folder, kind === 'quarantined' ? createHash('sha256').update(name).digest('hex').slice(0, 16) : basename(name).replace(/\.dcm$/, ''));
+  const frames = check?.frames_ocr?.length ? check.frames_ocr : [1];
+  for (const [i, frame] of frames.entries()) {
+    const png = await renderPreview(f, { frame, regions, outlines: frameOutlines(check, frame) });
+    writeFileSync(i === 0 ? `${base}.png` : `${base}.f${frame}.png`, png);
+  }
+  return `${base}.png`;
 }

@@ -111,7 +111,7 @@ export async function processFile(
         }
         check = r.check;
         if (r.kind === 'quarantine') {
-          if (opts.previews) await quarantinePreview(path, opts.previews, r.regions, r.check.boxes);
+          if (opts.previews) await quarantinePreview(path, opts.previews, r.regions, r.check);
           return { status: 'quarantined', path, reason: r.reason, pixels: r.check };
         }
         if (r.kind === 'clean') masked = r.regions;
@@ -171,8 +171,13 @@ export async function processFile(
           return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${relative(opts.out, base)} already holds a different file: not overwritten` } };
         }
         if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
-        if (masked && opts.previews)
-          await (await pixelsApply()).writePreview(f, opts.previews, 'masked', output, masked, check?.boxes).catch((e: Error) => warnings.push(`preview: ${e.message}`));
+        // Review material for every image masked or read by OCR (a failed preview is a warning).
+        if (opts.previews && (masked || check?.method === 'ocr'))
+          await (
+            await pixelsApply()
+          )
+            .writePreview(f, opts.previews, masked ? 'masked' : 'checked', output, masked, check)
+            .catch((e: Error) => warnings.push(`preview: ${e.message}`));
         const found = result.found?.length ? { entities_found: result.found } : {};
         const notices = result.notices?.length ? { notices: result.notices } : {};
         const px = check ? { pixels: check } : {};
@@ -215,11 +220,11 @@ const pixelsApply = async () => {
 };
 
 /** A quarantined image's preview shows the input as it is (the file in memory may be half-masked), with the regions and boxes. */
-async function quarantinePreview(path: string, dir: string, regions: MaskRegion[], boxes?: PixelCheck['boxes']): Promise<void> {
+async function quarantinePreview(path: string, dir: string, regions: MaskRegion[], check?: PixelCheck): Promise<void> {
   let g;
   try {
     g = await openDicom(path);
-    await (await pixelsApply()).writePreview(g, dir, 'quarantined', path, regions, boxes);
+    await (await pixelsApply()).writePreview(g, dir, 'quarantined', path, regions, check);
   } catch {
     // a preview is review material: its failure does not change the outcome
   } finally {

@@ -5,7 +5,7 @@ import type { DicomFile } from '../dicom/part10.js';
 import { clipRect, readImageInfo, type MaskRegion, type Rect } from '../pixel/index.js';
 import { coveredShare, fileDetectContext, identifierWords, isReadable, isText } from './classify.js';
 import { recognize } from './engine.js';
-import { distinctFrames, ocrFrame } from './frames.js';
+import { distinctFrames, frameGroupsReport, ocrFrame } from './frames.js';
 import type { OcrBox, OcrSettings, OcrWord, PixelCheck } from './types.js';
 
 export interface OcrCleanOptions {
@@ -106,6 +106,7 @@ export async function ocrCleanImage(f: DicomFile, o: OcrCleanOptions): Promise<O
     policy: s.policy,
     frames,
     frames_ocr: sampled,
+    ...frameGroupsReport(f),
     boxes,
     found: boxes.length,
     masked: boxes.filter((b) => b.masked).length,

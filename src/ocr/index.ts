@@ -4,7 +4,7 @@ export { ocrUnavailable } from './available.js';
 export { ocrCleanImage, type OcrCleanOptions, type OcrCleanResult } from './clean-image.js';
 export { closeOcr, recognize, parseTsv } from './engine.js';
 export { OcrError, type OcrErrorCode } from './errors.js';
-export { sampleFrames, ocrFrame, distinctFrames, type OcrFrame } from './frames.js';
+export { sampleFrames, ocrFrame, distinctFrames, groupFrames, frameGroupsOf, frameRanges, standsFor, textCandidates, type FrameGroup, type OcrFrame } from './frames.js';
 export { isText, isReadable } from './classify.js';
 export { DEFAULT_OCR, type OcrBox, type OcrPolicy, type OcrSettings, type OcrWord, type PixelCheck } from './types.js';
 

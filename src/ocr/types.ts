@@ -30,8 +30,10 @@ export interface PixelCheck {
   method: 'ocr' | 'mask rule, not verified';
   policy?: OcrPolicy;
   frames?: number;
-  /** Frames recognised (1-based): distinct frames of the sample. */
+  /** Frames recognised (1-based): one per group of frames showing the same text. */
   frames_ocr?: number[];
+  /** Multi-frame: the frames each recognised frame stands for ("1-40,42"); its boxes and masks hold for all of them. */
+  frame_groups?: { frame: number; frames: string }[];
   /** Boxes of the first pass (found), then any the second pass still read (left). */
   boxes?: OcrBox[];
   found?: number;
@@ -55,7 +57,7 @@ export interface OcrSettings {
   minConfidence: number;
   /** The second pass: a word of ≥ 3 letters or digits from this confidence on is readable. */
   verifyConfidence: number;
-  /** At most this many frames of a multi-frame image are recognised (spread, first and last included). */
+  /** At most this many frames of a multi-frame image are recognised (one per group of frames showing the same text); more groups: quarantine. */
   maxFrames: number;
 }
 

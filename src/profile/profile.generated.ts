@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Generated from profiles/schema.json by scripts/gen-profile-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema and run `npm run gen`.
-// schema sha256: ab4c9172b007f9c68c231a69ce584632c4940487047251011d4cc993ecc2f131
+// schema sha256: 951919c7269e901edeabfc7eb99d3e3a9642fcb994d3a15d7548274dcf429750
 
 /**
  * The twelve options of PS3.15 E.3 (CID 7050 codes 113101-113112).
@@ -406,7 +406,7 @@ export interface Ocr {
    */
   verifyConfidence?: number;
   /**
-   * At most this many frames of a multi-frame image are recognised, spread over the clip, first and last included; equal frames once (default 8).
+   * At most this many frames of a multi-frame image are recognised: every frame is rendered and frames whose overlay-bright text region is identical are read once (one per group); an image with more groups is quarantined (default 8).
    */
   maxFrames?: number;
 }

@@ -30,11 +30,18 @@ function fileEvent(e: Extract<RunEvent, { type: 'file' }>): Record<string, unkno
   const base = { type: 'file', status: o.status, input: o.path, ms: Number(e.ms.toFixed(2)), done: e.counts.done };
   switch (o.status) {
     case 'written':
-      return { ...base, output: o.output, size: o.size, ...(o.entities_found ? { entities_found: o.entities_found } : {}), ...(o.notices?.length ? { notices: o.notices } : {}) };
+      return {
+        ...base,
+        output: o.output,
+        size: o.size,
+        ...(o.entities_found ? { entities_found: o.entities_found } : {}),
+        ...(o.notices?.length ? { notices: o.notices } : {}),
+        ...(o.pixels ? { pixels: o.pixels } : {}),
+      };
     case 'skipped':
       return { ...base, reason: o.reason };
     case 'quarantined':
-      return { ...base, reason: o.reason };
+      return { ...base, reason: o.reason, ...(o.pixels ? { pixels: o.pixels } : {}) };
     case 'failed':
       return { ...base, code: o.error.code, message: o.error.message, element_path: o.error.path };
   }

@@ -77,7 +77,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('export-mapping', { type: 'string', describe: 'folder for uid_mapping.csv and patid_mapping.csv (MIDI-B, mode 0600), outside --out' })
       .option('report-dir', { type: 'string', describe: 'where the run journal and JSON report go (default ./anon-runs/<run-id>/)' })
       .option('mask', { type: 'string', array: true, default: [], describe: "a rectangle x,y,w,h to blank in every image, on top of the profile's mask rules (repeatable)" })
-      .option('previews', { type: 'string', describe: 'folder for review PNGs of every masked or quarantined image' })
+      .option('previews', { type: 'string', describe: 'folder for review PNGs of every masked or quarantined image, and of every image --ocr read (checked/)' })
       .option('verify', {
         type: 'boolean',
         default: false,
