@@ -172,3 +172,46 @@ t.test('a run whose report folder cannot be written → a usage error before any
   );
   t.notOk(existsSync(join(d, 'out')), 'no output folder made');
 });
+
+t.test(
+  'mirror layout over two folders holding the same relative path, and a file of that name → three outputs, none written over another',
+  { skip: built ? false : 'dist/ not built' },
+  async (t) => {
+    const d = tmp(t);
+    const uid = (n: number): Buffer =>
+      buildDicom({
+        elements: [
+          { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
+          { tag: 0x00080018, vr: 'UI', value: `2.25.78${n}` },
+          { tag: 0x00100010, vr: 'PN', value: 'Walk^Test' },
+        ],
+      });
+    for (const [i, dir] of ['A', 'B', 'C/A'].entries()) {
+      mkdirSync(join(d, dir, 'sub'), { recursive: true });
+      writeFileSync(join(d, dir, 'sub', 'x.dcm'), uid(i));
+    }
+    writeFileSync(join(d, 'x.dcm'), uid(9));
+    const inputs = [join(d, 'A'), join(d, 'B'), join(d, 'C', 'A'), join(d, 'x.dcm'), join(d, 'A')];
+    const report = await runBatch({
+      inputs,
+      out: join(d, 'out'),
+      layout: 'mirror',
+      worker: { deid: { profile: loadProfile('identity'), key: KEY }, record: false },
+      profileName: 'identity',
+      profileOptions: [],
+      threads: 0,
+      reportDir: join(d, 'report'),
+    });
+    t.equal(report.anonymized_files.length, 4, 'each input written once (the folder given twice walked once)');
+    t.same(report.skipped, [], 'no input skipped as a duplicate');
+    const sop = (p: string): string =>
+      parseDicom(readFileSync(join(d, 'out', p)))
+        .dataset.get(0x00080018)!
+        .value!.toString('latin1')
+        .replace(/\0$/, '');
+    t.equal(sop('A/sub/x.dcm'), '2.25.780', 'A keeps its name');
+    t.equal(sop('B/sub/x.dcm'), '2.25.781', 'B keeps its name');
+    t.equal(sop('A-2/sub/x.dcm'), '2.25.782', 'a second input called A is A-2');
+    t.equal(sop('x.dcm'), '2.25.789', 'a file given itself keeps its name');
+  },
+);

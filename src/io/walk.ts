@@ -28,6 +28,24 @@ export type WalkItem = ({ kind: 'file' } & WalkEntry) | ({ kind: 'problem' } & W
 export interface WalkOptions {
   /** Follow symbolic links that stay inside the input roots (default true); others are skipped. */
   followSymlinks?: boolean;
+  /**
+   * With several inputs, each one's relative paths start with its own name, as `cp -r A B out/`
+   * makes out/A and out/B (names shared by two inputs get -2, -3…). The mirror layout needs it: two
+   * inputs holding the same relative path would otherwise write one output, the later over the first.
+   */
+  labelRoots?: boolean;
+}
+
+/** Each input's name for labelRoots: its base name, made unique among the inputs. */
+export function rootLabels(inputs: string[]): string[] {
+  const used = new Set<string>();
+  return inputs.map((input) => {
+    const base = basename(resolve(input)) || 'input';
+    let label = base;
+    for (let n = 2; used.has(label); n++) label = `${base}-${n}`;
+    used.add(label);
+    return label;
+  });
 }
 
 const errText = (e: unknown): string => {
@@ -50,9 +68,24 @@ function special(st: Stats | Dirent): string | undefined {
  * everything met that is not processed and why. No error ends the walk.
  */
 export async function* walkAll(inputs: string[], opts: WalkOptions = {}): AsyncGenerator<WalkItem> {
+  if (!opts.labelRoots || inputs.length < 2) return yield* walkRoots(inputs, opts);
+  const labels = rootLabels(inputs);
+  for (let i = 0; i < inputs.length; i++) {
+    // the same input twice would write its files twice, under two names
+    if (inputs.findIndex((x) => resolve(x) === resolve(inputs[i])) < i) continue;
+    for await (const item of walkRoots([inputs[i]], opts, inputs)) {
+      if (item.kind !== 'file') yield item;
+      // a file given itself is named by its label; a folder's files go below it
+      else yield { ...item, rel: item.path === resolve(inputs[i]) ? labels[i] : join(labels[i], item.rel) };
+    }
+  }
+}
+
+/** The walk proper; `all` are every input of the run (links may lead into any of them). */
+async function* walkRoots(inputs: string[], opts: WalkOptions, all: string[] = inputs): AsyncGenerator<WalkItem> {
   const follow = opts.followSymlinks ?? true;
   const roots: string[] = [];
-  for (const input of inputs) {
+  for (const input of all) {
     try {
       roots.push(await realpath(resolve(input)));
     } catch {

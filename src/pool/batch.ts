@@ -62,7 +62,7 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   const pending = new Set<Promise<void>>();
   const finish = (r: FileResult): void => rec.record(r);
   try {
-    for await (const entry of walkAll(opts.inputs)) {
+    for await (const entry of walkAll(opts.inputs, { labelRoots: opts.layout === 'mirror' })) {
       if (opts.signal?.aborted || rec.stopped) break;
       if (rec.done.has(entry.path)) continue;
       if (entry.kind === 'problem') {

@@ -202,7 +202,7 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
   const taskFiles = Math.max(1, opts.taskFiles ?? DEFAULT_TASK_FILES);
   const maxTasks = Math.max(1, opts.maxTasks ?? 32);
   try {
-    for await (const entry of walkAll(opts.inputs)) {
+    for await (const entry of walkAll(opts.inputs, { labelRoots: opts.layout === 'mirror' })) {
       if (opts.signal?.aborted || rec.stopped) break;
       if (done.has(entry.path)) continue;
       if (entry.kind === 'problem') {
