@@ -4,6 +4,7 @@ import { detectIdentifiers, IMPLICIT_SETTINGS, knownIdentifiers, prepareContext,
 import type { DicomFile } from '../dicom/part10.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import type { Rect } from '../pixel/index.js';
+import type { TextLine } from './candidates.js';
 import type { OcrSettings, OcrWord } from './types.js';
 
 const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
@@ -23,6 +24,21 @@ export function isText(w: OcrWord, s: OcrSettings, frameHeight: number): boolean
   // A lone character is what the recogniser most often makes of texture: it must be read surely.
   if (n === 1) return w.confidence >= Math.max(s.minConfidence, SURE);
   return (n >= 2 && w.confidence >= s.minConfidence) || (n >= 3 && w.confidence >= FLOOR && n / w.text.length >= 0.5);
+}
+
+/**
+ * A candidate line is text when a word of it is, or when it is a row of three glyphs or more and
+ * the recogniser made letters or digits of at least half of them, however unsure it says it is:
+ * the row looks like text and reads like text (small or stylised glyphs, or one odd character such
+ * as the "^" between names, bring a word's confidence to 0). Masking such a row costs a strip of
+ * image; leaving it may leave a name.
+ */
+export function isTextLine(line: TextLine, words: OcrWord[], s: OcrSettings, frameHeight: number): boolean {
+  if (words.some((w) => isText(w, s, frameHeight))) return true;
+  if (line.components < 3) return false;
+  const text = words.map((w) => w.text).join('');
+  const n = alnum(text);
+  return n >= 3 && n >= line.components / 2 && n >= 0.6 * text.length;
 }
 
 /** Readable after masking: three letters or digits or more, read with the verification confidence. */
