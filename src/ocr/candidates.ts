@@ -197,6 +197,9 @@ function joinLines(gs: Glyph[], polarity: 'bright' | 'dark'): TextLine[] {
     const glyph = median(members.map((g) => g.height));
     // One component is text only when it is wide enough to be several glyphs run together.
     if (members.length === 1 && x1 - x0 < 1.5 * glyph) continue;
+    // Glyphs of a word follow each other about a glyph height apart; blobs spread wider are a
+    // row of shapes (the slices of a mosaic), not a line of text.
+    if (members.length >= 3 && (x1 - x0) / members.length > 2 * glyph) continue;
     out.push({
       x: x0,
       y: y0,

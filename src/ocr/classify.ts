@@ -34,12 +34,19 @@ export function isText(w: OcrWord, s: OcrSettings, frameHeight: number): boolean
  * image; leaving it may leave a name.
  */
 export function isTextLine(line: TextLine, words: OcrWord[], s: OcrSettings, frameHeight: number): boolean {
+  // One or two components are little evidence of a row of glyphs: what is read there must be read surely.
+  if (line.components <= 2) return words.some((w) => isText(w, s, frameHeight) && w.confidence >= WEAK_ROW);
   if (words.some((w) => isText(w, s, frameHeight))) return true;
-  if (line.components < 3) return false;
   const text = words.map((w) => w.text).join('');
   const n = alnum(text);
-  return n >= 3 && n >= line.components / 2 && n >= 0.6 * text.length;
+  // Spaced like glyphs of a word (a mosaic's slices are read as digits too, but lie two heights
+  // apart), and one glyph high (shapes chained into a tall block are not a line).
+  const glyphLike = line.width / line.components <= 1.5 * line.glyph && line.height <= 2 * line.glyph;
+  return glyphLike && n >= 3 && n >= line.components / 2 && n >= 0.6 * text.length;
 }
+
+/** The confidence a word needs to be text when its line has only one or two components. */
+const WEAK_ROW = 75;
 
 /** Readable after masking: three letters or digits or more, read with the verification confidence. */
 export const isReadable = (w: OcrWord, s: OcrSettings): boolean => alnum(w.text) >= 3 && w.confidence >= s.verifyConfidence;
