@@ -11,6 +11,8 @@ export interface GoldBox {
   height: number;
   size: number;
   identifier: boolean;
+  /** The item's ink: frame offsets (y × width + x) of the pixels it covers when rendered alone. */
+  ink: number[];
 }
 
 export interface BenchImage {
@@ -77,7 +79,7 @@ function background(kind: Background, r: () => number): Buffer {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\^/g, '^');
 
 /** The ink box of one text item, found by rendering it alone. */
-async function inkBox(svgText: string): Promise<{ x: number; y: number; width: number; height: number } | undefined> {
+async function inkBox(svgText: string): Promise<{ x: number; y: number; width: number; height: number; ink: number[] } | undefined> {
   const { data } = await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${svgText}</svg>`))
     .ensureAlpha()
     .extractChannel(3)
@@ -87,15 +89,17 @@ async function inkBox(svgText: string): Promise<{ x: number; y: number; width: n
   let y0 = H;
   let x1 = -1;
   let y1 = -1;
+  const ink: number[] = [];
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++)
       if (data[y * W + x] > 40) {
+        ink.push(y * W + x);
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
         if (y < y0) y0 = y;
         if (y > y1) y1 = y;
       }
-  return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+  return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1, ink };
 }
 
 /** One image: 4–7 text items in rows, half of them identifiers. */

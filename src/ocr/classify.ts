@@ -4,6 +4,7 @@ import { detectIdentifiers, IMPLICIT_SETTINGS, knownIdentifiers, prepareContext,
 import type { DicomFile } from '../dicom/part10.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import type { Rect } from '../pixel/index.js';
+import type { TextLine } from './candidates.js';
 import type { OcrSettings, OcrWord } from './types.js';
 
 const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
@@ -24,6 +25,28 @@ export function isText(w: OcrWord, s: OcrSettings, frameHeight: number): boolean
   if (n === 1) return w.confidence >= Math.max(s.minConfidence, SURE);
   return (n >= 2 && w.confidence >= s.minConfidence) || (n >= 3 && w.confidence >= FLOOR && n / w.text.length >= 0.5);
 }
+
+/**
+ * A candidate line is text when a word of it is, or when it is a row of three glyphs or more and
+ * the recogniser made letters or digits of at least half of them, however unsure it says it is:
+ * the row looks like text and reads like text (small or stylised glyphs, or one odd character such
+ * as the "^" between names, bring a word's confidence to 0). Masking such a row costs a strip of
+ * image; leaving it may leave a name.
+ */
+export function isTextLine(line: TextLine, words: OcrWord[], s: OcrSettings, frameHeight: number): boolean {
+  // One or two components are little evidence of a row of glyphs: what is read there must be read surely.
+  if (line.components <= 2) return words.some((w) => isText(w, s, frameHeight) && w.confidence >= WEAK_ROW);
+  if (words.some((w) => isText(w, s, frameHeight))) return true;
+  const text = words.map((w) => w.text).join('');
+  const n = alnum(text);
+  // Spaced like glyphs of a word (a mosaic's slices are read as digits too, but lie two heights
+  // apart), and one glyph high (shapes chained into a tall block are not a line).
+  const glyphLike = line.width / line.components <= 1.5 * line.glyph && line.height <= 2 * line.glyph;
+  return glyphLike && n >= 3 && n >= line.components / 2 && n >= 0.6 * text.length;
+}
+
+/** The confidence a word needs to be text when its line has only one or two components. */
+const WEAK_ROW = 75;
 
 /** Readable after masking: three letters or digits or more, read with the verification confidence. */
 export const isReadable = (w: OcrWord, s: OcrSettings): boolean => alnum(w.text) >= 3 && w.confidence >= s.verifyConfidence;

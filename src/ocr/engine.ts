@@ -10,6 +10,8 @@ import type { OcrWord } from './types.js';
 const require = createRequire(import.meta.url);
 
 let worker: Promise<Worker> | undefined;
+/** The page segmentation mode the worker is set to (set again only when a call asks for another). */
+let mode = '11';
 
 async function start(): Promise<Worker> {
   markOcrUsed();
@@ -22,12 +24,18 @@ async function start(): Promise<Worker> {
   const w = await createWorker('eng', 1, { langPath, gzip: true, cacheMethod: 'none', errorHandler: () => undefined });
   // Sparse text: burned-in annotations are scattered words, not a page. The fixed resolution
   // keeps the recogniser from guessing one (and saying so on stderr).
-  await w.setParameters({ tessedit_pageseg_mode: '11' as never, user_defined_dpi: '300' });
+  mode = '11';
+  // debug_file: tesseract's notes ("Detected 6 diacritics") would otherwise go to the process's output.
+  await w.setParameters({ tessedit_pageseg_mode: mode as never, user_defined_dpi: '300', debug_file: '/dev/null' } as never);
   return w;
 }
 
-/** The words of an image (PNG or any format the recogniser reads), in its pixel coordinates. */
-export async function recognize(image: Buffer): Promise<OcrWord[]> {
+/**
+ * The words of an image (PNG, PGM or any format the recogniser reads), in its pixel coordinates.
+ * `psm`: tesseract's page segmentation mode, 11 (sparse text) unless asked; 6 reads a page of
+ * stacked lines (src/ocr/read-lines.ts) as one block.
+ */
+export async function recognize(image: Buffer, psm = '11'): Promise<OcrWord[]> {
   worker ??= start().catch((e: unknown) => {
     worker = undefined;
     throw e instanceof OcrError ? e : new OcrError('OCR_UNAVAILABLE', `the OCR engine did not start: ${(e as Error).message}`);
@@ -35,6 +43,10 @@ export async function recognize(image: Buffer): Promise<OcrWord[]> {
   const w = await worker;
   let tsv: string;
   try {
+    if (psm !== mode) {
+      await w.setParameters({ tessedit_pageseg_mode: psm as never });
+      mode = psm;
+    }
     tsv = (await w.recognize(image, {}, { tsv: true, text: false, blocks: false, hocr: false })).data.tsv ?? '';
   } catch (e) {
     throw new OcrError('OCR_FAILED', `recognition failed: ${(e as Error).message}`);

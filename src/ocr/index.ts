@@ -5,7 +5,9 @@ export { ocrCleanImage, type OcrCleanOptions, type OcrCleanResult } from './clea
 export { closeOcr, recognize, parseTsv } from './engine.js';
 export { OcrError, type OcrErrorCode } from './errors.js';
 export { sampleFrames, ocrFrame, distinctFrames, groupFrames, frameGroupsOf, frameRanges, standsFor, textCandidates, type FrameGroup, type OcrFrame } from './frames.js';
-export { isText, isReadable } from './classify.js';
+export { isText, isReadable, isTextLine } from './classify.js';
+export { findTextLines, type GreyFrame, type TextLine } from './candidates.js';
+export { frameText, greyFrame, readText, type FrameText } from './frame-text.js';
 export { DEFAULT_OCR, type OcrBox, type OcrPolicy, type OcrSettings, type OcrWord, type PixelCheck } from './types.js';
 
 import { DEFAULT_OCR, type OcrSettings } from './types.js';
