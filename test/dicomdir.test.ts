@@ -4,6 +4,7 @@
  * over the written bytes (not by src/deid/dicomdir.ts's own reader): every offset lands on an
  * item tag, and the tree has the shape of the original. No external tool (dciodvfy) is needed.
  */
+import * as T from '../src/dicom/tags.generated.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import t, { type Test } from 'tap';
@@ -28,21 +29,21 @@ const DIR = join(CORPUS, 'pydicom', 'dicomdirtests');
 const SKIP_DIR = existsSync(DIR) ? false : `DICOMDIR corpus not found at ${DIR}: corpus cases skipped`;
 const CORPUS_DIRS = ['DICOMDIR', 'DICOMDIR-bigEnd', 'DICOMDIR-implicit', 'DICOMDIR-reordered', 'DICOMDIR-nopatient', 'DICOMDIR-empty.dcm'];
 
-const DRS = tagOf(0x0004, 0x1220);
-const FIRST = tagOf(0x0004, 0x1200);
-const LAST = tagOf(0x0004, 0x1202);
-const NEXT = tagOf(0x0004, 0x1400);
-const LOWER = tagOf(0x0004, 0x1420);
-const TYPE = tagOf(0x0004, 0x1430);
-const FILE_ID = tagOf(0x0004, 0x1500);
-const REF_SOP_INSTANCE = tagOf(0x0004, 0x1511);
-const PATIENT_ID = tagOf(0x0010, 0x0020);
-const PATIENT_NAME = tagOf(0x0010, 0x0010);
-const STUDY_UID = tagOf(0x0020, 0x000d);
-const SERIES_UID = tagOf(0x0020, 0x000e);
-const SOP_INSTANCE = tagOf(0x0008, 0x0018);
-const STUDY_DATE = tagOf(0x0008, 0x0020);
-const STUDY_DESCRIPTION = tagOf(0x0008, 0x1030);
+const DRS = T.DirectoryRecordSequence;
+const FIRST = T.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity;
+const LAST = T.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity;
+const NEXT = T.OffsetOfTheNextDirectoryRecord;
+const LOWER = T.OffsetOfReferencedLowerLevelDirectoryEntity;
+const TYPE = T.DirectoryRecordType;
+const FILE_ID = T.ReferencedFileID;
+const REF_SOP_INSTANCE = T.ReferencedSOPInstanceUIDInFile;
+const PATIENT_ID = T.PatientID;
+const PATIENT_NAME = T.PatientName;
+const STUDY_UID = T.StudyInstanceUID;
+const SERIES_UID = T.SeriesInstanceUID;
+const SOP_INSTANCE = T.SOPInstanceUID;
+const STUDY_DATE = T.StudyDate;
+const STUDY_DESCRIPTION = T.StudyDescription;
 const CHARSET = tagOf(0x0008, 0x0005);
 const MEDIA_SOP_INSTANCE = tagOf(0x0002, 0x0003);
 

@@ -11,7 +11,7 @@ import { fold } from '../detect/fold.js';
 import type { Label } from '../detect/index.js';
 import { isSafePrivate } from './safe-private.js';
 import { EQUIPMENT_TAGS, findTerms, foldText, type Term, type TermKind } from './scrub-match.js';
-import { isScrubCommonWord } from './scrub-words.js';
+import { isCommonWord } from '../detect/common-words.js';
 import type { CompiledRules } from './rules.js';
 import * as T from '../dicom/tags.generated.js';
 
@@ -40,11 +40,11 @@ const PLACEHOLDER = /^([0.:\s*]+|19000101|ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOW
 const isMask = (v: string): boolean => new Set(v.replace(/[^\p{L}\p{N}]/gu, '').toLowerCase()).size <= 1;
 
 /** A whole value long enough not to turn up by chance. */
-const searchable = (v: string): boolean => v.length >= 4 && !PLACEHOLDER.test(v) && !isMask(v) && !isScrubCommonWord(v) && !(/^[\d.:+\-\s]+$/.test(v) && v.length < 6);
+const searchable = (v: string): boolean => v.length >= 4 && !PLACEHOLDER.test(v) && !isMask(v) && !isCommonWord(v) && !(/^[\d.:+\-\s]+$/.test(v) && v.length < 6);
 
 /** A person-name component worth searching for on its own: 3 characters or more, not a common word. */
 function usefulComponent(c: string): boolean {
-  if (c.length < 3 || isMask(c) || isScrubCommonWord(c)) return false;
+  if (c.length < 3 || isMask(c) || isCommonWord(c)) return false;
   if (/^[\d\s.,:+\-/]+$/.test(c)) return c.replace(/\D/g, '').length >= 6;
   return /[A-Za-z\u00C0-\uFFFF]/.test(c);
 }

@@ -1,29 +1,11 @@
 // Parts of identifiers the verifier looks for besides whole values: the components of person
 // names (a family name on its own in free text) and patient IDs embedded in longer text.
-// Written for the verifier alone: nothing here comes from src/deid/.
+// Written for the verifier alone: nothing here comes from src/deid/ (the list of common words is
+// src/detect's, shared with the engine's scrub so the two agree on what is not a name).
 
-/**
- * Words that are names of nothing in particular: common in DICOM text (body parts, modalities,
- * placeholders, name prefixes and suffixes), so finding one says nothing about a person.
- */
-const COMMON = new Set(
-  (
-    'ANON ANONYMOUS ANONYMIZED ANONYMISED ANONYMIZE ANONYMISE DEIDENTIFIED IDENTIFIED REMOVED REDACTED UNKNOWN NONE NULL EMPTY ' +
-    'PATIENT PATIENTS PAT NAME NAMES FAMILY GIVEN MIDDLE PREFIX SUFFIX LAST FIRST DOCTOR PHYSICIAN OPERATOR TECH TECHNICIAN ' +
-    'RADIOLOGIST RADIOLOGY REFERRING PERFORMING READING REQUESTING HOSPITAL CLINIC CENTER CENTRE DEPARTMENT DEPT MEDICAL ' +
-    'UNIVERSITY INSTITUTE INSTITUTION SERVICE STATION SCANNER DEVICE SYSTEM SYSTEMS ' +
-    'MRS PROF PHD JR SR II III IV MISS MSTR MASTER ' +
-    'TEST TESTING TESTS PHANTOM PHANTOMS DEMO SAMPLE EXAMPLE DUMMY DEFAULT STUDY SERIES IMAGE IMAGES INSTANCE FILE DATA ' +
-    'QA QC ACR NEMA DICOM ROUTINE PROTOCOL SCOUT LOCALIZER SURVIEW TOPOGRAM AXIAL SAGITTAL CORONAL OBLIQUE CONTRAST ' +
-    'HEAD BRAIN NECK CHEST THORAX ABDOMEN PELVIS SPINE KNEE HIP SHOULDER HAND FOOT ARM LEG BREAST HEART CARDIAC LUNG LIVER BODY WHOLE ' +
-    'WATER AIR BONE SOFT TISSUE ' +
-    'CT MR MRI PET SPECT NM US XA RF CR DX MG OT SR SEG RTSTRUCT RTPLAN RTDOSE RTIMAGE PLAN DOSE STRUCT ' +
-    'MALE FEMALE OTHER ADULT CHILD INFANT NEWBORN'
-  ).split(/\s+/),
-);
+import { isCommonWord } from '../detect/common-words.js';
 
-/** Whether a value (upper case) is one common DICOM word: not an identifier, whatever attribute held it. */
-export const isCommonWord = (v: string): boolean => COMMON.has(v.trim().toUpperCase());
+export { isCommonWord };
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
@@ -32,7 +14,7 @@ const isAlnumCode = (c: number): boolean => isDigit(c) || isLetter(c);
 /** Whether a component is worth searching for on its own. */
 function usefulComponent(c: string): boolean {
   if (c.length < 3) return false;
-  if (COMMON.has(c)) return false;
+  if (isCommonWord(c)) return false;
   if (/^[\d\s.,:+\-/]+$/.test(c)) return c.replace(/\D/g, '').length >= 6; // numbers: only long ones say anything
   if (!/[A-Z\u00C0-\uFFFF]/.test(c)) return false; // punctuation only
   return true;

@@ -1,7 +1,7 @@
 // Words that name nothing in particular: common in DICOM text (body parts, modalities,
-// placeholders, name prefixes), so a person-name component equal to one is not searched for in kept
-// values. The same list as the verifier's (src/verify/parts.ts), kept as a copy on purpose: the
-// verifier shares no rule code with the engine, and test/deid-scrub.test.ts runs both on the same cases.
+// placeholders, name prefixes and suffixes). A person-name component equal to one is not searched
+// for: the engine's scrub of kept values and the verifier's search read this one list, so what the
+// engine deliberately keeps the verifier does not call a leak.
 
 const COMMON = new Set(
   (
@@ -19,5 +19,5 @@ const COMMON = new Set(
   ).split(/\s+/),
 );
 
-/** Whether a value is one common DICOM word (case-insensitive). */
-export const isScrubCommonWord = (v: string): boolean => COMMON.has(v.trim().toUpperCase());
+/** Whether a value (upper case) is one common DICOM word: not an identifier, whatever attribute held it. */
+export const isCommonWord = (v: string): boolean => COMMON.has(v.trim().toUpperCase());
