@@ -3,6 +3,7 @@ import type { ErrorData } from '../errors.js';
 import type { EntityFound } from '../detect/index.js';
 import type { MappingData } from '../pseudo/mapping.js';
 import type { PixelCheck } from '../ocr/types.js';
+import type { WalkProblem } from '../io/walk.js';
 
 /** The typed error of a failed file, as data (code, message, element path, byte offset). */
 export type FileError = Pick<ErrorData, 'code' | 'message' | 'path' | 'offset'>;
@@ -45,4 +46,11 @@ export function internalFailure(path: string, e: unknown): FileResult {
   }
   const message = `processing stopped unexpectedly: ${(e as Error)?.message ?? String(e)}`;
   return { outcome: { status: 'failed', path, error: { code: 'INTERNAL', message } }, bytesIn: 0, ms: 0 };
+}
+
+/** Something the walk met and did not process: journaled and reported like any other input. */
+export function walkProblemResult(p: WalkProblem): FileResult {
+  const outcome: FileOutcome =
+    p.status === 'skipped' ? { status: 'skipped', path: p.path, reason: p.reason } : { status: 'failed', path: p.path, error: { code: p.code ?? 'IO', message: p.reason } };
+  return { outcome, bytesIn: 0, ms: 0 };
 }

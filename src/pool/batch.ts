@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { walkAll } from '../io/walk.js';
-import { internalFailure, type FileOutcome, type FileResult } from '../job/outcome.js';
+import { internalFailure, walkProblemResult, type FileResult } from '../job/outcome.js';
 import type { RunReport } from '../job/report.js';
 import type { JobSpec } from '../job/task.js';
 import { prepareTempDir, prepareTempDirAt, type TempDir } from '../job/temp-dir.js';
@@ -66,12 +66,7 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
       if (opts.signal?.aborted || rec.stopped) break;
       if (rec.done.has(entry.path)) continue;
       if (entry.kind === 'problem') {
-        // Met by the walk and not processed: journaled and reported like any other input.
-        const outcome: FileOutcome =
-          entry.status === 'skipped'
-            ? { status: 'skipped', path: entry.path, reason: entry.reason }
-            : { status: 'failed', path: entry.path, error: { code: entry.code ?? 'IO', message: entry.reason } };
-        finish({ outcome, bytesIn: 0, ms: 0 });
+        finish(walkProblemResult(entry));
         continue;
       }
       const task = { path: entry.path, rel: entry.rel };

@@ -10,7 +10,7 @@ import { Job, Queue } from 'bullmq';
 import { UsageError } from '../errors.js';
 import { confinementAvailable } from '../io/confined.js';
 import { walkAll } from '../io/walk.js';
-import type { FileOutcome, FileResult } from '../job/outcome.js';
+import { walkProblemResult, type FileOutcome, type FileResult } from '../job/outcome.js';
 import type { RunReport } from '../job/report.js';
 import { prepareTempDirAt } from '../job/temp-dir.js';
 import type { RunOptions } from '../pool/batch.js';
@@ -206,11 +206,7 @@ export async function runQueuedBatch(opts: QueuedRunOptions): Promise<RunReport>
       if (opts.signal?.aborted || rec.stopped) break;
       if (done.has(entry.path)) continue;
       if (entry.kind === 'problem') {
-        const outcome: FileOutcome =
-          entry.status === 'skipped'
-            ? { status: 'skipped', path: entry.path, reason: entry.reason }
-            : { status: 'failed', path: entry.path, error: { code: entry.code ?? 'IO', message: entry.reason } };
-        finish({ outcome, bytesIn: 0, ms: 0 });
+        finish(walkProblemResult(entry));
         continue;
       }
       current.push({ path: entry.path, rel: entry.rel });
