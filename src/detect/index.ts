@@ -1,6 +1,8 @@
 // Finding identifiers inside text (issue 17). Read-only API for verify and the server:
 // detectIdentifiers(text, context) → spans; the engine replaces them with replaceSpans.
+export { burnedInSpans } from './burned-in.js';
 export { detectIdentifiers, mergeSpans, prepareContext } from './detect.js';
+export { fuzzyKnownSpans, ocrForm, ocrNeedles } from './fuzzy.js';
 export { KNOWN_ATTRIBUTES, knownIdentifiers } from './known.js';
 export { DETECTORS } from './registry.js';
 export { replaceSpans, type ReplaceOptions } from './replace.js';
