@@ -1,16 +1,16 @@
 // Which recognised words are text, which of them are identifiers, which are readable: the
 // thresholds of the policy, in one place.
-import { detectIdentifiers, IMPLICIT_SETTINGS, knownIdentifiers, prepareContext, type PreparedContext } from '../detect/index.js';
+import { IMPLICIT_SETTINGS, knownIdentifiers, prepareContext, type PreparedContext } from '../detect/index.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import type { Rect } from '../pixel/index.js';
 import type { TextLine } from './candidates.js';
 import type { OcrSettings, OcrWord } from './types.js';
 
-const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
+export const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
 
 /** Below this, words are the recogniser's guesses at texture: never text, never identifiers. */
-const FLOOR = 40;
+export const FLOOR = 40;
 /** A single letter or digit counts as text only from this confidence on. */
 const SURE = 90;
 
@@ -64,28 +64,6 @@ export function fileDetectContext(f: DicomFile): PreparedContext {
     }
   };
   return prepareContext({ known: knownIdentifiers(read), settings: IMPLICIT_SETTINGS });
-}
-
-/**
- * The words the detectors flag, with the label: each line is read as one text (so "John Doe" and
- * a date split over words are seen whole), and a word is an identifier when a span covers it.
- */
-export function identifierWords(words: OcrWord[], ctx: PreparedContext): Map<OcrWord, string> {
-  const out = new Map<OcrWord, string>();
-  const lines = new Map<string, OcrWord[]>();
-  for (const w of words) if (w.confidence >= FLOOR) lines.set(w.line, [...(lines.get(w.line) ?? []), w]);
-  for (const line of lines.values()) {
-    line.sort((a, b) => a.x - b.x);
-    let text = '';
-    const at: [number, number, OcrWord][] = [];
-    for (const w of line) {
-      if (text) text += ' ';
-      at.push([text.length, text.length + w.text.length, w]);
-      text += w.text;
-    }
-    for (const s of detectIdentifiers(text, ctx)) for (const [a, b, w] of at) if (a < s.end && s.start < b) out.set(w, s.label);
-  }
-  return out;
 }
 
 /** The share of a word's box that the rectangles cover (0–1; overlaps counted once per rectangle, capped). */

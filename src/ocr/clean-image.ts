@@ -3,10 +3,11 @@
 // identifier anywhere lets the image be written as clean.
 import type { DicomFile } from '../dicom/part10.js';
 import { clipRect, readImageInfo, type MaskRegion, type Rect } from '../pixel/index.js';
-import { coveredShare, fileDetectContext, identifierWords, isReadable, isText, isTextLine } from './classify.js';
+import { alnum, coveredShare, FLOOR, fileDetectContext, isReadable, isText, isTextLine } from './classify.js';
 import { frameText, type FrameText } from './frame-text.js';
 import { frameGroupsReport, groupFrames } from './frames.js';
-import type { OcrBox, OcrSettings, OcrWord, PixelCheck } from './types.js';
+import { identifierLines, UNSURE } from './identifier-lines.js';
+import type { OcrBox, OcrSettings, PixelCheck } from './types.js';
 
 export interface OcrCleanOptions {
   settings: OcrSettings;
@@ -39,9 +40,6 @@ async function readFrames(f: DicomFile, frames: number[]): Promise<FrameText[]> 
   }
   return out;
 }
-
-const pad = (r: Rect, p: number, columns: number, rows: number): Rect | undefined =>
-  clipRect({ x: r.x - p, y: r.y - p, width: r.width + 2 * p, height: r.height + 2 * p }, columns, rows);
 
 /** Padded, wider than high: a glyph dropped at either end of a line (thin, faint) is masked too. */
 const padLine = (r: Rect, p: number, glyph: number, columns: number, rows: number): Rect | undefined => {
@@ -84,7 +82,7 @@ const box = (frame: number, w: Rect & { confidence: number }, masked: boolean, l
   height: w.height,
   confidence: Math.round(w.confidence * 10) / 10,
   masked,
-  identifier: label !== undefined,
+  identifier: label !== undefined && label !== UNSURE,
   ...(label ? { label } : {}),
 });
 
@@ -102,44 +100,31 @@ export async function ocrCleanImage(f: DicomFile, o: OcrCleanOptions): Promise<O
   const boxes: OcrBox[] = [];
   const masks: Rect[] = [];
   /**
-   * What to mask. All text: each text line whole, padded (the gaps between its words and any
-   * glyph the recogniser dropped are masked too). Identifiers: each run of flagged words of a
-   * line, padded. `only`: the words still to mask (later rounds).
+   * What to mask: each chosen line whole, padded (the gaps between its words and any glyph the
+   * recogniser dropped are masked too). All text: every text line. Identifiers: every line that
+   * holds an identifier, label and value (src/ocr/identifier-lines.ts). `only`: the lines still to
+   * mask (later rounds), as frame:line keys.
    */
-  const choose = (pass: FrameText[], already: Rect[], only?: Set<OcrWord>): Rect[] => {
+  const choose = (pass: FrameText[], already: Rect[], only?: Set<string>): Rect[] => {
     const chosen: Rect[] = [];
-    for (const { frame, height, words, lines } of pass) {
-      const ids = identifierWords(words, ctx);
+    for (const t of pass) {
+      const { frame, height, words, lines } = t;
+      const flagged = identifierLines(t, ctx, s, { unsure: s.policy === 'identifiers' });
       lines.forEach((line, k) => {
+        if (only && !only.has(`${frame}:${k}`)) return;
         const own = words.filter((w) => w.line === String(k)).sort((a, b) => a.x - b.x);
-        if (only && !own.some((w) => only.has(w))) return;
-        const textLine = s.policy === 'all' && isTextLine(line, own, s, height);
+        const label = flagged.get(k);
+        const chosenLine = label !== undefined || (s.policy === 'all' && isTextLine(line, own, s, height));
         const p = Math.max(s.padding, Math.round(line.glyph / 4));
-        if (textLine) {
-          const r = coveredShare(line, already) >= 0.9 ? undefined : padLine(union([line, ...own]), p, line.glyph, columns, rows);
-          if (r) chosen.push(r);
-          const shown = own.filter((w) => isText(w, s, height) || ids.has(w));
-          if (shown.length) for (const w of shown) boxes.push(box(frame, w, r !== undefined, ids.get(w)));
-          else boxes.push(box(frame, { ...line, confidence: Math.max(0, ...own.map((w) => w.confidence)) }, r !== undefined, undefined));
+        if (!chosenLine) {
+          for (const w of own) if (isText(w, s, height)) boxes.push(box(frame, w, false, undefined));
           return;
         }
-        // Runs of consecutive identifier words, masked as one (the gap between "DOB" and the date).
-        let run: OcrWord[] = [];
-        const flush = (): void => {
-          if (!run.length) return;
-          const r = coveredShare(union(run), already) >= 0.9 ? undefined : pad(union(run), p, columns, rows);
-          if (r) chosen.push(r);
-          for (const w of run) boxes.push(box(frame, w, r !== undefined, ids.get(w)));
-          run = [];
-        };
-        for (const w of own) {
-          if (ids.has(w)) run.push(w);
-          else {
-            flush();
-            if (isText(w, s, height)) boxes.push(box(frame, w, false, undefined));
-          }
-        }
-        flush();
+        const r = coveredShare(line, already) >= 0.9 ? undefined : padLine(union([line, ...own]), p, line.glyph, columns, rows);
+        if (r) chosen.push(r);
+        const shown = own.filter((w) => isText(w, s, height) || label !== undefined);
+        if (shown.length) for (const w of shown) boxes.push(box(frame, w, r !== undefined, label));
+        else boxes.push(box(frame, { ...line, confidence: Math.max(0, ...own.map((w) => w.confidence)) }, r !== undefined, label));
       });
     }
     return joinRow(chosen);
@@ -169,22 +154,30 @@ export async function ocrCleanImage(f: DicomFile, o: OcrCleanOptions): Promise<O
     const last = await readFrames(f, sampled);
     const covered = [...ruleRects, ...masks];
     const findings: string[] = [];
-    const more = new Set<OcrWord>();
-    for (const { frame, height, words, lines } of last) {
-      const ids = identifierWords(words, ctx);
+    const more = new Set<string>();
+    for (const t of last) {
+      const { frame, height, words, lines } = t;
+      const flagged = identifierLines(t, ctx, s, { unsure: s.policy === 'identifiers' });
       for (const w of words) {
         const inside = coveredShare(w, covered) >= 0.25;
-        const label = ids.get(w);
+        const label = flagged.get(Number(w.line));
         const text = isText(w, s, height) || (s.policy === 'all' && isTextLine(lines[Number(w.line)], [w], s, height));
-        if (inside && (isReadable(w, s) || label !== undefined))
+        if (inside && (isReadable(w, s) || (label !== undefined && label !== UNSURE && w.confidence >= FLOOR && alnum(w.text) >= 2)))
           findings.push(`frame ${frame}: readable text left in a masked region at ${w.x},${w.y} (confidence ${Math.round(w.confidence)})`);
-        else if (label !== undefined) {
-          if (round < MASK_ROUNDS) more.add(w);
-          else findings.push(`frame ${frame}: ${label} left at ${w.x},${w.y} (confidence ${Math.round(w.confidence)})`);
-        } else if (s.policy === 'all' && text && !inside && round < MASK_ROUNDS) more.add(w);
+        else if (!inside && (label !== undefined || (s.policy === 'all' && text))) {
+          if (round < MASK_ROUNDS) more.add(`${frame}:${w.line}`);
+          else if (label !== undefined)
+            findings.push(`frame ${frame}: ${label === UNSURE ? 'unreadable text' : label} left at ${w.x},${w.y} (confidence ${Math.round(w.confidence)})`);
+        }
         if (round === MASK_ROUNDS || findings.length) {
           if (!inside && (label !== undefined || text)) boxes.push(box(frame, w, false, label));
         }
+      }
+      // flagged lines with no word outside the masks (an unsure row read as nothing)
+      for (const [k, label] of flagged) {
+        if (coveredShare(lines[k], covered) >= 0.5 || words.some((w) => w.line === String(k))) continue;
+        if (round < MASK_ROUNDS) more.add(`${frame}:${k}`);
+        else findings.push(`frame ${frame}: ${label === UNSURE ? 'unreadable text' : label} left at ${lines[k].x},${lines[k].y}`);
       }
     }
     if (findings.length) return { outcome: 'quarantine', regions, check: { ...check(), verified: false, findings } };

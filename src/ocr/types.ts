@@ -13,7 +13,9 @@ export interface OcrWord extends Rect {
 
 /**
  * A box in the report: where, how sure, what became of it. Never the recognised text: a box may
- * hold a patient's name. `label` is the kind of identifier when the detectors flagged one.
+ * hold a patient's name. `label` is the kind of identifier when the detectors flagged one (the
+ * box's row holds it), or UNSURE: a row of text read too unsurely to tell, masked all the same
+ * under the identifiers policy (`identifier` is false then).
  */
 export interface OcrBox extends Rect {
   /** 1-based frame number. */
