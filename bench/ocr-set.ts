@@ -2,7 +2,7 @@
 // sharp's SVG rendering, 8–40 px), on dark ground, noise, ultrasound-like speckle, or in inverse
 // video (dark text on light labels), written as MONOCHROME2, MONOCHROME1 or RGB DICOM.
 import sharp from 'sharp';
-import { buildDicom } from '../fixtures/build.js';
+import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 
 export interface GoldBox {
   x: number;
@@ -102,20 +102,39 @@ async function inkBox(svgText: string): Promise<{ x: number; y: number; width: n
   return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1, ink };
 }
 
-/** One image: 4–7 text items in rows, half of them identifiers. */
-export async function makeImage(i: number, seed: number): Promise<BenchImage> {
+/**
+ * The header a scanner writes beside the identifiers it burns in (`--header-ids`): name, ID,
+ * accession number and birth date taken from the image's identifier items.
+ */
+function headerOf(ids: string[]): { tag: number; vr: string; value: string }[] {
+  const out = new Map<number, { tag: number; vr: string; value: string }>();
+  for (const t of ids) {
+    const name = /^([A-Z]+)(?:\^|, )([A-Z]+)$/.exec(t);
+    const date = /(\d{2})\/(\d{2})\/(\d{4})$/.exec(t);
+    if (name) out.set(0x00100010, { tag: 0x00100010, vr: 'PN', value: `${name[1]}^${name[2]}` });
+    else if (date) out.set(0x00100030, { tag: 0x00100030, vr: 'DA', value: `${date[3]}${date[2]}${date[1]}` });
+    else if (t.startsWith('ACC')) out.set(0x00080050, { tag: 0x00080050, vr: 'SH', value: t.slice(4) });
+    else out.set(0x00100020, { tag: 0x00100020, vr: 'LO', value: t.replace(/^\D+/, '') });
+  }
+  return [...out.values()];
+}
+
+/** One image: 4–7 text items in rows, half of them identifiers; `headerIds`: the header holds them too. */
+export async function makeImage(i: number, seed: number, headerIds = false): Promise<BenchImage> {
   const r = rng(seed * 7919 + i);
   const bg = BACKGROUNDS[i % BACKGROUNDS.length];
   const encoding = ENCODINGS[Math.floor(i / BACKGROUNDS.length) % ENCODINGS.length];
   const px = background(bg, r);
   const items: string[] = [];
   const gold: GoldBox[] = [];
+  const ids: string[] = [];
   let y = 6;
   const n = 4 + Math.floor(r() * 4);
   for (let k = 0; k < n && y < H - 10; k++) {
     const size = pick(r, SIZES);
     const isId = k % 2 === 0;
     const text = isId ? identifier(r) : pick(r, ANNOTATION);
+    if (isId) ids.push(text);
     const approx = Math.ceil(text.length * size * 0.65);
     if (y + size * 1.4 > H) break;
     const x = 4 + Math.floor(r() * Math.max(1, W - approx - 8));
@@ -135,11 +154,11 @@ export async function makeImage(i: number, seed: number): Promise<BenchImage> {
     .removeAlpha()
     .raw()
     .toBuffer();
-  return { name: `img${i}-${bg}-${encoding}`, background: bg, encoding, gold, dicom: toDicom(grey.subarray(0, W * H), encoding, i) };
+  return { name: `img${i}-${bg}-${encoding}`, background: bg, encoding, gold, dicom: toDicom(grey.subarray(0, W * H), encoding, i, headerIds ? headerOf(ids) : []) };
 }
 
 /** Grey pixels as an ultrasound DICOM image of the given encoding (MONOCHROME1 stored inverted, so it looks the same). */
-function toDicom(grey: Buffer, encoding: Encoding, i: number): Buffer {
+function toDicom(grey: Buffer, encoding: Encoding, i: number, header: { tag: number; vr: string; value: string }[]): Buffer {
   let px: Buffer = grey;
   if (encoding === 'MONOCHROME1') px = Buffer.from(grey.map((v) => 255 - v));
   if (encoding === 'RGB') {
@@ -149,21 +168,24 @@ function toDicom(grey: Buffer, encoding: Encoding, i: number): Buffer {
   const spp = encoding === 'RGB' ? 3 : 1;
   return buildDicom({
     sopClassUID: '1.2.840.10008.5.1.4.1.1.6.1',
-    elements: [
-      { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.6.1' },
-      { tag: 0x00080018, vr: 'UI', value: `2.25.${1000 + i}` },
-      { tag: 0x00080060, vr: 'CS', value: 'US' },
-      { tag: 0x00100010, vr: 'PN', value: 'Bench^Patient' },
-      { tag: 0x00280002, vr: 'US', value: [spp] },
-      { tag: 0x00280004, vr: 'CS', value: encoding },
-      ...(spp === 3 ? [{ tag: 0x00280006, vr: 'US', value: [0] }] : []),
-      { tag: 0x00280010, vr: 'US', value: [H] },
-      { tag: 0x00280011, vr: 'US', value: [W] },
-      { tag: 0x00280100, vr: 'US', value: [8] },
-      { tag: 0x00280101, vr: 'US', value: [8] },
-      { tag: 0x00280102, vr: 'US', value: [7] },
-      { tag: 0x00280103, vr: 'US', value: [0] },
-      { tag: 0x7fe00010, vr: 'OB', value: px },
-    ],
+    elements: (
+      [
+        { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.6.1' },
+        { tag: 0x00080018, vr: 'UI', value: `2.25.${1000 + i}` },
+        { tag: 0x00080060, vr: 'CS', value: 'US' },
+        ...(header.some((h) => h.tag === 0x00100010) ? [] : [{ tag: 0x00100010, vr: 'PN', value: 'Bench^Patient' }]),
+        ...header,
+        { tag: 0x00280002, vr: 'US', value: [spp] },
+        { tag: 0x00280004, vr: 'CS', value: encoding },
+        ...(spp === 3 ? [{ tag: 0x00280006, vr: 'US', value: [0] }] : []),
+        { tag: 0x00280010, vr: 'US', value: [H] },
+        { tag: 0x00280011, vr: 'US', value: [W] },
+        { tag: 0x00280100, vr: 'US', value: [8] },
+        { tag: 0x00280101, vr: 'US', value: [8] },
+        { tag: 0x00280102, vr: 'US', value: [7] },
+        { tag: 0x00280103, vr: 'US', value: [0] },
+        { tag: 0x7fe00010, vr: 'OB', value: px },
+      ] as FixtureElement[]
+    ).sort((a, b) => a.tag - b.tag),
   });
 }
