@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { parseDicom } from '../src/dicom/file.js';
 import { valueBytes } from '../src/dicom/values.js';
-import type { PixelCheck } from '../src/ocr/index.js';
+import { DEFAULT_OCR, type PixelCheck } from '../src/ocr/index.js';
+import type { TextLine } from '../src/ocr/candidates.js';
+import type { FrameText } from '../src/ocr/frame-text.js';
+import { identifierLines, rowsOf, UNSURE } from '../src/ocr/identifier-lines.js';
+import { prepareContext } from '../src/detect/index.js';
 import { runBatch } from '../src/pool/batch.js';
 import { loadProfile } from '../src/profile/load.js';
 import { withOcr } from '../src/job/setup.js';
@@ -121,4 +125,63 @@ t.test('policy "all" (default) → every text is masked: identifiers and annotat
   t.equal(check.verified, true);
   for (const item of [...IDS, ...NOTES.slice(0, 2)]) t.equal(await inkLeft(item), 0, `${item.text.replace(/\d/g, '#').replace(/[A-Z]{3,}/g, 'X')}: no ink left`);
   t.equal(check.left, 0, 'no box left');
+});
+
+/** A candidate line and its words as the recogniser read them (frame coordinates). */
+function read(x: number, y: number, glyph: number, words: [string, number][], components = words.reduce((n, [w]) => n + w.length, 0)) {
+  const width = words.reduce((n, [w]) => n + w.length * glyph * 0.7, 0) + (words.length - 1) * glyph * 0.5;
+  const line: TextLine = { x, y, width: Math.round(width), height: glyph, polarity: 'bright', glyph, ink: 240, ground: 20, components };
+  let at = x;
+  const ws = words.map(([text, confidence]) => {
+    const w = { x: Math.round(at), y, width: Math.round(text.length * glyph * 0.7), height: glyph, text, confidence };
+    at += w.width + glyph * 0.5;
+    return w;
+  });
+  return { line, ws };
+}
+
+function frameOf(...parts: ReturnType<typeof read>[]): FrameText {
+  return {
+    frame: 1,
+    width: 640,
+    height: 480,
+    hash: '',
+    lines: parts.map((p) => p.line),
+    words: parts.flatMap((p, k) => p.ws.map((w) => ({ ...w, line: String(k) }))),
+  };
+}
+
+t.test('identifierLines → a label or a date part split off its row is flagged with it; annotations read surely are not', async (t) => {
+  const ctx = prepareContext({});
+  const f = frameOf(
+    read(20, 10, 12, [['DOB', 95]]),
+    read(60, 10, 12, [['12/03/1961', 96]]),
+    read(300, 10, 12, [['05', 97]]),
+    read(330, 10, 12, [['11/1949', 95]]),
+    read(20, 100, 12, [
+      ['TIS', 96],
+      ['0.4', 95],
+    ]),
+    read(200, 100, 12, [
+      ['MI', 96],
+      ['1.1', 94],
+    ]),
+  );
+  t.same(rowsOf(f.lines), [[0, 1], [2, 3], [4], [5]], 'rows: the two lines of each date joined, fields ten glyphs apart kept apart');
+  const flagged = identifierLines(f, ctx, DEFAULT_OCR, { unsure: true });
+  t.same([...flagged.entries()].sort(), [
+    [0, 'DATE'],
+    [1, 'DATE'],
+    [2, 'DATE'],
+    [3, 'DATE'],
+  ]);
+});
+
+t.test('identifierLines on a row of glyphs read unsurely → UNSURE under the identifiers policy (fail closed), nothing under "all"', async (t) => {
+  const ctx = prepareContext({});
+  const f = frameOf(read(20, 10, 8, [['FONEYO', 0]]), read(100, 200, 8, [['GAIN', 95]]));
+  t.same([...identifierLines(f, ctx, DEFAULT_OCR, { unsure: true })], [[0, UNSURE]]);
+  t.same([...identifierLines(f, ctx, DEFAULT_OCR, { unsure: false })], []);
+  const short = frameOf(read(20, 10, 8, [['L', 10]], 1));
+  t.same([...identifierLines(short, ctx, DEFAULT_OCR, { unsure: true })], [], 'one glyph read unsurely is no row of text');
 });
