@@ -22,6 +22,14 @@ export interface TextLine extends Rect {
   ink: number;
   ground: number;
   components: number;
+  /**
+   * Share of the components whose bottom sits on the line's baseline (the median bottom, within
+   * an eighth of a glyph): typeset glyphs share one, only descenders and marks ("^", "'") leave
+   * it; blobs of texture lie at any height.
+   */
+  baseline: number;
+  /** The baseline's row: the median bottom of the components (frame coordinates). */
+  bottom: number;
 }
 
 /**
@@ -200,6 +208,8 @@ function joinLines(gs: Glyph[], polarity: 'bright' | 'dark'): TextLine[] {
     // Glyphs of a word follow each other about a glyph height apart; blobs spread wider are a
     // row of shapes (the slices of a mosaic), not a line of text.
     if (members.length >= 3 && (x1 - x0) / members.length > 2 * glyph) continue;
+    const bottom = median(members.map((g) => g.y + g.height));
+    const tol = Math.max(1.5, glyph / 8);
     out.push({
       x: x0,
       y: y0,
@@ -210,6 +220,8 @@ function joinLines(gs: Glyph[], polarity: 'bright' | 'dark'): TextLine[] {
       ink: median(members.map((g) => g.ink)),
       ground: median(members.map((g) => g.ground)),
       components: members.length,
+      baseline: members.filter((g) => Math.abs(g.y + g.height - bottom) <= tol).length / members.length,
+      bottom,
     });
   }
   return out;
