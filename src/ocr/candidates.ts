@@ -10,6 +10,8 @@ export interface GreyFrame {
   grey: Uint8Array;
   width: number;
   height: number;
+  /** The rendering, three bytes a pixel, when it has colour (colour-flow lines are told apart by hue). */
+  rgb?: Uint8Array;
 }
 
 /** A row of glyph-like components: where to look, and how the glyphs differ from their ground. */
@@ -22,6 +24,14 @@ export interface TextLine extends Rect {
   ink: number;
   ground: number;
   components: number;
+  /**
+   * Share of the components whose bottom sits on the line's baseline (the median bottom, within
+   * an eighth of a glyph): typeset glyphs share one, only descenders and marks ("^", "'") leave
+   * it; blobs of texture lie at any height.
+   */
+  baseline: number;
+  /** The baseline's row: the median bottom of the components (frame coordinates). */
+  bottom: number;
 }
 
 /**
@@ -47,62 +57,75 @@ interface Component extends Rect {
   sum: number;
 }
 
-/** 8-connected components of the pixels `on` selects (union–find over one row pass). */
+/**
+ * 8-connected components of the pixels `on` selects: union–find over one row pass, labels and
+ * boxes in typed arrays (this pass runs on every frame, text or not).
+ */
 function components(f: GreyFrame, on: (v: number) => boolean): Component[] {
   const { grey, width: w, height: h } = f;
   const label = new Int32Array(w * h);
-  const parent: number[] = [0];
+  let parent = new Int32Array(1024);
+  let next = 1;
   const find = (a: number): number => {
     while (parent[a] !== a) a = parent[a] = parent[parent[a]];
     return a;
   };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
-    return Math.min(ra, rb);
+  const link = (l: number, m: number): number => {
+    if (!m) return l;
+    if (!l) return m;
+    const ra = find(l);
+    const rb = find(m);
+    if (ra === rb) return ra;
+    const lo = Math.min(ra, rb);
+    parent[Math.max(ra, rb)] = lo;
+    return lo;
   };
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!on(grey[i])) continue;
       let l = 0;
-      const link = (j: number): void => {
-        const m = label[j];
-        if (m) l = l ? union(l, m) : m;
-      };
-      if (x > 0) link(i - 1);
+      if (x > 0) l = link(l, label[i - 1]);
       if (y > 0) {
-        link(i - w);
-        if (x > 0) link(i - w - 1);
-        if (x < w - 1) link(i - w + 1);
+        l = link(l, label[i - w]);
+        if (x > 0) l = link(l, label[i - w - 1]);
+        if (x < w - 1) l = link(l, label[i - w + 1]);
       }
       if (!l) {
-        l = parent.length;
-        parent.push(l);
+        if (next === parent.length) {
+          const grown = new Int32Array(parent.length * 2);
+          grown.set(parent);
+          parent = grown;
+        }
+        l = next;
+        parent[next] = next++;
       }
       label[i] = l;
     }
   }
-  const byRoot = new Map<number, Component>();
-  for (let i = 0; i < label.length; i++) {
+  const x0 = new Int32Array(next).fill(w);
+  const y0 = new Int32Array(next).fill(h);
+  const x1 = new Int32Array(next);
+  const y1 = new Int32Array(next);
+  const area = new Int32Array(next);
+  const sum = new Float64Array(next);
+  for (let i = 0, x = 0, y = 0; i < label.length; i++, x++) {
+    if (x === w) {
+      x = 0;
+      y++;
+    }
     if (!label[i]) continue;
     const r = find(label[i]);
-    const x = i % w;
-    const y = (i - x) / w;
-    const c = byRoot.get(r);
-    if (!c) byRoot.set(r, { x, y, width: 1, height: 1, area: 1, sum: grey[i] });
-    else {
-      const x1 = Math.max(c.x + c.width, x + 1);
-      const y1 = Math.max(c.y + c.height, y + 1);
-      c.x = Math.min(c.x, x);
-      c.width = x1 - c.x;
-      c.height = y1 - c.y;
-      c.area++;
-      c.sum += grey[i];
-    }
+    if (x < x0[r]) x0[r] = x;
+    if (y < y0[r]) y0[r] = y;
+    if (x >= x1[r]) x1[r] = x + 1;
+    if (y >= y1[r]) y1[r] = y + 1;
+    area[r]++;
+    sum[r] += grey[i];
   }
-  return [...byRoot.values()];
+  const out: Component[] = [];
+  for (let r = 1; r < next; r++) if (area[r]) out.push({ x: x0[r], y: y0[r], width: x1[r] - x0[r], height: y1[r] - y0[r], area: area[r], sum: sum[r] });
+  return out;
 }
 
 /** Mean and standard deviation of the grey of the one-pixel ring two pixels outside a box. */
@@ -200,6 +223,8 @@ function joinLines(gs: Glyph[], polarity: 'bright' | 'dark'): TextLine[] {
     // Glyphs of a word follow each other about a glyph height apart; blobs spread wider are a
     // row of shapes (the slices of a mosaic), not a line of text.
     if (members.length >= 3 && (x1 - x0) / members.length > 2 * glyph) continue;
+    const bottom = median(members.map((g) => g.y + g.height));
+    const tol = Math.max(1.5, glyph / 8);
     out.push({
       x: x0,
       y: y0,
@@ -210,6 +235,8 @@ function joinLines(gs: Glyph[], polarity: 'bright' | 'dark'): TextLine[] {
       ink: median(members.map((g) => g.ink)),
       ground: median(members.map((g) => g.ground)),
       components: members.length,
+      baseline: members.filter((g) => Math.abs(g.y + g.height - bottom) <= tol).length / members.length,
+      bottom,
     });
   }
   return out;
@@ -227,5 +254,47 @@ export function findTextLines(f: GreyFrame): TextLine[] {
   // inside a line of several glyphs of the other polarity is that line's holes.
   const inside = (a: TextLine, b: TextLine): boolean =>
     a.polarity !== b.polarity && b.components >= 2 && a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
-  return lines.filter((a) => !lines.some((b) => inside(a, b))).sort((a, b) => a.y - b.y || a.x - b.x);
+  return lines.filter((a) => !lines.some((b) => inside(a, b)) && !colourFlow(f, a)).sort((a, b) => a.y - b.y || a.x - b.x);
+}
+
+/** Ink at least this far from grey (max − min of R, G, B) is coloured. */
+const CHROMA = 64;
+/**
+ * Colour Doppler paints velocity as a ramp of hues (red through yellow, blue through cyan); text
+ * is drawn in one colour, and keeps one hue when anti-aliased. A line whose ink is mostly coloured,
+ * and whose coloured pixels spread so wide in hue that no 30° window holds RAMP of them, is flow.
+ * Never recognised, it costs nothing (a colour-flow blob costs as much recognition as a word).
+ */
+const RAMP = 0.85;
+
+function colourFlow(f: GreyFrame, l: TextLine): boolean {
+  const rgb = f.rgb;
+  if (!rgb) return false;
+  const mid = (l.ink + l.ground) / 2;
+  const bins = new Int32Array(36);
+  let ink = 0;
+  let colouredInk = 0;
+  let coloured = 0;
+  for (let y = l.y; y < l.y + l.height; y++) {
+    for (let x = l.x; x < l.x + l.width; x++) {
+      const i = y * f.width + x;
+      const isInk = l.polarity === 'bright' ? f.grey[i] >= mid : f.grey[i] <= mid;
+      if (isInk) ink++;
+      const r = rgb[3 * i];
+      const g = rgb[3 * i + 1];
+      const b = rgb[3 * i + 2];
+      const max = Math.max(r, g, b);
+      const c = max - Math.min(r, g, b);
+      if (c < CHROMA) continue;
+      if (isInk) colouredInk++;
+      // The hue of every coloured pixel of the box: a blob's darker rim carries the rest of its ramp.
+      coloured++;
+      const h = max === r ? ((g - b) / c + 6) % 6 : max === g ? (b - r) / c + 2 : (r - g) / c + 4;
+      bins[Math.floor(h * 6) % 36]++;
+    }
+  }
+  if (colouredInk < 0.5 * ink) return false;
+  let best = 0;
+  for (let i = 0; i < 36; i++) best = Math.max(best, bins[i] + bins[(i + 1) % 36] + bins[(i + 2) % 36]);
+  return best < RAMP * coloured;
 }

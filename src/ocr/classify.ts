@@ -5,6 +5,7 @@ import type { DicomFile } from '../dicom/part10.js';
 import { decodeStrings, fileContext } from '../dicom/values.js';
 import type { Rect } from '../pixel/index.js';
 import type { TextLine } from './candidates.js';
+import { typesetLine } from './line-shape.js';
 import type { OcrSettings, OcrWord } from './types.js';
 
 export const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
@@ -39,10 +40,8 @@ export function isTextLine(line: TextLine, words: OcrWord[], s: OcrSettings, fra
   if (words.some((w) => isText(w, s, frameHeight))) return true;
   const text = words.map((w) => w.text).join('');
   const n = alnum(text);
-  // Spaced like glyphs of a word (a mosaic's slices are read as digits too, but lie two heights
-  // apart), and one glyph high (shapes chained into a tall block are not a line).
-  const glyphLike = line.width / line.components <= 1.5 * line.glyph && line.height <= 2 * line.glyph;
-  return glyphLike && n >= 3 && n >= line.components / 2 && n >= 0.6 * text.length;
+  // Read without confidence, the row's shape must be a typeset line's (src/ocr/line-shape.ts).
+  return typesetLine(line, words) && n >= 3 && n >= line.components / 2 && n >= 0.6 * text.length;
 }
 
 /** The confidence a word needs to be text when its line has only one or two components. */

@@ -30,8 +30,13 @@ const LINES_PER_PAGE = 8;
 export async function greyFrame(f: DicomFile, frame: number): Promise<GreyFrame> {
   const { rgb, width, height } = await renderFrame(f, frame);
   const grey = new Uint8Array(width * height);
-  for (let i = 0, j = 0; i < grey.length; i++, j += 3) grey[i] = (77 * rgb[j] + 150 * rgb[j + 1] + 29 * rgb[j + 2]) >> 8;
-  return { grey, width, height };
+  let colour = false;
+  for (let i = 0, j = 0; i < grey.length; i++, j += 3) {
+    grey[i] = (77 * rgb[j] + 150 * rgb[j + 1] + 29 * rgb[j + 2]) >> 8;
+    colour ||= rgb[j] !== rgb[j + 1] || rgb[j] !== rgb[j + 2];
+  }
+  // Kept only for colour renderings: the candidate search tells colour flow from text by hue.
+  return colour ? { grey, width, height, rgb } : { grey, width, height };
 }
 
 /** The text of one grey frame: its candidate lines, recognised a page of lines at a time. */
