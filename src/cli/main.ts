@@ -2,6 +2,8 @@ import { VERSION } from '../version.js';
 import yargs from 'yargs';
 import { AnonError, UsageError } from '../errors.js';
 import type { Argv, CommandModule } from 'yargs';
+import { prestartRun } from './prestart.js';
+import { releasePrestartedPool } from '../pool/pool.js';
 
 /** Adds one command; the closure keeps each module's own argument type (a list of modules could not). */
 type AddCommand = (y: Argv) => Argv;
@@ -53,6 +55,8 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  // A plain `anon run`'s workers start loading the engine now, while this thread loads the CLI.
+  prestartRun(argv);
   // Only the invoked command is loaded; none for --version alone; all of them for --help or a
   // name yargs must reject.
   const invoked = argv.find((a) => !a.startsWith('-'));
@@ -88,5 +92,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     throw e;
+  } finally {
+    await releasePrestartedPool();
   }
 }
