@@ -67,7 +67,7 @@ t.test('a pool started before its spec, then claimed by a run → the same outpu
   const d = tmp(t);
   writeInstances(join(d, 'in'), 4, { study: '2.25.4242', patientName: 'Early^Pool', patientId: 'EP-1', pixels: 1024 });
   const plain = await runBatch(batch(d, 'plain', 2));
-  prestartPool(2);
+  await prestartPool(2);
   const early = await runBatch(batch(d, 'early', 2));
   t.equal(plain.status, 'SUCCEEDED');
   t.equal(early.status, 'SUCCEEDED');
@@ -81,7 +81,7 @@ t.test('a pool started before its spec, then claimed by a run → the same outpu
 t.test('a pool started early for another thread count → ended unused, the run opens its own and completes', { skip }, async (t) => {
   const d = tmp(t);
   writeInstances(join(d, 'in'), 2, { pixels: 256 });
-  prestartPool(2);
+  await prestartPool(2);
   const report = await runBatch(batch(d, 'out', 1));
   t.equal(report.status, 'SUCCEEDED');
   t.equal(report.anonymized_files.length, 2);
@@ -91,7 +91,7 @@ t.test('a pool started early for another thread count → ended unused, the run 
 t.test('a pool started early that no run claims → released, and a later run opens a fresh one', { skip }, async (t) => {
   const d = tmp(t);
   writeInstances(join(d, 'in'), 1, { pixels: 256 });
-  prestartPool(1);
+  await prestartPool(1);
   await releasePrestartedPool();
   const report = await runBatch(batch(d, 'out', 1));
   t.equal(report.status, 'SUCCEEDED');

@@ -1,5 +1,4 @@
 import { VERSION } from '../version.js';
-import yargs from 'yargs';
 import { AnonError, UsageError } from '../errors.js';
 import type { Argv, CommandModule } from 'yargs';
 import { prestartRun } from './prestart.js';
@@ -56,13 +55,15 @@ export async function main(argv: string[]): Promise<void> {
     throw e;
   });
   // A plain `anon run`'s workers start loading the engine now, while this thread loads the CLI.
-  prestartRun(argv);
+  await prestartRun(argv);
   // Only the invoked command is loaded; none for --version alone; all of them for --help or a
   // name yargs must reject.
   const invoked = argv.find((a) => !a.startsWith('-'));
   const versionOnly = invoked === undefined && argv.includes('--version') && !argv.some((a) => a === '--help' || a === '-h');
   const names = invoked !== undefined && invoked in COMMANDS ? [invoked] : versionOnly ? [] : Object.keys(COMMANDS);
   const adders = await Promise.all(names.map((n) => COMMANDS[n]()));
+  // yargs after prestartRun: the pool's workers start before this thread spends its time loading yargs
+  const { default: yargs } = await import('yargs');
   const base = yargs(argv).scriptName('anon').usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).');
   const cli = adders
     .reduce((y, addTo) => addTo(y), base)

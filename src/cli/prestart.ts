@@ -31,7 +31,7 @@ export function plainRunThreads(argv: string[]): number | undefined {
 }
 
 /** Starts the pool's workers loading the engine now, beside this thread's loading of the CLI. */
-export function prestartRun(argv: string[]): void {
+export async function prestartRun(argv: string[]): Promise<void> {
   const threads = plainRunThreads(argv);
-  if (threads !== undefined) prestartPool(threads);
+  if (threads !== undefined) await prestartPool(threads);
 }

@@ -34,7 +34,7 @@ interface Prestarted {
   close(): void;
 }
 
-let prestarted: Promise<Prestarted> | undefined;
+let prestarted: Promise<Prestarted | undefined> | undefined;
 
 /**
  * Starts the workers of the next `openPool(spec, threads)` before its spec exists, so that each
@@ -42,9 +42,9 @@ let prestarted: Promise<Prestarted> | undefined;
  * profile. The spec reaches them in process, by a BroadcastChannel, when openPool is called; a pool
  * nobody claims is ended by `releasePrestartedPool`.
  */
-export function prestartPool(threads: number): void {
+export async function prestartPool(threads: number): Promise<void> {
   if (prestarted || !(threads > 0)) return;
-  prestarted = import('piscina').then(({ Piscina }) => {
+  prestarted = import('piscina').then(({ Piscina }): Prestarted => {
     const specChannel = `anonflow-spec-${process.pid}-${randomUUID()}`;
     const channel = new BroadcastChannel(specChannel);
     let spec: JobSpec | undefined;
@@ -65,6 +65,9 @@ export function prestartPool(threads: number): void {
       close: () => channel.close(),
     };
   });
+  // only a head start: should it fail, openPool opens its pool as it always did (and says why)
+  prestarted = prestarted.catch(() => undefined);
+  await prestarted;
 }
 
 /** Ends a prestarted pool that no openPool claimed (a run that stopped before its files). */
@@ -73,8 +76,8 @@ export async function releasePrestartedPool(): Promise<void> {
   prestarted = undefined;
   if (!p) return;
   const e = await p;
-  e.close();
-  await e.pool.destroy();
+  e?.close();
+  await e?.pool.destroy();
 }
 
 /** The message a deferred worker sends to ask for the spec. */

@@ -21,7 +21,7 @@ function awaitSpec(name: string): Promise<JobSpec> {
   });
 }
 
-const deferred = (workerData as Partial<DeferredSpec>).specChannel;
+const deferred = (workerData as Partial<DeferredSpec> | null)?.specChannel;
 const spec: JobSpec | Promise<JobSpec> = deferred ? awaitSpec(deferred) : (workerData as JobSpec);
 let processor: Processor | undefined;
 
