@@ -4,7 +4,7 @@
 //
 // A BUILD is a folder with a compiled dist/ and node_modules beside it (this repo, or a copy of an
 // older commit's). Per build and round, each in a fresh node process:
-//   - main: CPU of loading what `anon run` loads before its pool (the CLI, yargs, the run command,
+//   - main: CPU of loading what `anon run` loads on its main thread (the CLI, yargs, the run command,
 //     the pool module);
 //   - worker: CPU of loading a pool worker's entry (the engine every worker thread loads);
 //   - per file (with --corpus): CPU per file of the engine alone, processFile over the corpus on
@@ -64,7 +64,9 @@ const out = mkdtempSync(join(tmpdir(), 'anon-startup-'));
 try {
   for (let r = 0; r < rounds; r++) {
     for (const [i, b] of builds.entries()) {
-      results[i]!.main.push(node(LOAD, [url(b, 'cli/main.js'), url(b, 'cli/commands/run.js'), url(b, 'pool/pool.js')]));
+      // yargs by name: main.js imports it only once the pool is started (since the fourth pass)
+      const yargs = new URL(`file://${b}/node_modules/yargs/index.mjs`).href;
+      results[i]!.main.push(node(LOAD, [url(b, 'cli/main.js'), yargs, url(b, 'cli/commands/run.js'), url(b, 'pool/pool.js')]));
       results[i]!.worker.push(node(LOAD, [url(b, 'pool/worker.js')]));
       if (corpus) {
         const dir = join(out, `${i}-${r}`);

@@ -1,7 +1,9 @@
 import { VERSION } from '../version.js';
-import yargs from 'yargs';
 import { AnonError, UsageError } from '../errors.js';
 import type { Argv, CommandModule } from 'yargs';
+import { prestartRun } from './prestart.js';
+import { COMMAND_HELP } from './command-help.js';
+import { releasePrestartedPool } from '../pool/pool.js';
 
 /** Adds one command; the closure keeps each module's own argument type (a list of modules could not). */
 type AddCommand = (y: Argv) => Argv;
@@ -13,7 +15,7 @@ function add<U>(m: CommandModule<object, U>): AddCommand {
  * Each command's module, loaded on demand: `anon run` need not load the server, the pixel
  * codecs or the client (hundreds of milliseconds at every start, in every worker of a run).
  */
-const COMMANDS: Record<string, () => Promise<AddCommand>> = {
+export const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   run: async () => add((await import('./commands/run.js')).runCommand),
   preview: async () => add((await import('./commands/preview.js')).previewCommand),
   serve: async () => add((await import('./commands/serve.js')).serveCommand),
@@ -53,12 +55,24 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  // Only the invoked command is loaded; none for --version alone; all of them for --help or a
-  // name yargs must reject.
+  // A plain `anon run`'s workers start loading the engine now, while this thread loads the CLI.
+  await prestartRun(argv);
+  // Only the invoked command is loaded; none for --version alone; for --help, no command or a
+  // name yargs must reject, every command's usage line and description, not its module.
   const invoked = argv.find((a) => !a.startsWith('-'));
   const versionOnly = invoked === undefined && argv.includes('--version') && !argv.some((a) => a === '--help' || a === '-h');
-  const names = invoked !== undefined && invoked in COMMANDS ? [invoked] : versionOnly ? [] : Object.keys(COMMANDS);
-  const adders = await Promise.all(names.map((n) => COMMANDS[n]()));
+  const adders: AddCommand[] =
+    invoked !== undefined && invoked in COMMANDS
+      ? [await COMMANDS[invoked]()]
+      : versionOnly
+        ? []
+        : Object.values(COMMAND_HELP).map(
+            ([command, describe]) =>
+              (y: Argv) =>
+                y.command(command, describe),
+          );
+  // yargs after prestartRun: the pool's workers start before this thread spends its time loading yargs
+  const { default: yargs } = await import('yargs');
   const base = yargs(argv).scriptName('anon').usage('$0 <command> [options]\n\nDe-identify DICOM files (PS3.15 Annex E).');
   const cli = adders
     .reduce((y, addTo) => addTo(y), base)
@@ -88,5 +102,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     throw e;
+  } finally {
+    await releasePrestartedPool();
   }
 }

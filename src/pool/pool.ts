@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
 import type { FileResult } from '../job/outcome.js';
 import type { FileTask, JobSpec } from '../job/task.js';
 
@@ -19,6 +21,80 @@ function workerURL(): URL {
   return here.pathname.endsWith('.ts') ? new URL('../../dist/src/pool/worker.js', here) : new URL('./worker.js', here);
 }
 
+/** What a prestarted pool's workers get instead of the spec: the channel the spec will come by. */
+export interface DeferredSpec {
+  specChannel: string;
+}
+
+interface Prestarted {
+  pool: InstanceType<typeof import('piscina').Piscina>;
+  threads: number;
+  /** Sends the spec to every worker, now and to any that asks later; once. */
+  provide(spec: JobSpec): void;
+  close(): void;
+}
+
+let prestarted: Promise<Prestarted | undefined> | undefined;
+
+/**
+ * Starts the workers of the next `openPool(spec, threads)` before its spec exists, so that each
+ * worker loads the engine (hundreds of ms) while this thread still parses arguments and checks the
+ * profile. The spec reaches them in process, by a BroadcastChannel, when openPool is called; a pool
+ * nobody claims is ended by `releasePrestartedPool`.
+ */
+export async function prestartPool(threads: number): Promise<void> {
+  if (prestarted || !(threads > 0)) return;
+  prestarted = import('piscina').then(({ Piscina }): Prestarted => {
+    const specChannel = `anonflow-spec-${process.pid}-${randomUUID()}`;
+    const channel = new BroadcastChannel(specChannel);
+    let spec: JobSpec | undefined;
+    // a worker that subscribed after the spec was sent asks for it
+    channel.onmessage = (e) => {
+      if (e.data === SPEC_REQUEST && spec) channel.postMessage(spec);
+    };
+    channel.unref();
+    const data: DeferredSpec = { specChannel };
+    return {
+      pool: new Piscina(poolOptions(data, threads)),
+      threads,
+      provide: (s) => {
+        if (spec) return;
+        spec = s;
+        channel.postMessage(s);
+      },
+      close: () => channel.close(),
+    };
+  });
+  // only a head start: should it fail, openPool opens its pool as it always did (and says why)
+  prestarted = prestarted.catch(() => undefined);
+  await prestarted;
+}
+
+/** Ends a prestarted pool that no openPool claimed (a run that stopped before its files). */
+export async function releasePrestartedPool(): Promise<void> {
+  const p = prestarted;
+  prestarted = undefined;
+  if (!p) return;
+  const e = await p;
+  e?.close();
+  await e?.pool.destroy();
+}
+
+/** The message a deferred worker sends to ask for the spec. */
+export const SPEC_REQUEST = 'spec?';
+
+function poolOptions(workerData: JobSpec | DeferredSpec, threads: number) {
+  return {
+    filename: workerURL().href,
+    workerData,
+    minThreads: threads,
+    maxThreads: threads,
+    // A worker holds one file's header at a time: a small heap makes V8 collect early, keeping
+    // memory flat over millions of files (bulk values never enter the heap).
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
+  };
+}
+
 /**
  * The pool `anon run` (and the watch daemon, and the server) process files through. The spec is
  * plain data (the validated profile, the key): each worker compiles it once; tasks carry paths only.
@@ -31,15 +107,15 @@ export async function openPool(spec: JobSpec, threads: number): Promise<FilePool
     return { run: processor, threads: 0, close: releaseProcessors };
   }
   const { Piscina } = await import('piscina');
-  const pool = new Piscina({
-    filename: workerURL().href,
-    workerData: spec,
-    minThreads: threads,
-    maxThreads: threads,
-    // A worker holds one file's header at a time: a small heap makes V8 collect early, keeping
-    // memory flat over millions of files (bulk values never enter the heap).
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
-  });
+  const early = await prestarted;
+  prestarted = undefined;
+  if (early && early.threads !== threads) {
+    early.close();
+    await early.pool.destroy();
+  }
+  const claimed = early?.threads === threads ? early : undefined;
+  claimed?.provide(spec);
+  const pool = claimed?.pool ?? new Piscina(poolOptions(spec, threads));
   // A header of hundreds of thousands of elements (an RTSTRUCT's contours) outgrows the small heap:
   // such a file runs again, alone, on one worker with a larger fixed heap, started when first needed.
   let large: InstanceType<typeof Piscina> | undefined;
@@ -66,6 +142,7 @@ export async function openPool(spec: JobSpec, threads: number): Promise<FilePool
     threads,
     close: async () => {
       await Promise.all([pool.destroy(), large?.destroy()]);
+      claimed?.close();
     },
   };
 }
