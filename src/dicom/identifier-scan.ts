@@ -91,18 +91,16 @@ function readAt(b: Buffer, at: number, little: boolean, out: Map<string, Identif
   const letters = isLetter(b[at + 4]) && isLetter(b[at + 5]);
   const smallLong = little ? b[at + 6] === 0 && b[at + 7] === 0 : b[at + 4] === 0 && b[at + 5] === 0;
   if (!letters && !smallLong) return;
-  const u16 = (i: number): number => (little ? b.readUInt16LE(i) : b.readUInt16BE(i));
-  const u32 = (i: number): number => (little ? b.readUInt32LE(i) : b.readUInt32BE(i));
-  const forms: [number, number][] = [];
-  if (at + 8 <= b.length) {
-    forms.push([at + 8, u16(at + 6)]); // explicit VR, 2-byte length (whatever the VR bytes say)
-    forms.push([at + 8, u32(at + 4)]); // implicit VR
-  }
-  if (at + 12 <= b.length) forms.push([at + 12, u32(at + 8)]); // explicit VR, 4-byte length (UN, UT, UC)
-  for (const [start, length] of forms) {
-    if (length === 0 || length > MAX_VALUE || start + length > b.length) continue;
-    values(b.subarray(start, start + length), out, tag);
-  }
+  // Explicit VR with a 2-byte length (whatever the VR bytes say), implicit VR, then explicit VR
+  // with a 4-byte length (UN, UT, UC): no array or closure per hit (pixel data has hundreds).
+  valueAt(b, at + 8, little ? b.readUInt16LE(at + 6) : b.readUInt16BE(at + 6), out, tag);
+  valueAt(b, at + 8, little ? b.readUInt32LE(at + 4) : b.readUInt32BE(at + 4), out, tag);
+  if (at + 12 <= b.length) valueAt(b, at + 12, little ? b.readUInt32LE(at + 8) : b.readUInt32BE(at + 8), out, tag);
+}
+
+function valueAt(b: Buffer, start: number, length: number, out: Map<string, Identifier>, tag: number): void {
+  if (length === 0 || length > MAX_VALUE || start + length > b.length) return;
+  values(b.subarray(start, start + length), out, tag);
 }
 
 /** The groups' and elements' bytes of a tag set, as lookup tables (built once per set). */
