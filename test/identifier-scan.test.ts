@@ -63,6 +63,25 @@ t.test('tag scan: a name planted at every offset, either byte order, any surroun
   }
 });
 
+t.test('tag scan: bytes starting at any alignment of their memory, a tag at any offset among zeros and group bytes → every tag found, in order', async (t) => {
+  // The scan reads four bytes at a time from the first aligned word: the bytes before it, the
+  // word edges and the tail are each read another way.
+  const filler = Buffer.from([0x00, 0x10, 0x00, 0x08, 0x32, 0x00, 0x10, 0x10, 0x00, 0x00, 0x20]);
+  const a = element(T.PatientName, 'DOE^JANE', true);
+  const b = element(T.AccessionNumber, 'ACC98765', false);
+  let missed = 0;
+  for (let align = 0; align < 4; align++) {
+    for (let at = 0; at < 12; at++) {
+      const body = Buffer.concat([filler.subarray(0, at), a, filler, b, filler.subarray(0, (at * 7) % 11)]);
+      const memory = Buffer.alloc(body.length + align + 8);
+      body.copy(memory, align);
+      const found = scanIdentifiers(new BufferSource(memory.subarray(align, align + body.length))).map((i) => i.value);
+      if (found.join() !== 'DOE^JANE,ACC98765') missed++;
+    }
+  }
+  t.equal(missed, 0, 'both tags found, in order, at every alignment and offset (48 layouts)');
+});
+
 t.test('tag scan: a tag of another attribute, or a tag cut off by the end → nothing found', async (t) => {
   t.same(scanIdentifiers(new BufferSource(element(T.StudyDescription, 'DOE^JANE', true))), []);
   const el = element(T.PatientName, 'DOE^JANE', true);

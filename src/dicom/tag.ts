@@ -7,8 +7,19 @@ export const elementOf = (tag: Tag): number => tag & 0xffff;
 
 const hex4 = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
 
+/** Tags formatted already: the engine names every element it visits, the same few hundred tags in every file. */
+const formatted = new Map<Tag, string>();
+
 /** "(0010,0010)" */
-export const formatTag = (tag: Tag): string => `(${hex4(groupOf(tag))},${hex4(elementOf(tag))})`;
+export const formatTag = (tag: Tag): string => {
+  let s = formatted.get(tag);
+  if (s === undefined) {
+    s = `(${hex4(groupOf(tag))},${hex4(elementOf(tag))})`;
+    if (formatted.size >= 8192) formatted.clear(); // bounded: a cache, not a record
+    formatted.set(tag, s);
+  }
+  return s;
+};
 /** "00100010", as in the DICOM JSON model. */
 export const tagHex = (tag: Tag): string => tag.toString(16).toUpperCase().padStart(8, '0');
 

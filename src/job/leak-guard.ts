@@ -27,15 +27,42 @@ const MAX_INFLATED_SEARCH = 1024 * 1024 * 1024;
  * dataset's bytes (inflated, for a deflated file) and whatever precedes them.
  */
 export function inputIdentifiers(f: DicomFile, env: DeidEnv): Identifier[] {
-  const tags = IDENTIFIER_TAGS.filter((tag) => simpleCode(env.rules.decide({ tag, vr: implicitVR(tag) }, () => undefined).action) !== 'K');
+  const m = memo(env);
+  const tags = (m.scanned ??= IDENTIFIER_TAGS.filter((tag) => !keptAlways(env, tag, implicitVR(tag), m.kept)));
   if (tags.length === 0) return [];
   const px = f.dataset.get(PIXEL_DATA);
   const skip = f.body.size > SCAN_PIXELS_UNDER && px?.span ? px.span : undefined;
   const ids = scanIdentifiers(f.body, { tags, skip });
   if (f.body !== f.source && f.bodyStart > 0) ids.push(...scanIdentifiers(new BufferSource(readRange(f.source, 0, f.bodyStart)), { tags }));
   if (ids.length === 0) return ids;
-  const kept = keptValues(f.dataset, env, new Set(tags));
+  const kept = keptValues(f.dataset, env, (m.scannedSet ??= new Set(tags)));
   return ids.filter((i) => !kept.has(i.value));
+}
+
+/**
+ * What the safety net asks of a profile, per run: its answers depend on the tag and VR only (no
+ * condition can hold with no attribute to read), so each is decided once per thread, not per file.
+ */
+interface Memo {
+  /** Tag and VR → kept; the VR is part of the key (a tag met with another VR is decided again). */
+  kept: Map<number, { vr: string; kept: boolean }>;
+  scanned?: number[];
+  scannedSet?: ReadonlySet<number>;
+}
+const memos = new WeakMap<DeidEnv['rules'], Memo>();
+const memo = (env: DeidEnv): Memo => {
+  let m = memos.get(env.rules);
+  if (!m) memos.set(env.rules, (m = { kept: new Map() }));
+  return m;
+};
+
+/** Whether the profile keeps the public attribute `tag` (as `vr`) whatever the file holds. */
+function keptAlways(env: DeidEnv, tag: number, vr: string, m = memo(env).kept): boolean {
+  const hit = m.get(tag);
+  if (hit?.vr === vr) return hit.kept;
+  const kept = simpleCode(env.rules.decide({ tag, vr }, () => undefined).action) === 'K';
+  if (m.size < 65_536) m.set(tag, { vr, kept }); // bounded: odd files may carry any tag
+  return kept;
 }
 
 /**
@@ -44,11 +71,12 @@ export function inputIdentifiers(f: DicomFile, env: DeidEnv): Identifier[] {
  * values only, so a kept element that swallowed a name, header bytes and all, is still caught.
  */
 function keptValues(ds: DataSet, env: DeidEnv, identifierTags: ReadonlySet<number>, out = new Set<string>()): Set<string> {
+  const decided = memo(env).kept;
   for (const el of ds.elements) {
     for (const it of el.items ?? []) keptValues(it.dataset, env, identifierTags, out);
     // A DICOMDIR's File IDs are no kept copy: their identifying components are renamed (job/layout.ts).
     if (!el.value || el.value.length > 1024 || !isStringVR(el.vr) || (el.tag >>> 16) & 1 || identifierTags.has(el.tag) || el.tag === T.ReferencedFileID) continue;
-    if (simpleCode(env.rules.decide({ tag: el.tag, vr: el.vr }, () => undefined).action) !== 'K') continue;
+    if (!keptAlways(env, el.tag, el.vr, decided)) continue;
     for (const v of el.value.toString('latin1').split('\\')) out.add(v.replace(/^[ ]+|[ \0]+$/g, ''));
   }
   return out;
