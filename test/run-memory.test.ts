@@ -1,6 +1,7 @@
 // What a batch keeps per file is bounded: the duplicate check holds a hash and a journal offset per
 // output (not the path), a resumed run the same per input done before (not the entry), latencies
 // go into a fixed histogram, notices are spooled like the lists.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,4 +201,39 @@ t.test('run with two copies of one instance → one written, the other skipped a
   const resumed = await runBatch({ ...base, out: join(d, 'out2'), inputs: [join(d, 'a'), join(d, 'b')], reportDir: join(d, 'r2'), resume: true });
   t.equal(resumed.counts?.written, 1, 'the resumed input stays written');
   t.match(resumed.skipped, [{ path: join(d, 'b', 'copy.dcm'), reason: /^duplicate/ }], 'the new copy is a duplicate of the journaled output');
+});
+
+t.test('young generation held, then a pool worker started (Node resets V8 flags) → the main thread young generation still does not grow', async (t) => {
+  // a fresh process: this one's young generation has grown already
+  const d = tmp(t);
+  const dist = (m: string): string => new URL(`../dist/src/pool/${m}`, import.meta.url).href;
+  const script = `
+    import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+    import { holdYoungGeneration } from '${dist('young-generation.js')}';
+    import { openPool } from '${dist('pool.js')}';
+    holdYoungGeneration();
+    const pool = await openPool({ out: ${JSON.stringify(d)}, tmpDir: ${JSON.stringify(d)}, layout: 'hierarchy', record: false }, 1);
+    const ran = await pool.run({ path: ${JSON.stringify(join(d, 'none.dcm'))}, rel: 'none.dcm' });
+    await pool.close();
+    const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    // objects that survive a few scavenges, as a batch's results in flight do
+    const churn = () => {
+      const keep = [];
+      for (let i = 0; i < 500_000; i++) if (i % 20 === 0 && keep.push({ i, s: 'x' + i }) > 20_000) keep.shift();
+    };
+    const before = newSpace();
+    churn();
+    const held = newSpace();
+    setFlagsFromString('--semi-space-growth-factor=2'); // V8's default
+    churn();
+    console.log(JSON.stringify({ status: ran.outcome.status, before, held, free: newSpace() }));`;
+  writeFileSync(join(d, 'probe.mjs'), script);
+  // without the test runner's loader: plain Node, as bin/anon runs
+  const r = spawnSync(process.execPath, [join(d, 'probe.mjs')], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  t.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout) as { status: string; before: number; held: number; free: number };
+  t.equal(m.status, 'failed', 'the worker ran (a missing file fails)');
+  // V8 may shrink it (after a full collection), never grow it
+  t.ok(m.held <= m.before, `young generation ${m.before / 2 ** 20} MiB → ${m.held / 2 ** 20} MiB`);
+  t.ok(m.free > m.held, `without the hold, the same churn grows it to ${m.free / 2 ** 20} MiB`);
 });
