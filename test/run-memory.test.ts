@@ -1,10 +1,13 @@
 // What a batch keeps per file is bounded: the duplicate check holds a hash and a journal offset per
-// output (not the path), latencies go into a fixed histogram, notices are spooled like the lists.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// output (not the path), a resumed run the same per input done before (not the entry), latencies
+// go into a fixed histogram, notices are spooled like the lists.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeSeries } from '../fixtures/series.js';
+import { DoneInputs } from '../src/job/done-inputs.js';
 import { Journal } from '../src/job/journal.js';
 import { LatencyHistogram } from '../src/job/latency.js';
 import { ReportBuilder } from '../src/job/report-builder.js';
@@ -62,6 +65,79 @@ t.test('OutputClaims over 20,000 paths → ≤ 32 bytes per claim, every one fou
   t.equal(invented, 0, 'no unclaimed path taken for a duplicate');
   t.ok(reads < Math.ceil(n / 97) + 10, `journal read only to confirm a hash match (${reads} reads)`);
   t.not(pathHash(path(1)), pathHash(path(2)), 'different paths, different hashes');
+});
+
+t.test('DoneInputs with every input hashing alike → the last journal entry about an input decides, exactly', async (t) => {
+  const d = tmp(t);
+  const journal = new Journal(join(d, 'journal.ndjson'), false);
+  t.teardown(() => journal.close());
+  const done = new DoneInputs(
+    (at) => journal.inputAt(at),
+    () => 7,
+  );
+  const note = (input: string, state: 'redo' | 'skipped' | 'written'): number => {
+    const at = journal.append(state === 'redo' ? { input, status: 'failed', code: 'X', message: 'x' } : { input, status: 'skipped', reason: 'r' });
+    done.note(input, at, state);
+    return at;
+  };
+  note('/in/a', 'written');
+  const b = note('/in/b', 'skipped');
+  note('/in/c', 'redo');
+  note('/in/d', 'written');
+  note('/in/d', 'redo'); // failed when redone: tried again
+  note('/in/c', 'written'); // failed, then written by a resume
+  t.ok(done.has('/in/a') && done.has('/in/b') && done.has('/in/c'), 'written and skipped inputs are done');
+  t.notOk(done.has('/in/d'), 'an input whose last entry failed is redone');
+  t.notOk(done.has('/in/e'), 'an input never journaled is not done');
+  t.equal(done.size, 3);
+  t.equal(done.written, 2);
+  t.ok(done.decides('/in/b', b), 'the entry that made an input done is found by its offset');
+  t.notOk(done.decides('/in/b', b + 1), 'another offset is not');
+});
+
+t.test('DoneInputs over 20,000 journaled inputs → ≤ 32 bytes per input, the journal read only to confirm a match', async (t) => {
+  const d = tmp(t);
+  const journal = new Journal(join(d, 'journal.ndjson'), false);
+  t.teardown(() => journal.close());
+  let reads = 0;
+  const done = new DoneInputs((at) => (reads++, journal.inputAt(at)));
+  const input = (i: number): string => `/data/in/patient-${i % 97}/study-${i % 13}/series-${i % 7}/IM${i}.dcm`;
+  const n = 20_000;
+  for (let i = 0; i < n; i++) done.note(input(i), journal.append({ input: input(i), status: 'skipped', reason: 'not DICOM' }), 'skipped');
+  t.ok(done.bytes / n <= 32, `${(done.bytes / n).toFixed(1)} bytes per input`);
+  t.ok(reads < 10, `loading read back ${reads} lines`);
+  reads = 0;
+  let found = 0;
+  for (let i = 0; i < n; i += 97) found += done.has(input(i)) ? 1 : 0;
+  t.equal(found, Math.ceil(n / 97), 'done inputs found');
+  let invented = 0;
+  for (let i = n; i < n + 5000; i++) invented += done.has(input(i)) ? 1 : 0;
+  t.equal(invented, 0, 'no new input taken for a done one');
+  t.ok(reads < Math.ceil(n / 97) + 10, `${reads} reads`);
+});
+
+t.test('Journal.done on a journal of every kind of entry → written with their output intact and skipped are done, the rest redone', async (t) => {
+  const d = tmp(t);
+  const path = join(d, 'journal.ndjson');
+  const out = (name: string, bytes: number): string => (writeFileSync(join(d, name), Buffer.alloc(bytes)), join(d, name));
+  const w = new Journal(path, false);
+  w.append({ input: '/in/ok', status: 'written', output: out('ok.dcm', 10), size: 10, entities: {} });
+  w.append({ input: '/in/cut', status: 'written', output: out('cut.dcm', 4), size: 10, entities: {} });
+  w.append({ input: '/in/gone', status: 'written', output: out('gone.dcm', 10), size: 10, entities: {} });
+  w.append({ input: '/in/skip', status: 'skipped', reason: 'not DICOM' });
+  w.append({ input: '/in/fail', status: 'failed', code: 'DICOM_PARSE', message: 'bad' });
+  w.append({ input: '/in/q', status: 'quarantined', reason: 'burned-in text' });
+  w.close();
+  unlinkSync(join(d, 'gone.dcm'));
+  const again = new Journal(path, true);
+  t.teardown(() => again.close());
+  const done = again.done();
+  t.same(
+    ['/in/ok', '/in/cut', '/in/gone', '/in/skip', '/in/fail', '/in/q'].filter((i) => done.has(i)),
+    ['/in/ok', '/in/skip'],
+  );
+  t.same(Journal.doneCounts(path), { done: 2, written: 1 });
+  t.same(Journal.doneCounts(join(d, 'none.ndjson')), { done: 0, written: 0 }, 'no journal → nothing done');
 });
 
 t.test('LatencyHistogram on 20,000 latencies → p50 and p99 within 0.5 % of the exact ones', async (t) => {
@@ -125,4 +201,39 @@ t.test('run with two copies of one instance → one written, the other skipped a
   const resumed = await runBatch({ ...base, out: join(d, 'out2'), inputs: [join(d, 'a'), join(d, 'b')], reportDir: join(d, 'r2'), resume: true });
   t.equal(resumed.counts?.written, 1, 'the resumed input stays written');
   t.match(resumed.skipped, [{ path: join(d, 'b', 'copy.dcm'), reason: /^duplicate/ }], 'the new copy is a duplicate of the journaled output');
+});
+
+t.test('young generation held, then a pool worker started (Node resets V8 flags) → the main thread young generation still does not grow', async (t) => {
+  // a fresh process: this one's young generation has grown already
+  const d = tmp(t);
+  const dist = (m: string): string => new URL(`../dist/src/pool/${m}`, import.meta.url).href;
+  const script = `
+    import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+    import { holdYoungGeneration } from '${dist('young-generation.js')}';
+    import { openPool } from '${dist('pool.js')}';
+    holdYoungGeneration();
+    const pool = await openPool({ out: ${JSON.stringify(d)}, tmpDir: ${JSON.stringify(d)}, layout: 'hierarchy', record: false }, 1);
+    const ran = await pool.run({ path: ${JSON.stringify(join(d, 'none.dcm'))}, rel: 'none.dcm' });
+    await pool.close();
+    const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    // objects that survive a few scavenges, as a batch's results in flight do
+    const churn = () => {
+      const keep = [];
+      for (let i = 0; i < 500_000; i++) if (i % 20 === 0 && keep.push({ i, s: 'x' + i }) > 20_000) keep.shift();
+    };
+    const before = newSpace();
+    churn();
+    const held = newSpace();
+    setFlagsFromString('--semi-space-growth-factor=2'); // V8's default
+    churn();
+    console.log(JSON.stringify({ status: ran.outcome.status, before, held, free: newSpace() }));`;
+  writeFileSync(join(d, 'probe.mjs'), script);
+  // without the test runner's loader: plain Node, as bin/anon runs
+  const r = spawnSync(process.execPath, [join(d, 'probe.mjs')], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  t.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout) as { status: string; before: number; held: number; free: number };
+  t.equal(m.status, 'failed', 'the worker ran (a missing file fails)');
+  // V8 may shrink it (after a full collection), never grow it
+  t.ok(m.held <= m.before, `young generation ${m.before / 2 ** 20} MiB → ${m.held / 2 ** 20} MiB`);
+  t.ok(m.free > m.held, `without the hold, the same churn grows it to ${m.free / 2 ** 20} MiB`);
 });

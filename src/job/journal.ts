@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { EntityFound } from '../detect/index.js';
+import { DoneInputs, type ResumeState } from './done-inputs.js';
 import type { FileOutcome } from './outcome.js';
 import type { PixelCheck } from '../ocr/types.js';
 
@@ -46,16 +47,17 @@ export function journalEntry(o: FileOutcome): JournalEntry {
 }
 
 const SYNC_EVERY = 256;
+// lines are read synchronously, one at a time: one block per thread serves every read
+const lineBlock = Buffer.allocUnsafe(4096);
 
 /** The entry whose line starts at `offset`, read in blocks until its newline. */
 function readLineAt(fd: number, offset: number): JournalEntry | undefined {
   const parts: Buffer[] = [];
-  const block = Buffer.allocUnsafe(4096);
   for (let at = offset; ;) {
-    const n = readSync(fd, block, 0, block.length, at);
+    const n = readSync(fd, lineBlock, 0, lineBlock.length, at);
     if (n === 0) return undefined; // no newline: not a complete entry
-    const nl = block.subarray(0, n).indexOf(0x0a);
-    parts.push(Buffer.from(block.subarray(0, nl < 0 ? n : nl)));
+    const nl = lineBlock.subarray(0, n).indexOf(0x0a);
+    parts.push(Buffer.from(lineBlock.subarray(0, nl < 0 ? n : nl)));
     if (nl >= 0) break;
     at += n;
   }
@@ -121,6 +123,19 @@ export class Journal {
     return e?.status === 'written' ? e.output : undefined;
   }
 
+  /** The input of the entry whose line starts at `offset`. */
+  inputAt(offset: number): string | undefined {
+    return readLineAt(this.fd, offset)?.input;
+  }
+
+  /**
+   * What a resumed run need not redo, from this journal as it is: confirmed against its lines, so
+   * it is valid while the journal is open.
+   */
+  done(): DoneInputs {
+    return loadDone(this.path, (at) => this.inputAt(at));
+  }
+
   sync(): void {
     fsyncSync(this.fd);
     this.unsynced = 0;
@@ -171,25 +186,35 @@ export class Journal {
     }
   }
 
-  /**
-   * Inputs a resumed run need not redo: written ones whose output is still complete (same size),
-   * and skipped ones. Failed inputs are tried again.
-   */
-  static done(path: string): Map<string, JournalEntry> {
-    const done = new Map<string, JournalEntry>();
-    for (const e of Journal.read(path)) {
-      if (e.status === 'written') {
-        try {
-          if (statSync(e.output).size === e.size) done.set(e.input, e);
-        } catch {
-          /* output gone: redo */
-        }
-      } else if (e.status === 'skipped') {
-        done.set(e.input, e);
-      } else {
-        done.delete(e.input);
-      }
+  /** How many inputs a resumed run of this journal would not redo, and how many of them were written. */
+  static doneCounts(path: string): { done: number; written: number } {
+    if (!existsSync(path)) return { done: 0, written: 0 };
+    const fd = openSync(path, 'r');
+    try {
+      const done = loadDone(path, (at) => readLineAt(fd, at)?.input);
+      return { done: done.size, written: done.written };
+    } finally {
+      closeSync(fd);
     }
-    return done;
   }
+}
+
+/**
+ * What a resumed run does with an entry's input: a written one whose output is still complete (same
+ * size) and a skipped one are not redone; failed and quarantined inputs are tried again.
+ */
+function resumeState(e: JournalEntry): ResumeState {
+  if (e.status === 'skipped') return 'skipped';
+  if (e.status !== 'written') return 'redo';
+  try {
+    return statSync(e.output).size === e.size ? 'written' : 'redo';
+  } catch {
+    return 'redo'; // output gone
+  }
+}
+
+function loadDone(path: string, inputAt: (offset: number) => string | undefined): DoneInputs {
+  const done = new DoneInputs(inputAt);
+  for (const { entry, offset } of Journal.entries(path)) done.note(entry.input, offset, resumeState(entry));
+  return done;
 }

@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { describeDetection } from '../detect/settings.js';
 import { UsageError } from '../errors.js';
 import { isInside } from '../io/walk.js';
-import { journalEntry, Journal, type JournalEntry } from '../job/journal.js';
+import { DoneInputs } from '../job/done-inputs.js';
+import { journalEntry, Journal } from '../job/journal.js';
 import type { FileOutcome, FileResult } from '../job/outcome.js';
 import type { RunReport } from '../job/report.js';
 import { ReportBuilder } from '../job/report-builder.js';
@@ -43,8 +44,8 @@ export class RunRecord {
   readonly out: string;
   readonly reportDir: string;
   readonly journalPath: string;
-  /** Inputs a resumed run finished before: not redone. */
-  readonly done: Map<string, JournalEntry>;
+  /** Inputs a resumed run finished before: not redone (a hash and an offset each, not the entry). */
+  readonly done: DoneInputs;
   readonly builder: ReportBuilder;
   readonly counts: RunCounts = { done: 0, written: 0, skipped: 0, failed: 0, quarantined: 0, bytes_in: 0 };
   /** Why no new file may start: the journal could not be written (a full or failing report disk). */
@@ -68,30 +69,33 @@ export class RunRecord {
     } catch (e) {
       throw new UsageError(`report folder ${reportDir} cannot be written (${(e as Error).message}): no run was started`);
     }
-    this.done = opts.resume ? Journal.done(this.journalPath) : new Map<string, JournalEntry>();
+    this.journal = new Journal(this.journalPath, opts.resume === true);
+    this.done = opts.resume ? this.journal.done() : new DoneInputs(() => undefined);
     this.builder = new ReportBuilder(reportDir, {
       id: opts.resume ? (ReportBuilder.previousId(reportDir) ?? randomUUID()) : randomUUID(),
       profile: opts.profileName,
       options: { layout: opts.layout, inputs: opts.inputs.map((i) => resolve(i)), out, deidentification_options: opts.profileOptions, resumed: this.done.size },
       detection: describeDetection((opts.worker.deid?.profile as { detect?: Parameters<typeof describeDetection>[0] } | undefined)?.detect),
     });
-    this.journal = new Journal(this.journalPath, opts.resume === true);
     this.claimed = new OutputClaims((at) => this.journal.outputAt(at));
-    if (this.done.size)
-      for (const { entry, offset } of Journal.entries(this.journalPath)) {
-        const d = entry.status === 'written' ? this.done.get(entry.input) : undefined;
-        if (d?.status === 'written' && entry.status === 'written' && d.output === entry.output && !this.claimed.has(entry.output)) this.claimed.add(entry.output, offset);
-      }
   }
 
   get id(): string {
     return this.builder.id;
   }
 
-  /** The run has started: the resumed entries go into the report. */
+  /**
+   * The run has started (before any `record`): the resumed entries go into the report, in journal
+   * order, and their outputs are claimed again, read from the journal once more rather than kept.
+   */
   start(threads: number): void {
     this.opts.onEvent?.({ type: 'start', id: this.id, threads, resumed: this.done.size });
-    for (const e of this.done.values()) this.builder.addEntry(e, true);
+    if (this.done.size)
+      for (const { entry, offset } of Journal.entries(this.journalPath)) {
+        if (!this.done.decides(entry.input, offset)) continue;
+        if (entry.status === 'written' && !this.claimed.has(entry.output)) this.claimed.add(entry.output, offset);
+        this.builder.addEntry(entry, true);
+      }
   }
 
   /** One finished input: journaled, counted, reported. */

@@ -284,8 +284,7 @@ export class JobRunner {
       throw new PreProcessError((e as Error).message);
     }
     const reportDir = jobReportDir(this.cfg, id);
-    let already = 0;
-    for (const e of Journal.done(join(reportDir, 'journal.ndjson')).values()) if (e.status === 'written') already++;
+    const already = Journal.doneCounts(join(reportDir, 'journal.ndjson')).written;
     return {
       inputs: runInputs,
       files: filter.size > 0 ? kept.length : files,
