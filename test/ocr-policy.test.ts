@@ -130,7 +130,7 @@ t.test('policy "all" (default) → every text is masked: identifiers and annotat
 /** A candidate line and its words as the recogniser read them (frame coordinates). */
 function read(x: number, y: number, glyph: number, words: [string, number][], components = words.reduce((n, [w]) => n + w.length, 0)) {
   const width = words.reduce((n, [w]) => n + w.length * glyph * 0.7, 0) + (words.length - 1) * glyph * 0.5;
-  const line: TextLine = { x, y, width: Math.round(width), height: glyph, polarity: 'bright', glyph, ink: 240, ground: 20, components };
+  const line: TextLine = { x, y, width: Math.round(width), height: glyph, polarity: 'bright', glyph, ink: 240, ground: 20, components, baseline: 1, bottom: y + glyph };
   let at = x;
   const ws = words.map(([text, confidence]) => {
     const w = { x: Math.round(at), y, width: Math.round(text.length * glyph * 0.7), height: glyph, text, confidence };
