@@ -34,7 +34,7 @@ const nodeGlobals = Object.fromEntries(
 const unusedOptions = { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true };
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'anon-out/**', 'anon-runs/**', 'anon-serve/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'coverage/**', '.tap/**', 'anon-out/**', 'anon-runs/**', 'anon-serve/**'] },
   { files: ['**/*.{ts,tsx,js,mjs}'], extends: [js.configs.recommended] },
   { files: ['**/*.{ts,tsx}'], extends: [tseslint.configs.recommended] },
   { files: ['**/*.{ts,js,mjs}'], languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: nodeGlobals } },
