@@ -46,9 +46,10 @@ if (!args.some((a) => !a.startsWith('-'))) {
   // the suite uses neither: excluding every file halves the hook's cost (~0.6 CPU-s a process).
   runArgs.unshift('--test-env=_TAPJS_PROCESSINFO_EXCLUDE_=/./');
 }
-// tap's default on 2 cores is one file at a time; most files spend much of their time waiting on
-// child processes, servers and timers, so one more job than cores keeps both cores busy.
-if (!args.some((a) => a.startsWith('--jobs') || a.startsWith('-j'))) runArgs.unshift(`--jobs=${availableParallelism() + 1}`);
+// tap's default on 2 cores is one file at a time ("leave one CPU free"), while most files spend
+// much of their time waiting on child processes, servers and timers: one file per core, at least
+// two. Not more: on a loaded machine, tests whose `anon serve` must start within 20 s time out.
+if (!args.some((a) => a.startsWith('--jobs') || a.startsWith('-j'))) runArgs.unshift(`--jobs=${Math.max(2, availableParallelism())}`);
 
 const tap = spawn(node, [tapBin, ...runArgs], {
   stdio: ['inherit', 'pipe', 'inherit'],
