@@ -34,7 +34,7 @@ const nodeGlobals = Object.fromEntries(
 const unusedOptions = { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true };
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'anon-out/**', 'anon-runs/**', 'anon-serve/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'coverage/**', '.tap/**', 'anon-out/**', 'anon-runs/**', 'anon-serve/**'] },
   { files: ['**/*.{ts,tsx,js,mjs}'], extends: [js.configs.recommended] },
   { files: ['**/*.{ts,tsx}'], extends: [tseslint.configs.recommended] },
   { files: ['**/*.{ts,js,mjs}'], languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: nodeGlobals } },
@@ -52,6 +52,19 @@ export default defineConfig(
   },
   // Tests read JSON bodies of HTTP and CLI answers loosely; their assertions check the shapes.
   { files: ['test/**/*.ts', 'src/**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  // npm test runs the tests compiled into dist-test/test/, one folder deeper than test/.
+  {
+    files: ['test/**/*.ts', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='URL'] > MemberExpression.arguments[object.type='MetaProperty'][property.name='url']",
+          message: "a path relative to import.meta.url differs between test/ and dist-test/test/: use fromRoot('bin/anon') from test/helpers/root.ts",
+        },
+      ],
+    },
+  },
   // Generated tables carry a blanket disable (json-schema-to-typescript writes one too).
   { files: ['**/*.generated.ts'], linterOptions: { reportUnusedDisableDirectives: 'off' } },
   {

@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import t, { type Test } from 'tap';
 import { buildDicom, encodeElements, TS, type FixtureElement } from '../fixtures/build.js';
@@ -15,8 +14,9 @@ import { DicomError, type DicomErrorCode } from '../src/dicom/errors.js';
 import { closeDicom, openDicom, parseDicom, serializeDicom, writeDicom } from '../src/dicom/file.js';
 import type { DicomFile } from '../src/dicom/part10.js';
 import { Rng } from './helpers/mutate.js';
+import { fromRoot } from './helpers/root.js';
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus', import.meta.url));
+const CORPUS = fromRoot('../shared/corpus');
 const SKIP_CORPUS = existsSync(CORPUS) ? false : `shared corpus not found at ${CORPUS}: corpus cases skipped`;
 
 // ---------------------------------------------------------------------------

@@ -2,14 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { writeSeries } from '../fixtures/series.js';
 import { parsePeersTable, type PeerRow } from '../src/bench/peers.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/cli/main.js'));
 const gnuTime = spawnSync('bash', ['-c', 'type -P time'], { encoding: 'utf8' }).stdout.trim();
 const skip = !built ? 'dist/ not built: run npm run build (npm test does)' : !gnuTime ? 'GNU time not installed (apt-get install time)' : false;
 

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { cleanEnv } from './helpers/child-env.js';
 import { writeSeries } from '../fixtures/series.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/cli/main.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
 t.test('writeSeries → n DICOM files with PHI in the header, about 0.5 MiB each', async (t) => {

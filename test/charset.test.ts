@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import { CharsetError, decodeText, encodeText, isSupportedCharset, parseSpecificCharacterSet, type CharsetSpec } from '../src/dicom/charset.js';
+import { fromRoot } from './helpers/root.js';
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -377,7 +377,7 @@ t.test('fast path and caching give identical results', async (tt) => {
 // ---------------------------------------------------------------------------
 
 // test/ -> repo root (/work/main) -> /work -> /work/shared/corpus
-const corpusDir = fileURLToPath(new URL('../../shared/corpus/pydicom/', import.meta.url));
+const corpusDir = fromRoot('../shared/corpus/pydicom/');
 const haveCorpus = existsSync(corpusDir);
 
 interface RawElement {

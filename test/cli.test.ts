@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { cleanEnv } from './helpers/child-env.js';
 import { writeSample } from '../fixtures/sample.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/cli/main.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
 /** The report carried by the last NDJSON event of `anon run --json`. */
@@ -21,7 +21,7 @@ function anon(...args: string[]): { status: number | null; stdout: string; stder
 }
 
 t.test('anon --version → the package version', { skip }, async (t) => {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8'));
   const r = anon('--version');
   t.equal(r.status, 0);
   t.equal(r.stdout.trim(), pkg.version);

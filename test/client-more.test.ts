@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parse } from 'yaml';
 import { writeSample } from '../fixtures/sample.js';
@@ -16,8 +15,9 @@ import { parseMappingGrid } from '../src/pseudo/mapping-grid.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
 import { idisCall } from '../src/client/idis-client.js';
 import { login, setup, USER, type Env } from './helpers/client.js';
+import { fromRoot } from './helpers/root.js';
 
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/commands/client/status.js', import.meta.url)));
+const built = existsSync(fromRoot('dist/src/cli/commands/client/status.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
 async function waitFor(e: Env, ids: string[], ms = 60_000): Promise<Record<string, any>> {

@@ -4,7 +4,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parse } from 'yaml';
 import { writeSample } from '../fixtures/sample.js';
@@ -16,8 +15,9 @@ import { parseJobIds } from '../src/client/ranges.js';
 import { readPseudonymTable } from '../src/pseudo/pseudonym-table.js';
 import { idisCall } from '../src/client/idis-client.js';
 import { login, setup, USER, type Env } from './helpers/client.js';
+import { fromRoot } from './helpers/root.js';
 
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/commands/client/map.js', import.meta.url)));
+const built = existsSync(fromRoot('dist/src/cli/commands/client/map.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
 const jobs = async (e: Env, ids: (string | number)[]): Promise<Record<string, any>> =>

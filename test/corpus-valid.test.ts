@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parseDicom } from '../src/dicom/file.js';
 import { decodeStrings, fileContext } from '../src/dicom/values.js';
@@ -19,8 +18,9 @@ import { DEFAULT_BURNED_IN_MODALITIES, DEFAULT_BURNED_IN_SOP_CLASSES } from '../
 import { dciodvfyAvailable, dciodvfyErrors } from '../src/verify/dciodvfy.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
+const BIN = fromRoot('bin/anon');
 
 /**
  * New dciodvfy error lines that cannot be avoided, by corpus file, with the reason. Empty: the

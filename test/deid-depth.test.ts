@@ -14,7 +14,6 @@
  *  - a private element's needle never (no Safe Private row names the test creator).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildDicom, encodeElements, type FixtureElement } from '../fixtures/build.js';
 import type { OptionName } from '../src/deid/types.js';
@@ -23,8 +22,9 @@ import { lookup } from '../src/dicom/dictionary.js';
 import * as T from '../src/dicom/tags.generated.js';
 import { tagOf } from '../src/dicom/tag.js';
 import { ALL_OPTIONS, basicEnv, deidBuffer } from './helpers/deid.js';
+import { fromRoot } from './helpers/root.js';
 
-const TABLE = fileURLToPath(new URL('../../shared/reference/ps3.15-table-e1-1.json', import.meta.url));
+const TABLE = fromRoot('../shared/reference/ps3.15-table-e1-1.json');
 
 interface Row {
   row: number;

@@ -11,7 +11,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { deidentify } from '../src/deid/engine.js';
 import { DeidError } from '../src/deid/errors.js';
@@ -30,8 +29,9 @@ import { isStringVR } from '../src/dicom/vr.js';
 import * as T from '../src/dicom/tags.generated.js';
 import { CORPUS, corpusFiles, SKIP_CORPUS } from './helpers/corpus.js';
 import { ALL_OPTIONS, basicEnv } from './helpers/deid.js';
+import { fromRoot } from './helpers/root.js';
 
-const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));
+const REFERENCE = fromRoot('../shared/reference/');
 const TABLE = join(REFERENCE, 'ps3.15-table-e1-1.json');
 const SAFE_TABLE = join(REFERENCE, 'ps3.15-safe-private.json');
 

@@ -6,7 +6,6 @@
  * the output. Compound codes are expected as docs/precedence.md resolves them.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import type { OptionName } from '../src/deid/types.js';
@@ -19,8 +18,9 @@ import { tagOf } from '../src/dicom/tag.js';
 import { decodeStrings, fileContext, type ValueContext } from '../src/dicom/values.js';
 import { basicEnv, deidBuffer } from './helpers/deid.js';
 import { resolveTop } from './helpers/iod-expect.js';
+import { fromRoot } from './helpers/root.js';
 
-const REFERENCE = fileURLToPath(new URL('../../shared/reference/', import.meta.url));
+const REFERENCE = fromRoot('../shared/reference/');
 const TABLE = `${REFERENCE}ps3.15-table-e1-1.json`;
 
 interface Row {

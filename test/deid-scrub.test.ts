@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { deidentify } from '../src/deid/engine.js';
@@ -18,9 +17,10 @@ import * as T from '../src/dicom/tags.generated.js';
 import { verifyRun, type Finding } from '../src/verify/index.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { basicEnv } from './helpers/deid.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const skip = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))) ? false : 'dist/ not built: run npm run build';
+const BIN = fromRoot('bin/anon');
+const skip = existsSync(fromRoot('dist/src/cli/main.js')) ? false : 'dist/ not built: run npm run build';
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const SECRET = 'deid-scrub-secret-0123456789abcdef';
 

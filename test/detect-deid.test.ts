@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildDicom, TS, type FixtureElement } from '../fixtures/build.js';
 import { nameListsLoaded } from '../src/detect/name-lists.js';
@@ -22,9 +21,10 @@ import { readFileSync as read } from 'node:fs';
 import { cleanEnv } from './helpers/child-env.js';
 import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
 import { basicProfile, envFor } from './helpers/deid.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/detect/llm-worker.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/detect/llm-worker.js'));
 const skipCli = built ? false : 'dist/ not built: run npm run build';
 
 const STUDY_DESCRIPTION = 0x00081030;

@@ -4,13 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 // @ts-expect-error -- dcmjs ships no type declarations
 import dcmjsDictionary from 'dcmjs/dictionary';
 import { lookup, tagForKeyword, implicitVR, DICTIONARY_SIZE } from '../src/dicom/dictionary.js';
 import { RAW_DICTIONARY } from '../src/dicom/dictionary.generated.js';
+import { ROOT as root } from './helpers/root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REF_PATH = '/work/shared/reference/ps3.15-table-e1-1.json';
 
 interface DcmjsEntry {

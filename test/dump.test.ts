@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import { dumpCommand, makeDumpCommand } from '../src/cli/commands/dump.js';
 import { dumpJson, dumpLines, dumpText, type JsonDataSet } from '../src/dicom/dump.js';
 import { DicomError } from '../src/dicom/errors.js';
 import { closeDicom, openDicom, parseDicom } from '../src/dicom/file.js';
+import { fromRoot } from './helpers/root.js';
 
 // ---------------------------------------------------------------------------------------------
 // Hand-written DICOM bytes
@@ -402,7 +403,7 @@ t.test('anon dump command', async (t) => {
 // Cross-check with dcmjs on corpus files
 // ---------------------------------------------------------------------------------------------
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus', import.meta.url));
+const CORPUS = fromRoot('../shared/corpus');
 const SKIP = existsSync(CORPUS) ? false : `corpus not found at ${CORPUS}: dcmjs cross-check skipped`;
 
 /**

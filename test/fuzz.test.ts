@@ -15,7 +15,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import t from 'tap';
 import { buildDicom, TS, type FixtureElement } from '../fixtures/build.js';
@@ -24,8 +23,9 @@ import { closeDicom, openDicom, parseDicom, serializeDicom, writeDicom } from '.
 import { markModified, type DataSet } from '../src/dicom/dataset.js';
 import type { DicomFile } from '../src/dicom/part10.js';
 import { datasetLengthFields, lengthFields, mixSeed, mutate, Rng, type LengthField } from './helpers/mutate.js';
+import { fromRoot } from './helpers/root.js';
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus', import.meta.url));
+const CORPUS = fromRoot('../shared/corpus');
 
 /** A fixed, small set across transfer syntaxes and structures. */
 const CORPUS_FILES = [

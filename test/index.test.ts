@@ -2,11 +2,11 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { writeSample } from '../fixtures/sample.js';
+import { fromRoot } from './helpers/root.js';
 
-const ENTRY = fileURLToPath(new URL('../dist/src/index.js', import.meta.url));
+const ENTRY = fromRoot('dist/src/index.js');
 const skip = existsSync(ENTRY) ? false : 'dist/ not built: run npm run build (npm test does)';
 type Entry = typeof import('../src/index.js');
 

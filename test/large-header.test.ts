@@ -2,14 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { cleanEnv } from './helpers/child-env.js';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import * as T from '../src/dicom/tags.generated.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const DIST = fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url));
+const BIN = fromRoot('bin/anon');
+const DIST = fromRoot('dist/src/pool/worker.js');
 const skip = existsSync(DIST) ? false : 'dist/ not built: run npm run build (npm test does)';
 const CONTOURS = 200_000;
 

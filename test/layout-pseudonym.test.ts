@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { buildDicomdir, type Rec } from '../fixtures/dicomdir.js';
@@ -20,9 +19,10 @@ import { holdsToken, pathPseudonym, pathTokens, pseudonymizeComponent } from '..
 import { verifyRun } from '../src/verify/index.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { basicEnv, OTHER_KEY, TEST_KEY } from './helpers/deid.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const skip = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))) ? false : 'dist/ not built: run npm run build';
+const BIN = fromRoot('bin/anon');
+const skip = existsSync(fromRoot('dist/src/cli/main.js')) ? false : 'dist/ not built: run npm run build';
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const PID = 'PID4711';
 const NAME = 'Nowak^Anna';

@@ -1,12 +1,12 @@
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { cleanEnv } from './helpers/child-env.js';
 import { frameValue } from '../fixtures/multiframe.js';
+import { fromRoot } from './helpers/root.js';
 
-const BENCH = fileURLToPath(new URL('../dist/bench/mask-memory.js', import.meta.url));
+const BENCH = fromRoot('dist/bench/mask-memory.js');
 const skip = existsSync(BENCH) ? false : 'dist/ not built: run npm run build (npm test does)';
 
 /** The 16-bit sample at (x, y) of a frame, read from the file at the Pixel Data's value offset. */

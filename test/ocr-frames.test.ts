@@ -5,7 +5,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parseDicom } from '../src/dicom/file.js';
 import { valueBytes } from '../src/dicom/values.js';
@@ -15,6 +14,7 @@ import { loadProfile } from '../src/profile/load.js';
 import { withOcr } from '../src/job/setup.js';
 import * as T from '../src/dicom/tags.generated.js';
 import { inkBox, textLayer, usImage, withDisc, type TextItem } from '../fixtures/ocr-text.js';
+import { fromRoot } from './helpers/root.js';
 
 const W = 240;
 const H = 160;
@@ -95,7 +95,7 @@ t.test('frameRanges → runs of frames as ranges', async (t) => {
 const skip = existsDist() ? false : 'dist/ not built';
 function existsDist(): boolean {
   try {
-    readFileSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url)));
+    readFileSync(fromRoot('dist/src/pool/worker.js'));
     return true;
   } catch {
     return false;

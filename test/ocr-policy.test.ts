@@ -4,7 +4,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { parseDicom } from '../src/dicom/file.js';
 import { valueBytes } from '../src/dicom/values.js';
@@ -18,8 +17,9 @@ import { loadProfile } from '../src/profile/load.js';
 import { withOcr } from '../src/job/setup.js';
 import * as T from '../src/dicom/tags.generated.js';
 import { inkBox, textLayer, usImage, type InkBox, type TextItem } from '../fixtures/ocr-text.js';
+import { fromRoot } from './helpers/root.js';
 
-const skip = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url))) ? false : 'dist/ not built';
+const skip = existsSync(fromRoot('dist/src/pool/worker.js')) ? false : 'dist/ not built';
 
 const W = 480;
 const H = 240;

@@ -5,16 +5,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import t from 'tap';
 import { frameOutlines } from '../src/job/pixels.js';
 import type { OcrBox, PixelCheck } from '../src/ocr/index.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { inkBox, textLayer, usImage, type InkBox, type TextItem } from '../fixtures/ocr-text.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const skip = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))) ? false : 'dist/ not built';
+const BIN = fromRoot('bin/anon');
+const skip = existsSync(fromRoot('dist/src/cli/main.js')) ? false : 'dist/ not built';
 
 const W = 320;
 const H = 200;

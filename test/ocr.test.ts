@@ -5,7 +5,6 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
 import { detectIdentifiers, IMPLICIT_SETTINGS, knownIdentifiers, prepareContext } from '../src/detect/index.js';
@@ -18,13 +17,14 @@ import { loadProfile, type ResolvedProfile } from '../src/profile/load.js';
 import { setupDeid, withOcr } from '../src/job/setup.js';
 import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
 import * as T from '../src/dicom/tags.generated.js';
+import { fromRoot } from './helpers/root.js';
 
 const KEY = new Uint8Array(Buffer.from('ocr-test-secret-0123456789'));
 const US1 = join(CORPUS, 'pydicom-data/US1_UNCR.dcm');
 const CT = join(CORPUS, 'pydicom/CT_small.dcm');
 const TESSERACT = ['/usr/bin/tesseract', '/usr/local/bin/tesseract'].find(existsSync);
 const NO_TESSERACT = TESSERACT ? false : "Debian's tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng): the independent OCR check is skipped";
-const skip = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url))) ? false : 'dist/ not built';
+const skip = existsSync(fromRoot('dist/src/pool/worker.js')) ? false : 'dist/ not built';
 
 async function runOn(t: Test, files: Record<string, string>, profile: ResolvedProfile) {
   const d = mkdtempSync(join(tmpdir(), 'anonflow-ocr-'));

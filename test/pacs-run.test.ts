@@ -7,7 +7,7 @@ const { default: t } = await import('tap');
 const { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
 const { tmpdir } = await import('node:os');
 const { join } = await import('node:path');
-const { fileURLToPath } = await import('node:url');
+const { fromRoot } = await import('./helpers/root.js');
 const { setup } = await import('./helpers/client.js');
 const { CORPUS, SKIP_CORPUS } = await import('./helpers/corpus.js');
 const { identifiers, pacsStudy } = await import('./helpers/pacs-study.js');
@@ -15,7 +15,7 @@ const { echo, fetchStudy, pacsConnection, searchStudies } = await import('../src
 const { buildConfig } = await import('../src/serve/config.js');
 type StudyQuery = import('../src/pacs/index.js').StudyQuery;
 
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const built = existsSync(fromRoot('dist/src/cli/main.js'));
 const skip = SKIP_ORTHANC || (built ? false : 'dist/ not built: run npm run build (npm test does)');
 t.comment(`PACS tests: ${where}`);
 

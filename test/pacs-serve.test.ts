@@ -7,7 +7,7 @@ const where = enterNetns(); // first: the rest of this file may run in a fresh n
 const { default: t } = await import('tap');
 const { existsSync, readdirSync, readFileSync, statSync, writeFileSync } = await import('node:fs');
 const { join } = await import('node:path');
-const { fileURLToPath } = await import('node:url');
+const { fromRoot } = await import('./helpers/root.js');
 const { setup, login, USER } = await import('./helpers/client.js');
 const { identifiers, pacsStudy } = await import('./helpers/pacs-study.js');
 const { startProxy } = await import('./helpers/proxy.js');
@@ -15,7 +15,7 @@ const { idisCall } = await import('../src/client/idis-client.js');
 const { closeDicom, openDicom } = await import('../src/dicom/file.js');
 const { decodeStrings, fileContext } = await import('../src/dicom/values.js');
 
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const built = existsSync(fromRoot('dist/src/cli/main.js'));
 const skip = SKIP_ORTHANC || (built ? false : 'dist/ not built: run npm run build (npm test does)');
 t.comment(`PACS tests: ${where}`);
 

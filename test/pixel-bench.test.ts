@@ -2,10 +2,10 @@
 // assertions. Every encoding of the pixel fixtures must give a row with positive figures.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { formatTable, runPixelBench, type PixelBenchRow } from '../bench/pixel.js';
 import { pixelSpecs } from '../fixtures/pixel.js';
+import { fromRoot } from './helpers/root.js';
 
 const POSITIVE: (keyof PixelBenchRow)[] = ['file_bytes', 'output_bytes', 'pixel_bytes', 'pixel_mib', 'pixels_filled', 'total_ms_median', 'mib_per_second', 'ms_per_frame'];
 
@@ -57,7 +57,7 @@ t.test('runPixelBench --only and --lossy narrow the rows', async (t) => {
   for (const row of r.rows) t.equal(row.lossy_policy, 'native');
 });
 
-const SCRIPT = fileURLToPath(new URL('../dist/bench/pixel.js', import.meta.url));
+const SCRIPT = fromRoot('dist/bench/pixel.js');
 const skip = existsSync(SCRIPT) ? false : 'dist/ not built: run npm run build (npm test does)';
 
 t.test('node dist/bench/pixel.js --size 32 --frames 2 --repeat 1 --json', { skip }, async (t) => {

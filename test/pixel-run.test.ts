@@ -2,13 +2,13 @@ import { loadProfile } from '../src/profile/load.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { parseDicom } from '../src/dicom/file.js';
 import { runBatch as run } from '../src/pool/batch.js';
+import { fromRoot } from './helpers/root.js';
 
-const skip = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url))) ? false : 'dist/ not built';
+const skip = existsSync(fromRoot('dist/src/pool/worker.js')) ? false : 'dist/ not built';
 const KEY = new Uint8Array(Buffer.from('pixel-run-test-secret-0123'));
 const ROWS = 100;
 const COLS = 80;

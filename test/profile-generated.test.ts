@@ -2,15 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { DEID_CODES } from '../src/profile/deid-codes.generated.js';
 import { validateProfileFile } from '../src/profile/load.js';
 import { SAFE_PRIVATE } from '../src/profile/safe-private.generated.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { ROOT, fromRoot } from './helpers/root.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REF = fileURLToPath(new URL('../../shared/reference', import.meta.url));
+const REF = fromRoot('../shared/reference');
 const haveRef = existsSync(join(REF, 'ps3.15-table-e1-1.json'));
 const skipRef = haveRef ? false : `reference data not found at ${REF}: the comparisons with PS3.15 need it`;
 

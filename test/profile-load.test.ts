@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { builtinProfileDir, listBuiltinProfiles, loadProfile, ProfileError, validateProfileFile, type ProfileErrorCode } from '../src/profile/load.js';
 import { displayPath } from '../src/profile/errors.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'anonflow-profile-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +27,7 @@ const codes = (errors: ProfileError[]) => errors.map((e) => `${e.code} ${e.jsonP
 // ---------------------------------------------------------------- built-ins
 
 t.test('builtinProfileDir → the repo profiles/ folder with schema.json', async (t) => {
-  t.equal(builtinProfileDir(), fileURLToPath(new URL('../profiles', import.meta.url)));
+  t.equal(builtinProfileDir(), fromRoot('profiles'));
   t.ok(existsSync(join(builtinProfileDir(), 'schema.json')));
 });
 
@@ -390,8 +390,8 @@ t.test('an invalid profile further down the chain → its own file and path repo
 
 // ---------------------------------------------------------------- CLI
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/commands/profile.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/cli/commands/profile.js'));
 const skip = built ? false : 'dist/ not built (no dist/src/cli/commands/profile.js): run npm run build (npm test does)';
 function anon(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: cleanEnv(), cwd: dir });

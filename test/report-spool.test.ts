@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { cleanEnv } from './helpers/child-env.js';
 import { addReportField, IN_MEMORY_LISTED, ReportBuilder } from '../src/job/report-builder.js';
 import type { RunReport } from '../src/job/report.js';
+import { fromRoot } from './helpers/root.js';
 
-const DIST = fileURLToPath(new URL('../dist/src/job/report-builder.js', import.meta.url));
+const DIST = fromRoot('dist/src/job/report-builder.js');
 
 t.test('report of more files than kept in memory → report.json lists every file, the returned lists are cut, counts count all', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-report-'));

@@ -7,16 +7,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
+const BIN = fromRoot('bin/anon');
 
 /** Why a tmpfs cannot be mounted here (not root, no mount), or false. */
 function probe(): string | false {
-  if (!existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)))) return 'dist/ not built: run npm run build (npm test does)';
+  if (!existsSync(fromRoot('dist/src/cli/main.js'))) return 'dist/ not built: run npm run build (npm test does)';
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-mount-probe-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });

@@ -7,13 +7,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const skip = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))) ? false : 'dist/ not built: run npm run build (npm test does)';
+const BIN = fromRoot('bin/anon');
+const skip = existsSync(fromRoot('dist/src/cli/main.js')) ? false : 'dist/ not built: run npm run build (npm test does)';
 
 const all = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String) : []);
 

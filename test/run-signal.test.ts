@@ -7,13 +7,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/cli/main.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 
 for (const [sig, code] of [

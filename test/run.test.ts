@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 
@@ -12,9 +11,10 @@ import { writeSample } from '../fixtures/sample.js';
 import { UsageError } from '../src/errors.js';
 import { runBatch as run, type RunEvent } from '../src/pool/batch.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/pool/worker.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 const KEY = new Uint8Array(Buffer.from('run-test-secret-0123456789'));
 

@@ -6,16 +6,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { readConfigFile } from '../src/serve/config.js';
 import { rawRequest } from '../src/client/idis-client.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { ALICE, callAs, finished, folderJob, serve } from './helpers/serve.js';
+import { fromRoot } from './helpers/root.js';
 
 process.env.ANON_SECRET ??= 'serve-test-secret-0123456789';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
+const BIN = fromRoot('bin/anon');
 /** A Python with requests (anonapi's HTTP library): the one on PATH, else Debian's (python3-requests). */
 const PYTHON = ['python3', '/usr/bin/python3'].find((py) => {
   try {

@@ -2,16 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { writeInstances as writeSeries } from '../fixtures/instances.js';
 
 const writeInstances = (dir: string, n: number): void => writeSeries(dir, n, { study: '2.25.888', patientName: 'Restart^Test', patientId: 'RS-1', pixels: 128 * 1024 });
 import { idisCall } from '../src/client/idis-client.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/serve/server.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/serve/server.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 const USER = { user: 'z123sandbox', token: 's3cr3t' };
 const FILES = 250;

@@ -7,10 +7,11 @@ import { buildConfig, type ServeConfig } from '../src/serve/config.js';
 import { idisCall, rawRequest, type IdisResponse } from '../src/client/idis-client.js';
 import { startServer, type ServeHandle } from '../src/serve/server.js';
 import { createKey } from '../src/serve/project-keys.js';
+import { fromRoot } from './helpers/root.js';
 
 process.env.ANON_SECRET ??= 'serve-test-secret-0123456789';
 
-const CAPTURE = new URL('../../shared/api/anonapi-wire-capture.jsonl', import.meta.url);
+const CAPTURE = fromRoot('../shared/api/anonapi-wire-capture.jsonl');
 const USER = { user: 'z123sandbox', token: 's3cr3t' };
 const PROJECT = 'Wetenschap-Algemeen';
 

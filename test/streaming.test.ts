@@ -3,14 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import t from 'tap';
 import { cleanEnv } from './helpers/child-env.js';
 import { buildDicom, encodeElements, TS } from '../fixtures/build.js';
 import { tagOf } from '../src/dicom/tag.js';
+import { fromRoot } from './helpers/root.js';
 
-const DIST_FILE = fileURLToPath(new URL('../dist/src/dicom/file.js', import.meta.url));
+const DIST_FILE = fromRoot('dist/src/dicom/file.js');
 const skip = existsSync(DIST_FILE) ? false : 'dist/ not built: run npm run build (npm test does)';
 
 /** Runs the codec in a fresh process, so its peak RSS is this file's alone. */

@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { type DataSet, Element } from '../src/dicom/dataset.js';
 import { parseDicom, serializeDicom } from '../src/dicom/file.js';
@@ -19,9 +18,10 @@ import * as T from '../src/dicom/tags.generated.js';
 import { verifyRun, type VerifyResult } from '../src/verify/index.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))) ? false : 'dist/ not built: run npm run build';
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/cli/main.js')) ? false : 'dist/ not built: run npm run build';
 const skip = built || SKIP_CORPUS;
 const CT_CLASS = '1.2.840.10008.5.1.4.1.1.2';
 

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { DataSet, Element, Item, UNDEFINED_LENGTH } from '../src/dicom/dataset.js';
@@ -16,9 +15,10 @@ import { maskValue, verifyReportDir, verifyRun, VerifyRules, type Finding, type 
 import { findEmbedded, findWord, nameComponents } from '../src/verify/parts.js';
 import { cleanEnv } from './helpers/child-env.js';
 import { CORPUS, SKIP_CORPUS } from './helpers/corpus.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)));
+const BIN = fromRoot('bin/anon');
+const built = existsSync(fromRoot('dist/src/cli/main.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 const SECRET = 'verify-test-secret-0123456789abcdef';
 

@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { buildDicom } from '../fixtures/build.js';
 import { walkAll, type WalkItem } from '../src/io/walk.js';
@@ -15,8 +14,9 @@ import { parseDicom } from '../src/dicom/file.js';
 import { DicomError } from '../src/dicom/errors.js';
 import { runBatch } from '../src/pool/batch.js';
 import { loadProfile } from '../src/profile/load.js';
+import { fromRoot } from './helpers/root.js';
 
-const built = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url)));
+const built = existsSync(fromRoot('dist/src/pool/worker.js'));
 const KEY = new Uint8Array(Buffer.from('walk-test-secret-0123456789'));
 const hasMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
 

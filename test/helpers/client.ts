@@ -5,11 +5,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cleanEnv } from './child-env.js';
 import { createKey } from '../../src/serve/project-keys.js';
+import { fromRoot } from './root.js';
 
-const BIN = fileURLToPath(new URL('../../bin/anon', import.meta.url));
+const BIN = fromRoot('bin/anon');
 
 export const USER = { user: 'z123sandbox', token: 's3cr3t' };
 export const SECRET = 'client-test-secret-0123456789';

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from './root.js';
 
 /** The shared corpus, read from ../shared/corpus beside the repository. */
-export const CORPUS = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
+export const CORPUS = fromRoot('../shared/corpus');
 export const corpusPresent = existsSync(CORPUS);
 export const SKIP_CORPUS = corpusPresent ? false : `shared corpus not found at ${CORPUS}: corpus tests skipped`;
 

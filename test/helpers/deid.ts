@@ -9,6 +9,7 @@ import { createDeidEnv } from '../../src/deid/env.js';
 import type { DeidEnv } from '../../src/deid/state.js';
 import type { EngineProfile, OptionName, Rule } from '../../src/deid/types.js';
 import { parseDicom, serializeDicom } from '../../src/dicom/file.js';
+import { fromRoot } from './root.js';
 
 /** The fixed secret of the tests (32 bytes). */
 export const TEST_KEY = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
@@ -35,7 +36,7 @@ let basicRules: Rule[] | undefined;
 
 /** The rules of profiles/basic.json (one per row of Table E.1-1), read once. */
 export function basicRulesFromFile(): Rule[] {
-  basicRules ??= (JSON.parse(readFileSync(new URL('../../profiles/basic.json', import.meta.url), 'utf8')) as { rules: Rule[] }).rules;
+  basicRules ??= (JSON.parse(readFileSync(fromRoot('profiles/basic.json'), 'utf8')) as { rules: Rule[] }).rules;
   return basicRules;
 }
 

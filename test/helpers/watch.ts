@@ -4,12 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { instance as seriesInstance } from '../../fixtures/instances.js';
 import { cleanEnv } from './child-env.js';
+import { fromRoot } from './root.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/anon', import.meta.url));
-export const built = existsSync(fileURLToPath(new URL('../../dist/src/watch/daemon.js', import.meta.url)));
+export const BIN = fromRoot('bin/anon');
+export const built = existsSync(fromRoot('dist/src/watch/daemon.js'));
 export const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 export const ENV = { ...cleanEnv(), ANON_SECRET: 'watch-test-secret-0123456789' };
 
