@@ -35,13 +35,13 @@ const unusedOptions = { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caught
 
 export default defineConfig(
   { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'coverage/**', '.tap/**', 'anon-out/**', 'anon-runs/**', 'anon-serve/**'] },
-  { files: ['**/*.{ts,tsx,js,mjs}'], extends: [js.configs.recommended] },
-  { files: ['**/*.{ts,tsx}'], extends: [tseslint.configs.recommended] },
-  { files: ['**/*.{ts,js,mjs}'], languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: nodeGlobals } },
+  { files: ['**/*.{ts,cts,tsx,js,mjs}'], extends: [js.configs.recommended] },
+  { files: ['**/*.{ts,cts,tsx}'], extends: [tseslint.configs.recommended] },
+  { files: ['**/*.{ts,cts,js,mjs}'], languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: nodeGlobals } },
   // `_`-prefixed names are deliberately unused (positional callback arguments, skipped destructured fields).
   { files: ['**/*.{js,mjs}'], rules: { 'no-unused-vars': ['error', unusedOptions] } },
   {
-    files: ['**/*.{ts,tsx}'],
+    files: ['**/*.{ts,cts,tsx}'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', unusedOptions],
       // DICOM values, CSV cells and dumps are scanned for control characters on purpose.
@@ -68,7 +68,7 @@ export default defineConfig(
   // Generated tables carry a blanket disable (json-schema-to-typescript writes one too).
   { files: ['**/*.generated.ts'], linterOptions: { reportUnusedDisableDirectives: 'off' } },
   {
-    files: ['**/*.{ts,tsx}'],
+    files: ['**/*.{ts,cts,tsx}'],
     plugins: { 'import-x': importX },
     languageOptions: { parser: valueKindParser },
     settings: {

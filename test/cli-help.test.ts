@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { CommandModule } from 'yargs';
 import { COMMAND_HELP } from '../src/cli/command-help.js';
 import { COMMANDS } from '../src/cli/main.js';
 import { cleanEnv } from './helpers/child-env.js';
+import { fromRoot } from './helpers/root.js';
 
-const BIN = fileURLToPath(new URL('../bin/anon', import.meta.url));
-const skip = existsSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))) ? false : 'dist/ not built: run npm run build (npm test does)';
+const BIN = fromRoot('bin/anon');
+const skip = existsSync(fromRoot('dist/src/cli/main.js')) ? false : 'dist/ not built: run npm run build (npm test does)';
 
 /** Each command's module and the name of its export. */
 const MODULES: Record<string, [string, string]> = {

@@ -1,15 +1,15 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 import { plainRunThreads } from '../src/cli/prestart.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runBatch, type RunOptions } from '../src/pool/batch.js';
 import { prestartPool, releasePrestartedPool } from '../src/pool/pool.js';
+import { fromRoot } from './helpers/root.js';
 
-const built = existsSync(fileURLToPath(new URL('../dist/src/pool/worker.js', import.meta.url)));
+const built = existsSync(fromRoot('dist/src/pool/worker.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
 const KEY = new Uint8Array(Buffer.from('prestart-test-secret-0123456789'));
 

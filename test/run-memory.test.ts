@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import t, { type Test } from 'tap';
 import { writeSeries } from '../fixtures/series.js';
 import { DoneInputs } from '../src/job/done-inputs.js';
@@ -15,6 +16,7 @@ import type { RunReport } from '../src/job/report.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runBatch } from '../src/pool/batch.js';
 import { OutputClaims, pathHash } from '../src/pool/output-claims.js';
+import { fromRoot } from './helpers/root.js';
 
 const KEY = new Uint8Array(Buffer.from('run-memory-test-secret-0123456789'));
 
@@ -206,7 +208,7 @@ t.test('run with two copies of one instance → one written, the other skipped a
 t.test('young generation held, then a pool worker started (Node resets V8 flags) → the main thread young generation still does not grow', async (t) => {
   // a fresh process: this one's young generation has grown already
   const d = tmp(t);
-  const dist = (m: string): string => new URL(`../dist/src/pool/${m}`, import.meta.url).href;
+  const dist = (m: string): string => pathToFileURL(fromRoot('dist/src/pool', m)).href;
   const script = `
     import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
     import { holdYoungGeneration } from '${dist('young-generation.js')}';

@@ -18,7 +18,7 @@ export interface FilePool {
 /** Where the compiled worker lives: beside this module in dist/, also when tests run the sources. */
 function workerURL(): URL {
   const here = new URL(import.meta.url);
-  return here.pathname.endsWith('.ts') ? new URL('../../dist/src/pool/worker.js', here) : new URL('./worker.js', here);
+  return here.pathname.endsWith('.ts') ? new URL('../../dist/src/pool/worker-entry.cjs', here) : new URL('./worker-entry.cjs', here);
 }
 
 /** What a prestarted pool's workers get instead of the spec: the channel the spec will come by. */
