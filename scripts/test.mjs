@@ -15,6 +15,8 @@ const tapBin = 'node_modules/tap/dist/esm/run.mjs';
 // --compiled: dist-test/ is fresh (npm test's typecheck just emitted it); otherwise compile here.
 const compiled = process.argv.includes('--compiled');
 const args = process.argv.slice(2).filter((a) => a !== '--compiled');
+// tap's config parser reads process.argv too, and rejects an option it does not know
+process.argv = [...process.argv.slice(0, 2), ...args];
 
 function must(cmd, argv) {
   const r = spawnSync(node, [cmd, ...argv], { stdio: 'inherit' });
