@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median, takeOption } from './ab-args.js';
 
 const PER_FILE = `
 import { readdirSync, rmSync } from 'node:fs';
@@ -32,16 +33,8 @@ const c = process.cpuUsage(c0);
 console.log(JSON.stringify({ user: c.user / 1000 / files.length, system: c.system / 1000 / files.length }));
 `;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args.splice(i, 2)[1] : undefined;
-};
+const opt = (name: string): string | undefined => takeOption(args, name);
 const corpus = opt('--corpus');
 const rounds = Number(opt('--rounds') ?? 5);
 const outBase = opt('--out') ?? tmpdir();

@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median, takeOption } from './ab-args.js';
 
 const LOAD = `
 const c0 = process.cpuUsage();
@@ -41,16 +42,8 @@ function node(code: string, args: string[]): number {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code, ...args], { encoding: 'utf8' }).trim());
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args.splice(i, 2)[1] : undefined;
-};
+const opt = (name: string): string | undefined => takeOption(args, name);
 const corpus = opt('--corpus');
 const rounds = Number(opt('--rounds') ?? 5);
 if (args.length !== 2 || !(rounds >= 1 && rounds <= 50)) {
