@@ -8,6 +8,7 @@ import { frameText, type FrameText } from './frame-text.js';
 import { frameGroupsReport, groupFrames } from './frames.js';
 import { identifierLines, UNSURE } from './identifier-lines.js';
 import type { OcrBox, OcrSettings, PixelCheck } from './types.js';
+import { horizontalGap, verticalOverlap } from './row-geometry.js';
 
 export interface OcrCleanOptions {
   settings: OcrSettings;
@@ -57,8 +58,8 @@ export function joinRow(rs: Rect[]): Rect[] {
     for (let j = i + 1; j < out.length; j++) {
       const a = out[i];
       const b = out[j];
-      const overlap = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-      const gap = Math.max(a.x, b.x) - Math.min(a.x + a.width, b.x + b.width);
+      const overlap = verticalOverlap(a, b);
+      const gap = horizontalGap(a, b);
       if (overlap < 0.5 * Math.min(a.height, b.height) || gap > Math.min(a.height, b.height)) continue;
       out[i] = union([a, b]);
       out.splice(j, 1);

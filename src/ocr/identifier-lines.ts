@@ -14,6 +14,7 @@ import type { TextLine } from './candidates.js';
 import { alnum, FLOOR, isTextLine } from './classify.js';
 import type { FrameText } from './frame-text.js';
 import type { OcrSettings, OcrWord } from './types.js';
+import { horizontalGap, verticalOverlap } from './row-geometry.js';
 
 /** The label of a line masked because it was read too unsurely to tell. */
 export const UNSURE = 'UNSURE';
@@ -35,8 +36,8 @@ export function rowsOf(lines: TextLine[]): number[][] {
     for (let j = i + 1; j < lines.length; j++) {
       const a = lines[i];
       const b = lines[j];
-      const overlap = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-      const gap = Math.max(a.x, b.x) - Math.min(a.x + a.width, b.x + b.width);
+      const overlap = verticalOverlap(a, b);
+      const gap = horizontalGap(a, b);
       const ratio = Math.max(a.glyph, b.glyph) / Math.max(1, Math.min(a.glyph, b.glyph));
       if (overlap >= 0.5 * Math.min(a.height, b.height) && ratio <= 2 && gap <= ROW_GAP * Math.max(a.glyph, b.glyph)) parent[find(j)] = find(i);
     }
