@@ -12,20 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { median, takeOption } from './ab-args.js';
+import { median, PROCESSOR_OVER_CORPUS, takeOption } from './ab-args.js';
 
 const PER_FILE = `
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-const [build, corpus, out] = process.argv.slice(1);
-const { setupDeid } = await import(build + '/dist/src/job/setup.js');
-const { createProcessor } = await import(build + '/dist/src/job/processor.js');
-const files = [];
-const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name)); };
-walk(corpus);
-files.sort();
-const proc = createProcessor({ deid: setupDeid({ profile: ['basic'], options: [] }).spec, record: false, out, layout: 'hierarchy' });
-for (const f of files.slice(0, 100)) await proc({ path: f, rel: f.slice(corpus.length + 1) });
+import { rmSync } from 'node:fs';
+${PROCESSOR_OVER_CORPUS}for (const f of files.slice(0, 100)) await proc({ path: f, rel: f.slice(corpus.length + 1) });
 rmSync(out, { recursive: true, force: true });
 const c0 = process.cpuUsage();
 for (const f of files) await proc({ path: f, rel: f.slice(corpus.length + 1) });

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { median, takeOption } from './ab-args.js';
+import { median, PROCESSOR_OVER_CORPUS, takeOption } from './ab-args.js';
 
 const LOAD = `
 const c0 = process.cpuUsage();
@@ -23,17 +23,8 @@ console.log((c.user + c.system) / 1000);
 `;
 
 const PER_FILE = `
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-const [build, corpus, out] = process.argv.slice(1);
-const { setupDeid } = await import(build + '/dist/src/job/setup.js');
-const { createProcessor } = await import(build + '/dist/src/job/processor.js');
-const files = [];
-const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name)); };
-walk(corpus);
-const proc = createProcessor({ deid: setupDeid({ profile: ['basic'], options: [] }).spec, record: false, out, layout: 'hierarchy' });
-const c0 = process.cpuUsage();
-for (const f of files.sort()) await proc({ path: f, rel: f.slice(corpus.length + 1) });
+${PROCESSOR_OVER_CORPUS}const c0 = process.cpuUsage();
+for (const f of files) await proc({ path: f, rel: f.slice(corpus.length + 1) });
 const c = process.cpuUsage(c0);
 console.log((c.user + c.system) / 1000 / files.length);
 `;
