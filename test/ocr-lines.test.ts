@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import t from 'tap';
 import { parseDicom } from '../src/dicom/file.js';
-import { buildDicom } from '../fixtures/build.js';
+import { usImage } from '../fixtures/ocr-text.js';
 import { maskPixelData } from '../src/pixel/index.js';
 import { ocrUsed } from '../src/ocr/available.js';
 import { findTextLines, type GreyFrame } from '../src/ocr/candidates.js';
@@ -120,23 +120,7 @@ t.test('joinRow → masks of one row closer than their height join; other rows s
 t.test('ocrCleanImage on a 12 px name and date burned into noise → every glyph of both masked, the second pass verified', async (t) => {
   t.teardown(closeOcr);
   const f = await frame(text(30, 40, 12, 'JANSEN^MARIA') + text(150, 120, 14, 'DOB 01/02/1950'), 0, 140);
-  const file = parseDicom(
-    buildDicom({
-      sopClassUID: '1.2.840.10008.5.1.4.1.1.6.1',
-      elements: [
-        { tag: 0x00080060, vr: 'CS', value: 'US' },
-        { tag: 0x00280002, vr: 'US', value: [1] },
-        { tag: 0x00280004, vr: 'CS', value: 'MONOCHROME2' },
-        { tag: 0x00280010, vr: 'US', value: [H] },
-        { tag: 0x00280011, vr: 'US', value: [W] },
-        { tag: 0x00280100, vr: 'US', value: [8] },
-        { tag: 0x00280101, vr: 'US', value: [8] },
-        { tag: 0x00280102, vr: 'US', value: [7] },
-        { tag: 0x00280103, vr: 'US', value: [0] },
-        { tag: 0x7fe00010, vr: 'OB', value: Buffer.from(f.grey) },
-      ],
-    }),
-  );
+  const file = parseDicom(usImage([Buffer.from(f.grey)], W, H));
   const gold = findTextLines(f);
   t.equal(gold.length, 2);
   const r = await ocrCleanImage(file, { settings: DEFAULT_OCR, ruleRegions: [], mask: async (regions) => void (await maskPixelData(file, regions)) });
