@@ -7,7 +7,8 @@ import { decodeFrame, encodedPhotometric, encodeFrame, toInterleaved, type Decod
 import type { DecodedImage } from './decoded-image.js';
 import { PixelError } from './errors.js';
 import { setEncapsulatedFrames } from './frames.js';
-import { readStrings, setStrings, setUS, TAG } from './image.js';
+import * as TAG from '../dicom/tags.generated.js';
+import { readStrings, setStrings, setUS } from './image.js';
 
 export const EXPLICIT_VR_LE = TS_UID.ExplicitVRLittleEndian;
 

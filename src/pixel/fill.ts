@@ -1,7 +1,8 @@
 import type { DicomFile } from '../dicom/part10.js';
 import { valueBytes } from '../dicom/values.js';
 import { PixelError } from './errors.js';
-import { TAG, type ImageInfo } from './image.js';
+import * as TAG from '../dicom/tags.generated.js';
+import { type ImageInfo } from './image.js';
 
 /**
  * Fill values, per sample, as stored values (signed where PixelRepresentation is 1): black in

@@ -3,7 +3,7 @@ import type { DicomFile } from '../dicom/part10.js';
 import { readRange } from '../dicom/source.js';
 import { valueBytes } from '../dicom/values.js';
 import { PixelError } from './errors.js';
-import { TAG } from './image.js';
+import * as TAG from '../dicom/tags.generated.js';
 
 const bytesOf = (f: DicomFile, fr: Fragment): Buffer => fr.data ?? readRange(f.body, fr.offset, fr.length);
 

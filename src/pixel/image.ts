@@ -4,9 +4,6 @@ import * as TAG from '../dicom/tags.generated.js';
 import { decodeStrings, encodeNumbers, encodeStrings, fileContext, valueBytes } from '../dicom/values.js';
 import { PixelError } from './errors.js';
 
-/** Tags by keyword; re-exported so pixel modules and their tests name tags one way. */
-export { TAG };
-
 /** The Image Pixel module attributes a pixel operation needs. */
 export interface ImageInfo {
   rows: number;

@@ -1,5 +1,5 @@
 export { PixelError, type PixelErrorCode, type PixelErrorData } from './errors.js';
-export { readImageInfo, TAG as PIXEL_TAGS, type ImageInfo } from './image.js';
+export { readImageInfo, type ImageInfo } from './image.js';
 export { parseMaskArg, ultrasoundRegions, outsideRects, resolveRegions, frameRects, maskedFrames, clipRect, type Rect, type MaskRegion, type ResolvedMask } from './regions.js';
 export { defaultFill, paletteBlack, fillWords } from './fill.js';
 export { maskNative, checkLayout } from './native.js';

@@ -5,7 +5,8 @@ import { swapInPlace, valueBytes } from '../dicom/values.js';
 import { codecFamily, decodeFrame, toInterleaved } from './codecs.js';
 import { PixelError } from './errors.js';
 import { encapsulatedFrames } from './frames.js';
-import { nativePixelBytes, readImageInfo, readNumbers, TAG, type ImageInfo } from './image.js';
+import * as TAG from '../dicom/tags.generated.js';
+import { nativePixelBytes, readImageInfo, readNumbers, type ImageInfo } from './image.js';
 import { frameRects, resolveRegions, type MaskRegion, type Rect } from './regions.js';
 import { decodeRleFrame, RLE_LOSSLESS } from './rle.js';
 

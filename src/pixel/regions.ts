@@ -1,7 +1,7 @@
 import type { DataSet } from '../dicom/dataset.js';
 import type { DicomFile } from '../dicom/part10.js';
 import { PixelError } from './errors.js';
-import { TAG } from './image.js';
+import * as TAG from '../dicom/tags.generated.js';
 
 /** A rectangle in pixel coordinates: columns [x, x+width), rows [y, y+height). */
 export interface Rect {
