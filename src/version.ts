@@ -1,19 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from './io/package-root.js';
 
-/** anonflow's version, from the package.json above this module (in src/ or dist/src/). */
+/** anonflow's version, from the package's package.json (above src/, dist/src/ or dist/bundle/). */
 function findVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'anonflow' && pkg.version) return pkg.version;
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
+  const root = findPackageRoot();
+  if (root === undefined) return '0.0.0';
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version || '0.0.0';
 }
 
 export const VERSION = findVersion();

@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeSeries } from '../../fixtures/series.js';
+import { fromPackageRoot } from '../io/package-root.js';
 import type { RunReport } from '../job/report.js';
 
 /** The CLI entry, run in each child: dist/src/bench/ → the repo's bin/anon. */
-export const ANON_BIN = fileURLToPath(new URL('../../../bin/anon', import.meta.url));
+export const ANON_BIN = fromPackageRoot('bin', 'anon');
 /** A fixed secret for the children, so no per-user secret is created. Not secret: bench only. */
 export const BENCH_SECRET = 'anon-bench-fixed-secret-not-for-real-data';
 

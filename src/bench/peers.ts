@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AnonError } from '../errors.js';
+import { fromPackageRoot } from '../io/package-root.js';
 import { childEnv } from './bench.js';
 
 /** The script, in the clone this build belongs to (dist/src/bench/ → bench/peers.sh). */
-export const PEERS_SCRIPT = fileURLToPath(new URL('../../../bench/peers.sh', import.meta.url));
+export const PEERS_SCRIPT = fromPackageRoot('bench', 'peers.sh');
 
 /** The peers comparison could not run (no script beside this build, no GNU time, a bad corpus). */
 export class BenchError extends AnonError<'BENCH'> {

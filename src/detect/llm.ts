@@ -2,15 +2,14 @@
 // default and never required; the text goes only to that URL. Its answers are exact substrings,
 // turned into spans here (every occurrence).
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { fromPackageRoot } from '../io/package-root.js';
 import { escapeRegExp } from './fold.js';
 import type { LlmAnswer } from './llm-worker.js';
 import { LABELS, type Detector, type Label, type LlmSettings, type PreparedContext, type Span } from './types.js';
 
-/** The compiled worker, beside this module in dist/, also when tests run the sources. */
-const workerUrl = (): URL => {
-  const here = new URL(import.meta.url);
-  return here.pathname.endsWith('.ts') ? new URL('../../dist/src/detect/llm-worker.js', here) : new URL('./llm-worker.js', here);
-};
+/** The compiled worker in dist/, also when tests run the sources or the CLI runs from its bundle. */
+const workerUrl = (): URL => pathToFileURL(fromPackageRoot('dist', 'src', 'detect', 'llm-worker.js'));
 
 let call: ((text: string, llm: LlmSettings) => LlmAnswer) | undefined;
 
