@@ -15,7 +15,10 @@ export interface FilePool {
   close(): Promise<void>;
 }
 
-/** Where the compiled worker lives: beside this module in dist/, also when tests run the sources. */
+/**
+ * The worker's CommonJS entry beside this module: in dist/src/pool/, or in dist/bundle/ when this
+ * code runs from the bundle (which then starts the bundled worker); dist/src's when tests run the sources.
+ */
 function workerURL(): URL {
   const here = new URL(import.meta.url);
   return here.pathname.endsWith('.ts') ? new URL('../../dist/src/pool/worker-entry.cjs', here) : new URL('./worker-entry.cjs', here);
