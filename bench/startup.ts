@@ -4,16 +4,27 @@
 //
 // A BUILD is a folder with a compiled dist/ and node_modules beside it (this repo, or a copy of an
 // older commit's). Per build and round, each in a fresh node process:
-//   - main: CPU of loading what `anon run` loads on its main thread (the CLI, yargs, the run command,
-//     the pool module);
+//   - main: CPU of loading what `anon run` loads on its main thread (the CLI with the pool module,
+//     yargs, the run command);
 //   - worker: CPU of loading a pool worker's entry (the engine every worker thread loads);
+// each from the build's bundle (dist/bundle/, as bin/anon and its pool load them) when it has one,
+// else from its compiled modules (dist/src/).
 //   - per file (with --corpus): CPU per file of the engine alone, processFile over the corpus on
 //     one thread with the basic profile, start-up excluded.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { median, PROCESSOR_OVER_CORPUS, takeOption } from './ab-args.js';
+
+const MAIN = `
+const c0 = process.cpuUsage();
+const cli = await import(process.argv[1]);
+await import(process.argv[2]);
+await cli.COMMANDS.run();
+const c = process.cpuUsage(c0);
+console.log((c.user + c.system) / 1000);
+`;
 
 const LOAD = `
 const c0 = process.cpuUsage();
@@ -43,6 +54,9 @@ if (args.length !== 2 || !(rounds >= 1 && rounds <= 50)) {
 }
 const builds = args.map((b) => resolve(b));
 const url = (build: string, rel: string): string => new URL(`file://${build}/dist/src/${rel}`).href;
+/** The bundle's entry when the build has a bundle, else the compiled module. */
+const entry = (build: string, bundled: string, rel: string): string =>
+  existsSync(join(build, 'dist/bundle', bundled)) ? new URL(`file://${build}/dist/bundle/${bundled}`).href : url(build, rel);
 const results = builds.map(() => ({ main: [] as number[], worker: [] as number[], perFile: [] as number[] }));
 const out = mkdtempSync(join(tmpdir(), 'anon-startup-'));
 try {
@@ -50,8 +64,8 @@ try {
     for (const [i, b] of builds.entries()) {
       // yargs by name: main.js imports it only once the pool is started (since the fourth pass)
       const yargs = new URL(`file://${b}/node_modules/yargs/index.mjs`).href;
-      results[i]!.main.push(node(LOAD, [url(b, 'cli/main.js'), yargs, url(b, 'cli/commands/run.js'), url(b, 'pool/pool.js')]));
-      results[i]!.worker.push(node(LOAD, [url(b, 'pool/worker.js')]));
+      results[i]!.main.push(node(MAIN, [entry(b, 'cli.js', 'cli/main.js'), yargs]));
+      results[i]!.worker.push(node(LOAD, [entry(b, 'worker.js', 'pool/worker.js')]));
       if (corpus) {
         const dir = join(out, `${i}-${r}`);
         results[i]!.perFile.push(node(PER_FILE, [b, resolve(corpus), dir]));
