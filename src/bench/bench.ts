@@ -12,7 +12,7 @@ import { writeSeries } from '../../fixtures/series.js';
 import { fromPackageRoot } from '../io/package-root.js';
 import type { RunReport } from '../job/report.js';
 
-/** The CLI entry, run in each child: dist/src/bench/ → the repo's bin/anon. */
+/** The CLI entry, run in each child: the repo's bin/anon. */
 export const ANON_BIN = fromPackageRoot('bin', 'anon');
 /** A fixed secret for the children, so no per-user secret is created. Not secret: bench only. */
 export const BENCH_SECRET = 'anon-bench-fixed-secret-not-for-real-data';

@@ -10,7 +10,7 @@ import { AnonError } from '../errors.js';
 import { fromPackageRoot } from '../io/package-root.js';
 import { childEnv } from './bench.js';
 
-/** The script, in the clone this build belongs to (dist/src/bench/ → bench/peers.sh). */
+/** The script, in the clone this build belongs to (bench/peers.sh). */
 export const PEERS_SCRIPT = fromPackageRoot('bench', 'peers.sh');
 
 /** The peers comparison could not run (no script beside this build, no GNU time, a bad corpus). */

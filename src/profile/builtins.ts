@@ -8,7 +8,7 @@ let dir: string | undefined;
 
 /**
  * The repo's (or installed package's) profiles/ folder, found by walking up from this module: it is
- * src/profile/ under tap and dist/src/profile/ when built, so the depth differs.
+ * src/profile/ under tap, dist/src/profile/ when built and dist/bundle/ when bundled: the depth differs.
  */
 export function builtinProfileDir(): string {
   if (dir !== undefined) return dir;

@@ -15,7 +15,7 @@ export type AssetName = keyof typeof ASSETS;
 
 let dir: string | undefined;
 
-/** dist/web/review above this module: src/review/ under tap, dist/src/review/ when built or installed. */
+/** dist/web/review above this module: src/review/ under tap, dist/src/review/ or dist/bundle/ when built or installed. */
 export function assetDir(): string {
   if (dir) return dir;
   for (let d = dirname(fileURLToPath(import.meta.url)); ;) {
