@@ -1,5 +1,5 @@
 // The safety net's tag scan as a WebAssembly SIMD kernel (tag-scan.wat): the positions where a
-// tag of a set starts, in either byte order, found 16 bytes at a time. The JavaScript scan in
+// tag of a set starts, in either byte order, found 32 positions at a time. The JavaScript scan in
 // identifier-scan.ts stays the reference: it runs where the kernel cannot (no WebAssembly SIMD,
 // a set of more than 7 groups), and the tests hold the two to the same hits.
 

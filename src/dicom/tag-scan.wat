@@ -11,7 +11,8 @@
 ;;   ELEMENTS (65536 bytes): the bits of the groups that have this element in the set.
 ;; The classes of 16 bytes cost two swizzles; the classes of the next 16 give, by a shuffle, those
 ;; of each byte's successor. Most 32-byte runs of pixel data hold no candidate (a group byte beside
-;; a zero) and cost a few vector operations; each candidate is checked exactly by $check.
+;; a zero) and cost a few vector operations; each candidate's element is then checked exactly
+;; against ELEMENTS (inline in the vector loop, by $check for the last positions, one by one).
 (module
   (memory (export "memory") 19)
   (global (export "LO") i32 (i32.const 0))
