@@ -66,8 +66,8 @@ t.test('needle search: 4,000 seeded random haystacks, planted, repeated, overlap
   let found = 0;
   let total = 0;
   for (let trial = 0; trial < 4000; trial++) {
-    // Mostly short; one in 40 spans several of the kernel's 16 KiB chunks.
-    const n = (trial % 40 === 0 ? 40_000 : rng.pick([0, 1, 2, 7, 16, 63, 64, 65, 200, 1000, 5000])) + rng.int(40);
+    // Mostly short; one in 40 spans several of the kernel's 16 KiB chunks and 64 KiB windows.
+    const n = (trial % 40 === 0 ? 140_000 : rng.pick([0, 1, 2, 7, 16, 63, 64, 65, 200, 1000, 5000])) + rng.int(40);
     const hay = text(rng, n);
     const needles: Buffer[] = [];
     for (let k = rng.range(1, 9); k > 0; k--) {
@@ -96,39 +96,43 @@ t.test('needle search: 4,000 seeded random haystacks, planted, repeated, overlap
   t.ok(found > total / 5 && found < (total * 4) / 5, `a mix of found and not found (${found} of ${total})`);
 });
 
-t.test('needle search: values across the 4 MiB window and block edge, letters or spaces around them → same as indexOf', async (t) => {
+t.test('needle search: values across a 64 KiB window edge and the 4 MiB block edge, letters or spaces around them → same as indexOf', async (t) => {
   const rng = new Rng(4);
-  const M = 4 * 1024 * 1024;
-  const hay = Buffer.alloc(M + 5000);
   let found = 0;
   let rounds = 0;
   // One needle per round, its start or end on the edge, with a letter or a space on either side.
-  for (const [before, after] of [
-    [0x20, 0x20],
-    [0x41, 0x20],
-    [0x20, 0x2e],
+  for (const [edge, size] of [
+    [64 * 1024, 200_000],
+    [4 * 1024 * 1024, 4 * 1024 * 1024 + 5000],
   ]) {
-    for (const d of [-14, -13, -12, -11, -1, 0, 1, 2]) {
-      hay.fill(0x20);
-      for (let i = rng.int(7); i < hay.length; i += 7) hay[i] = rng.int(256);
-      const needle = Buffer.from(`W${rounds}`.padEnd(12, 'Q'), 'latin1');
-      const at = M + d;
-      hay[at - 1] = before;
-      needle.copy(hay, at);
-      hay[at + needle.length] = after;
-      // A second needle, unplanted: the one found must not stop the search for the other.
-      const needles = [Buffer.from('ZZZZZZZ'), needle];
-      const want = findBoundedReference(hay, needles);
-      t.same(findBounded(hay, needles), want, `in memory, ${d} from the edge, ${before}/${after} around`);
-      const ids = needles.map(ident);
-      const viaBlocks = findIdentifiers(blockSource(hay), ids).map((i) => i.value);
-      t.same(
-        viaBlocks,
-        findIdentifiers(blockSource(hay), ids, findBoundedReference).map((i) => i.value),
-        `block by block, ${d} from the edge`,
-      );
-      rounds++;
-      if (want[1]) found++;
+    const hay = Buffer.alloc(size);
+    for (const [before, after] of [
+      [0x20, 0x20],
+      [0x41, 0x20],
+      [0x20, 0x2e],
+    ]) {
+      for (const d of [-14, -13, -12, -11, -1, 0, 1, 2]) {
+        hay.fill(0x20);
+        for (let i = rng.int(7); i < hay.length; i += 7) hay[i] = rng.int(256);
+        const needle = Buffer.from(`W${rounds}`.padEnd(12, 'Q'), 'latin1');
+        const at = edge + d;
+        hay[at - 1] = before;
+        needle.copy(hay, at);
+        hay[at + needle.length] = after;
+        // A second needle, unplanted: the one found must not stop the search for the other.
+        const needles = [Buffer.from('ZZZZZZZ'), needle];
+        const want = findBoundedReference(hay, needles);
+        t.same(findBounded(hay, needles), want, `in memory, ${d} from ${edge}, ${before}/${after} around`);
+        const ids = needles.map(ident);
+        const viaBlocks = findIdentifiers(blockSource(hay), ids).map((i) => i.value);
+        t.same(
+          viaBlocks,
+          findIdentifiers(blockSource(hay), ids, findBoundedReference).map((i) => i.value),
+          `block by block, ${d} from ${edge}`,
+        );
+        rounds++;
+        if (want[1]) found++;
+      }
     }
   }
   t.ok(found > 0 && found < rounds, `whole in ${found} of ${rounds} rounds`);

@@ -38,8 +38,12 @@ interface Kernel {
 
 /** Bytes the kernel may read past the haystack (its 64-start steps). */
 const PAD = 64;
-/** Haystack bytes copied into the kernel's memory at a time: the memory stays this size, whatever the input. */
-const WINDOW = 4 * 1024 * 1024;
+/**
+ * Haystack starts copied into the kernel's memory at a time: each window is searched while it is
+ * still in cache, a search that finds everything early copies no more, and the memory stays this
+ * size whatever the input.
+ */
+const WINDOW = 64 * 1024;
 /** Longer needles go to the reference (identifiers are ≤ 1 KiB; nothing longer is ever copied in). */
 const MAX_NEEDLE = 64 * 1024;
 
