@@ -1,13 +1,16 @@
 // The safety net's SIMD search (src/dicom/needle-search.wat) must answer exactly as the indexOf
 // reference it replaced: same needles found, on the corpus, on seeded random bytes with needles
 // planted at every alignment and edge, across the kernel's windows and the block path's blocks.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { findIdentifiers, scanIdentifiers, type Identifier } from '../src/dicom/identifier-scan.js';
 import { findBounded, findBoundedReference, includesBounded, kernelAvailable } from '../src/dicom/needle-search.js';
 import { BufferSource, FileSource, type ByteSource } from '../src/dicom/source.js';
 import { CORPUS, corpusFiles, SKIP_CORPUS } from './helpers/corpus.js';
 import { Rng } from './helpers/mutate.js';
+import { fromRoot } from './helpers/root.js';
 
 /** Word bytes, their neighbours and separators, so that near misses and edges are common. */
 const ALPHABET = [...Buffer.from('AB1.z ^\\\0-', 'latin1')];
@@ -27,6 +30,19 @@ const ident = (bytes: Buffer): Identifier => ({ tag: 0x00100020, value: bytes.to
 t.test('needle kernel on Node 20 → instantiated, not the reference fallback', async (t) => {
   t.ok(kernelAvailable());
 });
+
+const BUILT = fromRoot('dist/src/dicom/needle-search.js');
+t.test(
+  'needle search where WebAssembly is off (node --jitless) → the indexOf reference answers',
+  { skip: existsSync(BUILT) ? false : 'dist/ not built: run npm run build (npm test does)' },
+  async (t) => {
+    const mod = pathToFileURL(BUILT).href;
+    const script = `const m = await import(${JSON.stringify(mod)}); console.log(JSON.stringify([m.kernelAvailable(), m.findBounded(Buffer.from(' AB xABx'), [Buffer.from('AB'), Buffer.from('xAB')])]));`;
+    const r = spawnSync(process.execPath, ['--jitless', '--no-warnings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    t.equal(r.status, 0, r.stderr);
+    t.same(JSON.parse(r.stdout), [false, [true, false]]);
+  },
+);
 
 t.test('needle search: the reference examples → whole values only', async (t) => {
   const hay = Buffer.from('xx 2994400 xx 1.2.840.2994400.5 DOE^JOHN');
