@@ -5,6 +5,7 @@
 // in the output's raw bytes: a misread input cannot hide its own leak.
 
 import type { ByteSource } from './source.js';
+import { findBounded } from './needle-search.js';
 import { tagHits, type TagVisit } from './tag-hits.js';
 import * as T from './tags.generated.js';
 
@@ -209,31 +210,32 @@ export function scanIdentifiers(src: ByteSource, opts: { tags?: readonly number[
   return [...out.values()];
 }
 
-/** The identifiers whose bytes stand anywhere in `src`, searched block by block. */
-export function findIdentifiers(src: ByteSource, ids: readonly Identifier[]): Identifier[] {
+/** Which of some values stand whole in a buffer (needle-search.ts; tests pass the reference). */
+export type BoundedSearch = (hay: Buffer, needles: readonly Buffer[]) => boolean[];
+
+/** The identifiers whose bytes stand anywhere in `src` as whole values, searched block by block. */
+export function findIdentifiers(src: ByteSource, ids: readonly Identifier[], search: BoundedSearch = findBounded): Identifier[] {
   if (ids.length === 0) return [];
   if (src.buffer) {
-    const b = src.buffer.subarray(0, src.size);
-    return ids.filter((id) => includesBounded(b, id.bytes));
+    const hits = search(
+      src.buffer.subarray(0, src.size),
+      ids.map((i) => i.bytes),
+    );
+    return ids.filter((_, k) => hits[k]);
   }
   const longest = Math.max(...ids.map((i) => i.bytes.length));
   const buf = Buffer.allocUnsafe(BLOCK + longest);
   const found = new Set<Identifier>();
   for (let pos = 0; pos < src.size && found.size < ids.length; pos += BLOCK) {
     const n = src.readInto(buf, 0, pos, Math.min(BLOCK + longest, src.size - pos));
-    const b = buf.subarray(0, n);
-    for (const id of ids) if (!found.has(id) && includesBounded(b, id.bytes)) found.add(id);
+    // Each block is a haystack of its own, its edges no word bytes: a value at a block's first byte
+    // counts as whole whatever precedes it (failing closed, as the indexOf search always did).
+    const left = ids.filter((id) => !found.has(id));
+    const hits = search(
+      buf.subarray(0, n),
+      left.map((i) => i.bytes),
+    );
+    left.forEach((id, k) => hits[k] && found.add(id));
   }
   return [...found];
-}
-
-/** Letters, digits and the dot: a value found between them is part of a longer one (an ID inside a UID). */
-const wordByte = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e);
-
-/** Whether `needle` stands in `b` as a whole value, not inside a longer word, number or UID. */
-function includesBounded(b: Buffer, needle: Buffer): boolean {
-  for (let i = b.indexOf(needle); i >= 0; i = b.indexOf(needle, i + 1)) {
-    if (!wordByte(b[i - 1]) && !wordByte(b[i + needle.length])) return true;
-  }
-  return false;
 }
