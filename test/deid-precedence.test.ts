@@ -125,3 +125,13 @@ t.test('rule naming an unknown keyword → RuleError at compile time', async (t)
   t.throws(() => new CompiledRules(profile([[{ match: { keyword: 'NoSuchKeyword' }, action: 'X' }]])), /unknown attribute/);
   t.throws(() => new CompiledRules(profile([[{ match: { tag: '(0010,0010)' }, action: 'X', when: [{ attribute: 'Nope', present: true }] }]])), /unknown attribute/);
 });
+
+t.test('a rule with option columns decided twice, the first decision amended → the second is unchanged', async (t) => {
+  const rules = new CompiledRules(profile([[{ match: { tag: '(0010,0010)' }, action: 'Z', options: { retainPatientCharacteristics: 'K' } }]], ['retainPatientCharacteristics']));
+  const first = rules.decide({ tag: PUBLIC_TAG, vr: 'PN' }, none);
+  first.action = 'X';
+  first.origin += ' (amended)';
+  t.same(rules.decide({ tag: PUBLIC_TAG, vr: 'PN' }, none), { action: 'K', origin: 'layer0#rules[0] option retainPatientCharacteristics', option: 'retainPatientCharacteristics' });
+  const plain = new CompiledRules(profile([[{ match: { tag: '(0010,0010)' }, action: 'Z', options: { retainPatientCharacteristics: 'K' } }]]));
+  t.same(plain.decide({ tag: PUBLIC_TAG, vr: 'PN' }, none), { action: 'Z', origin: 'layer0#rules[0]' }, 'no option in effect: the rule itself');
+});

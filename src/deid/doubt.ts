@@ -10,8 +10,8 @@ import { invalidValue } from '../dicom/value-check.js';
 /** VRs that carry a person's name. */
 const NAME_VRS = new Set(['PN']);
 
-/** Whether the explicit VR is one of the dictionary's (which may offer several: "US or SS"). */
-const dictionaryAllows = (dictVR: string, vr: string): boolean => dictVR.split(' or ').includes(vr);
+/** Whether the explicit VR is one of the dictionary's (which may offer several: "US or SS"); split only then. */
+const dictionaryAllows = (dictVR: string, vr: string): boolean => dictVR === vr || (dictVR.includes(' or ') && dictVR.split(' or ').includes(vr));
 
 /**
  * Why an element must go before any rule is asked, or undefined. Group lengths and command-group

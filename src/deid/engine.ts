@@ -208,11 +208,10 @@ function dropOrphanedOverlays(ds: DataSet, hadData: number[]): void {
 
 /** A private creator stays only while its block still holds an element. */
 function dropEmptyPrivateBlocks(ds: DataSet): void {
-  for (const el of [...ds.elements]) {
-    if (!isPrivateCreator(el.tag)) continue;
-    const group = el.tag >>> 16;
-    const block = el.tag & 0xff;
-    const used = ds.elements.some((e) => e.tag >>> 16 === group && !isPrivateCreator(e.tag) && ((e.tag >>> 8) & 0xff) === block);
-    if (!used) ds.delete(el.tag);
-  }
+  const creators = ds.elements.filter((el) => isPrivateCreator(el.tag));
+  if (creators.length === 0) return;
+  // One pass for the blocks in use (group and block byte), rather than a pass per creator.
+  const used = new Set<number>();
+  for (const e of ds.elements) if (!isPrivateCreator(e.tag)) used.add(((e.tag >>> 16) << 8) | ((e.tag >>> 8) & 0xff));
+  for (const el of creators) if (!used.has(((el.tag >>> 16) << 8) | (el.tag & 0xff))) ds.delete(el.tag);
 }

@@ -49,6 +49,7 @@ function makeIod(name: string): Iod | undefined {
   const types = IOD_ATTRIBUTE_TYPES[name];
   if (!types) return undefined;
   const rawMemo = new Map<number, string | undefined>();
+  const typeMemo = new Map<number, AttributeType | undefined>();
   const raw = (tag: number): string | undefined => {
     if (rawMemo.has(tag)) return rawMemo.get(tag);
     const h = hex(tag);
@@ -56,7 +57,7 @@ function makeIod(name: string): Iod | undefined {
   };
   return {
     name,
-    typeOf: (tag) => raw(tag)?.replace(/u$/, '') as AttributeType | undefined,
+    typeOf: (tag) => (typeMemo.has(tag) ? typeMemo.get(tag) : remember(typeMemo, tag, raw(tag)?.replace(/u$/, '') as AttributeType | undefined)),
     inMandatoryModule: (tag) => raw(tag)?.endsWith('u') === false,
     typeAt: (chain) => {
       if (chain.length < 2) return chain.length === 1 ? (raw(chain[0]!)?.replace(/u$/, '') as AttributeType | undefined) : undefined;

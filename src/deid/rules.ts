@@ -149,6 +149,8 @@ export class CompiledRules {
   private readonly layers: Layer[] = [];
   readonly options: ReadonlySet<OptionName>;
   readonly conditionTags: Tag[];
+  /** Per rule with option columns: the option action in effect (null: none), decided on first use. */
+  private readonly optionChoice = new Map<CompiledRule, Decision | null>();
 
   constructor(readonly profile: EngineProfile) {
     this.options = new Set(profile.options);
@@ -206,14 +208,19 @@ export class CompiledRules {
     return { action: this.profile.defaults.public, origin: 'defaults.public' };
   }
 
+  /** A fresh Decision (the engine amends it) from the rule's option choice, made once per rule. */
   private withOptions(rule: CompiledRule): Decision {
     if (!rule.options) return { action: rule.action, origin: rule.origin };
-    let best: Decision | undefined;
-    for (const [opt, action] of Object.entries(rule.options) as [OptionName, Action][]) {
-      if (!this.options.has(opt)) continue;
-      if (!best || rank(action) > rank(best.action)) best = { action, origin: `${rule.origin} option ${opt}`, option: opt };
+    let best = this.optionChoice.get(rule);
+    if (best === undefined) {
+      best = null;
+      for (const [opt, action] of Object.entries(rule.options) as [OptionName, Action][]) {
+        if (!this.options.has(opt)) continue;
+        if (!best || rank(action) > rank(best.action)) best = { action, origin: `${rule.origin} option ${opt}`, option: opt };
+      }
+      this.optionChoice.set(rule, best);
     }
-    return best ?? { action: rule.action, origin: rule.origin };
+    return best ? { action: best.action, origin: best.origin, option: best.option } : { action: rule.action, origin: rule.origin };
   }
 }
 

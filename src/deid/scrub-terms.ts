@@ -36,8 +36,17 @@ const BENIGN_MAX = 1024;
 /** Placeholders an input may already hold (an earlier de-identification): no identifier. */
 const PLACEHOLDER = /^([0.:\s*]+|19000101|ANONYMI[SZ]ED|ANONYMOUS|REMOVED|UNKNOWN|NONE|N\/A|DE-?IDENTIFIED)$/i;
 
-/** A mask an earlier de-identification left (xxxxx, 0000000000): one letter or digit repeated. */
-const isMask = (v: string): boolean => new Set(v.replace(/[^\p{L}\p{N}]/gu, '').toLowerCase()).size <= 1;
+/** A mask an earlier de-identification left (xxxxx, 0000000000): one letter or digit repeated (compared by code point, no Set). */
+const isMask = (v: string): boolean => {
+  const s = v.replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
+  const first = s.codePointAt(0);
+  for (let i = 0; i < s.length;) {
+    const c = s.codePointAt(i)!;
+    if (c !== first) return false;
+    i += c > 0xffff ? 2 : 1;
+  }
+  return true;
+};
 
 /** A whole value long enough not to turn up by chance. */
 const searchable = (v: string): boolean => v.length >= 4 && !PLACEHOLDER.test(v) && !isMask(v) && !isCommonWord(v) && !(/^[\d.:+\-\s]+$/.test(v) && v.length < 6);

@@ -15,7 +15,7 @@ import {
   writevSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zc, createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync, inflateSync } from 'node:zlib';
@@ -24,6 +24,7 @@ import { readBody, readPrefix, type DicomFile } from './part10.js';
 import type { ReadOptions } from './read.js';
 import { BufferSource, FileSource, readRange, type BufferPool, type ByteSource } from './source.js';
 import { inMemoryOutput } from './in-memory-output.js';
+import { tempPath } from './temp-path.js';
 import { ChunkList, Encoder, type Chunk } from './write.js';
 
 export interface OpenOptions extends ReadOptions {
@@ -314,7 +315,7 @@ export async function writeDicom(f: DicomFile, outPath: string, opts: WriteOptio
 /** writeDicom, telling also whether a noClobber write found an output already in place. */
 export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteOptions = {}): Promise<WriteResult> {
   const plan = planOutput(f);
-  const tmp = join(opts.tmpDir ?? dirname(outPath), `.${basename(outPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPath(opts.tmpDir ?? dirname(outPath), outPath);
   try {
     const whole = plan.head.chunks.length === 1 ? plan.head.chunks[0] : undefined;
     let size = plan.head.size;

@@ -4,10 +4,13 @@ import { implicitVR } from './dictionary.js';
 import { DicomError } from './errors.js';
 import { formatTag, ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, type Tag } from './tag.js';
 import { IMPLICIT_BE, IMPLICIT_LE, type Encoding } from './transfer-syntax.js';
-import { hasLongLength, isVR } from './vr.js';
+import { hasLongLength, isVR, VRS } from './vr.js';
 import { DEFAULT_BULK_THRESHOLD, type Header, type ReadOptions } from './read-options.js';
 
 export { DEFAULT_BULK_THRESHOLD, type ReadOptions } from './read-options.js';
+
+/** The known VRs by their two bytes: one shared string each instead of a new one per element header. */
+const VR_BY_CODE = new Map<number, string>(VRS.map((vr) => [(vr.charCodeAt(0) << 8) | vr.charCodeAt(1), vr]));
 
 /**
  * Reads datasets from a cursor. Every node records its source span so that the writer can copy
@@ -108,7 +111,7 @@ export class DataSetReader {
       cur.pos += 8;
       return { tag, vr: group === 0xfffe ? '' : implicitVR(tag), length };
     }
-    const vr = String.fromCharCode(b[i + 4], b[i + 5]);
+    const vr = VR_BY_CODE.get((b[i + 4] << 8) | b[i + 5]) ?? String.fromCharCode(b[i + 4], b[i + 5]);
     if (isVR(vr)) {
       if (hasLongLength(vr)) {
         const j = cur.need(12, 'element header');

@@ -22,6 +22,20 @@ const STRICT: Record<string, { re: RegExp; max: number }> = {
 const CHARSET_CS = { re: /^[A-Z0-9 _-]*$/, max: 16 };
 
 /**
+ * Each repertoire as a table of the latin1 bytes its pattern accepts, and the bytes
+ * String.prototype.trim removes: both built by asking the patterns and trim themselves, so the
+ * byte loop below accepts exactly what `re.test(value.toString('latin1').trim())` did, without a
+ * string or a view per value (the engine checks every kept element of every file).
+ */
+const latin1Table = (accepts: (ch: string) => boolean): Uint8Array => {
+  const t = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) t[b] = accepts(String.fromCharCode(b)) ? 1 : 0;
+  return t;
+};
+const TRIMMED = latin1Table((ch) => ch.trim() === '');
+const ALLOWED = new Map<{ re: RegExp; max: number }, Uint8Array>([...Object.values(STRICT), CHARSET_CS].map((s) => [s, latin1Table((ch) => s.re.test(ch))]));
+
+/**
  * Maximum bytes of one value of the character-set VRs: PS3.5 counts characters, and a character
  * takes up to 4 bytes (UTF-8, GB18030) plus ISO 2022 escapes, so the byte bound is generous; the
  * control-byte check is what catches a swallowed header.
@@ -31,11 +45,11 @@ const TEXT_MAX: Record<string, number> = { LO: 64 * 4, SH: 16 * 4, PN: 3 * 64 * 
 /** Control bytes a text value may hold: ESC (ISO 2022), and in LT/ST/UT the format effectors. */
 const textControlOk = (vr: string, b: number): boolean => b === 0x1b || ((vr === 'LT' || vr === 'ST' || vr === 'UT') && (b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d));
 
-/** The value without its trailing padding (space, and the NUL some writers use). */
-function unpadded(v: Buffer): Buffer {
+/** Where the value ends without its trailing padding (space, and the NUL some writers use). */
+function unpaddedEnd(v: Buffer): number {
   let end = v.length;
   while (end > 0 && (v[end - 1] === 0x20 || v[end - 1] === 0x00)) end--;
-  return v.subarray(0, end);
+  return end;
 }
 
 /**
@@ -48,9 +62,9 @@ export function invalidValue(el: Element, vm?: string): string | undefined {
   if (v === undefined || el.items || el.fragments) return undefined;
   const vr = el.vr;
   if (isStringVR(vr)) {
-    const bytes = unpadded(v);
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i];
+    const end = unpaddedEnd(v);
+    for (let i = 0; i < end; i++) {
+      const b = v[i];
       if (b === 0x00) return `NUL byte at ${i} inside a ${vr} value`;
       if (b < 0x20 && !textControlOk(vr, b)) return `control byte 0x${b.toString(16).padStart(2, '0')} at ${i} in a ${vr} value`;
       if (b === 0x7f) return `DEL byte at ${i} in a ${vr} value`;
@@ -58,16 +72,17 @@ export function invalidValue(el: Element, vm?: string): string | undefined {
     // Writers put "ISO-IR 100" in Specific Character Set: its hyphen is let pass (the charset parser reads it).
     const strict = vr === 'CS' && el.tag === 0x00080005 ? CHARSET_CS : STRICT[vr];
     const single = vr === 'LT' || vr === 'ST' || vr === 'UT' || vr === 'UR';
-    const values = single ? [bytes] : split(bytes);
-    for (const value of values) {
-      if (strict) {
-        // Leading spaces are padding in these VRs too.
-        const text = value.toString('latin1').trim();
-        if (value.length > strict.max) return `a ${vr} value of ${value.length} bytes (at most ${strict.max})`;
-        if (!strict.re.test(text)) return `characters outside the ${vr} repertoire`;
-      } else if (TEXT_MAX[vr] !== undefined && value.length > TEXT_MAX[vr]) {
-        return `a ${vr} value of ${value.length} bytes (at most ${TEXT_MAX[vr]})`;
-      }
+    // Values end at each backslash (not in the single-valued VRs), checked in place.
+    let from = 0;
+    for (let i = 0; i <= end; i++) {
+      if (i < end && (single || v[i] !== 0x5c)) continue;
+      const bad = strict
+        ? strictValue(v, from, i, vr, strict)
+        : TEXT_MAX[vr] !== undefined && i - from > TEXT_MAX[vr]
+          ? `a ${vr} value of ${i - from} bytes (at most ${TEXT_MAX[vr]})`
+          : undefined;
+      if (bad !== undefined) return bad;
+      from = i + 1;
     }
     return undefined;
   }
@@ -81,16 +96,12 @@ export function invalidValue(el: Element, vm?: string): string | undefined {
   return undefined;
 }
 
-/** Splits on the backslash byte (every string VR but the single-valued ones; never inside a multi-byte character of the charsets PS3.5 allows there). */
-function split(b: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let from = 0;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] === 0x5c) {
-      out.push(b.subarray(from, i));
-      from = i + 1;
-    }
-  }
-  out.push(b.subarray(from));
-  return out;
+/** Why v[from, to) is not a value of a strict VR: too long, or (leading and trailing spaces aside) outside its repertoire. */
+function strictValue(v: Buffer, from: number, to: number, vr: string, strict: { re: RegExp; max: number }): string | undefined {
+  if (to - from > strict.max) return `a ${vr} value of ${to - from} bytes (at most ${strict.max})`;
+  while (from < to && TRIMMED[v[from]]) from++;
+  while (to > from && TRIMMED[v[to - 1]]) to--;
+  const allowed = ALLOWED.get(strict)!;
+  for (let i = from; i < to; i++) if (!allowed[v[i]]) return `characters outside the ${vr} repertoire`;
+  return undefined;
 }

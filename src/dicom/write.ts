@@ -78,6 +78,8 @@ export class Encoder {
   constructor(readonly src: ByteSource) {}
 
   isClean(el: Element): boolean {
+    // A leaf's answer is two fields: remembering it would cost a WeakMap entry per element.
+    if (!el.items && !el.fragments) return !el.modified && el.span !== undefined;
     let c = this.cleanMemo.get(el);
     if (c === undefined) {
       c = !el.modified && el.span !== undefined;

@@ -15,7 +15,8 @@ export function outputTarget(out: string, outFd: number | undefined, base: strin
     ensureDir(dirname(base));
     return { at: (o) => o, close: () => {} };
   }
-  const parts = relative(out, base).split(sep);
+  // base is join(out, …): its folders are what follows out (path.relative resolves both, per file).
+  const parts = (base.startsWith(out + sep) ? base.slice(out.length + 1) : relative(out, base)).split(sep);
   parts.pop();
   const dir = openDirBelow(outFd, parts, true);
   return { at: (o) => fdPath(dir, basename(o)), close: () => closeSync(dir) };

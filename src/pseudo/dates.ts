@@ -1,5 +1,6 @@
 import { PseudoError } from './errors.js';
 import { DOMAIN, hmac } from './hmac.js';
+import { memoized } from './memo.js';
 
 /**
  * Date shifting and age capping for PS3.15 "Retain Longitudinal Temporal Information with
@@ -28,7 +29,8 @@ export function dateOffsetDays(key: Buffer, patientKey: string, range: DayRange)
     throw new PseudoError({ code: 'RANGE_INVALID', message: `date offset range [${min}, ${max}] must be integers with min <= max` });
   }
   const size = BigInt(max) - BigInt(min) + 1n;
-  const u = hmac(key, DOMAIN.dateOffset, patientKey.replace(/^[ \0]+|[ \0]+$/g, '')).readBigUInt64BE(0);
+  const k = patientKey.replace(/^[ \0]+|[ \0]+$/g, '');
+  const u = memoized(key, DOMAIN.dateOffset, k, () => hmac(key, DOMAIN.dateOffset, k).readBigUInt64BE(0));
   return min + Number(u % size);
 }
 

@@ -1,5 +1,6 @@
 import { PseudoError } from './errors.js';
 import { DOMAIN, hmac } from './hmac.js';
+import { memoized } from './memo.js';
 
 /**
  * Crockford base32 (digits and upper-case letters without I, L, O, U): codes are easy to read
@@ -29,7 +30,11 @@ function normalizeLO(value: string): string {
 
 /** The patient code shared by the pseudonymous Patient ID and Patient Name. */
 export function patientCode(key: Buffer, patientId: string): string {
-  const h = hmac(key, DOMAIN.patient, normalizeLO(patientId));
+  const id = normalizeLO(patientId);
+  return memoized(key, DOMAIN.patient, id, () => codeOf(hmac(key, DOMAIN.patient, id)));
+}
+
+function codeOf(h: Buffer): string {
   let n = h.readBigUInt64BE(0) >> BigInt(64 - 5 * PATIENT_CODE_LENGTH);
   let out = '';
   for (let i = 0; i < PATIENT_CODE_LENGTH; i++) {

@@ -1,4 +1,5 @@
 import { DOMAIN, hmac } from './hmac.js';
+import { memoized } from './memo.js';
 
 /** The DICOM root: SOP classes, transfer syntaxes, coding schemes, well-known frames of reference… */
 const DICOM_ROOT = '1.2.840.10008.';
@@ -37,8 +38,7 @@ export function isWellKnownUID(uid: string): boolean {
 export function pseudoUID(key: Buffer, uid: string): string {
   const u = normalizeUID(uid);
   if (u === '' || u.startsWith(DICOM_ROOT)) return u;
-  const h = hmac(key, DOMAIN.uid, u).subarray(0, 16);
-  return '2.25.' + BigInt('0x' + h.toString('hex')).toString(10);
+  return memoized(key, DOMAIN.uid, u, () => '2.25.' + BigInt('0x' + hmac(key, DOMAIN.uid, u).subarray(0, 16).toString('hex')).toString(10));
 }
 
 /** True when `uid` follows PS3.5 9.1 (digits and dots, no leading zeros, at most 64 characters). */
