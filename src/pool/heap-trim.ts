@@ -19,15 +19,21 @@ function trimStep(): number {
 
 /**
  * V8's own full collection, without `--expose-gc` on the command line (which bin/anon cannot give):
- * the flag puts `gc` into contexts made while it is on, so it is on for one new context only.
+ * the flag puts `gc` into contexts made while it is on, so it is on for one new context only. A
+ * worker starting at that moment resets V8's flags (see young-generation.ts): then it is asked again,
+ * and should it still be missing the thread goes without (memory only; no file depends on it).
  */
-function fullCollection(): () => void {
-  setFlagsFromString('--expose-gc');
-  try {
-    return runInNewContext('gc') as () => void;
-  } finally {
-    setFlagsFromString('--no-expose-gc');
+function fullCollection(): (() => void) | undefined {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    setFlagsFromString('--expose-gc');
+    try {
+      const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+      if (typeof gc === 'function') return gc as () => void;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
   }
+  return undefined;
 }
 
 /** Bytes in use in the old generation (old, code, large-object spaces), the young one left out: it fills and empties with every file. */
@@ -43,6 +49,7 @@ function oldGenerationUsed(): number {
  */
 export function heapTrimmer(): () => boolean {
   const gc = fullCollection();
+  if (!gc) return () => false;
   const grow = trimStep();
   // measured from the first idle point, once the thread has loaded and compiled what it needs
   let low = Infinity;
