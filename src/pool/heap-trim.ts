@@ -48,8 +48,8 @@ function oldGenerationUsed(): number {
  * the old generation in use has grown `step` past the lowest it has been since the last collection.
  */
 export function heapTrimmer(): () => boolean {
-  const gc = fullCollection();
-  if (!gc) return () => false;
+  // taken when first needed: most runs of a few thousand files never are, and the workers start meanwhile
+  let gc: (() => void) | undefined | null = null;
   const grow = trimStep();
   // measured from the first idle point, once the thread has loaded and compiled what it needs
   let low = Infinity;
@@ -60,6 +60,8 @@ export function heapTrimmer(): () => boolean {
       if (used < low) low = used;
       return false;
     }
+    if (gc === null) gc = fullCollection();
+    if (!gc) return false;
     gc();
     low = oldGenerationUsed();
     return true;
