@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { FileResult } from '../job/outcome.js';
 import type { FileTask, JobSpec } from '../job/task.js';
+import { heapTrimmer } from './heap-trim.js';
 
 /** Old-generation heap of a pool worker (MiB). */
 export const WORKER_HEAP_MB = 96;
@@ -133,8 +134,11 @@ export async function openPool(spec: JobSpec, threads: number): Promise<FilePool
     });
     return large.run(t) as Promise<FileResult>;
   };
+  // this thread only journals results: its heap is collected between them (see heap-trim.ts)
+  const trim = heapTrimmer();
   return {
     run: async (t) => {
+      trim();
       try {
         return (await pool.run(t)) as FileResult;
       } catch (e) {
