@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Element } from '../src/dicom/dataset.js';
-import { invalidValue } from '../src/dicom/value-check.js';
+import { invalidValue, STRICT } from '../src/dicom/value-check.js';
 
 const el = (vr: string, bytes: number[] | string, tag = 0x00100020): Element => {
   const e = new Element(tag, vr, 0);
@@ -9,18 +9,8 @@ const el = (vr: string, bytes: number[] | string, tag = 0x00100020): Element => 
   return e;
 };
 
-/** The repertoire check as it read before it ran over the bytes in place: values split, latin1, trimmed, matched. */
-const REFERENCE: Record<string, { re: RegExp; max: number }> = {
-  AE: { re: /^[\x20-\x5b\x5d-\x7e]*$/, max: 16 },
-  AS: { re: /^[0-9DWMY ]*$/, max: 4 },
-  CS: { re: /^[A-Z0-9 _]*$/, max: 16 },
-  DA: { re: /^[0-9\- ]*$/, max: 18 },
-  DS: { re: /^[0-9+\-Ee. ]*$/, max: 16 },
-  DT: { re: /^[0-9+\-. ]*$/, max: 54 },
-  IS: { re: /^[0-9+\- ]*$/, max: 12 },
-  TM: { re: /^[0-9:.\- ]*$/, max: 28 },
-  UI: { re: /^[0-9.]*$/, max: 64 },
-};
+/** The repertoire check as it read before it ran over the bytes in place (values split, latin1, trimmed, matched by the same patterns). */
+const REFERENCE = STRICT;
 function referenceRepertoire(vr: string, bytes: Buffer): string | undefined {
   let end = bytes.length;
   while (end > 0 && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x00)) end--;

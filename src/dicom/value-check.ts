@@ -7,7 +7,7 @@ import type { Element } from './dataset.js';
 import { binaryWidth, isStringVR } from './vr.js';
 
 /** Allowed characters per value (backslash separates values, checked apart), and maximum length in bytes. */
-const STRICT: Record<string, { re: RegExp; max: number }> = {
+export const STRICT: Readonly<Record<string, { re: RegExp; max: number }>> = {
   AE: { re: /^[\x20-\x5b\x5d-\x7e]*$/, max: 16 },
   AS: { re: /^[0-9DWMY ]*$/, max: 4 },
   CS: { re: /^[A-Z0-9 _]*$/, max: 16 },
