@@ -4,6 +4,7 @@
 // and what runs where the kernel cannot be instantiated.
 
 import { WASM_BYTES } from './needle-search.wasm.generated.js';
+import { instantiateKernel } from './wasm-kernel.js';
 
 /** Letters, digits and the dot: a value found between them is part of a longer one (an ID inside a UID). */
 const wordByte = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e);
@@ -22,17 +23,8 @@ export function includesBounded(b: Buffer, needle: Buffer): boolean {
 /** The reference answer for several needles: one indexOf pass per needle. */
 export const findBoundedReference = (hay: Buffer, needles: readonly Buffer[]): boolean[] => needles.map((n) => includesBounded(hay, n));
 
-// The few WebAssembly types used here (the project's lib settings declare none).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 interface Kernel {
-  memory: WasmMemory;
+  memory: WebAssembly.Memory;
   search: (table: number, count: number, hay: number, m: number, from: number, to: number) => number;
 }
 
@@ -51,13 +43,9 @@ let kernel: Kernel | null | undefined;
 /** The kernel, instantiated once per thread (synchronously: the module is under 1 KiB); null where it cannot be. */
 function loadKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const { exports } = new wa.Instance(new wa.Module(WASM_BYTES), {});
-    kernel = { memory: exports.memory as WasmMemory, search: exports.search as Kernel['search'] };
-  } catch {
-    kernel = null; // no WebAssembly SIMD here: the reference answers
-  }
+  const exports = instantiateKernel(WASM_BYTES);
+  // no WebAssembly SIMD here: the reference answers
+  kernel = exports ? { memory: exports.memory as WebAssembly.Memory, search: exports.search as Kernel['search'] } : null;
   return kernel;
 }
 

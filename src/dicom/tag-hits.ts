@@ -4,6 +4,7 @@
 // a set of more than 7 groups), and the tests hold the two to the same hits.
 
 import { WASM_BYTES } from './tag-scan.wasm.generated.js';
+import { instantiateKernel } from './wasm-kernel.js';
 
 /** A hit: the tag's first byte at `at`, little or big endian. */
 export type TagVisit = (at: number, little: boolean, tag: number) => void;
@@ -28,8 +29,9 @@ let kernel: Kernel | null | undefined;
 /** The kernel, instantiated once per thread; null where this engine cannot run it. */
 function instance(): Kernel | null {
   if (kernel !== undefined) return kernel;
+  const exports = instantiateKernel(WASM_BYTES);
+  if (!exports) return (kernel = null);
   try {
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(WASM_BYTES as Uint8Array<ArrayBuffer>));
     const memory = exports.memory as WebAssembly.Memory;
     const g = (name: string): number => (exports[name] as WebAssembly.Global).value as number;
     const layout = { LO: g('LO'), HI: g('HI'), GROUP_BITS: g('GROUP_BITS'), ELEMENTS: g('ELEMENTS'), OUT: g('OUT'), CAP: g('CAP'), DATA: g('DATA') };
