@@ -47,7 +47,7 @@ export interface PoolOptions {
   /** The profile's name and options, for the report. */
   profileName: string;
   profileOptions: string[];
-  /** Worker threads; 0 processes files on the main thread (default: the machine's cores). */
+  /** Threads processing files; 0 processes them on the main thread only (default: the machine's cores). */
   threads?: number;
 }
 

@@ -10,7 +10,7 @@ import type { RunReport } from '../job/report.js';
 import type { JobSpec } from '../job/task.js';
 import { prepareTempDir, prepareTempDirAt, type TempDir } from '../job/temp-dir.js';
 import { confinementAvailable } from '../io/confined.js';
-import { openPool } from './pool.js';
+import { openPool, TASKS_PER_WORKER } from './pool.js';
 import { RunRecord, type RecordOptions } from './run-record.js';
 
 export type { RunCounts, RunEvent } from './run-record.js';
@@ -26,6 +26,8 @@ export interface RunOptions extends RecordOptions {
    * report says CANCELLED-like FAILED with the reason. A resumed run picks up from there.
    */
   signal?: AbortSignal;
+  /** This thread processes files too, as one of the threads (`anon run`; see OpenPoolOptions in pool.ts). */
+  inline?: boolean;
 }
 
 export async function runBatch(opts: RunOptions): Promise<RunReport> {
@@ -48,16 +50,16 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
   const cfg: JobSpec = { ...opts.worker, out, outFd, layout: opts.layout, tmpDir: temp.path };
   rec.start(threads);
 
-  const pool = await openPool(cfg, threads).catch((e: unknown) => {
+  const pool = await openPool(cfg, threads, { inline: opts.inline }).catch((e: unknown) => {
     temp.remove();
     if (own !== undefined) closeSync(own);
     rec.closeJournal();
     throw e;
   });
 
-  // p-limit bounds the files open at once; the pending set bounds the queue, so a walk of a
-  // million files never runs ahead of the workers.
-  const inFlight = Math.max(1, threads) * 2;
+  // p-limit bounds the files open at once (each thread holds two: see TASKS_PER_WORKER); the
+  // pending set bounds the queue, so a walk of a million files never runs ahead of the workers.
+  const inFlight = Math.max(1, threads) * TASKS_PER_WORKER;
   const limit = pLimit(inFlight);
   const pending = new Set<Promise<void>>();
   const finish = (r: FileResult): void => rec.record(r);

@@ -13,8 +13,26 @@ export const LARGE_WORKER_HEAP_MB = 768;
 export interface FilePool {
   run(task: FileTask): Promise<FileResult>;
   readonly threads: number;
+  /** Worker threads started (threads, or one fewer when this thread processes files too). */
+  readonly workers: number;
   close(): Promise<void>;
 }
+
+/** Tasks a worker holds at once: the next is there when one ends, instead of a round trip to this thread later. */
+export const TASKS_PER_WORKER = 2;
+
+/**
+ * Whether the thread that feeds the pool also processes files (`anon run`): it then takes one of the
+ * `threads`, and the pool starts one worker fewer. On 2 cores this saves a worker's engine load and
+ * JIT warm-up and half the messages (bench/README.md, issue 16, sixth pass). Not for `anon serve`
+ * or the watch daemon, whose thread must stay free for requests and events.
+ */
+export interface OpenPoolOptions {
+  inline?: boolean;
+}
+
+/** The worker threads a pool of `threads` starts. */
+export const workerCount = (threads: number, inline: boolean): number => (inline && threads >= 2 ? threads - 1 : threads);
 
 /**
  * The worker's CommonJS entry beside this module: in dist/src/pool/, or in dist/bundle/ when this
@@ -32,6 +50,7 @@ export interface DeferredSpec {
 
 interface Prestarted {
   pool: InstanceType<typeof import('piscina').Piscina>;
+  /** The run's threads (this thread included: prestarted pools are for `anon run`, inline). */
   threads: number;
   /** Sends the spec to every worker, now and to any that asks later; once. */
   provide(spec: JobSpec): void;
@@ -47,6 +66,7 @@ let prestarted: Promise<Prestarted | undefined> | undefined;
  * nobody claims is ended by `releasePrestartedPool`.
  */
 export async function prestartPool(threads: number): Promise<void> {
+  const workers = workerCount(threads, true);
   if (prestarted || !(threads > 0)) return;
   prestarted = import('piscina').then(({ Piscina }): Prestarted => {
     const specChannel = `anonflow-spec-${process.pid}-${randomUUID()}`;
@@ -59,7 +79,7 @@ export async function prestartPool(threads: number): Promise<void> {
     channel.unref();
     const data: DeferredSpec = { specChannel };
     return {
-      pool: new Piscina(poolOptions(data, threads)),
+      pool: new Piscina(poolOptions(data, workers)),
       threads,
       provide: (s) => {
         if (spec) return;
@@ -93,6 +113,7 @@ function poolOptions(workerData: JobSpec | DeferredSpec, threads: number) {
     workerData,
     minThreads: threads,
     maxThreads: threads,
+    concurrentTasksPerWorker: TASKS_PER_WORKER,
     // A worker holds one file's header at a time: a small heap makes V8 collect early, keeping
     // memory flat over millions of files (bulk values never enter the heap).
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
@@ -103,23 +124,29 @@ function poolOptions(workerData: JobSpec | DeferredSpec, threads: number) {
  * The pool `anon run` (and the watch daemon, and the server) process files through. The spec is
  * plain data (the validated profile, the key): each worker compiles it once; tasks carry paths only.
  */
-export async function openPool(spec: JobSpec, threads: number): Promise<FilePool> {
+export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOptions = {}): Promise<FilePool> {
   if (threads === 0) {
     const { createProcessor, releaseProcessors } = await import('../job/processor.js');
     const processor = createProcessor(spec);
     // On the main thread, the OCR engine's own worker would keep the process alive.
-    return { run: processor, threads: 0, close: releaseProcessors };
+    return { run: processor, threads: 0, workers: 0, close: releaseProcessors };
   }
+  const inline = o.inline === true && threads >= 2;
+  const workers = workerCount(threads, inline);
   const { Piscina } = await import('piscina');
   const early = await prestarted;
   prestarted = undefined;
-  if (early && early.threads !== threads) {
+  const fits = early?.threads === threads && inline;
+  if (early && !fits) {
     early.close();
     await early.pool.destroy();
   }
-  const claimed = early?.threads === threads ? early : undefined;
+  const claimed = fits ? early : undefined;
   claimed?.provide(spec);
-  const pool = claimed?.pool ?? new Piscina(poolOptions(spec, threads));
+  const pool = claimed?.pool ?? new Piscina(poolOptions(spec, workers));
+  // this thread's own processor, compiled while the workers take their first files
+  const local = inline ? await import('../job/processor.js') : undefined;
+  const here = local?.createProcessor(spec);
   // A header of hundreds of thousands of elements (an RTSTRUCT's contours) outgrows the small heap:
   // such a file runs again, alone, on one worker with a larger fixed heap, started when first needed.
   let large: InstanceType<typeof Piscina> | undefined;
@@ -134,21 +161,30 @@ export async function openPool(spec: JobSpec, threads: number): Promise<FilePool
     });
     return large.run(t) as Promise<FileResult>;
   };
-  // this thread only journals results: its heap is collected between them (see heap-trim.ts)
-  const trim = heapTrimmer();
+  // Feeding and journaling only, this thread's heap is collected between results (heap-trim.ts);
+  // processing files too, it is left to V8 like a worker's.
+  const trim = here ? () => false : heapTrimmer();
+  const workerSlots = workers * TASKS_PER_WORKER;
+  let atWorkers = 0;
   return {
     run: async (t) => {
       trim();
+      // the workers first: this thread takes a file only while every worker holds its share
+      if (here && atWorkers >= workerSlots) return here(t);
+      atWorkers++;
       try {
         return (await pool.run(t)) as FileResult;
       } catch (e) {
         if ((e as NodeJS.ErrnoException)?.code === 'ERR_WORKER_OUT_OF_MEMORY') return runLarge(t);
         throw e;
+      } finally {
+        atWorkers--;
       }
     },
     threads,
+    workers,
     close: async () => {
-      await Promise.all([pool.destroy(), large?.destroy()]);
+      await Promise.all([pool.destroy(), large?.destroy(), local?.releaseProcessors()]);
       claimed?.close();
     },
   };

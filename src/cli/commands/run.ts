@@ -193,6 +193,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       profileName: setup.profile.name,
       profileOptions: setup.profile.options,
       threads: args.threads,
+      // this thread is one of the threads: nothing else needs it during a run
+      inline: true,
       reportDir,
       resume: args.resume !== undefined,
       recorder,
