@@ -6,7 +6,7 @@ import { writeInstances } from '../fixtures/instances.js';
 import type { JobSpec } from '../src/job/task.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runBatch, type RunOptions } from '../src/pool/batch.js';
-import { openPool, prestartPool, releasePrestartedPool, TASKS_PER_WORKER, workerCount } from '../src/pool/pool.js';
+import { INLINE_TASKS_PER_WORKER, openPool, prestartPool, releasePrestartedPool, workerCount } from '../src/pool/pool.js';
 import { fromRoot } from './helpers/root.js';
 
 const built = existsSync(fromRoot('dist/src/pool/worker.js'));
@@ -55,7 +55,7 @@ t.test('workerCount → one worker fewer only when this thread is one of two or 
 
 t.test('more files at once than the workers hold, on an inline pool of 2 threads → 1 worker, the rest processed here, all written as with threads 0', { skip }, async (t) => {
   const d = tmp(t);
-  const n = 4 * TASKS_PER_WORKER;
+  const n = INLINE_TASKS_PER_WORKER + 4;
   writeInstances(join(d, 'in'), n, { study: '2.25.7070', patientName: 'Inline^Pool', patientId: 'IP-1', pixels: 512 });
   const files = readdirSync(join(d, 'in'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
   const tasks = files.map((e) => ({ path: join(e.parentPath, e.name), rel: relative(join(d, 'in'), join(e.parentPath, e.name)) }));
@@ -64,7 +64,7 @@ t.test('more files at once than the workers hold, on an inline pool of 2 threads
   const results = async (out: string, threads: number, inline: boolean) => {
     const pool = await openPool(spec(out), threads, { inline });
     try {
-      return { workers: pool.workers, results: await Promise.all(tasks.map((task) => pool.run(task))) };
+      return { workers: pool.workers, slots: pool.slots, results: await Promise.all(tasks.map((task) => pool.run(task))) };
     } finally {
       await pool.close();
     }
@@ -72,6 +72,7 @@ t.test('more files at once than the workers hold, on an inline pool of 2 threads
   const here = await results('inline', 2, true);
   const alone = await results('alone', 0, false);
   t.equal(here.workers, 1, 'one worker started');
+  t.equal(here.slots, INLINE_TASKS_PER_WORKER + 2, "the worker's tasks and this thread's two");
   t.equal(alone.workers, 0);
   t.same(
     here.results.map((r) => r.outcome.status),

@@ -10,7 +10,7 @@ import type { RunReport } from '../job/report.js';
 import type { JobSpec } from '../job/task.js';
 import { prepareTempDir, prepareTempDirAt, type TempDir } from '../job/temp-dir.js';
 import { confinementAvailable } from '../io/confined.js';
-import { openPool, TASKS_PER_WORKER } from './pool.js';
+import { openPool } from './pool.js';
 import { RunRecord, type RecordOptions } from './run-record.js';
 
 export type { RunCounts, RunEvent } from './run-record.js';
@@ -57,9 +57,9 @@ export async function runBatch(opts: RunOptions): Promise<RunReport> {
     throw e;
   });
 
-  // p-limit bounds the files open at once (each thread holds two: see TASKS_PER_WORKER); the
-  // pending set bounds the queue, so a walk of a million files never runs ahead of the workers.
-  const inFlight = Math.max(1, threads) * TASKS_PER_WORKER;
+  // p-limit bounds the files in the pool at once (its slots); the pending set bounds the queue, so
+  // a walk of a million files never runs ahead of the workers.
+  const inFlight = pool.slots;
   const limit = pLimit(inFlight);
   const pending = new Set<Promise<void>>();
   const finish = (r: FileResult): void => rec.record(r);
