@@ -17,6 +17,8 @@ export interface FilePool {
   readonly threads: number;
   /** Worker threads started (threads, or one fewer when this thread processes files too). */
   readonly workers: number;
+  /** Files run again alone because the worker holding them ended (out of heap, or crashed). */
+  readonly reruns: number;
   close(): Promise<void>;
 }
 
@@ -137,7 +139,7 @@ export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOption
     const { createProcessor, releaseProcessors } = await import('../job/processor.js');
     const processor = createProcessor(spec);
     // On the main thread, the OCR engine's own worker would keep the process alive.
-    return { run: processor, slots: TASKS_PER_WORKER, threads: 0, workers: 0, close: releaseProcessors };
+    return { run: processor, slots: TASKS_PER_WORKER, threads: 0, workers: 0, reruns: 0, close: releaseProcessors };
   }
   const inline = o.inline === true && threads >= 2;
   const workers = workerCount(threads, inline);
@@ -153,13 +155,19 @@ export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOption
   claimed?.provide(spec);
   const perWorker = inline ? INLINE_TASKS_PER_WORKER : TASKS_PER_WORKER;
   const pool = claimed?.pool ?? new Piscina(poolOptions(spec, workers, perWorker));
+  // a worker's failure outside any task has no file to blame (Piscina starts another): not a crash of the run
+  pool.on('error', () => {});
   // this thread's own processor, compiled while the workers take their first files
   const local = inline ? await import('../job/processor.js') : undefined;
   const here = local?.createProcessor(spec);
-  // A header of hundreds of thousands of elements (an RTSTRUCT's contours) outgrows the small heap:
-  // such a file runs again, alone, on one worker with a larger fixed heap, started when first needed.
+  // A header of hundreds of thousands of elements (an RTSTRUCT's contours) outgrows the small heap,
+  // and a worker that dies takes the files it holds with it: each runs again, alone, on one worker
+  // with a larger fixed heap, started when first needed. The file that killed it fails there alone;
+  // the ones queued behind it are written.
   let large: InstanceType<typeof Piscina> | undefined;
-  const runLarge = (t: FileTask): Promise<FileResult> => {
+  let reruns = 0;
+  const runAlone = (t: FileTask): Promise<FileResult> => {
+    reruns++;
     large ??= new Piscina({
       filename: workerURL().href,
       workerData: spec,
@@ -186,9 +194,9 @@ export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOption
       atWorkers++;
       try {
         return (await pool.run(t)) as FileResult;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException)?.code === 'ERR_WORKER_OUT_OF_MEMORY') return runLarge(t);
-        throw e;
+      } catch {
+        // processFile answers every file's problem as an outcome: a rejection is the worker's end
+        return runAlone(t);
       } finally {
         atWorkers--;
       }
@@ -196,6 +204,9 @@ export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOption
     slots: workerSlots + (here ? TASKS_PER_WORKER : 0),
     threads,
     workers,
+    get reruns() {
+      return reruns;
+    },
     close: async () => {
       await Promise.all([pool.destroy(), large?.destroy(), local?.releaseProcessors()]);
       claimed?.close();
