@@ -6,7 +6,7 @@
 // yargs' ESM platform shim is the one file changed, as text: it locates yargs by its own URL (the
 // locales beside it, and the package above node_modules whose package.json yargs reads), which in a
 // bundle would be the bundle's chunk. The shim here resolves yargs' installed folder at run time
-// instead, so both are the same files as before. Every other npm package stays external.
+// instead, so both are the same files as before. Every other npm package but p-limit stays external.
 import { readFileSync } from 'node:fs';
 
 /** The packages inlined: yargs and everything it imports (`npm ls yargs --all`). */
@@ -25,6 +25,9 @@ export const YARGS_PACKAGES = [
   'emoji-regex',
   'get-east-asian-width',
 ];
+
+/** Also inlined: p-limit (the batch loop's, on every run's main thread) and its one dependency, plain ES modules. */
+const INLINED = [...YARGS_PACKAGES, 'p-limit', 'yocto-queue'];
 
 const packageName = (spec) => (spec.startsWith('@') ? spec.split('/', 2).join('/') : spec.split('/', 1)[0]);
 
@@ -52,10 +55,7 @@ export const yargsPlugin = {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path === 'anon-lazy-help') return { path: 'anon-lazy-help', namespace: 'anon-lazy-help' };
       if (args.path.startsWith('node:')) return { external: true };
-      // inlined when yargs or one of its own packages asks, or our code asks for yargs itself
-      const fromYargs = args.importer.includes('/node_modules/') || args.namespace === 'anon-lazy-help';
-      if (YARGS_PACKAGES.includes(packageName(args.path)) && (fromYargs || args.path === 'yargs')) return undefined;
-      return { external: true };
+      return INLINED.includes(packageName(args.path)) ? undefined : { external: true };
     });
     build.onLoad({ filter: /.*/, namespace: 'anon-lazy-help' }, () => ({ contents: LAZY_HELP, loader: 'js', resolveDir: process.cwd() }));
     build.onLoad({ filter: /[\\/]node_modules[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
