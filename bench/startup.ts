@@ -12,7 +12,7 @@
 //   - per file (with --corpus): CPU per file of the engine alone, processFile over the corpus on
 //     one thread with the basic profile, start-up excluded.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { median, PROCESSOR_OVER_CORPUS, takeOption } from './ab-args.js';
@@ -57,14 +57,23 @@ const url = (build: string, rel: string): string => new URL(`file://${build}/dis
 /** The bundle's entry when the build has a bundle, else the compiled module. */
 const entry = (build: string, bundled: string, rel: string): string =>
   existsSync(join(build, 'dist/bundle', bundled)) ? new URL(`file://${build}/dist/bundle/${bundled}`).href : url(build, rel);
+/** yargs as the build's CLI loads it: the bundle's chunk holding it when inlined (scripts/bundle-yargs.mjs), else the package. */
+function yargsEntry(build: string): string {
+  const meta = join(build, 'dist/bundle/meta.json');
+  if (existsSync(meta)) {
+    const { outputs } = JSON.parse(readFileSync(meta, 'utf8')) as { outputs: Record<string, { inputs: string[] }> };
+    const chunk = Object.keys(outputs).find((k) => outputs[k]!.inputs.includes('node_modules/yargs/index.mjs'));
+    if (chunk) return new URL(`file://${build}/dist/bundle/${chunk}`).href;
+  }
+  return new URL(`file://${build}/node_modules/yargs/index.mjs`).href;
+}
 const results = builds.map(() => ({ main: [] as number[], worker: [] as number[], perFile: [] as number[] }));
 const out = mkdtempSync(join(tmpdir(), 'anon-startup-'));
 try {
   for (let r = 0; r < rounds; r++) {
     for (const [i, b] of builds.entries()) {
       // yargs by name: main.js imports it only once the pool is started (since the fourth pass)
-      const yargs = new URL(`file://${b}/node_modules/yargs/index.mjs`).href;
-      results[i]!.main.push(node(MAIN, [entry(b, 'cli.js', 'cli/main.js'), yargs]));
+      results[i]!.main.push(node(MAIN, [entry(b, 'cli.js', 'cli/main.js'), yargsEntry(b)]));
       results[i]!.worker.push(node(LOAD, [entry(b, 'worker.js', 'pool/worker.js')]));
       if (corpus) {
         const dir = join(out, `${i}-${r}`);

@@ -2,14 +2,17 @@
 // dist/bundle/: a thread loads a handful of files instead of ~110 ES modules, each resolved, read
 // and linked on its own by Node's loader (most of a thread's start-up; bench/README.md, issue 16).
 // Every dynamic import() stays a separate chunk, loaded only when reached (OCR, codecs, queue,
-// commands). npm packages stay external: several find files beside themselves (yargs' locales,
-// piscina's worker, codec wasm, tesseract data). Runs after tsc (npm run build): the pool's CommonJS
-// entry, worker-entry.cjs, is tsc's, copied beside the bundled worker it imports.
+// commands). npm packages stay external (several find files beside themselves: piscina's worker,
+// codec wasm, tesseract data), except yargs and its own packages (scripts/bundle-yargs.mjs: the
+// CLI's largest load, its help rendering made lazy; its locales still read from its folder). Runs
+// after tsc (npm run build): the pool's CommonJS entry, worker-entry.cjs, is tsc's, copied beside
+// the bundled worker it imports.
 //
 // node scripts/build-bundle.mjs [outdir]   (default dist/bundle)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { yargsPlugin } from './bundle-yargs.mjs';
 
 const out = process.argv[2] ?? 'dist/bundle';
 rmSync(out, { recursive: true, force: true });
@@ -22,7 +25,7 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  plugins: [yargsPlugin], // npm packages external, but yargs inlined
   chunkNames: 'chunk-[hash]',
   legalComments: 'none',
   logLevel: 'warning',

@@ -213,6 +213,10 @@ lines.push(
   `// Counts: ${stats.dcmjsExact} dcmjs exact tags, ${stats.dcmjsMasks} dcmjs masks, ${stats.refAdded} added from PS3.15 2026c; ${sorted.length} total.`,
   '//',
   "// Tuple: [tag (number, or mask string with 'x' nibbles like '60xx3000'), keyword, vr, vm, name, retired (0|1), source?]",
+  '//',
+  '// The rows are stored by column, one string each (DICTIONARY_COLUMNS): every thread that reads DICOM',
+  '// loads this table, and 5,000 rows as array literals cost each ~25 ms to compile and allocate',
+  '// (issue 16). dictionary.ts indexes the columns; RAW_DICTIONARY makes the rows on first use.',
   '',
   '/* eslint-disable */',
   'export type RawDictEntry = readonly [tag: number | string, keyword: string, vr: string, vm: string, name: string, retired: 0 | 1, source?: string];',
@@ -220,15 +224,64 @@ lines.push(
   `export const DCMJS_VERSION = ${JSON.stringify(version)};`,
   `export const PS315_EDITION = '2026c';`,
   '',
-  'export const RAW_DICTIONARY: readonly RawDictEntry[] = [',
+  "/** The rows by column, in table order: tags as 8 hex digits each ('x' for a masked nibble), retired as one",
+  " * '0'/'1' per row, the other columns joined by newlines (sources: '' for rows from dcmjs). */",
+  'export interface DictionaryColumns {',
+  '  readonly tags: string;',
+  '  readonly keywords: string;',
+  '  readonly vrs: string;',
+  '  readonly vms: string;',
+  '  readonly names: string;',
+  '  readonly retired: string;',
+  '  readonly sources: string;',
+  '}',
+  '',
 );
+const column = (f) => JSON.stringify(sorted.map(f).join('\n'));
 for (const e of sorted) {
-  const tag = e.tag.includes('x') ? JSON.stringify(e.tag) : `0x${e.tag}`;
-  const parts = [tag, JSON.stringify(e.keyword), JSON.stringify(e.vr), JSON.stringify(e.vm), JSON.stringify(e.name), e.retired ? '1' : '0'];
-  if (e.source) parts.push(JSON.stringify(e.source));
-  lines.push(`[${parts.join(',')}],`);
+  if (!/^[0-9A-Fx]{8}$/.test(e.tag)) throw new Error(`tag ${e.tag} is not 8 hex digits`);
+  for (const v of [e.keyword, e.vr, e.vm, e.name, e.source]) if (v.includes('\n')) throw new Error(`newline in ${e.tag}`);
 }
-lines.push('];', '');
+lines.push(
+  'export const DICTIONARY_COLUMNS: DictionaryColumns = {',
+  `  tags: ${JSON.stringify(sorted.map((e) => e.tag).join(''))},`,
+  `  keywords: ${column((e) => e.keyword)},`,
+  `  vrs: ${column((e) => e.vr)},`,
+  `  vms: ${column((e) => e.vm)},`,
+  `  names: ${column((e) => e.name)},`,
+  `  retired: ${JSON.stringify(sorted.map((e) => (e.retired ? '1' : '0')).join(''))},`,
+  `  sources: ${column((e) => e.source)},`,
+  '};',
+  '',
+  '/** Row i of the columns: tag (a number for an exact tag, the mask string otherwise), keyword, vr, vm, name, retired, source?. */',
+  'export function dictionaryRow(c: DictionaryColumns, i: number, columns: readonly (readonly string[])[]): RawDictEntry {',
+  '  const text = c.tags.slice(i * 8, i * 8 + 8);',
+  "  const tag = text.includes('x') ? text : parseInt(text, 16);",
+  '  const [keywords, vrs, vms, names, sources] = columns;',
+  '  const retired = c.retired.charCodeAt(i) === 49 ? 1 : 0;',
+  '  const source = sources![i]!;',
+  '  return source ? [tag, keywords![i]!, vrs![i]!, vms![i]!, names![i]!, retired, source] : [tag, keywords![i]!, vrs![i]!, vms![i]!, names![i]!, retired];',
+  '}',
+  '',
+  '/** The columns split: keywords, vrs, vms, names, sources. */',
+  "export const splitColumns = (c: DictionaryColumns): string[][] => [c.keywords, c.vrs, c.vms, c.names, c.sources].map((s) => s.split('\\n'));",
+  '',
+  '/** Every row as a tuple, made on first use (the array is filled in place, then read as any array). */',
+  'export const RAW_DICTIONARY: readonly RawDictEntry[] = new Proxy([] as RawDictEntry[], {',
+  '  get: (rows, key) => Reflect.get(fill(rows), key),',
+  '  has: (rows, key) => Reflect.has(fill(rows), key),',
+  '  ownKeys: (rows) => Reflect.ownKeys(fill(rows)),',
+  '  getOwnPropertyDescriptor: (rows, key) => Reflect.getOwnPropertyDescriptor(fill(rows), key),',
+  '});',
+  'function fill(rows: RawDictEntry[]): RawDictEntry[] {',
+  '  if (rows.length > 0) return rows;',
+  '  const columns = splitColumns(DICTIONARY_COLUMNS);',
+  '  const n = DICTIONARY_COLUMNS.tags.length / 8;',
+  '  for (let i = 0; i < n; i++) rows.push(dictionaryRow(DICTIONARY_COLUMNS, i, columns));',
+  '  return rows;',
+  '}',
+  '',
+);
 fs.writeFileSync(OUT, lines.join('\n'));
 
 // ---- tag constants (exact tags only: repeating groups such as (60xx,3000) have no single value)

@@ -112,3 +112,15 @@ t.test('anon run through bin/anon (the bundle) and through the compiled modules 
   // the bundle's pool starts the bundle's worker: its CommonJS entry sits beside it and imports it
   t.match(readFileSync(fromRoot('dist/bundle/worker-entry.cjs'), 'utf8'), /import\('\.\/worker\.js'\)/);
 });
+
+t.test('anon run --help in German through the bundle (yargs inlined) and through the compiled modules → identical text', { skip }, async (t) => {
+  const d = tmp(t);
+  writeFileSync(join(d, 'modules.mjs'), 'const { main } = await import(process.argv[2]);\nawait main(process.argv.slice(3));\n');
+  const env = { ...process.env, LANG: 'de_DE.UTF-8', LC_ALL: '', COLUMNS: '100' };
+  const help = (lead: string[]) => spawnSync(process.execPath, [...lead, 'run', '--help'], { cwd: ROOT, env, encoding: 'utf8' });
+  const viaBin = help([fromRoot('bin/anon')]);
+  const viaModules = help([join(d, 'modules.mjs'), fromRoot('dist/src/cli/main.js')]);
+  t.same([viaBin.status, viaBin.stdout, viaBin.stderr], [viaModules.status, viaModules.stdout, viaModules.stderr], 'same exit, text and widths');
+  // yargs' German locale, read from yargs' own folder, not the bundle's
+  t.match(viaBin.stdout, /Optionen:/);
+});

@@ -24,7 +24,8 @@ t.test('anon --version → the package version', { skip }, async (t) => {
   const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8'));
   const r = anon('--version');
   t.equal(r.status, 0);
-  t.equal(r.stdout.trim(), pkg.version);
+  t.equal(r.stdout, `${pkg.version}\n`, 'the version alone, as yargs printed it');
+  t.equal(r.stderr, '');
 });
 
 t.test('anon <command> --help → usage for every command', { skip }, async (t) => {

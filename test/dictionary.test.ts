@@ -277,6 +277,27 @@ t.test('DICTIONARY_SIZE and table order', async (t) => {
   t.same(keys, [...keys].sort(), 'sorted by tag');
 });
 
+t.test('RAW_DICTIONARY made from the columns → an array of every row; lookup of an exact row → its fields, one object per tag', async (t) => {
+  t.ok(Array.isArray(RAW_DICTIONARY));
+  t.equal([...RAW_DICTIONARY].length, DICTIONARY_SIZE);
+  t.equal(Object.keys(RAW_DICTIONARY).length, DICTIONARY_SIZE);
+  let exact = 0;
+  const sources = new Set<string | undefined>();
+  for (const [tag, keyword, vr, vm, name, retired, source] of RAW_DICTIONARY) {
+    sources.add(source);
+    if (typeof tag !== 'number') continue;
+    exact++;
+    const e = lookup(tag);
+    if (!e || e.keyword !== keyword || e.vr !== vr || e.vm !== vm || e.name !== name || e.retired !== (retired === 1)) {
+      t.fail(`${hex(tag)}: ${JSON.stringify(e)}`);
+      break;
+    }
+    if (lookup(tag) !== e) t.fail(`${hex(tag)}: another object at the second lookup`);
+  }
+  t.ok(exact > 5000, `${exact} exact rows checked`);
+  t.same([...sources], [undefined, 'ps3.15-2026c'], 'a source only on the rows PS3.15 added');
+});
+
 t.test('generator is deterministic and the generated file is up to date', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-dict-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -55,6 +55,11 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  // `anon --version` alone: what yargs would print, without loading yargs (most of its start)
+  if (argv.length === 1 && argv[0] === '--version') {
+    console.log(VERSION);
+    return;
+  }
   // A plain `anon run`'s workers start loading the engine now, while this thread loads the CLI.
   await prestartRun(argv);
   // Only the invoked command is loaded; none for --version alone; for --help, no command or a

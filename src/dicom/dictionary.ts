@@ -1,7 +1,7 @@
 // DICOM data dictionary lookups (PS3.6 attributes) over the generated table in
 // dictionary.generated.ts (dcmjs dictionary completed with PS3.15 2026c Table E.1-1; see its header).
 
-import { RAW_DICTIONARY } from './dictionary.generated.js';
+import { DICTIONARY_COLUMNS, dictionaryRow, splitColumns } from './dictionary.generated.js';
 
 export interface DictEntry {
   /** exact tag as (group << 16 | element) >>> 0, or a mask string like '60xx3000' for repeating entries */
@@ -27,21 +27,40 @@ interface MaskEntry {
   entry: DictEntry;
 }
 
-let exact: Map<number, DictEntry> | undefined;
+// Built from the generated table's columns on first use, each entry only when first looked up: every
+// thread that reads DICOM has this table, and most use a few hundred of its 5,000 entries (issue 16).
+let exact: Map<number, number> | undefined; // exact tag → row
 let masks: MaskEntry[] = [];
 let byKeyword: Map<string, number> | undefined;
+let columns: string[][] | undefined;
+const entries: (DictEntry | undefined)[] = [];
 
-function build(): Map<number, DictEntry> {
-  const map = new Map<number, DictEntry>();
-  const kw = new Map<string, number>();
+/** Row i's entry, the same object at every call. */
+function entryAt(i: number): DictEntry {
+  let entry = entries[i];
+  if (entry === undefined) {
+    const [tag, keyword, vr, vm, name, retired] = dictionaryRow(DICTIONARY_COLUMNS, i, (columns ??= splitColumns(DICTIONARY_COLUMNS)));
+    entry = entries[i] = { tag, keyword, name, vr, vm, retired: retired === 1 };
+  }
+  return entry;
+}
+
+/** The exact tag of row i, or undefined for a mask row. */
+function exactTag(i: number): number | undefined {
+  const text = DICTIONARY_COLUMNS.tags.slice(i * 8, i * 8 + 8);
+  return text.includes('x') ? undefined : parseInt(text, 16);
+}
+
+function build(): Map<number, number> {
+  const map = new Map<number, number>();
   const maskList: { m: MaskEntry; xs: number; order: number }[] = [];
-  for (let i = 0; i < RAW_DICTIONARY.length; i++) {
-    const [tag, keyword, vr, vm, name, retired] = RAW_DICTIONARY[i];
-    const entry: DictEntry = { tag, keyword, name, vr, vm, retired: retired === 1 };
-    if (typeof tag === 'number') {
-      map.set(tag, entry);
-      if (keyword && !kw.has(keyword)) kw.set(keyword, tag);
+  for (let i = 0; i < DICTIONARY_SIZE; i++) {
+    const t = exactTag(i);
+    if (t !== undefined) {
+      map.set(t, i);
     } else {
+      const entry = entryAt(i);
+      const tag = entry.tag as string;
       let mask = 0;
       let value = 0;
       let xs = 0;
@@ -59,9 +78,20 @@ function build(): Map<number, DictEntry> {
   // most specific mask first (fewest 'x' nibbles); table order breaks ties
   maskList.sort((a, b) => a.xs - b.xs || a.order - b.order);
   masks = maskList.map((x) => x.m);
-  byKeyword = kw;
   exact = map;
   return map;
+}
+
+/** Keyword → exact tag, the first row holding the keyword. */
+function buildKeywords(): Map<string, number> {
+  const kw = new Map<string, number>();
+  const keywords = (columns ??= splitColumns(DICTIONARY_COLUMNS))[0]!;
+  for (let i = 0; i < DICTIONARY_SIZE; i++) {
+    const keyword = keywords[i]!;
+    const t = keyword ? exactTag(i) : undefined;
+    if (t !== undefined && !kw.has(keyword)) kw.set(keyword, t);
+  }
+  return (byKeyword = kw);
 }
 
 const PRIVATE_CREATOR: DictEntry = Object.freeze({
@@ -99,7 +129,7 @@ export function lookup(tag: number): DictEntry | undefined {
   const map = exact ?? build();
   tag = tag >>> 0;
   const hit = map.get(tag);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) return entryAt(hit);
   const group = tag >>> 16;
   const element = tag & 0xffff;
   if (group & 1) {
@@ -119,8 +149,7 @@ export function lookup(tag: number): DictEntry | undefined {
 
 /** Exact tag for a PS3.6 keyword (repeating/mask entries are not returned). */
 export function tagForKeyword(keyword: string): number | undefined {
-  if (byKeyword === undefined) build();
-  return byKeyword!.get(keyword);
+  return (byKeyword ?? buildKeywords()).get(keyword);
 }
 
 const IMPLICIT_CHOICE: Record<string, string> = {
@@ -148,4 +177,4 @@ export function implicitVR(tag: number): string {
 }
 
 /** Number of entries in the generated table (exact tags + masks). */
-export const DICTIONARY_SIZE: number = RAW_DICTIONARY.length;
+export const DICTIONARY_SIZE: number = DICTIONARY_COLUMNS.tags.length / 8;
