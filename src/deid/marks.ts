@@ -23,8 +23,8 @@ const withValue = (tag: number, vr: string, value: Buffer): Element => {
  */
 const encodedMemo = new Map<string, Buffer>();
 const fixed = (tag: number, vr: string, values: string[]): Element => {
-  // A backslash inside a value throws in encodeStrings, so the joined key is unambiguous.
-  const key = `${vr}:${values.join('\\')}`;
+  // JSON, not a join: ["a\\b"] (which encodeStrings refuses) must not hit ["a", "b"]'s bytes.
+  const key = `${vr}:${JSON.stringify(values)}`;
   let value = encodedMemo.get(key);
   if (value === undefined) {
     value = encodeStrings(values, vr);
