@@ -45,19 +45,31 @@ export function iodOf(sopClassUid: string | undefined, directoryRecordType?: str
 
 const iods = new Map<string, Iod | undefined>();
 
+/** What the memos below hold for an attribute no module of the IOD has (PS3.3 facts never say ''). */
+const NONE = '';
+
 function makeIod(name: string): Iod | undefined {
   const types = IOD_ATTRIBUTE_TYPES[name];
   if (!types) return undefined;
-  const rawMemo = new Map<number, string | undefined>();
-  const typeMemo = new Map<number, AttributeType | undefined>();
+  // One lookup per call: an absent attribute is remembered as NONE, not as undefined.
+  const rawMemo = new Map<number, string>();
+  const typeMemo = new Map<number, AttributeType | typeof NONE>();
   const raw = (tag: number): string | undefined => {
-    if (rawMemo.has(tag)) return rawMemo.get(tag);
-    const h = hex(tag);
-    return remember(rawMemo, tag, types[h] ?? types[`${h.slice(0, 2)}xx${h.slice(4)}`]);
+    let r = rawMemo.get(tag);
+    if (r === undefined) {
+      const h = hex(tag);
+      r = remember(rawMemo, tag, types[h] ?? types[`${h.slice(0, 2)}xx${h.slice(4)}`] ?? NONE);
+    }
+    return r === NONE ? undefined : r;
+  };
+  const typeOf = (tag: number): AttributeType | undefined => {
+    let t = typeMemo.get(tag);
+    if (t === undefined) t = remember(typeMemo, tag, (raw(tag)?.replace(/u$/, '') as AttributeType | undefined) ?? NONE);
+    return t === NONE ? undefined : t;
   };
   return {
     name,
-    typeOf: (tag) => (typeMemo.has(tag) ? typeMemo.get(tag) : remember(typeMemo, tag, raw(tag)?.replace(/u$/, '') as AttributeType | undefined)),
+    typeOf,
     inMandatoryModule: (tag) => raw(tag)?.endsWith('u') === false,
     typeAt: (chain) => {
       if (chain.length < 2) return chain.length === 1 ? (raw(chain[0]!)?.replace(/u$/, '') as AttributeType | undefined) : undefined;

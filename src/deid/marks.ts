@@ -8,18 +8,37 @@ import * as T from '../dicom/tags.generated.js';
 /** anonflow's Implementation Class UID (a UUID-derived 2.25 UID, fixed for the product). */
 export const IMPLEMENTATION_CLASS_UID = '2.25.226398374618359209734463880128731095761';
 
-const str = (tag: number, vr: string, values: string[]): Element => {
-  const value = encodeStrings(values, vr);
+const str = (tag: number, vr: string, values: string[]): Element => withValue(tag, vr, encodeStrings(values, vr));
+
+const withValue = (tag: number, vr: string, value: Buffer): Element => {
   const el = new Element(tag, vr, value.length);
   el.value = value;
   return el;
 };
 
+/**
+ * The marks are the same few values in every file of a run (method, codes, implementation): each
+ * is encoded once per thread. The bytes are shared by every file's fresh element; nothing writes
+ * into an element's value in place. Not for per-file values (UIDs): those use str.
+ */
+const encodedMemo = new Map<string, Buffer>();
+const fixed = (tag: number, vr: string, values: string[]): Element => {
+  // JSON, not a join: ["a\\b"] (which encodeStrings refuses) must not hit ["a", "b"]'s bytes.
+  const key = `${vr}:${JSON.stringify(values)}`;
+  let value = encodedMemo.get(key);
+  if (value === undefined) {
+    value = encodeStrings(values, vr);
+    if (encodedMemo.size >= 256) encodedMemo.clear();
+    encodedMemo.set(key, value);
+  }
+  return withValue(tag, vr, value);
+};
+
 function codeItem(code: { codeValue: string; codingSchemeDesignator: string; codeMeaning: string }): Item {
   const ds = new DataSet();
-  ds.set(str(T.CodeValue, 'SH', [code.codeValue]));
-  ds.set(str(T.CodingSchemeDesignator, 'SH', [code.codingSchemeDesignator]));
-  ds.set(str(T.CodeMeaning, 'LO', [code.codeMeaning]));
+  ds.set(fixed(T.CodeValue, 'SH', [code.codeValue]));
+  ds.set(fixed(T.CodingSchemeDesignator, 'SH', [code.codingSchemeDesignator]));
+  ds.set(fixed(T.CodeMeaning, 'LO', [code.codeMeaning]));
   return new Item(ds, 0);
 }
 
@@ -35,18 +54,18 @@ export function applyMarks(st: FileState): void {
   // Clean Graphics is claimed only where a graphic was kept cleaned: a file whose overlays were
   // removed for want of a cleaner (or that had none) is de-identified as if the option were off.
   const options = env.profile.options.filter((o) => o !== 'cleanGraphics' || st.graphicsCleaned);
-  ds.set(str(T.PatientIdentityRemoved, 'CS', ['YES']));
+  ds.set(fixed(T.PatientIdentityRemoved, 'CS', ['YES']));
   const method = [`ANONFLOW ${env.version}`, `PROFILE ${env.profile.name.toUpperCase()}`.slice(0, 64)];
   const claimed = options.filter((o) => o !== 'cleanPixelData');
   if (claimed.length) method.push(...claimed.map((o) => `OPTION ${o}`.slice(0, 64)));
-  ds.set(str(T.DeidentificationMethod, 'LO', method));
+  ds.set(fixed(T.DeidentificationMethod, 'LO', method));
   // Clean Pixel Data is claimed per image, by markPixelsCleaned, only where pixels were cleaned.
   const codes = DEID_CODES.filter((c) => c.option === null || (c.option !== 'cleanPixelData' && options.includes(c.option)));
   const seq = new Element(T.DeidentificationMethodCodeSequence, 'SQ', 0);
   seq.items = codes.map(codeItem);
   ds.set(seq);
   const longitudinal = options.includes('retainLongFullDates') ? 'UNMODIFIED' : options.includes('retainLongModifiedDates') || st.datesShifted ? 'MODIFIED' : 'REMOVED';
-  ds.set(str(T.LongitudinalTemporalInformationModified, 'CS', [longitudinal]));
+  ds.set(fixed(T.LongitudinalTemporalInformationModified, 'CS', [longitudinal]));
   if (!file.meta) addMeta(st);
   fixMeta(st);
   file.zeroPreamble = true;
@@ -90,8 +109,8 @@ function fixMeta(st: FileState): void {
     const mapped = st.uid(currentUID);
     if (mapped !== currentUID) meta.set(str(T.MediaStorageSOPInstanceUID, 'UI', [mapped]));
   }
-  meta.set(str(T.ImplementationClassUID, 'UI', [IMPLEMENTATION_CLASS_UID]));
-  meta.set(str(T.ImplementationVersionName, 'SH', [`ANONFLOW_${st.env.version}`.slice(0, 16)]));
+  meta.set(fixed(T.ImplementationClassUID, 'UI', [IMPLEMENTATION_CLASS_UID]));
+  meta.set(fixed(T.ImplementationVersionName, 'SH', [`ANONFLOW_${st.env.version}`.slice(0, 16)]));
   for (const t of [T.SourceApplicationEntityTitle, T.SendingApplicationEntityTitle, T.ReceivingApplicationEntityTitle, T.PrivateInformationCreatorUID, T.PrivateInformation])
     meta.delete(t);
   if (!meta.get(T.FileMetaInformationGroupLength)) {

@@ -68,34 +68,8 @@ function usefulComponent(c: string): boolean {
  */
 export function scrubTerms(ds: DataSet, ctx: ValueContext, rules: CompiledRules, read: (tag: Tag) => string | undefined): Term[] {
   const terms = new Map<string, Term>();
-  const add = (text: string, label: Label, kind: TermKind): void => {
-    const folded = fold(text.trim()).replace(/\s+/g, ' ');
-    if (folded.length < 3 || terms.has(folded)) return;
-    terms.set(folded, { folded, label, kind });
-  };
   const fromValue = (tag: Tag, vr: string, values: string[]): void => {
-    for (const raw of values) {
-      const v = raw.trim();
-      if (!v) continue;
-      if (vr === 'PN') {
-        const whole = v.replace(/\^+$/, '');
-        if (searchable(whole)) add(whole, 'PERSON', 'word');
-        for (const part of v.split(/[=^]/)) {
-          const c = part.trim().replace(/\s+/g, ' ');
-          if (usefulComponent(c)) add(c, 'PERSON', 'word');
-        }
-      } else if (ID_TAGS.has(tag)) {
-        if (isMask(v) || (!searchable(v) && v.length < 5)) continue;
-        add(v, 'ID', 'id');
-        const bare = v.replace(/[\s.\-/]/g, '');
-        if (bare !== v && bare.length >= 5) add(bare, 'ID', 'id');
-      } else if (tag === T.PatientBirthDate) {
-        if (!PLACEHOLDER.test(v) && !isMask(v)) for (const f of dateForms(v)) add(f, 'DATE', 'word');
-      } else {
-        const label = PHRASE_TAGS.get(tag);
-        if (label && searchable(v)) add(v, label, 'word');
-      }
-    }
+    for (const t of valueTerms(tag, vr, values)) if (!terms.has(t.folded)) terms.set(t.folded, t);
   };
   const seen = new Set<Tag>();
   /** Kept values the scrub never touches (the equipment's, codes, dates, numbers): see benign below. */
@@ -138,6 +112,57 @@ export function scrubTerms(ds: DataSet, ctx: ValueContext, rules: CompiledRules,
   const coincidences = new Set<Term>();
   for (const v of benign) for (const s of findTerms(v, foldText(v), all)) coincidences.add(s.term);
   return all.filter((t) => !coincidences.has(t));
+}
+
+/**
+ * Entries kept before the memo of valueTerms starts over: a series repeats its patient's names,
+ * IDs, birth date and institution in every file, so each is taken apart once per thread.
+ */
+const VALUE_TERMS_MAX = 4096;
+const valueTermsMemo = new Map<string, readonly Term[]>();
+
+/** The terms one element's values give, in the order they are added (a pure function of tag, VR and values; never mutated). */
+function valueTerms(tag: Tag, vr: string, values: readonly string[]): readonly Term[] {
+  let key = `${tag}|${vr}`;
+  for (const v of values) key += `|${v.length}:${v}`;
+  let found = valueTermsMemo.get(key);
+  if (found === undefined) {
+    found = Object.freeze(termsOf(tag, vr, values));
+    if (valueTermsMemo.size >= VALUE_TERMS_MAX) valueTermsMemo.clear();
+    valueTermsMemo.set(key, found);
+  }
+  return found;
+}
+
+function termsOf(tag: Tag, vr: string, values: readonly string[]): Term[] {
+  const out: Term[] = [];
+  const add = (text: string, label: Label, kind: TermKind): void => {
+    const folded = fold(text.trim()).replace(/\s+/g, ' ');
+    if (folded.length >= 3) out.push(Object.freeze({ folded, label, kind }));
+  };
+  for (const raw of values) {
+    const v = raw.trim();
+    if (!v) continue;
+    if (vr === 'PN') {
+      const whole = v.replace(/\^+$/, '');
+      if (searchable(whole)) add(whole, 'PERSON', 'word');
+      for (const part of v.split(/[=^]/)) {
+        const c = part.trim().replace(/\s+/g, ' ');
+        if (usefulComponent(c)) add(c, 'PERSON', 'word');
+      }
+    } else if (ID_TAGS.has(tag)) {
+      if (isMask(v) || (!searchable(v) && v.length < 5)) continue;
+      add(v, 'ID', 'id');
+      const bare = v.replace(/[\s.\-/]/g, '');
+      if (bare !== v && bare.length >= 5) add(bare, 'ID', 'id');
+    } else if (tag === T.PatientBirthDate) {
+      if (!PLACEHOLDER.test(v) && !isMask(v)) for (const f of dateForms(v)) add(f, 'DATE', 'word');
+    } else {
+      const label = PHRASE_TAGS.get(tag);
+      if (label && searchable(v)) add(v, label, 'word');
+    }
+  }
+  return out;
 }
 
 /** Whether the rules keep an element's value as it is (K, or a safe private element under C). */

@@ -55,7 +55,8 @@ export interface DeidEnv {
 
 /** Per-file state of one de-identification. */
 export class FileState {
-  readonly counts: Record<string, number> = {};
+  /** Tallies in a Map (a keyed store on a fresh object per file is megamorphic); `counts` gives them in the order first counted. */
+  private readonly tallies = new Map<string, number>();
   readonly warnings: string[] = [];
   /**
    * What an option asked for and the engine could not do (a bitmap under Clean Graphics removed,
@@ -130,7 +131,12 @@ export class FileState {
   }
 
   count(kind: string): void {
-    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+    this.tallies.set(kind, (this.tallies.get(kind) ?? 0) + 1);
+  }
+
+  /** Count per kind of identifier removed or replaced (kinds are words, never array indices: the order is the Map's). */
+  get counts(): Record<string, number> {
+    return Object.fromEntries(this.tallies);
   }
 
   /** The pseudonym table's row for this file: by original Patient ID, then study, then accession. */
