@@ -20,7 +20,7 @@ const filesBelow = (dir: string): string[] =>
     .map((d) => join(d.parentPath, d.name));
 
 /** A sample study in <dir>/in, an output folder <dir>/out held open, its temp folder, and a folder outside. */
-function setup(t: Test) {
+function setup(t: Test, noClobber = true) {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-dircache-'));
   writeSample(join(dir, 'in'));
   const out = join(dir, 'out');
@@ -35,7 +35,7 @@ function setup(t: Test) {
     closeSync(outFd);
     rmSync(dir, { recursive: true, force: true });
   });
-  const run = (n: number) => processFile(join(dir, 'in', 'ct', `slice-${n}.dcm`), `ct/slice-${n}.dcm`, { out, outFd, layout: 'mirror', noClobber: true, tmpDir: temp.path, dirs });
+  const run = (n: number) => processFile(join(dir, 'in', 'ct', `slice-${n}.dcm`), `ct/slice-${n}.dcm`, { out, outFd, layout: 'mirror', noClobber, tmpDir: temp.path, dirs });
   return { dir, out, outFd, dirs, run };
 }
 
@@ -116,16 +116,18 @@ t.test('a symlink planted in place of a cached folder moved within the output �
   t.same(readdirSync(join(out, 'moved')).sort(), ['slice-1.dcm', 'slice-2.dcm'], 'the folder opened holds both');
 });
 
-t.test('a cached folder removed between two files → the second file is written again through a fresh open, and is there', async (t) => {
-  const { out, dirs, run } = setup(t);
-  t.equal((await run(1)).status, 'written');
-  t.ok(dirs.size > 0, 'the folder is cached');
-  rmSync(join(out, 'ct'), { recursive: true });
-  const second = await run(2);
-  t.equal(second.status, 'written');
-  t.ok(existsSync(join(out, 'ct', 'slice-2.dcm')), 'reported written and present');
-  t.notOk(existsSync(join(out, 'ct', 'slice-1.dcm')), 'the removed file is not back');
-});
+for (const noClobber of [true, false]) {
+  t.test(`a cached folder removed between two files (${noClobber ? 'link' : 'rename'}) → the second file is written again through a fresh open, and is there`, async (t) => {
+    const { out, dirs, run } = setup(t, noClobber);
+    t.equal((await run(1)).status, 'written');
+    t.ok(dirs.size > 0, 'the folder is cached');
+    rmSync(join(out, 'ct'), { recursive: true });
+    const second = await run(2);
+    t.equal(second.status, 'written');
+    t.ok(existsSync(join(out, 'ct', 'slice-2.dcm')), 'reported written and present');
+    t.notOk(existsSync(join(out, 'ct', 'slice-1.dcm')), 'the removed file is not back');
+  });
+}
 
 t.test('a processor on this thread → its folders held between files, all closed by releaseProcessors', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'anonflow-dircache-'));
