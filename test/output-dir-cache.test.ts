@@ -1,11 +1,11 @@
 // The output folders a processor keeps open between files (src/io/dir-cache.ts): bounded, closed
 // on release, and never a way out of the output folder when the tree changes under a run.
-import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeSample } from '../fixtures/sample.js';
-import { openConfined } from '../src/io/confined.js';
+import { makeDirAt, openConfined } from '../src/io/confined.js';
 import { DirCache } from '../src/io/dir-cache.js';
 import { processFile } from '../src/job/process-file.js';
 import { createProcessor, releaseProcessors } from '../src/job/processor.js';
@@ -92,6 +92,30 @@ t.test('DirCache nested folders → one open each, the parent reused from the ca
   c.release(); // a second release of one lease changes nothing
   t.throws(() => fstatSync(c.fd), { code: 'EBADF' }, 'closed with its last lease');
   t.equal(cache.size, 0);
+  t.end();
+});
+
+t.test('makeDirAt made first over a symlink or a file → refused (PATH_SYMLINK), nothing made through it; a fresh name → made', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'anonflow-dircache-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'outside'));
+  symlinkSync(join(root, 'outside'), join(root, 'link'));
+  writeFileSync(join(root, 'file'), 'x');
+  mkdirSync(join(root, 'there'));
+  const rootFd = openConfined(root, [], false);
+  t.teardown(() => closeSync(rootFd));
+  for (const makeFirst of [true, false]) {
+    t.throws(() => makeDirAt(rootFd, 'link', makeFirst), { code: 'PATH_SYMLINK' });
+    t.throws(() => makeDirAt(rootFd, 'file', makeFirst), { code: 'PATH_SYMLINK' });
+    const there = makeDirAt(rootFd, 'there', makeFirst);
+    t.equal(there.made, false, 'an existing folder is opened, not made');
+    closeSync(there.fd);
+    const fresh = makeDirAt(rootFd, `fresh-${makeFirst}`, makeFirst);
+    t.equal(fresh.made, true);
+    t.ok(fstatSync(fresh.fd).isDirectory());
+    closeSync(fresh.fd);
+  }
+  t.same(readdirSync(join(root, 'outside')), [], 'nothing made through the link');
   t.end();
 });
 

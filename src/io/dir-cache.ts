@@ -18,7 +18,7 @@
 // A cache that holds descriptors is listed in its thread's registry until cleared
 // (`clearDirCaches`): a processor's release closes them all, and an emptied cache stays usable.
 import { closeSync } from 'node:fs';
-import { openDirAt, openDirBelow } from './confined.js';
+import { makeDirAt, openDirAt, openDirBelow } from './confined.js';
 
 interface Entry {
   fd: number;
@@ -46,6 +46,8 @@ export function clearDirCaches(): void {
 /** Folders below one root descriptor, by their components; the least recently used go first. */
 export class DirCache {
   private readonly entries = new Map<string, Entry>();
+  /** The last folder missed was made, not found: the run writes a fresh tree, so the next is made before it is opened. */
+  private lastMade = false;
 
   /** `max`: folders held open at most (the root's descriptor is the caller's, never held here). */
   constructor(
@@ -70,11 +72,11 @@ export class DirCache {
       return this.lease(hit, true);
     }
     let fd: number;
-    if (parts.length === 1) fd = openDirAt(this.root, parts[0], create);
+    if (parts.length === 1) fd = this.open(this.root, parts[0], create);
     else {
       const parent = this.acquire(parts.slice(0, -1), create);
       try {
-        fd = openDirAt(parent.fd, parts[parts.length - 1], create);
+        fd = this.open(parent.fd, parts[parts.length - 1], create);
       } finally {
         parent.release();
       }
@@ -91,6 +93,13 @@ export class DirCache {
     for (const e of this.entries.values()) this.drop(e);
     this.entries.clear();
     live.delete(this);
+  }
+
+  private open(parent: number, name: string, create: boolean): number {
+    if (!create) return openDirAt(parent, name, false);
+    const r = makeDirAt(parent, name, this.lastMade);
+    this.lastMade = r.made;
+    return r.fd;
   }
 
   private fresh(parts: readonly string[], create: boolean): DirLease {
