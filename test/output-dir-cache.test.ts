@@ -174,3 +174,33 @@ t.test('a processor on this thread → its folders held between files, all close
   await releaseProcessors();
   t.equal(openFds(), before);
 });
+
+t.test('two jobs on this thread, one released while the other runs (anon serve, threads 0) → the other keeps writing, nothing left open', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'anonflow-dircache-'));
+  writeSample(join(dir, 'in'));
+  const jobs = ['a', 'b'].map((name) => {
+    mkdirSync(join(dir, name));
+    const outFd = openConfined(dir, [name], false);
+    const temp = prepareTempDirAt(outFd, name);
+    return { out: join(dir, name), outFd, temp };
+  });
+  t.teardown(() => {
+    for (const j of jobs) {
+      j.temp.remove();
+      closeSync(j.outFd);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const before = openFds();
+  const [a, b] = jobs.map((j) => createProcessor({ record: false, out: j.out, outFd: j.outFd, layout: 'mirror', tmpDir: j.temp.path }));
+  const task = (n: number) => ({ path: join(dir, 'in', 'ct', `slice-${n}.dcm`), rel: `ct/slice-${n}.dcm` });
+  t.equal((await a(task(1))).outcome.status, 'written');
+  // b's file has started (its folder comes later) when a's job ends and releases this thread's processors
+  const inFlight = b(task(1));
+  await releaseProcessors();
+  t.equal((await inFlight).outcome.status, 'written');
+  t.equal((await b(task(2))).outcome.status, 'written', 'b reopens its folder after the release');
+  t.same(readdirSync(join(dir, 'b', 'ct')).sort(), ['slice-1.dcm', 'slice-2.dcm']);
+  await releaseProcessors();
+  t.equal(openFds(), before, 'nothing left open');
+});
