@@ -46,6 +46,29 @@ export function openDirAt(parent: number, name: string, create: boolean, mode = 
   }
 }
 
+/**
+ * openDirAt with create, telling whether the folder was made. `makeFirst`: try mkdir before the
+ * open (a caller that just made the previous folders of a fresh tree saves the open that would
+ * fail); an existing name, symlink or file, is then opened and checked like any other.
+ */
+export function makeDirAt(parent: number, name: string, makeFirst: boolean): { fd: number; made: boolean } {
+  if (!makeFirst) {
+    try {
+      return { fd: openDirAt(parent, name, false), made: false };
+    } catch (e) {
+      if (errno(e) !== 'ENOENT') throw e;
+    }
+  }
+  let made = true;
+  try {
+    mkdirSync(fdPath(parent, name), { mode: 0o777 });
+  } catch (e) {
+    if (errno(e) !== 'EEXIST') throw e;
+    made = false;
+  }
+  return { fd: openDirAt(parent, name, false), made };
+}
+
 /** Opens the folder `parts` below the folder `fd` one component at a time, never following a symlink. The caller closes the result. */
 export function openDirBelow(fd: number, parts: string[], create: boolean): number {
   if (parts.length === 0) return openSync(fdPath(fd), constants.O_RDONLY | constants.O_DIRECTORY);

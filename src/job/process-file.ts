@@ -18,6 +18,7 @@ import type { PixelCheck } from '../ocr/types.js';
 import { outputPath, type Layout } from './layout.js';
 import { claimPseudonyms } from './path-claims.js';
 import { outputTarget } from './output-target.js';
+import type { DirCache } from '../io/dir-cache.js';
 import { checkOutput, checkOutputBytes, inputIdentifiers } from './leak-guard.js';
 import type { FileError, FileOutcome } from './outcome.js';
 
@@ -31,6 +32,9 @@ const asFileError = (e: unknown): FileError | undefined => {
   const err = e as NodeJS.ErrnoException;
   return err && typeof err.code === 'string' && err.syscall ? { code: ioCode(err.code), message: err.message } : undefined;
 };
+
+/** ENOENT, raw (opening a folder) or as the codec reports it (creating a name in a removed folder). */
+const missingFolder = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT' || (e instanceof DicomError && e.code === 'IO' && e.message.startsWith('ENOENT'));
 
 /**
  * Processes one file: read it, de-identify it, write it atomically. Only a fully processed file
@@ -57,6 +61,8 @@ export async function processFile(
     previews?: string;
     /** fsync the output before its rename (anon watch --fsync): passed to writeDicomFile. */
     fsync?: boolean;
+    /** The processor's output folders held open (threads that release them: job/processor.ts). */
+    dirs?: DirCache;
     /** Filled with the input's size, known once it is open (no second stat). */
     measure?: { bytesIn: number };
   },
@@ -152,51 +158,65 @@ export async function processFile(
     claimPseudonyms([...renamed, ...where.renamed], opts.tmpDir);
     const base = where.path;
     const warnings = [...f.warnings, ...result.warnings];
-    const target = outputTarget(opts.out, opts.outFd, base);
-    try {
-      // No-clobber: a name already holding other bytes (the same instance in another encoding, or
-      // another file reusing its UIDs) is never replaced; the file gets the next free suffix, or
-      // with noOverwrite fails, naming the conflict.
-      for (let n = 0; n < MAX_SUFFIX; n++) {
-        const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
-        const written = await writeDicomFile(f, target.at(output), {
-          noClobber: opts.noClobber,
-          tmpDir: opts.tmpDir,
-          fsync: opts.fsync,
-          check: (tmp) => checkOutput(tmp, identifiers),
-          checkBytes: (bytes) => checkOutputBytes(bytes, identifiers),
-        });
-        if (written.existing === 'different') {
-          if (!opts.noOverwrite) continue;
-          return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${relative(opts.out, base)} already holds a different file: not overwritten` } };
+    const attempt = async (): Promise<FileOutcome | undefined> => {
+      const target = outputTarget(opts.out, opts.outFd, base, opts.dirs);
+      try {
+        // No-clobber: a name already holding other bytes (the same instance in another encoding, or
+        // another file reusing its UIDs) is never replaced; the file gets the next free suffix, or
+        // with noOverwrite fails, naming the conflict.
+        for (let n = 0; n < MAX_SUFFIX; n++) {
+          const output = n === 0 ? base : base.replace(/\.dcm$/, '') + `.${n}.dcm`;
+          const written = await writeDicomFile(f, target.at(output), {
+            noClobber: opts.noClobber,
+            tmpDir: opts.tmpDir,
+            fsync: opts.fsync,
+            check: (tmp) => checkOutput(tmp, identifiers),
+            checkBytes: (bytes) => checkOutputBytes(bytes, identifiers),
+          });
+          if (written.existing === 'different') {
+            if (!opts.noOverwrite) continue;
+            return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${relative(opts.out, base)} already holds a different file: not overwritten` } };
+          }
+          if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
+          // Review material for every image masked or read by OCR (a failed preview is a warning).
+          if (opts.previews && (masked || check?.method === 'ocr'))
+            await (
+              await pixelsApply()
+            )
+              .writePreview(f, opts.previews, masked ? 'masked' : 'checked', output, masked, check)
+              .catch((e: Error) => warnings.push(`preview: ${e.message}`));
+          const found = result.found?.length ? { entities_found: result.found } : {};
+          const notices = result.notices?.length ? { notices: result.notices } : {};
+          const px = check ? { pixels: check } : {};
+          return {
+            status: 'written',
+            path,
+            output,
+            size: written.size,
+            entities: result.entities,
+            ...found,
+            ...px,
+            warnings,
+            ...notices,
+            alreadyPresent: written.existing === 'identical',
+          };
         }
-        if (n > 0) warnings.push(`${base} holds a different file with the same patient, study, series and instance: written as ${output}`);
-        // Review material for every image masked or read by OCR (a failed preview is a warning).
-        if (opts.previews && (masked || check?.method === 'ocr'))
-          await (
-            await pixelsApply()
-          )
-            .writePreview(f, opts.previews, masked ? 'masked' : 'checked', output, masked, check)
-            .catch((e: Error) => warnings.push(`preview: ${e.message}`));
-        const found = result.found?.length ? { entities_found: result.found } : {};
-        const notices = result.notices?.length ? { notices: result.notices } : {};
-        const px = check ? { pixels: check } : {};
-        return {
-          status: 'written',
-          path,
-          output,
-          size: written.size,
-          entities: result.entities,
-          ...found,
-          ...px,
-          warnings,
-          ...notices,
-          alreadyPresent: written.existing === 'identical',
-        };
+      } finally {
+        target.close();
       }
-    } finally {
-      target.close();
+      return undefined;
+    };
+    let done: FileOutcome | undefined;
+    try {
+      done = await attempt();
+    } catch (e) {
+      // A cached folder removed since it was opened: the cache goes, and the file is written once
+      // more through a fresh open (which meets a planted symlink or a missing folder like any).
+      if (!opts.dirs || !missingFolder(e)) throw e;
+      opts.dirs.clear();
+      done = await attempt();
     }
+    if (done) return done;
     return { status: 'failed', path, error: { code: 'OUTPUT_CONFLICT', message: `${MAX_SUFFIX} different files already claim the output name ${base}` } };
   } catch (e) {
     const err = asFileError(e);

@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
+import { clearDirCaches, DirCache } from '../io/dir-cache.js';
 import { createDeidEnv } from '../deid/env.js';
 import type { DeidEnv } from '../deid/state.js';
 import { MappingRecorder } from '../pseudo/mapping.js';
@@ -11,13 +13,25 @@ import type { FileTask, JobSpec } from './task.js';
 /** A processor: the compiled profile and everything else a file needs, built once per thread. */
 export type Processor = (task: FileTask) => Promise<FileResult>;
 
-/** Ends what processors of this thread started (the OCR engine's worker, if it ran). */
+/**
+ * Ends what processors of this thread started: the output folders they hold open, and the OCR
+ * engine's worker if it ran. A processor still in use afterwards reopens its folders.
+ */
 export async function releaseProcessors(): Promise<void> {
+  clearDirCaches();
   if (ocrUsed()) await (await import('../ocr/engine.js')).closeOcr();
 }
 
-/** Compiles a job's spec (already validated on the main thread: nothing is re-read or re-checked). */
-export function createProcessor(spec: JobSpec): Processor {
+/** Output folders a processor holds open: most consecutive files share a patient, study or series folder. */
+export const DIR_CACHE_SIZE = 64;
+
+/**
+ * Compiles a job's spec (already validated on the main thread: nothing is re-read or re-checked).
+ * `dirCache`: keep output folders open between files (default: on the main thread only, where the
+ * pool's close calls releaseProcessors; a Piscina worker is terminated without a last call, and
+ * descriptors are the process's: they would outlive the job in a long-lived server).
+ */
+export function createProcessor(spec: JobSpec, o: { dirCache?: boolean } = {}): Processor {
   let env: DeidEnv | undefined;
   const recorder = spec.record ? new MappingRecorder() : undefined;
   if (spec.deid) {
@@ -38,6 +52,7 @@ export function createProcessor(spec: JobSpec): Processor {
     masks: spec.masks,
     previews: spec.previews,
     fsync: spec.fsync,
+    dirs: spec.outFd !== undefined && (o.dirCache ?? isMainThread) ? new DirCache(spec.outFd, DIR_CACHE_SIZE) : undefined,
   };
   return async (task) => {
     const t0 = performance.now();

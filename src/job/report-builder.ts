@@ -19,22 +19,44 @@ export class ReportWriteError extends AnonError<'REPORT_WRITE'> {
   }
 }
 
+/** Characters of spooled lines held before they are written. */
+const SPOOL_BLOCK = 64 * 1024;
+
 const LISTS = ['anonymized_files', 'skipped', 'failures', 'quarantined', 'entities_found', 'notices'] as const;
 type ListName = (typeof LISTS)[number];
 
-/** One list spooled to an NDJSON file beside the report: its first entries kept for the caller. */
+/**
+ * One list spooled to an NDJSON file beside the report: its first entries kept for the caller.
+ * Lines are written in blocks of SPOOL_BLOCK bytes (one write a file was the run's most frequent
+ * small write): the spool is read only by finish(), which flushes first; the journal, not the
+ * spool, is what a crashed run resumes from.
+ */
 class Spool {
   count = 0;
   readonly head: unknown[] = [];
   private fd: number | undefined;
+  private pending: string[] = [];
+  private pendingChars = 0;
   constructor(readonly path: string) {}
 
   add(item: unknown): Error | undefined {
     this.count++;
     if (this.head.length < IN_MEMORY_LISTED) this.head.push(item);
+    const line = JSON.stringify(item) + '\n';
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    return this.pendingChars >= SPOOL_BLOCK ? this.flush() : undefined;
+  }
+
+  /** Writes the lines held; an error is returned (the run goes on: the journal has every file). */
+  flush(): Error | undefined {
+    if (this.pending.length === 0) return undefined;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
     try {
       this.fd ??= openSync(this.path, 'w+', 0o600);
-      writeAll(this.fd, Buffer.from(JSON.stringify(item) + '\n'));
+      writeAll(this.fd, Buffer.from(text));
       return undefined;
     } catch (e) {
       return e as Error;
@@ -61,6 +83,7 @@ class Spool {
   }
 
   close(remove: boolean): void {
+    if (!remove) this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     if (remove) rmQuiet(this.path);
@@ -191,6 +214,10 @@ export class ReportBuilder {
     if (cancelled) {
       r.status = 'FAILED';
       r.results.error = r.results.error ? `${cancelled}; ${r.results.error}` : cancelled;
+    }
+    for (const l of LISTS) {
+      const err = s[l].flush();
+      if (err) this.spoolError ??= err;
     }
     if (this.spoolError) {
       const why = `the report's lists could not be written (${this.spoolError.message}): journal.ndjson lists every file`;
