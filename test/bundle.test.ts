@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 import { findPackageRoot, fromPackageRoot } from '../src/io/package-root.js';
 import { VERSION } from '../src/version.js';
 import { fromRoot, ROOT } from './helpers/root.js';
+import { fileTree } from './helpers/tree.js';
 
 const built = existsSync(fromRoot('dist/bundle/cli.js'));
 const skip = built ? false : 'dist/bundle not built: run npm run build (npm test does)';
@@ -16,12 +17,6 @@ const tmp = (t: Test): string => {
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
 };
-
-/** Every file under dir, by its relative path, with its bytes. */
-function tree(dir: string): Map<string, Buffer> {
-  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  return new Map(files.map((e) => [relative(dir, join(e.parentPath, e.name)), readFileSync(join(e.parentPath, e.name))]));
-}
 
 interface Output {
   entryPoint?: string;
@@ -56,8 +51,8 @@ t.test('dist/bundle → byte for byte what scripts/build-bundle.mjs makes of the
   const d = tmp(t);
   const r = spawnSync(process.execPath, ['scripts/build-bundle.mjs', join(d, 'bundle')], { cwd: ROOT, encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
-  const fresh = tree(join(d, 'bundle'));
-  const shipped = tree(fromRoot('dist/bundle'));
+  const fresh = fileTree(join(d, 'bundle'));
+  const shipped = fileTree(fromRoot('dist/bundle'));
   t.same([...shipped.keys()].sort(), [...fresh.keys()].sort(), 'same files (run npm run build if not)');
   const stale = [...fresh].filter(([k, v]) => !v.equals(shipped.get(k) ?? Buffer.alloc(0))).map(([k]) => k);
   t.same(stale, [], 'every file current');
@@ -99,7 +94,7 @@ t.test('anon run through bin/anon (the bundle) and through the compiled modules 
     const args = ['run', join(d, 'in'), '--out', join(d, name), '--report-dir', join(d, `${name}-report`), '--threads', '1', '--quiet'];
     const r = spawnSync(process.execPath, [...lead, ...args], { cwd: ROOT, env, encoding: 'utf8' });
     t.equal(r.status, 0, `${name}: ${r.stderr}`);
-    return tree(join(d, name));
+    return fileTree(join(d, name));
   };
   // the compiled modules' CLI, as bin/anon ran it before the bundle (a script file: an --eval's
   // flags would reach the pool's workers through execArgv)

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { cleanEnv } from './helpers/child-env.js';
-import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import * as T from '../src/dicom/tags.generated.js';
 import { fromRoot } from './helpers/root.js';
+import { rtstructWithContours } from './helpers/rtstruct.js';
 
 const BIN = fromRoot('bin/anon');
 const DIST = fromRoot('dist/src/pool/worker.js');
@@ -32,38 +32,8 @@ t.test(
   async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'anonflow-rt-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const contours: FixtureElement[][] = [];
-    for (let i = 0; i < CONTOURS; i++) {
-      contours.push([
-        { tag: T.ContourGeometricType, vr: 'CS', value: 'CLOSED_PLANAR' },
-        { tag: T.NumberOfContourPoints, vr: 'IS', value: '3' },
-        { tag: T.ContourData, vr: 'DS', value: `${i}\\1.5\\2.5\\3\\4\\5\\6\\7\\8` },
-      ]);
-    }
     mkdirSync(join(dir, 'in'));
-    writeFileSync(
-      join(dir, 'in', 'rt.dcm'),
-      buildDicom({
-        sopClassUID: '1.2.840.10008.5.1.4.1.1.481.3',
-        elements: [
-          { tag: T.SOPClassUID, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.481.3' },
-          { tag: T.SOPInstanceUID, vr: 'UI', value: '2.25.1' },
-          { tag: T.Modality, vr: 'CS', value: 'RTSTRUCT' },
-          { tag: T.PatientName, vr: 'PN', value: 'Contour^Patient' },
-          { tag: T.PatientID, vr: 'LO', value: 'PID-CONTOUR-1' },
-          {
-            tag: T.ROIContourSequence,
-            vr: 'SQ',
-            items: [
-              [
-                { tag: T.ContourSequence, vr: 'SQ', items: contours },
-                { tag: T.ReferencedROINumber, vr: 'IS', value: '1' },
-              ],
-            ],
-          },
-        ],
-      }),
-    );
+    writeFileSync(join(dir, 'in', 'rt.dcm'), rtstructWithContours(CONTOURS, { name: 'Contour^Patient', id: 'PID-CONTOUR-1' }));
     const r = spawnSync(
       process.execPath,
       [`--max-old-space-size=${HEAP_MB}`, BIN, 'run', join(dir, 'in'), '--out', join(dir, 'out'), '--report-dir', join(dir, 'report'), '--threads', '0'],

@@ -8,6 +8,7 @@ import { loadProfile } from '../src/profile/load.js';
 import { runBatch, type RunOptions } from '../src/pool/batch.js';
 import { INLINE_TASKS_PER_WORKER, openPool, prestartPool, releasePrestartedPool, workerCount } from '../src/pool/pool.js';
 import { fromRoot } from './helpers/root.js';
+import { fileTree } from './helpers/tree.js';
 
 const built = existsSync(fromRoot('dist/src/pool/worker.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
@@ -18,12 +19,6 @@ const tmp = (t: Test): string => {
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
 };
-
-/** Every output file, by its path under out, with its bytes. */
-function tree(out: string): Map<string, Buffer> {
-  const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  return new Map(files.map((e) => [relative(out, join(e.parentPath, e.name)), readFileSync(join(e.parentPath, e.name))]));
-}
 
 const batch = (d: string, name: string, threads: number, inline: boolean): RunOptions => ({
   inputs: [join(d, 'in')],
@@ -79,7 +74,7 @@ t.test('more files at once than the workers hold, on an inline pool of 2 threads
     tasks.map(() => 'written'),
     'every file written',
   );
-  sameTrees(t, tree(join(d, 'alone')), tree(join(d, 'inline')), 'inline against threads 0');
+  sameTrees(t, fileTree(join(d, 'alone')), fileTree(join(d, 'inline')), 'inline against threads 0');
 });
 
 t.test('a run inline, one not, and one claiming a prestarted pool → the same outputs and every file journaled once', { skip }, async (t) => {
@@ -94,8 +89,8 @@ t.test('a run inline, one not, and one claiming a prestarted pool → the same o
     t.equal(r.status, 'SUCCEEDED');
     t.equal(r.anonymized_files.length, 6);
   }
-  sameTrees(t, tree(join(d, 'pooled')), tree(join(d, 'inline')), 'inline against 2 workers');
-  sameTrees(t, tree(join(d, 'pooled')), tree(join(d, 'early')), 'prestarted and claimed');
+  sameTrees(t, fileTree(join(d, 'pooled')), fileTree(join(d, 'inline')), 'inline against 2 workers');
+  sameTrees(t, fileTree(join(d, 'pooled')), fileTree(join(d, 'early')), 'prestarted and claimed');
   const journaled = readFileSync(join(d, 'inline-report', 'journal.ndjson'), 'utf8')
     .trim()
     .split('\n');

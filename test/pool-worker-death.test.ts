@@ -2,37 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildDicom, type FixtureElement } from '../fixtures/build.js';
 import { writeInstances } from '../fixtures/instances.js';
-import * as T from '../src/dicom/tags.generated.js';
 import { loadProfile } from '../src/profile/load.js';
 import { openPool, TASKS_PER_WORKER, WORKER_HEAP_MB } from '../src/pool/pool.js';
 import { fromRoot } from './helpers/root.js';
+import { rtstructWithContours } from './helpers/rtstruct.js';
 
 const skip = existsSync(fromRoot('dist/src/pool/worker.js')) ? false : 'dist/ not built: run npm run build (npm test does)';
 // 100,000 contours ran a worker out of its heap on the machine this was written on (60,000 did not)
 const CONTOURS = 120_000;
-
-function rtstruct(contours: number): Buffer {
-  const items: FixtureElement[][] = [];
-  for (let i = 0; i < contours; i++) {
-    items.push([
-      { tag: T.ContourGeometricType, vr: 'CS', value: 'CLOSED_PLANAR' },
-      { tag: T.NumberOfContourPoints, vr: 'IS', value: '3' },
-      { tag: T.ContourData, vr: 'DS', value: `${i}\\1.5\\2.5\\3\\4\\5\\6\\7\\8` },
-    ]);
-  }
-  return buildDicom({
-    sopClassUID: '1.2.840.10008.5.1.4.1.1.481.3',
-    elements: [
-      { tag: T.SOPClassUID, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.481.3' },
-      { tag: T.SOPInstanceUID, vr: 'UI', value: '2.25.1' },
-      { tag: T.Modality, vr: 'CS', value: 'RTSTRUCT' },
-      { tag: T.PatientName, vr: 'PN', value: 'Heap^Patient' },
-      { tag: T.ROIContourSequence, vr: 'SQ', items: [[{ tag: T.ContourSequence, vr: 'SQ', items }]] },
-    ],
-  });
-}
 
 t.test(
   `a worker out of its ${WORKER_HEAP_MB} MiB heap on one file, holding another behind it → both run again alone, every file written`,
@@ -41,7 +19,7 @@ t.test(
     const d = mkdtempSync(join(tmpdir(), 'anonflow-death-'));
     t.teardown(() => rmSync(d, { recursive: true, force: true }));
     mkdirSync(join(d, 'in'));
-    writeFileSync(join(d, 'in', 'rt.dcm'), rtstruct(CONTOURS));
+    writeFileSync(join(d, 'in', 'rt.dcm'), rtstructWithContours(CONTOURS, { name: 'Heap^Patient' }));
     writeInstances(join(d, 'in', 'small'), 3, { patientName: 'Queued^Behind', pixels: 256 });
     const rels = ['rt.dcm', 'small/img00000.dcm', 'small/img00001.dcm', 'small/img00002.dcm'];
     t.ok(rels.length > TASKS_PER_WORKER, 'more files than the worker holds: one waits behind the big one');

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
 import { plainRunThreads } from '../src/cli/prestart.js';
@@ -8,6 +8,7 @@ import { loadProfile } from '../src/profile/load.js';
 import { runBatch, type RunOptions } from '../src/pool/batch.js';
 import { prestartPool, releasePrestartedPool } from '../src/pool/pool.js';
 import { fromRoot } from './helpers/root.js';
+import { fileTree } from './helpers/tree.js';
 
 const built = existsSync(fromRoot('dist/src/pool/worker.js'));
 const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
@@ -18,12 +19,6 @@ const tmp = (t: Test): string => {
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
 };
-
-/** Every output file, by its path under out, with its bytes. */
-function tree(out: string): Map<string, Buffer> {
-  const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  return new Map(files.map((e) => [relative(out, join(e.parentPath, e.name)), readFileSync(join(e.parentPath, e.name))]));
-}
 
 const batch = (d: string, name: string, threads: number): RunOptions => ({
   inputs: [join(d, 'in')],
@@ -73,8 +68,8 @@ t.test('a pool started before its spec, then claimed by a run → the same outpu
   t.equal(plain.status, 'SUCCEEDED');
   t.equal(early.status, 'SUCCEEDED');
   t.equal(early.anonymized_files.length, 4);
-  const a = tree(join(d, 'plain'));
-  const b = tree(join(d, 'early'));
+  const a = fileTree(join(d, 'plain'));
+  const b = fileTree(join(d, 'early'));
   t.same([...b.keys()].sort(), [...a.keys()].sort(), 'same output paths');
   for (const [k, v] of a) t.ok(v.equals(b.get(k)!), `${k} identical`);
 });

@@ -1,13 +1,14 @@
 // The thread that feeds a pool collects its old generation between results once it has grown a step
 // past its last low (src/pool/heap-trim.ts): the collection comes when it should, and costs no file.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeSeries } from '../fixtures/series.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runBatch } from '../src/pool/batch.js';
 import { heapTrimmer } from '../src/pool/heap-trim.js';
+import { fileTree } from './helpers/tree.js';
 
 const KEY = new Uint8Array(Buffer.from('run-memory-trim-test-secret-0123456789'));
 
@@ -25,14 +26,6 @@ const withStep = (t: Test, mb: string): void => {
     else process.env.ANON_HEAP_TRIM_MB = was;
   });
 };
-
-/** Every file under dir, by relative path, with its bytes. */
-function tree(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
-    if (e.isFile()) files.set(relative(dir, join(e.parentPath, e.name)), readFileSync(join(e.parentPath, e.name)));
-  return files;
-}
 
 t.test('heapTrimmer with the old generation grown past its step → one full collection, then none until it grows again', async (t) => {
   withStep(t, '2');
@@ -74,7 +67,7 @@ t.test('run with a full collection between every result → every file written, 
       threads,
     });
     t.equal(report.anonymized_files.length, files.length, `${name}: every file written`);
-    return tree(join(d, name));
+    return fileTree(join(d, name));
   };
   withStep(t, '');
   const every = await run('0', 'every', 1);
