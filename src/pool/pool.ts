@@ -62,6 +62,8 @@ interface Prestarted {
   pool: InstanceType<typeof import('piscina').Piscina>;
   /** The run's threads (this thread included: prestarted pools are for `anon run`, inline). */
   threads: number;
+  /** Whether its run's own thread processes files (threads ≥ 2): the workers and their tasks follow. */
+  inline: boolean;
   /** Sends the spec to every worker, now and to any that asks later; once. */
   provide(spec: JobSpec): void;
   close(): void;
@@ -76,7 +78,8 @@ let prestarted: Promise<Prestarted | undefined> | undefined;
  * nobody claims is ended by `releasePrestartedPool`.
  */
 export async function prestartPool(threads: number): Promise<void> {
-  const workers = workerCount(threads, true);
+  const inline = threads >= 2;
+  const workers = workerCount(threads, inline);
   if (prestarted || !(threads > 0)) return;
   prestarted = import('piscina').then(({ Piscina }): Prestarted => {
     const specChannel = `anonflow-spec-${process.pid}-${randomUUID()}`;
@@ -89,8 +92,9 @@ export async function prestartPool(threads: number): Promise<void> {
     channel.unref();
     const data: DeferredSpec = { specChannel };
     return {
-      pool: new Piscina(poolOptions(data, workers, INLINE_TASKS_PER_WORKER)),
+      pool: new Piscina(poolOptions(data, workers, inline ? INLINE_TASKS_PER_WORKER : TASKS_PER_WORKER)),
       threads,
+      inline,
       provide: (s) => {
         if (spec) return;
         spec = s;
@@ -146,7 +150,7 @@ export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOption
   const { Piscina } = await import('piscina');
   const early = await prestarted;
   prestarted = undefined;
-  const fits = early?.threads === threads && inline;
+  const fits = early?.threads === threads && early.inline === inline;
   if (early && !fits) {
     early.close();
     await early.pool.destroy();
