@@ -27,11 +27,11 @@ export const DIR_CACHE_SIZE = 64;
 
 /**
  * Compiles a job's spec (already validated on the main thread: nothing is re-read or re-checked).
- * `dirCache`: keep output folders open between files (default: on the main thread only, where the
- * pool's close calls releaseProcessors; a Piscina worker is terminated without a last call, and
- * descriptors are the process's: they would outlive the job in a long-lived server).
+ * Output folders stay open between files on the main thread only, where the pool's close calls
+ * releaseProcessors; a Piscina worker is terminated without a last call, and descriptors are the
+ * process's: they would outlive the job in a long-lived server.
  */
-export function createProcessor(spec: JobSpec, o: { dirCache?: boolean } = {}): Processor {
+export function createProcessor(spec: JobSpec): Processor {
   let env: DeidEnv | undefined;
   const recorder = spec.record ? new MappingRecorder() : undefined;
   if (spec.deid) {
@@ -52,7 +52,7 @@ export function createProcessor(spec: JobSpec, o: { dirCache?: boolean } = {}): 
     masks: spec.masks,
     previews: spec.previews,
     fsync: spec.fsync,
-    dirs: spec.outFd !== undefined && (o.dirCache ?? isMainThread) ? new DirCache(spec.outFd, DIR_CACHE_SIZE) : undefined,
+    dirs: spec.outFd !== undefined && isMainThread ? new DirCache(spec.outFd, DIR_CACHE_SIZE) : undefined,
   };
   return async (task) => {
     const t0 = performance.now();

@@ -78,9 +78,9 @@ let prestarted: Promise<Prestarted | undefined> | undefined;
  * nobody claims is ended by `releasePrestartedPool`.
  */
 export async function prestartPool(threads: number): Promise<void> {
+  if (prestarted || !(threads > 0)) return;
   const inline = threads >= 2;
   const workers = workerCount(threads, inline);
-  if (prestarted || !(threads > 0)) return;
   prestarted = import('piscina').then(({ Piscina }): Prestarted => {
     const specChannel = `anonflow-spec-${process.pid}-${randomUUID()}`;
     const channel = new BroadcastChannel(specChannel);
@@ -193,13 +193,16 @@ export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOption
       // The workers first: this thread takes a file only while every worker holds its share, as
       // known after the workers' finished tasks have come in (they wait behind this thread's files
       // and the promise chain that hands out the next: without the turn, it took ten in a row).
-      if (here && atWorkers >= workerSlots) await new Promise(setImmediate);
-      if (here && atWorkers >= workerSlots) return here(t);
+      if (here && atWorkers >= workerSlots) {
+        await new Promise(setImmediate);
+        if (atWorkers >= workerSlots) return here(t);
+      }
       atWorkers++;
       try {
         return (await pool.run(t)) as FileResult;
       } catch {
-        // processFile answers every file's problem as an outcome: a rejection is the worker's end
+        // processFile answers a file's problems as outcomes: a rejection is the worker's end (or
+        // an internal error, which then recurs alone and fails that file only)
         return runAlone(t);
       } finally {
         atWorkers--;
