@@ -4,10 +4,10 @@ import type { FileResult } from '../job/outcome.js';
 import { createProcessor, type Processor } from '../job/processor.js';
 import type { FileTask, JobSpec } from '../job/task.js';
 import { SPEC_REQUEST, type DeferredSpec } from './pool.js';
-import { holdYoungGeneration } from './young-generation.js';
+import { holdHeapGrowth } from './heap-growth.js';
 
 // this worker's start reset V8's flags for every thread of the process
-holdYoungGeneration();
+holdHeapGrowth();
 
 /**
  * A prestarted pool's worker loads the engine before the spec exists; the spec comes by the
