@@ -7,9 +7,9 @@
 // - old generation: after a full collection V8 lets a heap grow by a factor chosen from the
 //   machine's memory and the time spent collecting (up to 4× on a large machine) before the next.
 //   The main thread's heap is mostly short-lived garbage promoted by chance (a file in hand, results
-//   in flight): it collected once in a 10k-file run and grew 10 → 38 MiB; RSS grew 112 → 141 MiB
+//   in flight): it collected once in a 10k-file run and grew 10 → 38 MiB; RSS grew 110 → 140 MiB
 //   (1k → 10k) and 159 MiB at 100k. At 10 % the next limit is V8's floor (8 MiB plus the young
-//   generation past what is alive): RSS 114–122 MiB at 1k, 10k and 100k, CPU within noise
+//   generation past what is alive): RSS 111–128 MiB from 1k to 100k, CPU within noise
 //   (bench/README.md, issue 16, seventh pass). Collecting by hand instead (heap-trim.ts) deoptimises
 //   the thread's compiled code, a forced collection not keeping the maps it depends on.
 // Node resets V8's flags whenever a worker thread starts: bin/anon sets them for the main thread
