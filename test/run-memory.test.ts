@@ -205,14 +205,16 @@ t.test('run with two copies of one instance → one written, the other skipped a
   t.match(resumed.skipped, [{ path: join(d, 'b', 'copy.dcm'), reason: /^duplicate/ }], 'the new copy is a duplicate of the journaled output');
 });
 
-t.test('heap growth held, then a pool worker started (Node resets V8 flags) → the main thread young generation does not grow, its old generation is collected near what it keeps', async (t) => {
-  // a fresh process: this one's heap has grown already
-  const d = tmp(t);
-  const dist = (m: string): string => pathToFileURL(fromRoot('dist/src/pool', m)).href;
-  const script = `
+t.test(
+  'heap growth held, then a pool worker started (Node resets V8 flags) → the main thread young generation does not grow, its old generation is collected near what it keeps',
+  async (t) => {
+    // a fresh process: this one's heap has grown already
+    const d = tmp(t);
+    const dist = (m: string): string => pathToFileURL(fromRoot('dist/src', m)).href;
+    const script = `
     import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
     import { holdHeapGrowth } from '${dist('heap-growth.js')}';
-    import { openPool } from '${dist('pool.js')}';
+    import { openPool } from '${dist('pool/pool.js')}';
     const space = (name, what) => getHeapSpaceStatistics().find((s) => s.space_name === name)[what];
     holdHeapGrowth();
     const pool = await openPool({ out: ${JSON.stringify(d)}, tmpDir: ${JSON.stringify(d)}, layout: 'hierarchy', record: false }, 1);
@@ -242,22 +244,23 @@ t.test('heap growth held, then a pool worker started (Node resets V8 flags) → 
     setFlagsFromString('--semi-space-growth-factor=2 --heap-growing-percent=0'); // V8's defaults
     const free = oldGrowth();
     console.log(JSON.stringify({ status: ran.outcome.status, young, youngAfter, held, free, live: live.length }));`;
-  writeFileSync(join(d, 'probe.mjs'), script);
-  // without the test runner's loader: plain Node, as bin/anon runs
-  const r = spawnSync(process.execPath, ['--expose-gc', join(d, 'probe.mjs')], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-  t.equal(r.status, 0, r.stderr);
-  const m = JSON.parse(r.stdout) as { status: string; young: number; youngAfter: number; held: number; free: number };
-  const MiB = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
-  t.equal(m.status, 'failed', 'the worker ran (a missing file fails)');
-  // V8 may shrink it (after a full collection), never grow it
-  t.ok(m.youngAfter <= m.young, `young generation ${MiB(m.young)} → ${MiB(m.youngAfter)}`);
-  // held: V8's floor, 8 MiB plus the young generation past what is alive; left to V8, a factor of it
-  t.ok(m.held < m.free / 2, `old generation grew ${MiB(m.held)} held, ${MiB(m.free)} with V8's defaults`);
-});
+    writeFileSync(join(d, 'probe.mjs'), script);
+    // without the test runner's loader: plain Node, as bin/anon runs
+    const r = spawnSync(process.execPath, ['--expose-gc', join(d, 'probe.mjs')], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    t.equal(r.status, 0, r.stderr);
+    const m = JSON.parse(r.stdout) as { status: string; young: number; youngAfter: number; held: number; free: number };
+    const MiB = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    t.equal(m.status, 'failed', 'the worker ran (a missing file fails)');
+    // V8 may shrink it (after a full collection), never grow it
+    t.ok(m.youngAfter <= m.young, `young generation ${MiB(m.young)} → ${MiB(m.youngAfter)}`);
+    // held: V8's floor, 8 MiB plus the young generation past what is alive; left to V8, a factor of it
+    t.ok(m.held < m.free / 2, `old generation grew ${MiB(m.held)} held, ${MiB(m.free)} with V8's defaults`);
+  },
+);
 
 t.test('bin/anon → sets the same heap growth flags as every pool worker, before it loads the CLI', async (t) => {
   const bin = readFileSync(fromRoot('bin/anon'), 'utf8');
-  const { HOLD_HEAP_GROWTH } = await import('../src/pool/heap-growth.js');
+  const { HOLD_HEAP_GROWTH } = await import('../src/heap-growth.js');
   const set = bin.indexOf(`setFlagsFromString('${HOLD_HEAP_GROWTH}')`);
   t.ok(set > 0, `bin/anon sets '${HOLD_HEAP_GROWTH}'`);
   t.ok(set < bin.indexOf("import('../dist/bundle/cli.js')"), 'before the CLI is imported');

@@ -3,6 +3,7 @@
 // and nothing is written beside the process. One recogniser per thread, made on first use.
 import { createRequire } from 'node:module';
 import { createWorker, type Worker } from 'tesseract.js';
+import { holdHeapGrowth } from '../heap-growth.js';
 import { markOcrUsed } from './available.js';
 import { OcrError } from './errors.js';
 import type { OcrWord } from './types.js';
@@ -22,6 +23,8 @@ async function start(): Promise<Worker> {
     throw new OcrError('OCR_UNAVAILABLE', `the OCR language data (@tesseract.js-data/eng) is not installed: ${(e as Error).message}`);
   }
   const w = await createWorker('eng', 1, { langPath, gzip: true, cacheMethod: 'none', errorHandler: () => undefined });
+  // the recogniser's worker thread reset V8's flags for every thread of the process
+  holdHeapGrowth();
   // Sparse text: burned-in annotations are scattered words, not a page. The fixed resolution
   // keeps the recogniser from guessing one (and saying so on stderr).
   mode = '11';

@@ -7,7 +7,7 @@
 // between files cost 30-40 % more CPU a run for ~15 MiB (bench/README.md, issue 16, fifth pass):
 // a forced collection keeps no map that only compiled code refers to, so the thread's optimised
 // code is thrown away and compiled again (`--trace-deopt`: 667 "weak objects" in a 10k-file run,
-// none without). heap-growth.ts holds every thread's heap instead.
+// none without). src/heap-growth.ts holds every thread's heap instead.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -23,7 +23,7 @@ function trimStep(): number {
 /**
  * V8's own full collection, without `--expose-gc` on the command line (which bin/anon cannot give):
  * the flag puts `gc` into contexts made while it is on, so it is on for one new context only. A
- * worker starting at that moment resets V8's flags (see heap-growth.ts): then it is asked again,
+ * worker starting at that moment resets V8's flags (see src/heap-growth.ts): then it is asked again,
  * and should it still be missing the thread goes without (memory only; no file depends on it).
  */
 function fullCollection(): (() => void) | undefined {

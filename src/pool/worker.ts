@@ -4,7 +4,7 @@ import type { FileResult } from '../job/outcome.js';
 import { createProcessor, type Processor } from '../job/processor.js';
 import type { FileTask, JobSpec } from '../job/task.js';
 import { SPEC_REQUEST, type DeferredSpec } from './pool.js';
-import { holdHeapGrowth } from './heap-growth.js';
+import { holdHeapGrowth } from '../heap-growth.js';
 
 // this worker's start reset V8's flags for every thread of the process
 holdHeapGrowth();

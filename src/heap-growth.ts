@@ -13,7 +13,8 @@
 //   (bench/README.md, issue 16, seventh pass). Collecting by hand instead (heap-trim.ts) deoptimises
 //   the thread's compiled code, a forced collection not keeping the maps it depends on.
 // Node resets V8's flags whenever a worker thread starts: bin/anon sets them for the main thread
-// (the same text, before anything else loads), and every pool worker sets them again (this module).
+// (the same text, before anything else loads), and whatever starts a worker sets them again once it
+// has started (every pool worker, the OCR engine's recogniser).
 import { setFlagsFromString } from 'node:v8';
 
 /** The V8 flags that hold every thread's heap growth (bin/anon holds a copy: test/run-memory checks). */
