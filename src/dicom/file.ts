@@ -23,6 +23,7 @@ import { DicomError, ioCode } from './errors.js';
 import { readBody, readPrefix, type DicomFile } from './part10.js';
 import type { ReadOptions } from './read.js';
 import { BufferSource, FileSource, readRange, type BufferPool, type ByteSource } from './source.js';
+import { existingOutput, sameContent } from './existing-output.js';
 import { inMemoryOutput } from './in-memory-output.js';
 import { tempPath } from './temp-path.js';
 import { ChunkList, Encoder, type Chunk } from './write.js';
@@ -286,24 +287,6 @@ export interface WriteResult {
   existing?: 'identical' | 'different';
 }
 
-function sameContent(a: string, b: string): boolean {
-  const fa = openSync(a, 'r');
-  const fb = openSync(b, 'r');
-  try {
-    const ba = Buffer.allocUnsafe(BLOCK);
-    const bb = Buffer.allocUnsafe(BLOCK);
-    for (let at = 0; ; at += BLOCK) {
-      const na = readSync(fa, ba, 0, BLOCK, at);
-      const nb = readSync(fb, bb, 0, BLOCK, at);
-      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
-      if (na === 0) return true;
-    }
-  } finally {
-    closeSync(fa);
-    closeSync(fb);
-  }
-}
-
 /**
  * Writes the file atomically: to a temporary name in the destination folder, then renamed, so no
  * partial output is ever visible under the final name.
@@ -328,6 +311,10 @@ export async function writeDicomFile(f: DicomFile, outPath: string, opts: WriteO
         checked = true;
       }
       size = bytes.length;
+      // A name already taken is compared with the bytes in hand, nothing written; should it be
+      // taken after this look, the link below meets it as before.
+      const existing = opts.noClobber ? existingOutput(outPath, bytes) : undefined;
+      if (existing) return { size, existing };
       const fd = openSync(tmp, 'wx', 0o644);
       try {
         writeAll(fd, bytes);
