@@ -59,7 +59,7 @@ t.test('existingOutput on a folder or a FIFO nobody writes → different, at onc
   mkdirSync(join(d, 'folder.dcm'));
   t.equal(existingOutput(join(d, 'folder.dcm'), BYTES), 'different');
   const fifo = spawnSync('mkfifo', [join(d, 'fifo.dcm')]);
-  if (fifo.status !== 0) return t.skip('mkfifo is not available here');
+  t.equal(fifo.status, 0, 'mkfifo (coreutils) made a FIFO');
   t.equal(existingOutput(join(d, 'fifo.dcm'), BYTES), 'different');
   t.equal(sameContent(join(d, 'folder.dcm'), join(d, 'fifo.dcm')), false);
 });

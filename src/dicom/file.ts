@@ -8,7 +8,6 @@ import {
   fsyncSync,
   linkSync,
   openSync,
-  readSync,
   renameSync,
   unlinkSync,
   writeSync,
