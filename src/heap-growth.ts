@@ -11,7 +11,8 @@
 //   (1k → 10k) and 159 MiB at 100k. At 10 % the next limit is V8's floor (8 MiB plus the young
 //   generation past what is alive): RSS 111–128 MiB from 1k to 100k, CPU within noise
 //   (bench/README.md, issue 16, seventh pass). Collecting by hand instead (heap-trim.ts) deoptimises
-//   the thread's compiled code, a forced collection not keeping the maps it depends on.
+//   the thread's compiled code: a forced collection keeps no object shape (V8's map) that only
+//   compiled code still refers to, and the code depending on it is thrown away.
 // Node resets V8's flags whenever a worker thread starts: bin/anon sets them for the main thread
 // (the same text, before anything else loads), and whatever starts a worker sets them again once it
 // has started (every pool worker, the OCR engine's recogniser).

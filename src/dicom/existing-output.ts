@@ -24,7 +24,7 @@ function openExisting(path: string): { fd: number; size: number } | 'not a file'
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP' || code === 'ENXIO') return 'not a file'; // a symlink; a FIFO or socket nobody reads
+    if (code === 'ELOOP' || code === 'ENXIO') return 'not a file'; // a symlink; a socket (a FIFO opens, and is no regular file)
     throw e;
   }
   const st = fstatSync(fd);
