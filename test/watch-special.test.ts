@@ -1,11 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { drop, files, instance, outputs, skip, startDaemon, tmp, waitFor } from './helpers/watch.js';
 
-/** Every entry below a folder, links and FIFOs included (files() sees regular files only). */
-const entries = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String) : []);
+/**
+ * Every entry below a folder, links and FIFOs included (files() sees regular files only). Links are
+ * listed, never followed (readdir's own recursion enters a symlinked folder), and an entry the daemon
+ * moves away meanwhile is simply gone (a folder listed, then moved before it is read).
+ */
+function entries(dir: string): string[] {
+  let found: Dirent[];
+  try {
+    found = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return found.flatMap((e) => [e.name, ...(e.isDirectory() ? entries(join(dir, e.name)).map((n) => join(e.name, n)) : [])]);
+}
 
 t.test(
   'watch with symlinks, a symlinked folder and a FIFO in the inbox → each moved out with its reason, none followed or opened; files beside them written',
