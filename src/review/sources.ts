@@ -3,7 +3,7 @@
 // (journal.ndjson, else report.json). Review decisions go to review-log.ndjson in that folder.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Journal } from '../job/journal.js';
 import { ReviewError } from './errors.js';
@@ -69,13 +69,44 @@ export function readReviewLog(root: string): Map<string, ReviewLogEntry> {
   return m;
 }
 
+/**
+ * The sidecars below a quarantine folder (paths relative to it), walked without following a link:
+ * the watch moves a link it refuses into quarantine as it is, and a link is no image of this folder
+ * to show (readdir's own recursion would enter a linked folder, wherever it points). A folder that
+ * goes away meanwhile (the watch moving it) is skipped.
+ */
+function sidecars(root: string): string[] {
+  const found: string[] = [];
+  let seen = 0;
+  const pending = [''];
+  while (pending.length > 0 && seen < MAX_ENTRIES) {
+    const rel = pending.pop()!;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true, encoding: 'utf8' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && rel !== '') continue;
+      throw e;
+    }
+    for (const e of entries) {
+      if (++seen > MAX_ENTRIES) break;
+      const name = rel ? join(rel, e.name) : e.name;
+      if (e.isDirectory()) pending.push(name);
+      else if (e.isFile() && e.name.endsWith(SIDE)) found.push(name);
+    }
+  }
+  return found.sort();
+}
+
+/** Only a regular file is an image to review: a quarantined link, FIFO or folder is listed by nothing. */
+const regularFile = (path: string): boolean => lstatSync(path, { throwIfNoEntry: false })?.isFile() === true;
+
 function watchItems(src: ReviewSource): QuarantinedItem[] {
-  const names = readdirSync(src.root, { recursive: true, encoding: 'utf8' }).slice(0, MAX_ENTRIES);
+  const names = sidecars(src.root);
   const out: QuarantinedItem[] = [];
   for (const rel of names) {
-    if (!rel.endsWith(SIDE)) continue;
     const path = join(src.root, rel.slice(0, -SIDE.length));
-    if (!existsSync(path)) continue;
+    if (!regularFile(path)) continue;
     let side: { reason?: unknown; pixels?: { boxes?: unknown } } = {};
     try {
       side = JSON.parse(readFileSync(join(src.root, rel), 'utf8'));
