@@ -12,7 +12,7 @@
 // A key shared by several files on one side pairs them in path order (identical content: the checks
 // hold either way) — reported as a warning, since the UID checks then rest on that order.
 
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { closeDicom, openDicom } from '../dicom/file.js';
@@ -36,21 +36,35 @@ export function pairsFromJournal(journalFile: string): Pair[] {
   return [...last.values()].filter((p): p is Pair => p !== undefined);
 }
 
-/** Every regular file under a path (a file is itself), sorted. */
+/**
+ * Every regular file under a path (a file is itself), sorted. A link is followed as a reader of the
+ * tree would follow it (a link in an output tree to a file with identity is a leak to report), but a
+ * folder is entered once however many links lead to it (a link loop ended the listing with ELOOP
+ * after 40 levels, or never with two), and a link to nothing is no file.
+ */
 export function listFiles(root: string): string[] {
   const st = statSync(root);
   if (!st.isDirectory()) return [root];
   const out: string[] = [];
-  const visit = (dir: string): void => {
+  const entered = new Set<string>();
+  const visit = (dir: string, s: Stats): void => {
+    const id = `${s.dev}:${s.ino}`;
+    if (entered.has(id)) return;
+    entered.add(id);
     for (const name of readdirSync(dir).sort()) {
       if (name.startsWith('.anonflow-tmp')) continue;
       const p = join(dir, name);
-      const s = statSync(p);
-      if (s.isDirectory()) visit(p);
-      else if (s.isFile()) out.push(p);
+      let e: Stats | undefined;
+      try {
+        e = statSync(p, { throwIfNoEntry: false });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+      }
+      if (e?.isDirectory()) visit(p, e);
+      else if (e?.isFile()) out.push(p);
     }
   };
-  visit(root);
+  visit(root, st);
   return out;
 }
 
