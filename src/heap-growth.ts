@@ -10,9 +10,10 @@
 //   in flight): it collected once in a 10k-file run and grew 10 → 38 MiB; RSS grew 110 → 140 MiB
 //   (1k → 10k) and 159 MiB at 100k. At 10 % the next limit is V8's floor (8 MiB plus the young
 //   generation past what is alive): RSS 111–128 MiB from 1k to 100k, CPU within noise
-//   (bench/README.md, issue 16, seventh pass). Collecting by hand instead (heap-trim.ts) deoptimises
-//   the thread's compiled code: a forced collection keeps no object shape (V8's map) that only
-//   compiled code still refers to, and the code depending on it is thrown away.
+//   (bench/README.md, issue 16, seventh pass). Collecting by hand instead (a forced gc() between
+//   files, as the feeding thread once did) deoptimises the thread's compiled code: a forced
+//   collection keeps no object shape (V8's map) that only compiled code still refers to, and the
+//   code depending on it is thrown away.
 // Node resets V8's flags whenever a worker thread starts: bin/anon sets them for the main thread
 // (the same text, before anything else loads), and whatever starts a worker sets them again once it
 // has started (every pool worker, the OCR engine's recogniser).

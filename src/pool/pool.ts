@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { FileResult } from '../job/outcome.js';
 import type { FileTask, JobSpec } from '../job/task.js';
-import { heapTrimmer } from './heap-trim.js';
 
 /** Old-generation heap of a pool worker (MiB). */
 export const WORKER_HEAP_MB = 96;
@@ -182,14 +181,10 @@ export async function openPool(spec: JobSpec, threads: number, o: OpenPoolOption
     });
     return large.run(t) as Promise<FileResult>;
   };
-  // Feeding and journaling only, this thread's heap is collected between results (heap-trim.ts);
-  // processing files too, it is left to V8 like a worker's.
-  const trim = here ? () => false : heapTrimmer();
   const workerSlots = workers * perWorker;
   let atWorkers = 0;
   return {
     run: async (t) => {
-      trim();
       // The workers first: this thread takes a file only while every worker holds its share, as
       // known after the workers' finished tasks have come in (they wait behind this thread's files
       // and the promise chain that hands out the next: without the turn, it took ten in a row).
