@@ -1,19 +1,15 @@
 // A no-clobber write whose name is already taken: compared with the bytes in hand, nothing written
 // first; whatever is not a regular file at the name is "different" and is never read through.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { buildDicom } from '../fixtures/build.js';
 import { existingOutput, sameContent } from '../src/dicom/existing-output.js';
 import { closeDicom, openDicom, serializeDicom, writeDicomFile } from '../src/dicom/file.js';
+import { tempDir } from './helpers/tmp.js';
 
-const tmp = (t: Test): string => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-existing-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-};
+const tmp = (t: Test): string => tempDir(t, 'existing');
 
 const BYTES = Buffer.from('the output about to be written, byte for byte');
 

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
@@ -7,18 +6,14 @@ import type { JobSpec } from '../src/job/task.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runBatch, type RunOptions } from '../src/pool/batch.js';
 import { INLINE_TASKS_PER_WORKER, openPool, prestartPool, releasePrestartedPool, workerCount } from '../src/pool/pool.js';
-import { fromRoot } from './helpers/root.js';
+import { skipUnlessBuilt } from './helpers/root.js';
 import { fileTree } from './helpers/tree.js';
+import { tempDir } from './helpers/tmp.js';
 
-const built = existsSync(fromRoot('dist/src/pool/worker.js'));
-const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
+const skip = skipUnlessBuilt();
 const KEY = new Uint8Array(Buffer.from('inline-pool-test-secret-0123456'));
 
-const tmp = (t: Test): string => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-inline-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-};
+const tmp = (t: Test): string => tempDir(t, 'inline');
 
 const batch = (d: string, name: string, threads: number, inline: boolean): RunOptions => ({
   inputs: [join(d, 'in')],

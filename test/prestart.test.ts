@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
@@ -7,18 +6,14 @@ import { plainRunThreads } from '../src/cli/prestart.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runBatch, type RunOptions } from '../src/pool/batch.js';
 import { prestartPool, releasePrestartedPool } from '../src/pool/pool.js';
-import { fromRoot } from './helpers/root.js';
+import { skipUnlessBuilt } from './helpers/root.js';
 import { fileTree } from './helpers/tree.js';
+import { tempDir } from './helpers/tmp.js';
 
-const built = existsSync(fromRoot('dist/src/pool/worker.js'));
-const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
+const skip = skipUnlessBuilt();
 const KEY = new Uint8Array(Buffer.from('prestart-test-secret-0123456789'));
 
-const tmp = (t: Test): string => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-prestart-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-};
+const tmp = (t: Test): string => tempDir(t, 'prestart');
 
 const batch = (d: string, name: string, threads: number): RunOptions => ({
   inputs: [join(d, 'in')],

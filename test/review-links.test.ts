@@ -1,17 +1,16 @@
 // A watch quarantine holds what the watch refused as it was: links to files and folders, FIFOs. The
 // review lists the images of that folder only, never what a link points at.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { listItems, reviewSource } from '../src/review/sources.js';
+import { tempDir } from './helpers/tmp.js';
 
 const reason = (why: string): string => JSON.stringify({ reason: why });
 
 t.test('a watch quarantine with links, a linked folder, a FIFO and a link loop → only its own regular files are listed, in name order', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-review-links-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  const d = tempDir(t, 'review-links');
   const q = join(d, 'quarantine');
   const outside = join(d, 'outside');
   mkdirSync(join(q, 'sub'), { recursive: true });
@@ -53,7 +52,6 @@ t.test('a watch quarantine with links, a linked folder, a FIFO and a link loop �
 });
 
 t.test('a watch quarantine folder that is empty → nothing listed', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-review-links-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  const d = tempDir(t, 'review-links');
   t.same(listItems([reviewSource(d)]), []);
 });

@@ -2,8 +2,7 @@
 // output (not the path), a resumed run the same per input done before (not the entry), latencies
 // go into a fixed histogram, notices are spooled like the lists.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t, { type Test } from 'tap';
@@ -17,14 +16,11 @@ import { loadProfile } from '../src/profile/load.js';
 import { runBatch } from '../src/pool/batch.js';
 import { OutputClaims, pathHash } from '../src/pool/output-claims.js';
 import { fromRoot } from './helpers/root.js';
+import { tempDir } from './helpers/tmp.js';
 
 const KEY = new Uint8Array(Buffer.from('run-memory-test-secret-0123456789'));
 
-const tmp = (t: Test): string => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-mem-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-};
+const tmp = (t: Test): string => tempDir(t, 'mem');
 
 t.test('OutputClaims with every path hashing alike → duplicates found exactly, others not taken for duplicates', async (t) => {
   const d = tmp(t);

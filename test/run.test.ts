@@ -1,7 +1,6 @@
 import { loadProfile } from '../src/profile/load.js';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeInstances } from '../fixtures/instances.js';
@@ -11,18 +10,14 @@ import { writeSample } from '../fixtures/sample.js';
 import { UsageError } from '../src/errors.js';
 import { runBatch as run, type RunEvent } from '../src/pool/batch.js';
 import { cleanEnv } from './helpers/child-env.js';
-import { fromRoot } from './helpers/root.js';
+import { fromRoot, skipUnlessBuilt } from './helpers/root.js';
+import { tempDir } from './helpers/tmp.js';
 
 const BIN = fromRoot('bin/anon');
-const built = existsSync(fromRoot('dist/src/pool/worker.js'));
-const skip = built ? false : 'dist/ not built: run npm run build (npm test does)';
+const skip = skipUnlessBuilt();
 const KEY = new Uint8Array(Buffer.from('run-test-secret-0123456789'));
 
-const tmp = (t: Test): string => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-run-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-};
+const tmp = (t: Test): string => tempDir(t, 'run');
 
 const countFiles = (dir: string): number => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
 

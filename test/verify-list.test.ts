@@ -1,14 +1,13 @@
 // The files verify reads under a tree: links followed as a reader would follow them, each folder
 // entered once, a link to nothing skipped.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { listFiles } from '../src/verify/pair.js';
+import { tempDir } from './helpers/tmp.js';
 
 t.test('listFiles on a tree with two link loops, a dangling link, a linked folder and a linked file → each file once, sorted, no error', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-verify-list-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  const d = tempDir(t, 'verify-list');
   const tree = join(d, 'tree');
   mkdirSync(join(tree, 'a', 'b'), { recursive: true });
   writeFileSync(join(tree, 'a', 'one.dcm'), '1');
@@ -25,8 +24,7 @@ t.test('listFiles on a tree with two link loops, a dangling link, a linked folde
 });
 
 t.test('listFiles on a file → that file', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-verify-list-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  const d = tempDir(t, 'verify-list');
   writeFileSync(join(d, 'f.dcm'), '1');
   t.same(listFiles(join(d, 'f.dcm')), [join(d, 'f.dcm')]);
 });

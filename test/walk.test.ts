@@ -4,8 +4,7 @@
  * inputs and link loops as items with an outcome, and a run journals and reports every one.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { buildDicom } from '../fixtures/build.js';
@@ -15,16 +14,13 @@ import { DicomError } from '../src/dicom/errors.js';
 import { runBatch } from '../src/pool/batch.js';
 import { loadProfile } from '../src/profile/load.js';
 import { fromRoot } from './helpers/root.js';
+import { tempDir } from './helpers/tmp.js';
 
 const built = existsSync(fromRoot('dist/src/pool/worker.js'));
 const KEY = new Uint8Array(Buffer.from('walk-test-secret-0123456789'));
 const hasMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
 
-const tmp = (t: Test): string => {
-  const d = mkdtempSync(join(tmpdir(), 'anonflow-walk-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-};
+const tmp = (t: Test): string => tempDir(t, 'walk');
 
 const dicom = (): Buffer =>
   buildDicom({

@@ -19,3 +19,6 @@ export const ROOT = findRoot();
 
 /** A path under the repository's root (`fromRoot('bin/anon')`, `fromRoot('../shared/corpus')`); a trailing / is kept. */
 export const fromRoot = (...parts: string[]): string => join(ROOT, ...parts);
+
+/** A tap `skip`: false when the compiled file exists (npm test builds first), else why the test cannot run. */
+export const skipUnlessBuilt = (rel = 'dist/src/pool/worker.js'): false | string => (existsSync(fromRoot(rel)) ? false : 'dist/ not built: run npm run build (npm test does)');
