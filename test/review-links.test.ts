@@ -39,7 +39,7 @@ t.test('a watch quarantine with links, a linked folder, a FIFO and a link loop â
   writeFileSync(join(q, 'sidelink.dcm'), 'DICM');
   symlinkSync(join(outside, 'secret.dcm.reason.json'), join(q, 'sidelink.dcm.reason.json'));
 
-  const items = listItems([reviewSource(q)]);
+  const items = await listItems([reviewSource(q)]);
   t.same(
     items.map((i) => i.path),
     [join(q, 'ok.dcm'), join(q, 'sub', 'deep.dcm')],
@@ -53,5 +53,5 @@ t.test('a watch quarantine with links, a linked folder, a FIFO and a link loop â
 
 t.test('a watch quarantine folder that is empty â†’ nothing listed', async (t) => {
   const d = tempDir(t, 'review-links');
-  t.same(listItems([reviewSource(d)]), []);
+  t.same(await listItems([reviewSource(d)]), []);
 });

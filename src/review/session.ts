@@ -78,8 +78,8 @@ export class ReviewSession {
   }
 
   /** Another user's item is "not found", like another user's job. */
-  private item(id: string, viewer: Viewer): QuarantinedItem {
-    const item = listItems(this.visible(viewer)).find((i) => i.id === id);
+  private async item(id: string, viewer: Viewer): Promise<QuarantinedItem> {
+    const item = (await listItems(this.visible(viewer))).find((i) => i.id === id);
     if (!item) throw new ReviewError('REVIEW_NOT_FOUND', 'no such quarantined item');
     return item;
   }
@@ -101,7 +101,7 @@ export class ReviewSession {
 
   async list(reason?: string, viewer: Viewer = EVERYONE): Promise<ListEntry[]> {
     const out: ListEntry[] = [];
-    for (const item of listItems(this.visible(viewer))) {
+    for (const item of await listItems(this.visible(viewer))) {
       if (reason && item.reason !== reason) continue;
       let s = this.summaries.get(item.id);
       // a job's downloaded study is removed when it is done: nothing is left to review
@@ -135,14 +135,14 @@ export class ReviewSession {
   }
 
   async detail(id: string, identifiers: boolean, viewer: Viewer = EVERYONE): Promise<ItemDetail> {
-    const item = this.item(id, viewer);
+    const item = await this.item(id, viewer);
     const d = await this.withFile(item, (f) => describe(f, item, this.profileOf(item), identifiers));
     return { ...d, review: item.review && this.public(item.review) };
   }
 
   /** A frame as PNG (windowed as anon preview does), or its thumbnail; cached by file and mtime. */
   async image(id: string, frame: number, thumb: boolean, viewer: Viewer = EVERYONE): Promise<Buffer> {
-    const item = this.item(id, viewer);
+    const item = await this.item(id, viewer);
     const key = `${id}:${statSync(item.path).mtimeMs}:${thumb ? 'thumb' : frame}`;
     const hit = this.png.get(key);
     if (hit) {
@@ -177,7 +177,7 @@ export class ReviewSession {
   /** A job's image is released as the job wrote the rest of its study: its key, profile, destination and layout. */
   release(id: string, boxes: Box[], reviewer: string, viewer: Viewer = EVERYONE): Promise<ReleaseResult> {
     return this.once(id, async () => {
-      const item = this.item(id, viewer);
+      const item = await this.item(id, viewer);
       if (item.source.kind !== 'job' || !this.jobs) return release(item, boxes, reviewer, { out: this.opts.out!, env: this.deid!.env });
       const job = this.jobs.release(item.source, item.path);
       let written = false;
@@ -192,12 +192,12 @@ export class ReviewSession {
   }
 
   reject(id: string, note: string, reviewer: string, viewer: Viewer = EVERYONE): Promise<ReviewLogEntry> {
-    return this.once(id, async () => reject(this.item(id, viewer), note, reviewer));
+    return this.once(id, async () => reject(await this.item(id, viewer), note, reviewer));
   }
 
   /** Saves "like this one" into profile `name`; returns the file and the rule. */
   async saveRule(id: string, name: string, boxes: Box[], viewer: Viewer = EVERYONE): Promise<{ file: string; rule: ReturnType<typeof maskRuleFor> }> {
-    const item = this.item(id, viewer);
+    const item = await this.item(id, viewer);
     const rule = await this.withFile(item, (f) => maskRuleFor(f, boxes));
     const base = (this.opts.profile ?? ['basic']).filter(isBuiltinName).at(-1) ?? 'basic';
     return { file: saveMaskRule(this.opts.profilesDir, name, rule, base), rule };

@@ -3,8 +3,9 @@
 // (journal.ndjson, else report.json). Review decisions go to review-log.ndjson in that folder.
 
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { walk } from '../io/walk.js';
 import { Journal } from '../job/journal.js';
 import { ReviewError } from './errors.js';
 import type { OcrBox, QuarantinedItem, ReviewLogEntry, ReviewSource } from './types.js';
@@ -70,30 +71,17 @@ export function readReviewLog(root: string): Map<string, ReviewLogEntry> {
 }
 
 /**
- * The sidecars below a quarantine folder (paths relative to it), walked without following a link:
- * the watch moves a link it refuses into quarantine as it is, and a link is no image of this folder
- * to show (readdir's own recursion would enter a linked folder, wherever it points). A folder that
- * goes away meanwhile (the watch moving it) is skipped.
+ * The sidecars below a quarantine folder, by the inputs' own walk without following a link: the
+ * watch moves a link it refuses into quarantine as it is, and a link is no image of this folder to
+ * show (readdir's own recursion would enter a linked folder, wherever it points). What the walk
+ * cannot read (a folder the watch moves meanwhile) is simply not listed.
  */
-function sidecars(root: string): string[] {
+async function sidecars(root: string): Promise<string[]> {
   const found: string[] = [];
   let seen = 0;
-  const pending = [''];
-  while (pending.length > 0 && seen < MAX_ENTRIES) {
-    const rel = pending.pop()!;
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(join(root, rel), { withFileTypes: true, encoding: 'utf8' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && rel !== '') continue;
-      throw e;
-    }
-    for (const e of entries) {
-      if (++seen > MAX_ENTRIES) break;
-      const name = rel ? join(rel, e.name) : e.name;
-      if (e.isDirectory()) pending.push(name);
-      else if (e.isFile() && e.name.endsWith(SIDE)) found.push(name);
-    }
+  for await (const f of walk([root], { followSymlinks: false })) {
+    if (++seen > MAX_ENTRIES) break;
+    if (f.rel.endsWith(SIDE)) found.push(f.rel);
   }
   return found.sort();
 }
@@ -101,8 +89,8 @@ function sidecars(root: string): string[] {
 /** Only a regular file is an image to review: a quarantined link, FIFO or folder is listed by nothing. */
 const regularFile = (path: string): boolean => lstatSync(path, { throwIfNoEntry: false })?.isFile() === true;
 
-function watchItems(src: ReviewSource): QuarantinedItem[] {
-  const names = sidecars(src.root);
+async function watchItems(src: ReviewSource): Promise<QuarantinedItem[]> {
+  const names = await sidecars(src.root);
   const out: QuarantinedItem[] = [];
   for (const rel of names) {
     const path = join(src.root, rel.slice(0, -SIDE.length));
@@ -167,11 +155,11 @@ function readRunItems(src: ReviewSource): QuarantinedItem[] {
  * Every quarantined input of the sources, with its last review decision. Released ones are left
  * out (they have left quarantine); rejected ones stay, with their note.
  */
-export function listItems(sources: ReviewSource[]): QuarantinedItem[] {
+export async function listItems(sources: ReviewSource[]): Promise<QuarantinedItem[]> {
   const out: QuarantinedItem[] = [];
   for (const src of sources) {
     const log = readReviewLog(src.root);
-    for (const item of src.kind === 'watch' ? watchItems(src) : runItems(src)) {
+    for (const item of src.kind === 'watch' ? await watchItems(src) : runItems(src)) {
       const review = log.get(item.id);
       if (review?.action === 'released') continue;
       out.push(review ? { ...item, review } : item);
