@@ -7,7 +7,7 @@
 // The name is opened without following a symlink and without blocking on a FIFO: anything that is
 // not a regular file is "different", so the output takes the next free name and nothing planted in
 // the output folder is read through.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 
 const OPEN_EXISTING = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
@@ -18,6 +18,11 @@ const compareBlocks = (): [Buffer, Buffer] => (blocks ??= [Buffer.allocUnsafe(BL
 
 /** The regular file at `path`, open, with its size; undefined when the name is free. */
 function openExisting(path: string): { fd: number; size: number } | 'not a file' | undefined {
+  // The usual answer, a free name, asked without a thrown ENOENT (building that error is most of
+  // the open's cost: 10 against 4.5 µs a name). A name taken after this look meets the link's EEXIST.
+  const seen = lstatSync(path, { throwIfNoEntry: false });
+  if (seen === undefined) return undefined;
+  if (!seen.isFile()) return 'not a file';
   let fd: number;
   try {
     fd = openSync(path, OPEN_EXISTING);
