@@ -31,7 +31,9 @@ export class ChunkList {
 const header = (tag: number, vr: string, length: number, enc: Encoding): Buffer => {
   const explicitVR = enc.explicit && tag >>> 16 !== 0xfffe;
   const long = explicitVR && hasLongLength(vr);
-  const b = Buffer.alloc(explicitVR ? (long ? 12 : 8) : 8);
+  // From Node's shared pool, every byte set below: Buffer.alloc gave each of a file's ~100
+  // headers an ArrayBuffer of its own for the collector to track (issue 16, eighth pass).
+  const b = Buffer.allocUnsafe(explicitVR ? (long ? 12 : 8) : 8);
   const g = tag >>> 16;
   const e = tag & 0xffff;
   if (enc.little) {
@@ -46,8 +48,12 @@ const header = (tag: number, vr: string, length: number, enc: Encoding): Buffer 
     else b.writeUInt32BE(length, 4);
     return b;
   }
-  b.write(vr, 4, 'latin1');
+  // a VR is two ASCII letters (writableVR)
+  b[4] = vr.charCodeAt(0);
+  b[5] = vr.charCodeAt(1);
   if (long) {
+    b[6] = 0; // reserved
+    b[7] = 0;
     if (enc.little) b.writeUInt32LE(length, 8);
     else b.writeUInt32BE(length, 8);
   } else {
