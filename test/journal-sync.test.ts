@@ -1,12 +1,12 @@
 // The run journal's periodic sync runs on libuv's pool, the thread going on with its files; a
 // journal closed while such a sync is queued keeps its descriptor until the sync has ended.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Journal, type JournalEntry } from '../src/job/journal.js';
 import { tempDir } from './helpers/tmp.js';
 
-/** Descriptors of this process open on `path` (Linux's /proc). */
+/** Descriptors of this process open on `path`, a resolved path (Linux's /proc names the real one). */
 function openOn(path: string): number {
   let n = 0;
   for (const fd of readdirSync('/proc/self/fd')) {
@@ -19,10 +19,13 @@ function openOn(path: string): number {
   return n;
 }
 
+/** A journal's path in a fresh scratch folder, resolved (TMPDIR may be a symlink). */
+const journalPath = (t: Test): string => join(realpathSync(tempDir(t, 'journal-sync')), 'journal.ndjson');
+
 const entry = (i: number): JournalEntry => ({ input: `/in/${i}.dcm`, status: 'written', output: `/out/${i}.dcm`, size: i, entities: {} });
 
 t.test('journal closed while its periodic sync is queued → descriptor kept until the sync ends, then closed; every entry readable', async (t) => {
-  const path = join(tempDir(t, 'journal-sync'), 'journal.ndjson');
+  const path = journalPath(t);
   const j = new Journal(path, false);
   for (let i = 0; i < 300; i++) j.append(entry(i)); // past the sync interval: a sync is queued
   j.close();
@@ -36,7 +39,7 @@ t.test('journal closed while its periodic sync is queued → descriptor kept unt
 });
 
 t.test('journal of fewer entries than the sync interval → closed at once, entries readable', async (t) => {
-  const path = join(tempDir(t, 'journal-sync'), 'journal.ndjson');
+  const path = journalPath(t);
   const j = new Journal(path, false);
   for (let i = 0; i < 3; i++) j.append(entry(i));
   j.close();
